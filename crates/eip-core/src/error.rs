@@ -1,0 +1,336 @@
+//! One error type of semantic kinds, for every provider.
+//!
+//! Callers match on what happened ([`Error::NotFound`], [`Error::RateLimited`], ...), not on a
+//! cloud's codes; the cloud's answer (HTTP status, code, message, request id) is kept in a
+//! [`ServiceError`] for the person who has to act on it.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{Eip, EipStatus, ProviderKind};
+
+/// A `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What a cloud answered when it refused a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServiceError {
+    /// The provider that answered.
+    pub provider: ProviderKind,
+    /// The cloud's name for the operation (`AssociateEipAddress`, `update_publicip`...).
+    pub operation: String,
+    /// The HTTP status, when the answer came over HTTP.
+    pub http_status: Option<u16>,
+    /// The cloud's error code (`IncorrectEipStatus`, `VPC.0504`...).
+    pub code: String,
+    /// The cloud's message.
+    pub message: String,
+    /// The request id to quote to the cloud's support.
+    pub request_id: Option<String>,
+}
+
+impl ServiceError {
+    /// A service error with no HTTP status and no request id yet.
+    pub fn new(
+        provider: ProviderKind,
+        operation: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            provider,
+            operation: operation.into(),
+            http_status: None,
+            code: code.into(),
+            message: message.into(),
+            request_id: None,
+        }
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: ", self.provider, self.operation)?;
+        if let Some(status) = self.http_status {
+            write!(f, "HTTP {status} ")?;
+        }
+        write!(f, "{}: {}", self.code, self.message)?;
+        if let Some(id) = &self.request_id {
+            write!(f, " (request id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong, by what it means for the caller.
+///
+/// [`Error::is_retryable`] answers from the kind alone; the retry loop also asks whether the
+/// request was idempotent (see [`crate::retry`]).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The address (or the instance, NIC... named in `resource`) does not exist.
+    #[error("not found: {resource}{}", suffix(.service))]
+    NotFound {
+        /// What was looked for, e.g. `eip eip-123` or `instance i-9`.
+        resource: String,
+        /// The cloud's answer, when the cloud said so.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The address, or the target, is already associated with something else.
+    #[error("already associated{}", suffix(.service))]
+    AlreadyAssociated {
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The operation is not allowed in the address's current state.
+    #[error("invalid state{}{}", current.as_ref().map(|s| format!(" ({s})")).unwrap_or_default(), suffix(.service))]
+    InvalidState {
+        /// The state the address was in, when known.
+        current: Option<EipStatus>,
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// Someone else changed the address in between: a fence did not hold, or another mover won.
+    #[error("conflict: {reason}{}", suffix(.service))]
+    Conflict {
+        /// What did not hold.
+        reason: String,
+        /// The cloud's answer, when the cloud detected it.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The account's quota of addresses (or bandwidth) is used up.
+    #[error("quota exceeded{}", suffix(.service))]
+    QuotaExceeded {
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The cloud throttled the request.
+    #[error("rate limited{}{}", retry_after.map(|d| format!(" (retry after {d:?})")).unwrap_or_default(), suffix(.service))]
+    RateLimited {
+        /// How long the cloud asked to wait, when it said.
+        retry_after: Option<Duration>,
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The credentials were refused (wrong key, bad signature, expired token, wrong password).
+    #[error("unauthenticated: {reason}{}", suffix(.service))]
+    Unauthenticated {
+        /// What was refused, in words.
+        reason: String,
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// The credentials are valid but may not do this.
+    #[error("permission denied{}", suffix(.service))]
+    PermissionDenied {
+        /// The cloud's answer.
+        service: Option<Box<ServiceError>>,
+    },
+
+    /// A value given by the caller is invalid; nothing was sent.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// The field (or configuration key) at fault.
+        field: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+
+    /// The provider cannot do this at all (see [`crate::Capabilities`]); nothing was sent.
+    #[error("unsupported: {what}")]
+    Unsupported {
+        /// What is not supported.
+        what: String,
+    },
+
+    /// A request or the whole operation ran out of time.
+    #[error("{operation} timed out after {elapsed:?}{}", if *.maybe_sent { " (the request may have been processed)" } else { "" })]
+    Timeout {
+        /// The operation that timed out.
+        operation: String,
+        /// How long it ran.
+        elapsed: Duration,
+        /// Whether the request may have reached the cloud (so its effect may exist).
+        maybe_sent: bool,
+    },
+
+    /// The connection failed or broke.
+    #[error("{operation}: transport error: {message}{}", if *.maybe_sent { " (the request may have been processed)" } else { "" })]
+    Transport {
+        /// The operation.
+        operation: String,
+        /// What broke.
+        message: String,
+        /// Whether the request may have reached the cloud.
+        maybe_sent: bool,
+        /// The underlying error.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+
+    /// The cloud's answer could not be understood.
+    #[error("{operation}: invalid response: {reason}{}", http_status.map(|s| format!(" (HTTP {s})")).unwrap_or_default())]
+    InvalidResponse {
+        /// The operation.
+        operation: String,
+        /// What was wrong with it.
+        reason: String,
+        /// The HTTP status of the answer.
+        http_status: Option<u16>,
+        /// The request id, when one could be read.
+        request_id: Option<String>,
+    },
+
+    /// A waiter gave up before the condition held.
+    #[error("gave up waiting after {waited:?}{}", last.as_ref().map(|e| format!("; last seen {} ({})", e.status, e.raw_status)).unwrap_or_default())]
+    WaitTimeout {
+        /// How long it waited.
+        waited: Duration,
+        /// The last state seen.
+        last: Option<Box<Eip>>,
+    },
+
+    /// A waiter saw a state that waiting will not cure (failed, locked).
+    #[error("the address reached {status}; waiting will not help")]
+    WaitFailed {
+        /// The state it reached.
+        status: EipStatus,
+        /// The address as last seen.
+        last: Option<Box<Eip>>,
+    },
+
+    /// Any other refusal by the cloud.
+    #[error("{service}")]
+    Service {
+        /// Whether retrying could help (a 5xx, "busy", "system error").
+        retryable: bool,
+        /// The cloud's answer.
+        service: Box<ServiceError>,
+    },
+}
+
+fn suffix(service: &Option<Box<ServiceError>>) -> String {
+    service.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
+}
+
+impl Error {
+    /// Whether retrying the same request could succeed, judged from the kind alone.
+    ///
+    /// Throttling, timeouts, transport failures, retryable service errors and states that are
+    /// moving by themselves are retryable; everything the caller must fix is not. Whether a
+    /// request that may have been sent may be repeated is decided by the retry loop, which knows
+    /// whether it is idempotent.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
+            Self::Service { retryable, .. } => *retryable,
+            Self::InvalidState { current: Some(current), .. } => current.is_transitional(),
+            _ => false,
+        }
+    }
+
+    /// Whether the request may have reached the cloud although no answer came back.
+    pub fn maybe_sent(&self) -> bool {
+        match self {
+            Self::Timeout { maybe_sent, .. } | Self::Transport { maybe_sent, .. } => *maybe_sent,
+            _ => false,
+        }
+    }
+
+    /// The cloud's answer, when this error came from one.
+    pub fn service(&self) -> Option<&ServiceError> {
+        match self {
+            Self::NotFound { service, .. }
+            | Self::AlreadyAssociated { service }
+            | Self::InvalidState { service, .. }
+            | Self::Conflict { service, .. }
+            | Self::QuotaExceeded { service }
+            | Self::RateLimited { service, .. }
+            | Self::Unauthenticated { service, .. }
+            | Self::PermissionDenied { service } => service.as_deref(),
+            Self::Service { service, .. } => Some(service),
+            _ => None,
+        }
+    }
+
+    /// The cloud's request id, when known.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Self::InvalidResponse { request_id, .. } => request_id.as_deref(),
+            other => other.service().and_then(|s| s.request_id.as_deref()),
+        }
+    }
+
+    /// A short snake_case name of the kind, stable for scripts (`not_found`, `rate_limited`...).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::NotFound { .. } => "not_found",
+            Self::AlreadyAssociated { .. } => "already_associated",
+            Self::InvalidState { .. } => "invalid_state",
+            Self::Conflict { .. } => "conflict",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::RateLimited { .. } => "rate_limited",
+            Self::Unauthenticated { .. } => "unauthenticated",
+            Self::PermissionDenied { .. } => "permission_denied",
+            Self::InvalidInput { .. } => "invalid_input",
+            Self::Unsupported { .. } => "unsupported",
+            Self::Timeout { .. } => "timeout",
+            Self::Transport { .. } => "transport",
+            Self::InvalidResponse { .. } => "invalid_response",
+            Self::WaitTimeout { .. } => "wait_timeout",
+            Self::WaitFailed { .. } => "wait_failed",
+            Self::Service { .. } => "service",
+        }
+    }
+
+    /// Shorthand for [`Error::InvalidInput`].
+    pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::InvalidInput { field: field.into(), reason: reason.into() }
+    }
+
+    /// Shorthand for a [`Error::NotFound`] raised by the library itself.
+    pub fn not_found(resource: impl Into<String>) -> Self {
+        Self::NotFound { resource: resource.into(), service: None }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc() -> Box<ServiceError> {
+        let mut s = ServiceError::new(ProviderKind::new("p"), "Op", "Code.X", "went wrong");
+        s.http_status = Some(409);
+        s.request_id = Some("req-1".into());
+        Box::new(s)
+    }
+
+    #[test]
+    fn retryability_follows_the_kind() {
+        assert!(Error::RateLimited { retry_after: None, service: None }.is_retryable());
+        assert!(Error::Service { retryable: true, service: svc() }.is_retryable());
+        assert!(!Error::Service { retryable: false, service: svc() }.is_retryable());
+        assert!(Error::InvalidState { current: Some(EipStatus::Associating), service: None }
+            .is_retryable());
+        assert!(!Error::InvalidState { current: Some(EipStatus::Bound), service: None }.is_retryable());
+        assert!(!Error::invalid_input("name", "empty").is_retryable());
+        assert!(!Error::not_found("eip x").is_retryable());
+    }
+
+    #[test]
+    fn display_names_code_and_request_id() {
+        let e = Error::AlreadyAssociated { service: Some(svc()) };
+        let text = e.to_string();
+        assert!(text.contains("Code.X") && text.contains("req-1") && text.contains("HTTP 409"), "{text}");
+        assert_eq!(e.request_id(), Some("req-1"));
+        assert_eq!(e.kind_name(), "already_associated");
+    }
+}

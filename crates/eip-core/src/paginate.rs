@@ -1,0 +1,124 @@
+//! Every page as one stream.
+
+use std::collections::HashSet;
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+use crate::error::Result;
+use crate::model::Eip;
+use crate::provider::EipProvider;
+use crate::request::{ListFilter, PageRequest, PageToken};
+
+/// How to walk the pages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ListOptions {
+    /// Items per page; the provider's maximum when `None`.
+    pub page_size: Option<u32>,
+    /// How many pages may be fetched at once when the provider's pages are numbered.
+    pub concurrency: usize,
+}
+
+impl Default for ListOptions {
+    /// The provider's largest pages, 8 in flight.
+    fn default() -> Self {
+        Self { page_size: None, concurrency: 8 }
+    }
+}
+
+impl ListOptions {
+    /// Sets the page size.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Sets how many pages may be in flight (at least 1).
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages.max(1);
+        self
+    }
+}
+
+/// Lists every address matching `filter`.
+///
+/// The first page is read alone. When it has a numbered next page, a total, and the provider
+/// declares [`crate::Capabilities::parallel_pages`], the remaining pages are fetched
+/// `options.concurrency` at a time, in order; otherwise the markers are followed one page after
+/// the other. An address seen twice (the inventory shifted between pages) is yielded once. The
+/// stream ends after the first error.
+pub fn list<'a, P>(provider: &'a P, filter: &'a ListFilter, options: ListOptions) -> BoxStream<'a, Result<Eip>>
+where
+    P: EipProvider + ?Sized,
+{
+    let caps = provider.capabilities();
+    let size = options.page_size.unwrap_or(caps.max_page_size).clamp(1, caps.max_page_size);
+    let parallel = caps.parallel_pages;
+    let first = async move { provider.list_page(filter, &PageRequest { token: None, size: Some(size) }).await };
+    let pages = stream::once(first)
+        .flat_map(move |first| -> BoxStream<'a, Result<Eip>> {
+            let page = match first {
+                Ok(page) => page,
+                Err(e) => return stream::once(async { Err(e) }).boxed(),
+            };
+            let items = stream::iter(page.items.into_iter().map(Ok));
+            let rest = match (page.next, page.total) {
+                (Some(PageToken::Number(next)), Some(total)) if parallel => {
+                    let last = u32::try_from(total.div_ceil(u64::from(size))).unwrap_or(u32::MAX);
+                    numbered(provider, filter, size, next..=last, options.concurrency)
+                }
+                (Some(token), _) => sequential(provider, filter, size, token),
+                (None, _) => stream::empty().boxed(),
+            };
+            items.chain(rest).boxed()
+        });
+    let mut seen = HashSet::new();
+    let mut failed = false;
+    pages
+        .filter_map(move |item| {
+            let keep = match &item {
+                Ok(eip) => seen.insert(eip.id.clone()),
+                Err(_) => true,
+            };
+            futures::future::ready(keep.then_some(item))
+        })
+        .take_while(move |item| {
+            let go_on = !failed;
+            failed |= item.is_err();
+            futures::future::ready(go_on)
+        })
+        .boxed()
+}
+
+fn numbered<'a, P: EipProvider + ?Sized>(
+    provider: &'a P,
+    filter: &'a ListFilter,
+    size: u32,
+    numbers: std::ops::RangeInclusive<u32>,
+    concurrency: usize,
+) -> BoxStream<'a, Result<Eip>> {
+    stream::iter(numbers)
+        .map(move |n| async move {
+            provider.list_page(filter, &PageRequest { token: Some(PageToken::Number(n)), size: Some(size) }).await
+        })
+        .buffered(concurrency.max(1))
+        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+fn sequential<'a, P: EipProvider + ?Sized>(
+    provider: &'a P,
+    filter: &'a ListFilter,
+    size: u32,
+    token: PageToken,
+) -> BoxStream<'a, Result<Eip>> {
+    stream::try_unfold(Some(token), move |token| async move {
+        let Some(token) = token else { return Ok(None) };
+        let page = provider.list_page(filter, &PageRequest { token: Some(token), size: Some(size) }).await?;
+        Ok(Some((page.items, page.next)))
+    })
+    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+    .try_flatten()
+    .boxed()
+}

@@ -1,0 +1,238 @@
+//! The trait every cloud implements, what a provider can do, and the operations built on top.
+
+use std::fmt::Debug;
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+
+use crate::error::{Error, Result};
+use crate::model::{Eip, EipStatus, ProviderKind, TargetKind};
+use crate::moving::{MoveOptions, MoveReport};
+use crate::paginate::ListOptions;
+use crate::request::{AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest};
+use crate::validate::TextRule;
+use crate::wait::WaitPolicy;
+
+/// What a provider supports, so callers can ask before acting.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Capabilities {
+    /// The target kinds [`EipProvider::associate`] accepts.
+    pub targets: Vec<TargetKind>,
+    /// Whether [`AssociateTarget::PrivateIp`] is accepted.
+    pub private_ip_targets: bool,
+    /// Whether IPv6 addresses can be allocated.
+    pub ipv6: bool,
+    /// Whether an address can join a shared bandwidth.
+    pub shared_bandwidth: bool,
+    /// The largest page [`EipProvider::list_page`] returns.
+    pub max_page_size: u32,
+    /// Whether pages are numbered, so that they can be fetched in parallel.
+    pub parallel_pages: bool,
+    /// Whether the cloud itself checks the `from` condition of
+    /// [`EipProvider::disassociate`] (a real fence); otherwise the provider re-reads the binding
+    /// just before unbinding, which leaves a small race.
+    pub conditional_disassociate: bool,
+    /// Whether the cloud deduplicates allocations by an idempotency token; otherwise the provider
+    /// reconciles ambiguous allocations itself.
+    pub server_side_idempotency: bool,
+    /// The accepted bandwidth, in Mbit/s.
+    pub bandwidth_mbps: RangeInclusive<u32>,
+    /// The documented rule for names.
+    pub name_rule: TextRule,
+    /// The documented rule for descriptions; `None` when addresses have no description.
+    pub description_rule: Option<TextRule>,
+    /// The most tags an address can carry at allocation (0: tags unsupported).
+    pub max_tags: usize,
+}
+
+impl Capabilities {
+    /// Capabilities with the given name rule and conservative defaults for the rest: instance
+    /// targets only, IPv4, no shared bandwidth, pages of 100, 1–200 Mbit/s, no descriptions,
+    /// no tags. Providers then set the fields that differ.
+    pub fn new(name_rule: TextRule) -> Self {
+        Self {
+            targets: vec![TargetKind::Instance],
+            private_ip_targets: false,
+            ipv6: false,
+            shared_bandwidth: false,
+            max_page_size: 100,
+            parallel_pages: false,
+            conditional_disassociate: false,
+            server_side_idempotency: false,
+            bandwidth_mbps: 1..=200,
+            name_rule,
+            description_rule: None,
+            max_tags: 0,
+        }
+    }
+
+    /// Checks a bandwidth against [`Capabilities::bandwidth_mbps`].
+    pub fn check_bandwidth(&self, field: &str, mbps: u32) -> Result<()> {
+        if self.bandwidth_mbps.contains(&mbps) {
+            Ok(())
+        } else {
+            Err(Error::invalid_input(
+                field,
+                format!(
+                    "{mbps} Mbit/s is outside {}..={} Mbit/s",
+                    self.bandwidth_mbps.start(),
+                    self.bandwidth_mbps.end()
+                ),
+            ))
+        }
+    }
+
+    /// Checks a description against [`Capabilities::description_rule`].
+    pub fn check_description(&self, description: &str) -> Result<()> {
+        match &self.description_rule {
+            Some(rule) => rule.check("description", description),
+            None => Err(Error::Unsupported { what: "descriptions".into() }),
+        }
+    }
+}
+
+/// A cloud's Elastic IP API, normalized.
+///
+/// Implementations validate every argument before sending anything (returning
+/// [`Error::InvalidInput`] or [`Error::Unsupported`]), retry what is safe to retry with the
+/// shared loop in [`crate::retry`], and make each mutation happen at most once even when an
+/// answer is lost. Operations return once the cloud has *accepted* the change; use the waiters
+/// of [`EipProviderExt`] to wait until it has taken effect.
+///
+/// The trait is object safe: `Arc<dyn EipProvider>` is the usual way to hold one.
+#[async_trait]
+pub trait EipProvider: Send + Sync + Debug {
+    /// Which provider this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// The region this provider operates in.
+    fn region(&self) -> &str;
+
+    /// What this provider supports.
+    fn capabilities(&self) -> &Capabilities;
+
+    /// Allocates a new address. With the same idempotency key, repeated calls (and retries)
+    /// yield the same address, never a second one.
+    async fn allocate(&self, request: &AllocateRequest) -> Result<Eip>;
+
+    /// Reads one address; [`Error::NotFound`] when it does not exist (or no longer does).
+    async fn get(&self, id: &str) -> Result<Eip>;
+
+    /// Lists one page of addresses matching `filter`.
+    async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page>;
+
+    /// Binds the address to a target. Returns when the cloud accepted the change.
+    async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<()>;
+
+    /// Unbinds the address from whatever it is bound to. When `from` is given, unbinds only if
+    /// the address is bound to that target, and fails with [`Error::Conflict`] otherwise
+    /// (see [`Capabilities::conditional_disassociate`] for how strong that fence is).
+    async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()>;
+
+    /// Changes the name, description or bandwidth.
+    async fn modify(&self, id: &str, change: &Modification) -> Result<()>;
+
+    /// Releases the address. A bound address is refused with [`Error::InvalidState`], never
+    /// silently unbound.
+    async fn release(&self, id: &str) -> Result<()>;
+}
+
+/// Operations every provider gets for free, built on [`EipProvider`]: listing every page as a
+/// stream, waiting for a state, and fenced moves.
+#[async_trait]
+pub trait EipProviderExt: EipProvider {
+    /// Every address matching `filter`, over all pages, each yielded once.
+    ///
+    /// Providers with numbered pages have pages 2.. fetched in parallel
+    /// (`options.concurrency` at a time).
+    fn list<'a>(&'a self, filter: &'a ListFilter, options: ListOptions) -> BoxStream<'a, Result<Eip>> {
+        crate::paginate::list(self, filter, options)
+    }
+
+    /// Waits until `done` holds for the address, polling with `policy`.
+    ///
+    /// Ends with [`Error::WaitFailed`] when the address reaches a failed or locked state, and with
+    /// [`Error::WaitTimeout`] (carrying the last state seen) when `policy.max_wait` runs out.
+    async fn wait_until<F>(&self, id: &str, policy: &WaitPolicy, done: F) -> Result<Eip>
+    where
+        F: Fn(&Eip) -> bool + Send + Sync,
+    {
+        crate::wait::until(self, id, policy, done).await
+    }
+
+    /// Waits until the address is in `status`.
+    async fn wait_for_status(&self, id: &str, status: EipStatus, policy: &WaitPolicy) -> Result<Eip> {
+        self.wait_until(id, policy, move |eip| eip.status == status).await
+    }
+
+    /// Waits until the address is bound to exactly `target`.
+    async fn wait_until_bound_to(
+        &self,
+        id: &str,
+        target: &AssociateTarget,
+        policy: &WaitPolicy,
+    ) -> Result<Eip> {
+        self.wait_until(id, policy, |eip| eip.is_bound_to(target)).await
+    }
+
+    /// Waits until the address is unbound and usable.
+    async fn wait_until_available(&self, id: &str, policy: &WaitPolicy) -> Result<Eip> {
+        self.wait_for_status(id, EipStatus::Available, policy).await
+    }
+
+    /// Waits until the address no longer exists.
+    async fn wait_until_released(&self, id: &str, policy: &WaitPolicy) -> Result<()> {
+        crate::wait::until_gone(self, id, policy).await
+    }
+
+    /// Moves the address from `from` to `to`, fenced: only if it is bound to `from` when the move
+    /// starts, never bound to both, and reporting the time of each phase.
+    async fn move_to(
+        &self,
+        id: &str,
+        from: &AssociateTarget,
+        to: &AssociateTarget,
+        options: &MoveOptions,
+    ) -> Result<MoveReport> {
+        crate::moving::move_between(self, id, from, to, options).await
+    }
+}
+
+impl<P: EipProvider + ?Sized> EipProviderExt for P {}
+
+#[async_trait]
+impl<P: EipProvider + ?Sized> EipProvider for Arc<P> {
+    fn kind(&self) -> ProviderKind {
+        (**self).kind()
+    }
+    fn region(&self) -> &str {
+        (**self).region()
+    }
+    fn capabilities(&self) -> &Capabilities {
+        (**self).capabilities()
+    }
+    async fn allocate(&self, request: &AllocateRequest) -> Result<Eip> {
+        (**self).allocate(request).await
+    }
+    async fn get(&self, id: &str) -> Result<Eip> {
+        (**self).get(id).await
+    }
+    async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {
+        (**self).list_page(filter, page).await
+    }
+    async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<()> {
+        (**self).associate(id, target).await
+    }
+    async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
+        (**self).disassociate(id, from).await
+    }
+    async fn modify(&self, id: &str, change: &Modification) -> Result<()> {
+        (**self).modify(id, change).await
+    }
+    async fn release(&self, id: &str) -> Result<()> {
+        (**self).release(id).await
+    }
+}

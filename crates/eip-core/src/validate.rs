@@ -1,0 +1,198 @@
+//! Client-side checks, run before any request leaves the process.
+//!
+//! Every failure is an [`Error::InvalidInput`] naming the field, so a caller (or a CLI user) knows
+//! exactly what to fix, and the cloud never sees a request that could only fail or, worse, be
+//! misrouted (an id with `/` or `..` would change the URL path of a REST API).
+
+use crate::error::{Error, Result};
+
+/// The longest id accepted; real ids are far shorter (`eip-` + 20, or a 36-character UUID).
+pub const MAX_ID_LEN: usize = 128;
+
+/// The longest idempotency key accepted (the documented ClientToken limit is 64 ASCII characters).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
+
+/// Checks a resource id (EIP, instance, NIC, bandwidth...): non-empty, at most [`MAX_ID_LEN`]
+/// characters of `[A-Za-z0-9._:-]`, and no `..`.
+pub fn id(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    if value.chars().count() > MAX_ID_LEN {
+        return Err(Error::invalid_input(field, format!("longer than {MAX_ID_LEN} characters")));
+    }
+    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "._:-".contains(*c))) {
+        return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+    }
+    if value.contains("..") {
+        return Err(Error::invalid_input(field, "contains '..'"));
+    }
+    Ok(())
+}
+
+/// Checks an idempotency key: 1 to 64 printable ASCII characters, no spaces.
+pub fn idempotency_key(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    if value.len() > MAX_IDEMPOTENCY_KEY_LEN {
+        return Err(Error::invalid_input(
+            field,
+            format!("longer than {MAX_IDEMPOTENCY_KEY_LEN} characters"),
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
+        return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+    }
+    Ok(())
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_whitespace() {
+        "whitespace".to_owned()
+    } else if c.is_control() {
+        format!("a control character (U+{:04X})", c as u32)
+    } else {
+        format!("{c:?}, which is not allowed")
+    }
+}
+
+/// Which characters a [`TextRule`] allows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charset {
+    /// Any printable character (no control characters).
+    Printable,
+    /// ASCII letters and digits, the listed extra characters, and CJK ideographs when `cjk`.
+    Restricted {
+        /// Extra characters allowed besides letters and digits, e.g. `"._-"`.
+        extra: &'static str,
+        /// Whether CJK ideographs are allowed.
+        cjk: bool,
+    },
+}
+
+/// A cloud's documented rule for a name or a description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TextRule {
+    /// Minimum length in characters.
+    pub min_chars: usize,
+    /// Maximum length in characters.
+    pub max_chars: usize,
+    /// Whether the first character must be a letter.
+    pub starts_with_letter: bool,
+    /// Which characters are allowed.
+    pub charset: Charset,
+    /// Prefixes that are refused (e.g. `http://`).
+    pub forbidden_prefixes: &'static [&'static str],
+}
+
+impl TextRule {
+    /// Checks `value` against the rule, naming `field` in the error.
+    pub fn check(&self, field: &str, value: &str) -> Result<()> {
+        let len = value.chars().count();
+        if len < self.min_chars || len > self.max_chars {
+            return Err(Error::invalid_input(
+                field,
+                format!("must be {} to {} characters long (got {len})", self.min_chars, self.max_chars),
+            ));
+        }
+        if let Some(bad) = value.chars().find(|c| c.is_control()) {
+            return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+        }
+        if let Charset::Restricted { extra, cjk } = self.charset {
+            let ok = |c: char| c.is_ascii_alphanumeric() || extra.contains(c) || (cjk && is_cjk(c));
+            if let Some(bad) = value.chars().find(|c| !ok(*c)) {
+                return Err(Error::invalid_input(
+                    field,
+                    format!(
+                        "contains {}; allowed are letters, digits{} and {extra:?}",
+                        describe_char(bad),
+                        if cjk { ", CJK characters" } else { "" }
+                    ),
+                ));
+            }
+        }
+        if self.starts_with_letter {
+            let first_ok = value.chars().next().is_some_and(|c| {
+                c.is_ascii_alphabetic()
+                    || (matches!(self.charset, Charset::Restricted { cjk: true, .. }) && is_cjk(c))
+            });
+            if !first_ok {
+                return Err(Error::invalid_input(field, "must start with a letter"));
+            }
+        }
+        if let Some(prefix) = self.forbidden_prefixes.iter().find(|p| value.starts_with(**p)) {
+            return Err(Error::invalid_input(field, format!("must not start with {prefix:?}")));
+        }
+        Ok(())
+    }
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field_of(r: Result<()>) -> String {
+        match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn ids_refuse_each_bad_class() {
+        for bad in [
+            "", "a/b", "a?b", "a#b", "a%2f", "a b", "a\tb", "a\u{7}b", "..", "eip-..x", "ü",
+        ] {
+            assert_eq!(field_of(id("eip_id", bad)), "eip_id", "{bad:?} must be refused");
+        }
+        assert_eq!(field_of(id("eip_id", &"x".repeat(10_000))), "eip_id");
+        for good in ["eip-bp1abc", "i-2ze0", "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0", "a.b:c_d"] {
+            assert!(id("eip_id", good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn idempotency_keys_are_short_printable_ascii() {
+        assert!(idempotency_key("k", "run-1/allocate#3").is_ok());
+        assert_eq!(field_of(idempotency_key("k", "")), "k");
+        assert_eq!(field_of(idempotency_key("k", "has space")), "k");
+        assert_eq!(field_of(idempotency_key("k", &"a".repeat(65))), "k");
+    }
+
+    #[test]
+    fn text_rules_check_length_charset_first_letter_and_prefix() {
+        let name = TextRule {
+            min_chars: 2,
+            max_chars: 8,
+            starts_with_letter: true,
+            charset: Charset::Restricted { extra: "._-", cjk: false },
+            forbidden_prefixes: &[],
+        };
+        assert!(name.check("name", "web-1").is_ok());
+        for bad in ["a", "toolongname", "1web", "web 1", "web/1", "we\nb"] {
+            assert_eq!(field_of(name.check("name", bad)), "name", "{bad:?}");
+        }
+        let desc = TextRule {
+            min_chars: 2,
+            max_chars: 256,
+            starts_with_letter: true,
+            charset: Charset::Printable,
+            forbidden_prefixes: &["http://", "https://"],
+        };
+        assert!(desc.check("description", "front door (v2)").is_ok());
+        assert_eq!(field_of(desc.check("description", "https://x")), "description");
+        let cjk = TextRule {
+            min_chars: 1,
+            max_chars: 64,
+            starts_with_letter: false,
+            charset: Charset::Restricted { extra: "_-.", cjk: true },
+            forbidden_prefixes: &[],
+        };
+        assert!(cjk.check("name", "公网-1").is_ok());
+    }
+}
