@@ -1,1 +1,263 @@
-fn main() {}
+//! `eipctl`: Elastic IPs on Alibaba Cloud and Huawei Cloud from the command line.
+
+mod cli;
+mod exit;
+mod output;
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use futures::TryStreamExt;
+use multicloud_eip::{
+    AllocateRequest, AssociateTarget, ChargeMode, EipProvider, EipProviderExt, EipStatus, Error,
+    ListFilter, ListOptions, Modification, MoveOptions, Result, WaitPolicy,
+};
+
+use cli::{Cli, Command, Output};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("eipctl: cannot start: {e}");
+            return ExitCode::from(exit::OTHER);
+        }
+    };
+    match runtime.block_on(run(&cli)) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(error) => {
+            eprintln!("eipctl: {}: {error}", error.kind_name());
+            ExitCode::from(exit::code(&error))
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn run(cli: &Cli) -> Result<()> {
+    // Check the command's arguments before connecting, so bad input never costs a request.
+    let action = Action::from_command(&cli.command)?;
+    let provider = match &cli.provider {
+        Some(spec) => multicloud_eip::connect(spec)?,
+        None => multicloud_eip::connect_from_env()?,
+    };
+    action.run(provider, cli.output).await
+}
+
+/// A validated command.
+enum Action {
+    List(ListFilter),
+    Show(String),
+    Allocate { request: AllocateRequest, wait: bool },
+    Associate { id: String, target: AssociateTarget, wait: bool },
+    Disassociate { id: String, wait: bool },
+    Modify { id: String, change: Modification, wait: bool },
+    Release { id: String, wait: bool },
+    Move { id: String, from: AssociateTarget, to: AssociateTarget, timeout: Duration },
+    Wait { id: String, until: Option<EipStatus>, timeout: Duration },
+}
+
+impl Action {
+    fn from_command(command: &Command) -> Result<Self> {
+        use multicloud_eip::validate::id as check_id;
+        Ok(match command {
+            Command::List(args) => {
+                let mut filter = ListFilter::new();
+                if let Some(status) = &args.status {
+                    filter = filter.status(parse_status("status", status)?);
+                }
+                if let Some(instance) = &args.instance {
+                    check_id("instance", instance)?;
+                    filter = filter.bound_to(AssociateTarget::instance(instance));
+                }
+                if let Some(name) = &args.name {
+                    filter = filter.name(name);
+                }
+                if let Some(address) = args.address {
+                    filter = filter.addresses([address]);
+                }
+                Self::List(filter)
+            }
+            Command::Show { id } => Self::Show(checked("id", id)?),
+            Command::Allocate(args) => {
+                let mut request = AllocateRequest::new();
+                request.bandwidth_mbps = args.bandwidth;
+                request.name = args.name.clone();
+                request.description = args.description.clone();
+                request.idempotency_key = args.idempotency_key.clone();
+                if let Some(mode) = &args.charge_mode {
+                    request.charge_mode = Some(ChargeMode::from_name(mode).ok_or_else(|| {
+                        Error::invalid_input("charge-mode", format!("{mode:?} is not bandwidth or traffic"))
+                    })?);
+                }
+                Self::Allocate { request, wait: args.wait }
+            }
+            Command::Associate(args) => {
+                let target = match (&args.instance, &args.nic) {
+                    (Some(instance), None) => AssociateTarget::instance(checked("instance", instance)?),
+                    (None, Some(nic)) => AssociateTarget::nic(checked("nic", nic)?, args.private_ip),
+                    _ => return Err(Error::invalid_input("target", "give exactly one of --instance or --nic")),
+                };
+                Self::Associate { id: checked("id", &args.id)?, target, wait: args.wait }
+            }
+            Command::Disassociate { id, wait } => Self::Disassociate { id: checked("id", id)?, wait: *wait },
+            Command::Modify(args) => {
+                let mut change = Modification::new();
+                change.name = args.name.clone();
+                change.description = args.description.clone();
+                change.bandwidth_mbps = args.bandwidth;
+                Self::Modify { id: checked("id", &args.id)?, change, wait: args.wait }
+            }
+            Command::Release { id, wait } => Self::Release { id: checked("id", id)?, wait: *wait },
+            Command::Move { id, from, to, timeout } => Self::Move {
+                id: checked("id", id)?,
+                from: AssociateTarget::instance(checked("from", from)?),
+                to: AssociateTarget::instance(checked("to", to)?),
+                timeout: Duration::from_secs(*timeout),
+            },
+            Command::Wait { id, until, timeout } => Self::Wait {
+                id: checked("id", id)?,
+                until: if until == "gone" { None } else { Some(parse_status("until", until)?) },
+                timeout: Duration::from_secs(*timeout),
+            },
+        })
+    }
+
+    async fn run(self, provider: Arc<dyn EipProvider>, format: Output) -> Result<()> {
+        let provider = provider.as_ref();
+        let mut stdout = std::io::stdout().lock();
+        let policy = WaitPolicy::default();
+        match self {
+            Self::List(filter) => {
+                filter.validate(provider.capabilities())?;
+                let eips: Vec<_> = provider.list(&filter, ListOptions::default()).try_collect().await?;
+                output::list(&mut stdout, format, &eips).map_err(io_error)?;
+            }
+            Self::Show(id) => {
+                let eip = provider.get(&id).await?;
+                output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+            }
+            Self::Allocate { request, wait } => {
+                let mut eip = provider.allocate(&request).await?;
+                if wait {
+                    eip = spin("waiting until usable", provider.wait_until_available(&eip.id, &policy)).await?;
+                }
+                output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+            }
+            Self::Associate { id, target, wait } => {
+                provider.associate(&id, &target).await?;
+                if wait {
+                    spin("waiting until bound", provider.wait_until_bound_to(&id, &target, &policy)).await?;
+                }
+                show(provider, &mut stdout, format, &id).await?;
+            }
+            Self::Disassociate { id, wait } => {
+                provider.disassociate(&id, None).await?;
+                if wait {
+                    spin("waiting until unbound", provider.wait_until_available(&id, &policy)).await?;
+                }
+                show(provider, &mut stdout, format, &id).await?;
+            }
+            Self::Modify { id, change, wait } => {
+                provider.modify(&id, &change).await?;
+                if wait {
+                    spin("waiting until settled", provider.wait_until(&id, &policy, |e| e.status.is_stable())).await?;
+                }
+                show(provider, &mut stdout, format, &id).await?;
+            }
+            Self::Release { id, wait } => {
+                provider.release(&id).await?;
+                if wait {
+                    spin("waiting until released", provider.wait_until_released(&id, &policy)).await?;
+                }
+                report(&mut stdout, format, serde_json::json!({"id": id, "released": true}), &format!("released {id}"))?;
+            }
+            Self::Move { id, from, to, timeout } => {
+                let options = MoveOptions::with_wait(policy.max_wait(timeout));
+                let moved = spin("moving", provider.move_to(&id, &from, &to, &options)).await?;
+                let ms = |d: Duration| d.as_millis() as u64;
+                let json = serde_json::json!({
+                    "eip": moved.eip,
+                    "phases_ms": {
+                        "disassociate_accepted": ms(moved.disassociate_accepted),
+                        "unbound": ms(moved.unbound),
+                        "associate_accepted": ms(moved.associate_accepted),
+                        "bound": ms(moved.bound),
+                    }
+                });
+                let text = format!(
+                    "moved {id} to {to}: unbind accepted {} ms, unbound {} ms, bind accepted {} ms, bound {} ms",
+                    ms(moved.disassociate_accepted),
+                    ms(moved.unbound),
+                    ms(moved.associate_accepted),
+                    ms(moved.bound)
+                );
+                report(&mut stdout, format, json, &text)?;
+            }
+            Self::Wait { id, until, timeout } => {
+                let policy = policy.max_wait(timeout);
+                match until {
+                    None => {
+                        spin("waiting until gone", provider.wait_until_released(&id, &policy)).await?;
+                        report(&mut stdout, format, serde_json::json!({"id": id, "gone": true}), &format!("{id} is gone"))?;
+                    }
+                    Some(status) => {
+                        let eip = spin("waiting", provider.wait_for_status(&id, status, &policy)).await?;
+                        output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+                    }
+                }
+            }
+        }
+        stdout.flush().map_err(io_error)
+    }
+}
+
+fn checked(field: &str, id: &str) -> Result<String> {
+    multicloud_eip::validate::id(field, id)?;
+    Ok(id.to_owned())
+}
+
+fn parse_status(field: &str, name: &str) -> Result<EipStatus> {
+    EipStatus::from_name(name).ok_or_else(|| {
+        Error::invalid_input(field, format!("{name:?} is not one of {}", EipStatus::NAMES.join(", ")))
+    })
+}
+
+async fn show(provider: &dyn EipProvider, out: &mut impl Write, format: Output, id: &str) -> Result<()> {
+    let eip = provider.get(id).await?;
+    output::eip(out, format, &eip).map_err(io_error)
+}
+
+fn report(out: &mut impl Write, format: Output, json: serde_json::Value, text: &str) -> Result<()> {
+    match format {
+        Output::Json => writeln!(out, "{json:#}"),
+        Output::Table => writeln!(out, "{text}"),
+    }
+    .map_err(io_error)
+}
+
+/// Runs `work` with a spinner on stderr, drawn only when stderr is a terminal.
+async fn spin<T>(message: &str, work: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    if !std::io::stderr().is_terminal() {
+        return work.await;
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(message.to_owned());
+    spinner.enable_steady_tick(Duration::from_millis(100));
+    let result = work.await;
+    spinner.finish_and_clear();
+    result
+}
+
+fn io_error(e: std::io::Error) -> Error {
+    Error::Transport { operation: "write output".into(), message: e.to_string(), maybe_sent: false, source: None }
+}

@@ -1,0 +1,202 @@
+//! The command line, as clap types.
+
+use std::net::IpAddr;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Providers (--provider or EIP_PROVIDER):
+  alibaba://<region>[?endpoint=URL&signature=v1|v3]     credentials from ALIBABA_CLOUD_* / ALICLOUD_* / ~/.aliyun/config.json
+  huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token|aksk]
+                                                        credentials from HUAWEICLOUD_SDK_* / HW_* / OS_*
+  sim://alibaba, sim://huawei                           an emulator inside this process (empty at start)
+
+Exit codes:
+  0 success            2 invalid input or usage     3 not found
+  4 authentication or permission                    5 rate limited
+  6 conflict or invalid state (already associated, quota, fence)
+  7 timeout (a request or a wait)                   1 anything else
+
+Examples:
+  eipctl --provider sim://huawei list
+  eipctl --provider alibaba://cn-hangzhou allocate --bandwidth 5 --name web-1 --wait
+  eipctl move eip-bp1xyz --from i-primary --to i-standby
+  eipctl --output json show eip-bp1xyz | jq .status";
+
+/// Manage Elastic IPs on Alibaba Cloud and Huawei Cloud.
+#[derive(Debug, Parser)]
+#[command(name = "eipctl", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Provider spec, e.g. alibaba://cn-hangzhou, huawei://cn-north-4, sim://alibaba.
+    #[arg(long, global = true, env = "EIP_PROVIDER", value_name = "SPEC")]
+    pub provider: Option<String>,
+
+    /// Output format: a table for people, JSON for scripts.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+
+    /// Log level for diagnostics on stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, env = "EIPCTL_LOG", default_value = "warn", value_name = "LEVEL")]
+    pub log: String,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// Aligned columns.
+    Table,
+    /// JSON: an object per address, an array for `list`.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List addresses (all pages).
+    #[command(after_help = "Example: eipctl list --status bound --instance i-bp1abc")]
+    List(ListArgs),
+    /// Show one address.
+    #[command(after_help = "Example: eipctl show eip-bp1xyz")]
+    Show {
+        /// The address's id.
+        id: String,
+    },
+    /// Allocate a new address.
+    #[command(after_help = "Example: eipctl allocate --bandwidth 10 --name web-1 --idempotency-key deploy-42 --wait")]
+    Allocate(AllocateArgs),
+    /// Bind an address to an instance or a network interface.
+    #[command(after_help = "Examples:\n  eipctl associate eip-bp1xyz --instance i-bp1abc --wait\n  eipctl associate eip-bp1xyz --nic eni-bp1def --private-ip 10.0.0.8")]
+    Associate(AssociateArgs),
+    /// Unbind an address from whatever it is bound to.
+    #[command(after_help = "Example: eipctl disassociate eip-bp1xyz --wait")]
+    Disassociate {
+        /// The address's id.
+        id: String,
+        /// Block until the address is unbound.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Change an address's name, description or bandwidth.
+    #[command(after_help = "Example: eipctl modify eip-bp1xyz --bandwidth 50 --name web-1b")]
+    Modify(ModifyArgs),
+    /// Release an address (it must be unbound).
+    #[command(after_help = "Example: eipctl release eip-bp1xyz --wait")]
+    Release {
+        /// The address's id.
+        id: String,
+        /// Block until the address is gone.
+        #[arg(long)]
+        wait: bool,
+    },
+    /// Move an address from one instance to another, only if it is bound to the first (fenced).
+    #[command(name = "move", after_help = "Example: eipctl move eip-bp1xyz --from i-primary --to i-standby")]
+    Move {
+        /// The address's id.
+        id: String,
+        /// The instance it must be bound to now.
+        #[arg(long, value_name = "INSTANCE")]
+        from: String,
+        /// The instance to bind it to.
+        #[arg(long, value_name = "INSTANCE")]
+        to: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+    /// Wait until an address reaches a state (or is gone).
+    #[command(after_help = "Example: eipctl wait eip-bp1xyz --until bound --timeout 60")]
+    Wait {
+        /// The address's id.
+        id: String,
+        /// available, bound, associating, unassociating, creating, releasing, updating, failed, locked, or gone.
+        #[arg(long, value_name = "STATUS")]
+        until: String,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        timeout: u64,
+    },
+}
+
+/// `list` filters.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this state (available, bound, associating, ...).
+    #[arg(long)]
+    pub status: Option<String>,
+    /// Only addresses bound to this instance.
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// Only this name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Only this public address.
+    #[arg(long)]
+    pub address: Option<IpAddr>,
+}
+
+/// `allocate` options.
+#[derive(Debug, Args)]
+pub struct AllocateArgs {
+    /// Bandwidth in Mbit/s.
+    #[arg(long, value_name = "MBPS")]
+    pub bandwidth: Option<u32>,
+    /// A name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// Billing: bandwidth or traffic.
+    #[arg(long, value_name = "MODE")]
+    pub charge_mode: Option<String>,
+    /// A key that makes the allocation happen at most once, however often the command is rerun.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    /// Block until the address is usable.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `associate` options.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["instance", "nic"])))]
+pub struct AssociateArgs {
+    /// The address's id.
+    pub id: String,
+    /// Bind to this instance (its primary network interface).
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// Bind to this network interface.
+    #[arg(long)]
+    pub nic: Option<String>,
+    /// With --nic: the private address on the interface.
+    #[arg(long, requires = "nic", value_name = "IP")]
+    pub private_ip: Option<IpAddr>,
+    /// Block until the address is bound.
+    #[arg(long)]
+    pub wait: bool,
+}
+
+/// `modify` options.
+#[derive(Debug, Args)]
+pub struct ModifyArgs {
+    /// The address's id.
+    pub id: String,
+    /// A new name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A new description.
+    #[arg(long)]
+    pub description: Option<String>,
+    /// A new bandwidth in Mbit/s.
+    #[arg(long, value_name = "MBPS")]
+    pub bandwidth: Option<u32>,
+    /// Block until the change has settled.
+    #[arg(long)]
+    pub wait: bool,
+}
+
