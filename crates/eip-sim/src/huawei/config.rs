@@ -1,0 +1,338 @@
+//! Configuration of the emulated Huawei Cloud and what a client needs to reach it.
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The emulated Huawei Cloud account: credentials, region, project, servers and limits.
+///
+/// The defaults are fixed, documented test credentials (like LocalStack's), so a test or a CI job
+/// can hard-code them. `Debug` masks the password, the secret key and the security token.
+#[derive(Clone)]
+pub struct HuaweiConfig {
+    /// Region id, also the name of the project (huawei.md §1.3). Default `cn-north-4`.
+    pub region: String,
+    /// Project id (32 lower-case hex digits), used in every VPC URL.
+    pub project_id: String,
+    /// Project name; Huawei names a region's default project after the region.
+    pub project_name: String,
+    /// Account (domain) name for password authentication.
+    pub domain_name: String,
+    /// Account (domain) id.
+    pub domain_id: String,
+    /// IAM user name.
+    pub user_name: String,
+    /// IAM user id.
+    pub user_id: String,
+    /// IAM user password.
+    pub password: String,
+    /// AK of the AK/SK pair.
+    pub access_key: String,
+    /// SK of the AK/SK pair.
+    pub secret_key: String,
+    /// When `Some`, the AK/SK is temporary and every AK/SK-signed call must carry this value in
+    /// `X-Security-Token` (huawei.md §1.4).
+    pub security_token: Option<String>,
+    /// How long an IAM token lives (huawei.md §1.1: 24 h).
+    pub token_lifetime: Duration,
+    /// ECS servers and their NICs (ports).
+    pub servers: Vec<ServerSeed>,
+    /// Ports with no device (not attached to any server), for NIC tests.
+    pub free_ports: Vec<PortSeed>,
+    /// Shared (`WHOLE`) bandwidths EIPs can join at creation.
+    pub shared_bandwidths: Vec<BandwidthSeed>,
+    /// Maximum number of EIPs the project may hold (VPC.0521 beyond it).
+    pub quota: usize,
+    /// Largest `limit` a list accepts and the default page size (huawei.md §3.3).
+    pub max_limit: usize,
+}
+
+/// One seeded ECS server.
+#[derive(Clone, Debug)]
+pub struct ServerSeed {
+    /// Server id (`device_id` of its ports).
+    pub id: String,
+    /// Server name.
+    pub name: String,
+    /// Its primary NIC (`binding:vif_details.primary_interface == true`).
+    pub primary_port: PortSeed,
+    /// Supplementary NICs (`primary_interface == false`).
+    pub secondary_ports: Vec<PortSeed>,
+}
+
+/// One seeded port (NIC).
+#[derive(Clone, Debug)]
+pub struct PortSeed {
+    /// Port id.
+    pub id: String,
+    /// Its fixed private IPv4 address.
+    pub ip_address: Ipv4Addr,
+    /// Its MAC address.
+    pub mac_address: String,
+}
+
+/// One seeded shared (`WHOLE`) bandwidth.
+#[derive(Clone, Debug, Serialize)]
+pub struct BandwidthSeed {
+    /// Bandwidth id (`bandwidth.id` of a `WHOLE` create).
+    pub id: String,
+    /// Bandwidth name.
+    pub name: String,
+    /// Size in Mbit/s.
+    pub size: u32,
+}
+
+/// Availability zone of the seeded servers (`device_owner` is `compute:<az>`).
+pub(crate) fn zone_of(region: &str) -> String {
+    format!("{region}a")
+}
+
+impl PortSeed {
+    fn numbered(n: u32, ip: Ipv4Addr) -> Self {
+        Self {
+            id: format!("d00f9c35-c8da-4e3f-9a1e-{n:012x}"),
+            ip_address: ip,
+            mac_address: format!("fa:16:3e:00:{:02x}:{:02x}", (n >> 8) & 0xff, n & 0xff),
+        }
+    }
+}
+
+impl Default for HuaweiConfig {
+    fn default() -> Self {
+        let region = "cn-north-4".to_owned();
+        let servers = (1..=8u8)
+            .map(|i| {
+                let n = u32::from(i);
+                let secondary_ports = if i == 1 {
+                    vec![PortSeed::numbered(
+                        0x100 + n,
+                        Ipv4Addr::new(192, 168, 1, 100 + i),
+                    )]
+                } else {
+                    Vec::new()
+                };
+                ServerSeed {
+                    id: format!("b0a9d2b4-2cae-4b66-a6ba-{n:012x}"),
+                    name: format!("ecs-sim-{i}"),
+                    primary_port: PortSeed::numbered(n, Ipv4Addr::new(192, 168, 0, 10 + i)),
+                    secondary_ports,
+                }
+            })
+            .collect();
+        Self {
+            project_name: region.clone(),
+            region,
+            project_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            domain_name: "sim-account".to_owned(),
+            domain_id: "d78cbac186b744899480f25bd022f468".to_owned(),
+            user_name: "sim-user".to_owned(),
+            user_id: "7116d09f88fa41908676fdd4b039e95b".to_owned(),
+            password: "sim-password".to_owned(),
+            access_key: "SIMHUAWEIACCESSKEY01".to_owned(),
+            secret_key: "SimHuaweiSecretKey0123456789abcdefghijkl".to_owned(),
+            security_token: None,
+            token_lifetime: Duration::from_secs(24 * 3600),
+            servers,
+            free_ports: vec![PortSeed::numbered(0x200, Ipv4Addr::new(192, 168, 2, 10))],
+            shared_bandwidths: vec![BandwidthSeed {
+                id: "3fa5b383-5a73-4dcb-a314-c6128546d855".to_owned(),
+                name: "sim-shared-bandwidth".to_owned(),
+                size: 100,
+            }],
+            quota: 20_000,
+            max_limit: 2000,
+        }
+    }
+}
+
+const MASK: &str = "******";
+
+impl fmt::Debug for HuaweiConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiConfig")
+            .field("region", &self.region)
+            .field("project_id", &self.project_id)
+            .field("project_name", &self.project_name)
+            .field("domain_name", &self.domain_name)
+            .field("domain_id", &self.domain_id)
+            .field("user_name", &self.user_name)
+            .field("user_id", &self.user_id)
+            .field("password", &MASK)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &MASK)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| MASK),
+            )
+            .field("token_lifetime", &self.token_lifetime)
+            .field("servers", &self.servers)
+            .field("free_ports", &self.free_ports)
+            .field("shared_bandwidths", &self.shared_bandwidths)
+            .field("quota", &self.quota)
+            .field("max_limit", &self.max_limit)
+            .finish()
+    }
+}
+
+/// What a client needs to reach the emulated Huawei Cloud: the `huawei` object of the binary's
+/// JSON line. `Debug` masks the password, the secret key and the security token.
+#[derive(Clone, Serialize)]
+pub struct HuaweiInfo {
+    /// IAM endpoint (`POST /v3/auth/tokens`, `GET /v3/projects`).
+    pub iam_endpoint: String,
+    /// VPC endpoint (`/v1/{project_id}/...`).
+    pub vpc_endpoint: String,
+    /// Region id.
+    pub region: String,
+    /// Project id.
+    pub project_id: String,
+    /// Project name.
+    pub project_name: String,
+    /// Account (domain) name.
+    pub domain_name: String,
+    /// Account (domain) id.
+    pub domain_id: String,
+    /// IAM user name.
+    pub user_name: String,
+    /// IAM user password.
+    pub password: String,
+    /// AK.
+    pub access_key: String,
+    /// SK.
+    pub secret_key: String,
+    /// Security token to send in `X-Security-Token`, when the AK/SK is temporary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_token: Option<String>,
+    /// The seeded servers.
+    pub servers: Vec<ServerInfo>,
+    /// Ports attached to no server.
+    pub free_ports: Vec<PortInfo>,
+    /// Shared bandwidths (`share_type` `WHOLE`).
+    pub shared_bandwidths: Vec<BandwidthSeed>,
+}
+
+/// A seeded server as a client sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ServerInfo {
+    /// Server id.
+    pub id: String,
+    /// Server name.
+    pub name: String,
+    /// Id of its primary port.
+    pub primary_port_id: String,
+    /// Private IP of its primary port.
+    pub primary_ip: String,
+    /// Its supplementary ports.
+    pub secondary_ports: Vec<PortInfo>,
+}
+
+/// A seeded port as a client sees it.
+#[derive(Clone, Debug, Serialize)]
+pub struct PortInfo {
+    /// Port id.
+    pub id: String,
+    /// Its private IP.
+    pub ip_address: String,
+}
+
+impl From<&PortSeed> for PortInfo {
+    fn from(port: &PortSeed) -> Self {
+        Self {
+            id: port.id.clone(),
+            ip_address: port.ip_address.to_string(),
+        }
+    }
+}
+
+impl HuaweiInfo {
+    pub(crate) fn new(config: &HuaweiConfig, base_url: &str) -> Self {
+        let base = base_url.trim_end_matches('/').to_owned();
+        Self {
+            iam_endpoint: base.clone(),
+            vpc_endpoint: base,
+            region: config.region.clone(),
+            project_id: config.project_id.clone(),
+            project_name: config.project_name.clone(),
+            domain_name: config.domain_name.clone(),
+            domain_id: config.domain_id.clone(),
+            user_name: config.user_name.clone(),
+            password: config.password.clone(),
+            access_key: config.access_key.clone(),
+            secret_key: config.secret_key.clone(),
+            security_token: config.security_token.clone(),
+            servers: config
+                .servers
+                .iter()
+                .map(|s| ServerInfo {
+                    id: s.id.clone(),
+                    name: s.name.clone(),
+                    primary_port_id: s.primary_port.id.clone(),
+                    primary_ip: s.primary_port.ip_address.to_string(),
+                    secondary_ports: s.secondary_ports.iter().map(PortInfo::from).collect(),
+                })
+                .collect(),
+            free_ports: config.free_ports.iter().map(PortInfo::from).collect(),
+            shared_bandwidths: config.shared_bandwidths.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for HuaweiInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiInfo")
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("vpc_endpoint", &self.vpc_endpoint)
+            .field("region", &self.region)
+            .field("project_id", &self.project_id)
+            .field("domain_name", &self.domain_name)
+            .field("user_name", &self.user_name)
+            .field("password", &MASK)
+            .field("access_key", &self.access_key)
+            .field("secret_key", &MASK)
+            .field(
+                "security_token",
+                &self.security_token.as_ref().map(|_| MASK),
+            )
+            .field("servers", &self.servers)
+            .field("free_ports", &self.free_ports)
+            .field("shared_bandwidths", &self.shared_bandwidths)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_masks_credentials() {
+        let config = HuaweiConfig {
+            security_token: Some("session-token-value".to_owned()),
+            ..HuaweiConfig::default()
+        };
+        let info = HuaweiInfo::new(&config, "http://127.0.0.1:1/");
+        for text in [format!("{config:?}"), format!("{info:?}")] {
+            assert!(!text.contains(&config.password), "{text}");
+            assert!(!text.contains(&config.secret_key), "{text}");
+            assert!(!text.contains("session-token-value"), "{text}");
+            assert!(text.contains(&config.access_key));
+        }
+        assert_eq!(info.vpc_endpoint, "http://127.0.0.1:1");
+    }
+
+    #[test]
+    fn default_account_has_the_documented_shape() {
+        let config = HuaweiConfig::default();
+        assert_eq!(config.project_id.len(), 32);
+        assert!(config
+            .project_id
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+        assert_eq!(config.project_name, config.region);
+        assert!(config.servers.len() >= 8);
+        assert!(config.servers.iter().any(|s| !s.secondary_ports.is_empty()));
+        assert!(!config.free_ports.is_empty());
+    }
+}

@@ -1,0 +1,286 @@
+//! Huawei Cloud: IAM (Keystone v3 password tokens, project lookup), AK/SK `SDK-HMAC-SHA256`
+//! verification and the VPC v1 `publicips`, `ports` and `bandwidths` APIs.
+//!
+//! Facts come from `shared/api/huawei.md`; section numbers in comments refer to that note.
+//! # Control operations (`POST /_sim/huawei/{op}`, or [`Sim::control`](crate::Sim::control))
+//!
+//! | op | body | effect |
+//! |---|---|---|
+//! | `revoke_tokens` | `{}` or `{"token":"MII..."}` | every token (or one) is refused from now on (`VPC.0008`) |
+//! | `expire_tokens` | `{}` | every token issued so far is expired now |
+//! | `seed_eips` | `{"count":N}` | N `DOWN` EIPs with dedicated 5 Mbit/s bandwidths, created at once |
+//! | `token_count` | `{}` | `{"count":N}`: tokens issued since the start (or the last reset) |
+//!
+//! # Choices where the sources are silent
+//!
+//! - A bind PUT shows `port_id` and `private_ip_address` at once, with status `PENDING_UPDATE`
+//!   until `ACTIVE`; an unbind keeps them until `DOWN`. Clients must wait for the status.
+//! - Binding an EIP that already holds a port, even the same one, is 409 `VPC.0510`.
+//! - Unbinding an EIP that is not bound succeeds and changes nothing.
+//! - `limit=0` or no `limit` gives the default page of `max_limit` items.
+//! - An unknown bandwidth id is 404 `VPC.0504` ("Bandwidth could not be found.").
+//! - Injected 503s are gateway-shaped (`APIGW.0202`), injected 500s are `VPC.0514`.
+//! - Request ids are the server's UUID without dashes, lower case (32 hex digits).
+//! - No AK lockout after failed signatures (huawei.md §2.1 mentions one; tests need retries).
+//!
+//! Layout: `verifier` (signatures), `auth` (who may call), `iam` (tokens, projects),
+//! `publicips` / `ports` / `bandwidths` (the VPC routes), `state` (what the project holds and
+//! its lazy transitions), `wire` (response objects), `reply` (response and error shapes).
+
+mod auth;
+mod bandwidths;
+mod config;
+mod iam;
+mod ports;
+mod publicips;
+mod reply;
+mod request;
+mod state;
+mod validate;
+mod verifier;
+mod wire;
+
+pub use config::{
+    BandwidthSeed, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo, ServerSeed,
+};
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http::request::Parts;
+use http::{Response, StatusCode};
+use serde_json::{json, Value};
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use crate::cloud::{Cloud, CloudApi, CommonConfig, InjectedError, InventoryItem};
+use reply::ApiError;
+use request::Route;
+use state::{Bandwidth, Eip, EipStatus, Port, ShareType, State};
+
+/// The emulated Huawei Cloud, plugged into the shared server.
+pub(crate) struct HuaweiSim {
+    config: HuaweiConfig,
+    /// How long `PENDING_*` states last.
+    delay: Duration,
+    seed: u64,
+    /// The project's NICs, sorted by id; they never change.
+    ports: Vec<Port>,
+    state: Mutex<State>,
+}
+
+impl HuaweiSim {
+    /// A fresh cloud holding the configured servers and ports and no EIP.
+    pub(crate) fn new(config: HuaweiConfig, common: &CommonConfig) -> Self {
+        let ports = Port::from_seeds(&config);
+        let state = Mutex::new(fresh_state(&config, common.seed));
+        Self {
+            config,
+            delay: common.transition_delay,
+            seed: common.seed,
+            ports,
+            state,
+        }
+    }
+
+    /// What a client needs to reach this cloud, with both endpoints at `base_url`.
+    pub(crate) fn info(&self, base_url: &str) -> HuaweiInfo {
+        HuaweiInfo::new(&self.config, base_url)
+    }
+
+    /// The state; a panic in another request does not make it unusable.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn dispatch(
+        &self,
+        parts: &Parts,
+        body: &[u8],
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let route = Route::of(&parts.method, parts.uri.path());
+        if let Some(project) = route.project() {
+            self.authorize_vpc(parts, body, project)?;
+        }
+        match &route {
+            Route::CreateToken => self.create_token(parts, body, request_id),
+            Route::ListProjects => self.list_projects(parts, body, request_id),
+            Route::CreatePublicip { .. } => self.create_publicip(body, request_id),
+            Route::ListPublicips { .. } => self.list_publicips(parts, request_id),
+            Route::ShowPublicip { id, .. } => self.show_publicip(id, request_id),
+            Route::UpdatePublicip { id, .. } => self.update_publicip(id, body, request_id),
+            Route::DeletePublicip { id, .. } => self.delete_publicip(id, request_id),
+            Route::ListPorts { .. } => self.list_ports(parts, request_id),
+            Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
+            Route::Unknown => Err(ApiError::no_such_api()),
+        }
+    }
+
+    /// Control `seed_eips`: `count` `DOWN` EIPs created at once (for listing benchmarks).
+    fn seed_eips(&self, body: &Value) -> Result<Value, String> {
+        let count = body
+            .get("count")
+            .and_then(Value::as_u64)
+            .and_then(|n| usize::try_from(n).ok())
+            .ok_or("\"count\" must be a non-negative integer")?;
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        if state.eips.len() + count > self.config.quota {
+            return Err(format!(
+                "{count} more EIPs would exceed the quota of {}",
+                self.config.quota
+            ));
+        }
+        let created = OffsetDateTime::now_utc();
+        for n in 0..count {
+            let bandwidth_id = state.new_id();
+            let bandwidth = Bandwidth {
+                id: bandwidth_id.clone(),
+                name: format!("sim-bandwidth-{n}"),
+                size: 5,
+                share_type: ShareType::Per,
+                charge_mode: "bandwidth".to_owned(),
+                enterprise_project_id: "0".to_owned(),
+                created,
+                updated: created,
+            };
+            state.bandwidths.insert(bandwidth_id.clone(), bandwidth);
+            let id = state.new_id();
+            let public_ip = state.next_public_ip();
+            let eip = Eip {
+                id: id.clone(),
+                kind: "5_bgp".to_owned(),
+                ip_version: 4,
+                public_ip,
+                public_ipv6: None,
+                alias: None,
+                status: EipStatus::Down,
+                transition: None,
+                port_id: None,
+                private_ip: None,
+                bandwidth_id,
+                enterprise_project_id: "0".to_owned(),
+                created,
+            };
+            state.insert_eip(eip);
+        }
+        Ok(json!({ "created": count, "total": state.eips.len() }))
+    }
+}
+
+/// Huawei request ids are 32 lower-case hex digits (huawei.md §6.3 shows
+/// `d4e8174b8df00840aef0c6907ec0e384`); the server's UUID loses its dashes and case.
+fn huawei_request_id(server_id: &str) -> String {
+    server_id
+        .chars()
+        .filter(|c| *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// A project with no EIP, no token and the seeded shared bandwidths.
+fn fresh_state(config: &HuaweiConfig, seed: u64) -> State {
+    let created = OffsetDateTime::now_utc();
+    let shared = config
+        .shared_bandwidths
+        .iter()
+        .map(|b| Bandwidth {
+            id: b.id.clone(),
+            name: b.name.clone(),
+            size: b.size,
+            share_type: ShareType::Whole,
+            charge_mode: "bandwidth".to_owned(),
+            enterprise_project_id: "0".to_owned(),
+            created,
+            updated: created,
+        })
+        .collect();
+    State::new(seed, shared)
+}
+
+impl CloudApi for HuaweiSim {
+    fn cloud(&self) -> Cloud {
+        Cloud::Huawei
+    }
+
+    fn action(&self, parts: &Parts, _body: &Bytes) -> String {
+        Route::of(&parts.method, parts.uri.path())
+            .action()
+            .to_owned()
+    }
+
+    fn injected_error(&self, error: InjectedError, request_id: &str) -> Response<Body> {
+        let request_id = &huawei_request_id(request_id);
+        let error = match error {
+            // huawei.md §6.3: a real answer of vpc.cn-north-4.
+            InjectedError::Throttled => ApiError::Gateway {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "APIGW.0308",
+                message: "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
+                    .to_owned(),
+            },
+            InjectedError::Unavailable => ApiError::Gateway {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                code: "APIGW.0202",
+                message: "The backend service is unavailable.".to_owned(),
+            },
+            InjectedError::Internal => {
+                ApiError::vpc(StatusCode::INTERNAL_SERVER_ERROR, "VPC.0514", "Neutron error, please try again later.")
+            }
+            InjectedError::Busy => ApiError::busy(),
+        };
+        error.into_response(request_id)
+    }
+
+    fn handle(
+        &self,
+        parts: Parts,
+        body: Bytes,
+        request_id: String,
+    ) -> BoxFuture<'_, Response<Body>> {
+        Box::pin(async move {
+            let request_id = huawei_request_id(&request_id);
+            match self.dispatch(&parts, &body, &request_id) {
+                Ok(response) => response,
+                Err(error) => error.into_response(&request_id),
+            }
+        })
+    }
+
+    fn inventory(&self) -> Vec<InventoryItem> {
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        state
+            .eips
+            .values()
+            .map(|eip| InventoryItem {
+                cloud: Cloud::Huawei,
+                id: eip.id.clone(),
+                address: eip.public_ip.into(),
+                status: eip.status.as_str().to_owned(),
+                bound_to: eip.port_id.clone(),
+                name: eip.alias.clone(),
+            })
+            .collect()
+    }
+
+    fn reset(&self) {
+        *self.lock() = fresh_state(&self.config, self.seed);
+    }
+
+    fn control(&self, op: &str, body: Value) -> Result<Value, String> {
+        match op {
+            "revoke_tokens" => self.revoke_tokens(&body),
+            "expire_tokens" => Ok(self.expire_tokens()),
+            "seed_eips" => self.seed_eips(&body),
+            "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
+            _ => Err(format!("unknown huawei control operation {op:?}")),
+        }
+    }
+}

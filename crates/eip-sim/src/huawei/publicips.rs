@@ -1,0 +1,470 @@
+//! `/v1/{project_id}/publicips`: create, show, list, update (bind, unbind, alias), delete
+//! (huawei.md §3).
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Bound;
+
+use axum::body::Body;
+use http::request::Parts;
+use http::{Response, StatusCode};
+use serde_json::{json, Map, Value};
+use time::OffsetDateTime;
+use tokio::time::Instant;
+
+use super::reply::{empty_response, json_response, ApiError};
+use super::request::{first, query_pairs, values};
+use super::state::{Bandwidth, Eip, EipStatus, Next, ShareType, State};
+use super::validate::{bandwidth_size, is_valid_name, json_object, limit, member, opt_str};
+use super::{wire, HuaweiSim};
+
+/// `publicip.type` values the emulated region offers (huawei.md §3.1: CN regions offer
+/// `5_bgp` and `5_sbgp`, some also `5_telcom` and `5_union`).
+const TYPES: &[&str] = &["5_bgp", "5_sbgp", "5_telcom", "5_union"];
+
+/// A validated create request.
+struct NewEip {
+    kind: String,
+    ip_version: u8,
+    alias: Option<String>,
+    ip_address: Option<Ipv4Addr>,
+    port_id: Option<String>,
+    bandwidth: NewBandwidth,
+    enterprise_project_id: String,
+}
+
+enum NewBandwidth {
+    Dedicated {
+        name: String,
+        size: u32,
+        charge_mode: String,
+    },
+    Shared {
+        id: String,
+    },
+}
+
+/// What a `PUT publicips/{id}` asks for (huawei.md §3.4).
+enum Update {
+    /// `alias` (and/or `ip_version`) only: a `port_id` next to `alias` is ignored, as documented.
+    Attributes {
+        alias: Option<String>,
+        ip_version: Option<u8>,
+    },
+    Bind {
+        port_id: String,
+    },
+    /// `{"publicip":{}}`, `{"publicip":{"port_id":""}}` or `port_id: null`.
+    Unbind,
+}
+
+fn parse_ip_version(map: &Map<String, Value>) -> Result<Option<u8>, ApiError> {
+    match map.get("ip_version") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) if v.as_u64() == Some(4) => Ok(Some(4)),
+        Some(v) if v.as_u64() == Some(6) => Ok(Some(6)),
+        Some(_) => Err(ApiError::invalid("ip_version must be 4 or 6.")),
+    }
+}
+
+/// `alias`: 1–64 valid characters; an empty alias means none.
+fn parse_alias(map: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    match opt_str(map, "alias")? {
+        None | Some("") => Ok(None),
+        Some(alias) if is_valid_name(alias) => Ok(Some(alias.to_owned())),
+        Some(_) => Err(ApiError::invalid("Invalid alias.")),
+    }
+}
+
+/// 400 `VPC.0301`: bad bandwidth name or share_type (huawei.md §6.2, create table).
+fn bad_bandwidth(message: &str) -> ApiError {
+    ApiError::vpc(StatusCode::BAD_REQUEST, "VPC.0301", message)
+}
+
+fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
+    match opt_str(map, "share_type").map_err(|_| bad_bandwidth("Invalid share_type."))? {
+        Some("PER") => {
+            let name = opt_str(map, "name")
+                .ok()
+                .flatten()
+                .filter(|n| is_valid_name(n))
+                .ok_or_else(|| bad_bandwidth("Invalid bandwidth name."))?;
+            let size = bandwidth_size(map.get("size").unwrap_or(&Value::Null))?;
+            let charge_mode = match opt_str(map, "charge_mode")? {
+                // DISAGREE (huawei.md §3.1, §12 item 6): the main docs default to `bandwidth`.
+                None | Some("") => "bandwidth",
+                Some(mode @ ("bandwidth" | "traffic")) => mode,
+                Some(_) => return Err(ApiError::invalid("Invalid charge_mode.")),
+            };
+            Ok(NewBandwidth::Dedicated {
+                name: name.to_owned(),
+                size,
+                charge_mode: charge_mode.to_owned(),
+            })
+        }
+        // huawei.md §3.1: with WHOLE, the id of an existing shared bandwidth is required and
+        // name/size are ignored.
+        Some("WHOLE") => match opt_str(map, "id")? {
+            Some(id) if !id.is_empty() => Ok(NewBandwidth::Shared { id: id.to_owned() }),
+            _ => Err(ApiError::invalid(
+                "bandwidth.id is required for a WHOLE bandwidth.",
+            )),
+        },
+        _ => Err(bad_bandwidth("Invalid share_type.")),
+    }
+}
+
+fn parse_create(body: &[u8]) -> Result<NewEip, ApiError> {
+    let request = json_object(body)?;
+    let publicip = member(&request, "publicip")?;
+    let kind = match opt_str(publicip, "type")? {
+        Some(kind) if TYPES.contains(&kind) => kind.to_owned(),
+        _ => return Err(ApiError::invalid("Invalid publicip type.")),
+    };
+    let ip_address = match opt_str(publicip, "ip_address")? {
+        None | Some("") => None,
+        Some(ip) => Some(
+            ip.parse()
+                .map_err(|_| ApiError::invalid("Invalid ip_address."))?,
+        ),
+    };
+    let port_id = opt_str(publicip, "port_id")?
+        .filter(|p| !p.is_empty())
+        .map(str::to_owned);
+    let enterprise_project_id = opt_str(&request, "enterprise_project_id")?
+        .unwrap_or("0")
+        .to_owned();
+    Ok(NewEip {
+        kind,
+        ip_version: parse_ip_version(publicip)?.unwrap_or(4),
+        alias: parse_alias(publicip)?,
+        ip_address,
+        port_id,
+        bandwidth: parse_bandwidth(member(&request, "bandwidth")?)?,
+        enterprise_project_id,
+    })
+}
+
+fn parse_update(body: &[u8]) -> Result<Update, ApiError> {
+    let request = json_object(body)?;
+    let publicip = member(&request, "publicip")?;
+    let port_id = opt_str(publicip, "port_id")?.filter(|p| !p.is_empty());
+    let ip_version = parse_ip_version(publicip)?;
+    let has_alias = publicip.contains_key("alias");
+    if has_alias || ip_version.is_some() {
+        // huawei.md §3.4 / §12 item 9: alias + port_id applies only the alias;
+        // ip_version and port_id cannot be combined.
+        if ip_version.is_some() && port_id.is_some() && !has_alias {
+            return Err(ApiError::invalid(
+                "ip_version and port_id cannot be updated together.",
+            ));
+        }
+        return Ok(Update::Attributes {
+            alias: parse_alias(publicip)?,
+            ip_version,
+        });
+    }
+    Ok(match port_id {
+        Some(port_id) => Update::Bind {
+            port_id: port_id.to_owned(),
+        },
+        None => Update::Unbind,
+    })
+}
+
+impl HuaweiSim {
+    fn respond_with(
+        &self,
+        state: &State,
+        id: &str,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let eip = state.eips.get(id).ok_or_else(ApiError::eip_not_found)?;
+        let bandwidth = state.bandwidths.get(&eip.bandwidth_id);
+        let body = json!({"publicip": wire::publicip(eip, bandwidth, &self.config.project_id)});
+        Ok(json_response(StatusCode::OK, &body, request_id))
+    }
+
+    /// `POST /v1/{project_id}/publicips` → 200, the EIP in `PENDING_CREATE`.
+    pub(super) fn create_publicip(
+        &self,
+        body: &[u8],
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let new = parse_create(body)?;
+        if let Some(port_id) = &new.port_id {
+            // huawei.md §6.2, create table: an invalid port is 500 VPC.0508 on create (the update
+            // table has 400 VPC.0501 "Port id is invalid." instead).
+            self.port(port_id).ok_or_else(|| {
+                ApiError::vpc(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "VPC.0508",
+                    "Port id is invalid.",
+                )
+            })?;
+        }
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.settle(now);
+        if state.eips.len() >= self.config.quota {
+            return Err(ApiError::vpc(
+                StatusCode::CONFLICT,
+                "VPC.0521",
+                "Quota exceeded for resources: ['floatingip']",
+            ));
+        }
+        if new.ip_address.is_some_and(|ip| state.ip_in_use(ip)) {
+            return Err(ApiError::vpc(
+                StatusCode::CONFLICT,
+                "VPC.0522",
+                "The IP address is invalid or in use.",
+            ));
+        }
+        if let Some(port_id) = &new.port_id {
+            if state.eip_on_port(port_id).is_some() {
+                return Err(port_taken());
+            }
+        }
+        let created = OffsetDateTime::now_utc();
+        let (bandwidth_id, bandwidth_size) = match new.bandwidth {
+            NewBandwidth::Dedicated {
+                name,
+                size,
+                charge_mode,
+            } => {
+                let id = state.new_id();
+                let bandwidth = Bandwidth {
+                    id: id.clone(),
+                    name,
+                    size,
+                    share_type: ShareType::Per,
+                    charge_mode,
+                    enterprise_project_id: new.enterprise_project_id.clone(),
+                    created,
+                    updated: created,
+                };
+                state.bandwidths.insert(id.clone(), bandwidth);
+                (id, size)
+            }
+            NewBandwidth::Shared { id } => {
+                let shared = state
+                    .bandwidths
+                    .get(&id)
+                    .is_some_and(|b| b.share_type == ShareType::Whole);
+                if !shared {
+                    return Err(ApiError::invalid("The shared bandwidth does not exist."));
+                }
+                (id, 0)
+            }
+        };
+        let id = state.new_id();
+        let public_ip = new.ip_address.unwrap_or_else(|| state.next_public_ip());
+        let private_ip = new
+            .port_id
+            .as_deref()
+            .and_then(|p| self.port(p))
+            .map(|p| p.ip_address);
+        let eip = Eip {
+            id: id.clone(),
+            kind: new.kind,
+            ip_version: new.ip_version,
+            public_ip,
+            public_ipv6: (new.ip_version == 6).then(|| ipv6_of(public_ip)),
+            alias: new.alias,
+            status: EipStatus::PendingCreate,
+            transition: None,
+            port_id: new.port_id,
+            private_ip,
+            bandwidth_id,
+            enterprise_project_id: new.enterprise_project_id,
+            created,
+        };
+        // huawei.md §3.7: PENDING_CREATE → DOWN, or ACTIVE when created with a port_id.
+        let next = if eip.port_id.is_some() {
+            Next::Active
+        } else {
+            Next::Down
+        };
+        state.insert_eip(eip);
+        state.schedule(&id, EipStatus::PendingCreate, now + self.delay, next);
+        let eip = state.eips.get(&id).ok_or_else(ApiError::eip_not_found)?;
+        let body = json!({"publicip": wire::created_publicip(eip, bandwidth_size, &self.config.project_id)});
+        Ok(json_response(StatusCode::OK, &body, request_id))
+    }
+
+    /// `GET /v1/{project_id}/publicips/{id}`.
+    pub(super) fn show_publicip(
+        &self,
+        id: &str,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        self.respond_with(&state, id, request_id)
+    }
+
+    /// `GET /v1/{project_id}/publicips`: sorted by id, `marker` = last id of the previous page,
+    /// repeatable filters (huawei.md §3.3).
+    pub(super) fn list_publicips(
+        &self,
+        parts: &Parts,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let pairs = query_pairs(parts);
+        let limit = limit(first(&pairs, "limit"), self.config.max_limit)?;
+        let ids = values(&pairs, "id");
+        let ports = values(&pairs, "port_id");
+        let publics = values(&pairs, "public_ip_address");
+        let privates = values(&pairs, "private_ip_address");
+        let ip_version = first(&pairs, "ip_version");
+        // `all_granted_eps` means every enterprise project the caller may see.
+        let eps = first(&pairs, "enterprise_project_id").filter(|e| *e != "all_granted_eps");
+        let any = |wanted: &[&str], value: Option<String>| {
+            wanted.is_empty() || value.is_some_and(|v| wanted.contains(&v.as_str()))
+        };
+        let keep = |eip: &Eip| {
+            any(&ids, Some(eip.id.clone()))
+                && any(&ports, eip.port_id.clone())
+                && any(&publics, Some(eip.public_ip.to_string()))
+                && any(&privates, eip.private_ip.map(|ip| ip.to_string()))
+                && ip_version.is_none_or(|v| v == eip.ip_version.to_string())
+                && eps.is_none_or(|e| e == eip.enterprise_project_id)
+        };
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        let start = match first(&pairs, "marker") {
+            Some(marker) if !marker.is_empty() => Bound::Excluded(marker.to_owned()),
+            _ => Bound::Unbounded,
+        };
+        let page: Vec<Value> = state
+            .eips
+            .range((start, Bound::Unbounded))
+            .map(|(_, eip)| eip)
+            .filter(|eip| keep(eip))
+            .take(limit)
+            .map(|eip| {
+                wire::publicip(
+                    eip,
+                    state.bandwidths.get(&eip.bandwidth_id),
+                    &self.config.project_id,
+                )
+            })
+            .collect();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "publicips": page }),
+            request_id,
+        ))
+    }
+
+    /// `PUT /v1/{project_id}/publicips/{id}`: bind, unbind or rename (huawei.md §3.4).
+    pub(super) fn update_publicip(
+        &self,
+        id: &str,
+        body: &[u8],
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let update = parse_update(body)?;
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.settle(now);
+        let eip = state.eips.get(id).ok_or_else(ApiError::eip_not_found)?;
+        match update {
+            Update::Attributes { alias, ip_version } => {
+                if eip.status == EipStatus::PendingDelete {
+                    return Err(ApiError::busy());
+                }
+                let eip = state.eips.get_mut(id).ok_or_else(ApiError::eip_not_found)?;
+                eip.alias = alias;
+                if let Some(version) = ip_version {
+                    eip.ip_version = version;
+                    eip.public_ipv6 = (version == 6).then(|| ipv6_of(eip.public_ip));
+                }
+            }
+            Update::Bind { port_id } => {
+                let port = self
+                    .port(&port_id)
+                    .ok_or_else(|| ApiError::invalid("Port id is invalid."))?;
+                // Binding an EIP that holds a port, even the same one, is refused with VPC.0510:
+                // the API has no "already done" answer, and a client must not take a second PUT
+                // for a successful bind without reading the EIP.
+                if eip.port_id.is_some() {
+                    return Err(ApiError::vpc(
+                        StatusCode::CONFLICT,
+                        "VPC.0510",
+                        "The floating IP is already bound.",
+                    ));
+                }
+                if eip.status.is_transitional() {
+                    return Err(ApiError::busy());
+                }
+                if state.eip_on_port(&port_id).is_some() {
+                    return Err(port_taken());
+                }
+                let private_ip = port.ip_address;
+                let eip = state.eips.get_mut(id).ok_or_else(ApiError::eip_not_found)?;
+                eip.port_id = Some(port_id);
+                eip.private_ip = Some(private_ip);
+                state.schedule(id, EipStatus::PendingUpdate, now + self.delay, Next::Active);
+            }
+            Update::Unbind => {
+                if eip.status.is_transitional() {
+                    return Err(ApiError::busy());
+                }
+                // Unbinding an EIP that is not bound changes nothing and succeeds.
+                if eip.port_id.is_some() {
+                    state.schedule(id, EipStatus::PendingUpdate, now + self.delay, Next::Down);
+                }
+            }
+        }
+        self.respond_with(&state, id, request_id)
+    }
+
+    /// `DELETE /v1/{project_id}/publicips/{id}` → 204; the EIP lingers in `PENDING_DELETE`
+    /// for one transition delay, then answers 404 (huawei.md §3.5).
+    pub(super) fn delete_publicip(
+        &self,
+        id: &str,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.settle(now);
+        let eip = state.eips.get(id).ok_or_else(ApiError::eip_not_found)?;
+        if eip.status.is_transitional() {
+            return Err(ApiError::busy());
+        }
+        if eip.port_id.is_some() {
+            return Err(ApiError::vpc(
+                StatusCode::CONFLICT,
+                "VPC.0517",
+                "The floating IP is bound to a port. Unbind it first.",
+            ));
+        }
+        state.schedule(id, EipStatus::PendingDelete, now + self.delay, Next::Gone);
+        Ok(empty_response(StatusCode::NO_CONTENT, request_id))
+    }
+}
+
+/// 409 `VPC.0511`: the port already has an EIP.
+fn port_taken() -> ApiError {
+    ApiError::vpc(
+        StatusCode::CONFLICT,
+        "VPC.0511",
+        "The port already has a floating IP.",
+    )
+}
+
+/// The IPv6 address of a dual-stack EIP, derived from its IPv4 address.
+fn ipv6_of(ip: Ipv4Addr) -> Ipv6Addr {
+    let [a, b, c, d] = ip.octets();
+    Ipv6Addr::new(
+        0x2407,
+        0xc080,
+        0x1200,
+        0,
+        0,
+        0,
+        u16::from_be_bytes([a, b]),
+        u16::from_be_bytes([c, d]),
+    )
+}

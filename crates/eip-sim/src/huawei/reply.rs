@@ -1,0 +1,172 @@
+//! Huawei's response shapes: VPC `{"code","message"}`, API gateway
+//! `{"error_code","error_msg","request_id"}` and Keystone `{"error":{"code","message","title"}}`
+//! (huawei.md §6.1), every one with an `X-Request-Id` header.
+
+use axum::body::Body;
+use http::{HeaderValue, Response, StatusCode};
+use serde_json::{json, Value};
+
+use crate::cloud::ErrorCode;
+
+/// The header Huawei's SDKs read the request id from (huawei.md §6.1).
+const REQUEST_ID: &str = "x-request-id";
+
+/// An error answer, rendered in the shape of the component that produces it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ApiError {
+    /// A VPC v1 error: `{"code":"VPC.xxxx","message":...}`.
+    Vpc {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// An API gateway error: `{"error_code","error_msg","request_id"}`.
+    Gateway {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
+    /// A Keystone-style IAM error: `{"error":{"code":<status>,"message","title"}}`.
+    Keystone { status: StatusCode, message: String },
+}
+
+impl ApiError {
+    pub(crate) fn vpc(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Vpc {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 `VPC.0501`: invalid parameters.
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Self::vpc(StatusCode::BAD_REQUEST, "VPC.0501", message)
+    }
+
+    /// 409 `VPC.0512`: the EIP is in a transitional state (huawei.md §6.2).
+    pub(crate) fn busy() -> Self {
+        Self::vpc(
+            StatusCode::CONFLICT,
+            "VPC.0512",
+            "Resource status is busy, try it again later.",
+        )
+    }
+
+    /// 404 `VPC.0504`: unknown publicip (huawei.md §10.3 item 9 gives the message).
+    pub(crate) fn eip_not_found() -> Self {
+        Self::vpc(
+            StatusCode::NOT_FOUND,
+            "VPC.0504",
+            "Floating IP could not be found.",
+        )
+    }
+
+    /// 401 `VPC.0008` (huawei.md §1.1).
+    pub(crate) fn invalid_token() -> Self {
+        Self::vpc(
+            StatusCode::UNAUTHORIZED,
+            "VPC.0008",
+            "Invalid token in the header.",
+        )
+    }
+
+    /// 400 `VPC.0007`: the project in the URL is not the caller's (huawei.md §6.2).
+    pub(crate) fn wrong_project() -> Self {
+        Self::vpc(
+            StatusCode::BAD_REQUEST,
+            "VPC.0007",
+            "The tenant ID in the URL is different from the tenant ID in the token.",
+        )
+    }
+
+    /// 401 `APIGW.0301`: AK/SK authentication refused by the gateway.
+    pub(crate) fn aksk(detail: &str) -> Self {
+        Self::Gateway {
+            status: StatusCode::UNAUTHORIZED,
+            code: "APIGW.0301",
+            message: format!("Incorrect IAM authentication information: {detail}"),
+        }
+    }
+
+    /// 404 `APIGW.0101`: no such API behind the gateway.
+    pub(crate) fn no_such_api() -> Self {
+        Self::Gateway {
+            status: StatusCode::NOT_FOUND,
+            code: "APIGW.0101",
+            message: "The API does not exist or has not been published in the environment".into(),
+        }
+    }
+
+    pub(crate) fn keystone(status: StatusCode, message: impl Into<String>) -> Self {
+        Self::Keystone {
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// The code recorded in the request log.
+    fn code(&self) -> String {
+        match self {
+            Self::Vpc { code, .. } | Self::Gateway { code, .. } => (*code).to_owned(),
+            Self::Keystone { status, .. } => format!("IAM.{}", status.as_u16()),
+        }
+    }
+
+    /// Renders the error with `request_id` in the header (and in the body for gateway errors).
+    pub(crate) fn into_response(self, request_id: &str) -> Response<Body> {
+        let code = self.code();
+        let (status, body) = match self {
+            Self::Vpc {
+                status,
+                code,
+                message,
+            } => (status, json!({"code": code, "message": message})),
+            Self::Gateway {
+                status,
+                code,
+                message,
+            } => (
+                status,
+                json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+            ),
+            Self::Keystone { status, message } => {
+                let title = status.canonical_reason().unwrap_or("Error");
+                (
+                    status,
+                    json!({"error": {"code": status.as_u16(), "message": message, "title": title}}),
+                )
+            }
+        };
+        let mut response = json_response(status, &body, request_id);
+        response.extensions_mut().insert(ErrorCode(code));
+        response
+    }
+}
+
+/// A JSON answer with `X-Request-Id`.
+pub(crate) fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_string()));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    insert_request_id(headers, request_id);
+    response
+}
+
+/// An empty answer (DELETE's 204) with `X-Request-Id`.
+pub(crate) fn empty_response(status: StatusCode, request_id: &str) -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    insert_request_id(response.headers_mut(), request_id);
+    response
+}
+
+fn insert_request_id(headers: &mut http::HeaderMap, request_id: &str) {
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert(REQUEST_ID, value);
+    }
+}
