@@ -1,0 +1,672 @@
+//! Configuration of a [`HuaweiProvider`]: setters, `from_env`, and validation in `build`.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use eip_core::retry::{RetryPolicy, Timeouts};
+use eip_core::{validate, Error, Secret};
+use url::Url;
+
+use crate::client::HuaweiProvider;
+use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
+use crate::transport::{Credentials, Transport};
+
+/// The default margin before a token's expiry at which it is replaced.
+pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(30 * 60);
+
+/// Builds a [`HuaweiProvider`].
+///
+/// Set the region and one kind of credentials; everything else has a default:
+/// endpoints `https://iam.<region>.myhuaweicloud.com` and `https://vpc.<region>.myhuaweicloud.com`,
+/// the project named after the region, [`RetryPolicy::default`], [`Timeouts::default`] and a token
+/// refresh margin of 30 minutes.
+///
+/// ```
+/// use eip_huawei::{HuaweiBuilder, PasswordAuth};
+/// let provider = HuaweiBuilder::new()
+///     .with_region("cn-north-4")
+///     .with_password(PasswordAuth::new("user", "password", "account"))
+///     .build()
+///     .unwrap();
+/// assert_eq!(eip_core::EipProvider::region(&provider), "cn-north-4");
+/// ```
+///
+/// `Debug` never shows a password, secret key or security token.
+#[derive(Clone)]
+pub struct HuaweiBuilder {
+    region: Option<String>,
+    project_id: Option<String>,
+    project_name: Option<String>,
+    password: Option<PasswordAuth>,
+    access_key: Option<AccessKey>,
+    iam_endpoint: Option<String>,
+    vpc_endpoint: Option<String>,
+    token_refresh_margin: Duration,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    client: Option<reqwest::Client>,
+    allow_http: bool,
+}
+
+impl Default for HuaweiBuilder {
+    fn default() -> Self {
+        Self {
+            region: None,
+            project_id: None,
+            project_name: None,
+            password: None,
+            access_key: None,
+            iam_endpoint: None,
+            vpc_endpoint: None,
+            token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
+            retry: RetryPolicy::default(),
+            timeouts: Timeouts::default(),
+            client: None,
+            allow_http: false,
+        }
+    }
+}
+
+impl fmt::Debug for HuaweiBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiBuilder")
+            .field("region", &self.region)
+            .field("project_id", &self.project_id)
+            .field("project_name", &self.project_name)
+            .field("password", &self.password)
+            .field("access_key", &self.access_key)
+            .field("iam_endpoint", &self.iam_endpoint)
+            .field("vpc_endpoint", &self.vpc_endpoint)
+            .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("custom_client", &self.client.is_some())
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+/// Reads the first of `names` that is set and not empty, with its name.
+fn first_env(names: &[&'static str]) -> Option<(&'static str, String)> {
+    names.iter().find_map(|name| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (*name, v))
+    })
+}
+
+/// Both halves of a pair, or neither; one half alone names the missing variable.
+fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String, String)>, Error> {
+    match (first_env(&[first]), first_env(&[second])) {
+        (Some((_, a)), Some((_, b))) => Ok(Some((a, b))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(Error::invalid_input(
+            second,
+            format!("{first} is set but {second} is not"),
+        )),
+        (None, Some(_)) => Err(Error::invalid_input(
+            first,
+            format!("{second} is set but {first} is not"),
+        )),
+    }
+}
+
+impl HuaweiBuilder {
+    /// A builder with nothing set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder configured from the environment.
+    ///
+    /// For each setting the first variable that is set (and not empty) wins, in this order:
+    ///
+    /// | setting | variables |
+    /// |---|---|
+    /// | region | `HW_REGION_NAME`, `OS_REGION_NAME` |
+    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, else the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
+    /// | security token | `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HW_SECURITY_TOKEN` |
+    /// | project id | `HUAWEICLOUD_SDK_PROJECT_ID`, `HW_PROJECT_ID`, `OS_PROJECT_ID` |
+    /// | project name | `HW_PROJECT_NAME`, `OS_PROJECT_NAME` |
+    /// | IAM endpoint | `HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`, `OS_AUTH_URL` (a trailing `/v3` is fine) |
+    /// | user name | `HW_USER_NAME`, `OS_USERNAME` |
+    /// | password | `HW_USER_PASSWORD`, `OS_PASSWORD` |
+    /// | account (domain) name | `HW_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`, `OS_DOMAIN_NAME` |
+    ///
+    /// Credentials: an AK/SK pair wins over a password (as in Terraform, huawei.md §8.2); without
+    /// one, the user name, password and account name are all required. Half a pair, or part of
+    /// the password trio, is an [`Error::InvalidInput`] naming the missing variable; no
+    /// credentials at all is reported by [`HuaweiBuilder::build`] (so they can still be set in code).
+    pub fn from_env() -> Result<Self, Error> {
+        let mut builder = Self::new();
+        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"]) {
+            builder.region = Some(region);
+        }
+        if let Some((_, id)) = first_env(&[
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "HW_PROJECT_ID",
+            "OS_PROJECT_ID",
+        ]) {
+            builder.project_id = Some(id);
+        }
+        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"]) {
+            builder.project_name = Some(name);
+        }
+        if let Some((_, url)) =
+            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])
+        {
+            builder.iam_endpoint = Some(url);
+        }
+        let pair = match env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")? {
+            Some(pair) => Some(pair),
+            None => env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
+        };
+        if let Some((ak, sk)) = pair {
+            let mut key = AccessKey::new(ak, Secret::new(sk));
+            if let Some((_, token)) =
+                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])
+            {
+                key = key.with_security_token(Secret::new(token));
+            }
+            builder.access_key = Some(key);
+            return Ok(builder);
+        }
+        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"]);
+        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"]);
+        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"]);
+        match (user, password, domain) {
+            (None, None, None) => {}
+            (Some((_, user)), Some((_, password)), Some((_, domain))) => {
+                builder.password = Some(PasswordAuth::new(user, Secret::new(password), domain));
+            }
+            (user, password, domain) => {
+                let missing = [
+                    (user.is_none(), "HW_USER_NAME"),
+                    (password.is_none(), "HW_USER_PASSWORD"),
+                    (domain.is_none(), "HW_DOMAIN_NAME"),
+                ];
+                let (_, first_missing) = missing
+                    .iter()
+                    .find(|(absent, _)| *absent)
+                    .copied()
+                    .unwrap_or((true, "HW_USER_NAME"));
+                return Err(Error::invalid_input(
+                    first_missing,
+                    "password authentication needs a user name, a password and an account name \
+                     (HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME or their OS_* forms)",
+                ));
+            }
+        }
+        Ok(builder)
+    }
+
+    /// Sets the region (`cn-north-4`...).
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the project id; otherwise it comes from the token (password) or is looked up by name
+    /// (AK/SK).
+    pub fn with_project_id(mut self, project_id: impl Into<String>) -> Self {
+        self.project_id = Some(project_id.into());
+        self
+    }
+
+    /// Sets the project name to scope tokens to or to look up; the region by default.
+    pub fn with_project_name(mut self, project_name: impl Into<String>) -> Self {
+        self.project_name = Some(project_name.into());
+        self
+    }
+
+    /// Authenticates with an IAM password token.
+    pub fn with_password(mut self, auth: PasswordAuth) -> Self {
+        self.password = Some(auth);
+        self
+    }
+
+    /// Authenticates with AK/SK signatures.
+    pub fn with_access_key(mut self, key: AccessKey) -> Self {
+        self.access_key = Some(key);
+        self
+    }
+
+    /// Overrides the IAM endpoint.
+    pub fn with_iam_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.iam_endpoint = Some(url.into());
+        self
+    }
+
+    /// Overrides the VPC endpoint.
+    pub fn with_vpc_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.vpc_endpoint = Some(url.into());
+        self
+    }
+
+    /// Replaces a token this long before it expires (default 30 minutes; at most half its life).
+    pub fn with_token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.token_refresh_margin = margin;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the timeouts (the connect timeout applies only to the client this builder makes).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Uses this HTTP client.
+    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Allows plain `http://` endpoints on hosts other than loopback (never do this with real
+    /// credentials: the token and the password travel in clear).
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the provider. Sends nothing.
+    pub fn build(self) -> Result<HuaweiProvider, Error> {
+        let region = self.region.clone().ok_or_else(|| {
+            Error::invalid_input(
+                "region",
+                "set a region (with_region, HW_REGION_NAME or OS_REGION_NAME)",
+            )
+        })?;
+        check_region(&region)?;
+        if let Some(id) = &self.project_id {
+            validate::id("project_id", id)?;
+        }
+        let project_name = self.project_name.clone().unwrap_or_else(|| region.clone());
+        validate::id("project_name", &project_name)?;
+        let iam = self.endpoint(
+            "iam_endpoint",
+            self.iam_endpoint.as_deref(),
+            &format!("https://iam.{region}.myhuaweicloud.com"),
+        )?;
+        let vpc = self.endpoint(
+            "vpc_endpoint",
+            self.vpc_endpoint.as_deref(),
+            &format!("https://vpc.{region}.myhuaweicloud.com"),
+        )?;
+        let credentials = self.credentials(project_name)?;
+        let client = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.timeouts.connect)
+                .user_agent(concat!(
+                    "multicloud-eip/",
+                    env!("CARGO_PKG_VERSION"),
+                    " eip-huawei"
+                ))
+                .build()
+                .map_err(|e| {
+                    Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
+                })?,
+        };
+        let transport = Transport {
+            client,
+            iam,
+            vpc,
+            credentials,
+            retry: self.retry,
+            timeouts: self.timeouts,
+        };
+        Ok(HuaweiProvider::new(region, transport))
+    }
+
+    fn credentials(&self, project_name: String) -> Result<Credentials, Error> {
+        match (&self.password, &self.access_key) {
+            (Some(_), Some(_)) => Err(Error::invalid_input(
+                "credentials",
+                "both a password and an access key are set; choose one",
+            )),
+            (None, None) => Err(Error::invalid_input(
+                "credentials",
+                "set a password (with_password, or HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME) or an \
+                 access key (with_access_key, or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)",
+            )),
+            (Some(auth), None) => {
+                for (field, value) in [("user_name", &auth.user_name), ("domain_name", &auth.domain_name)] {
+                    if value.trim().is_empty() {
+                        return Err(Error::invalid_input(field, "must not be empty"));
+                    }
+                }
+                if auth.password.is_empty() {
+                    return Err(Error::invalid_input("password", "must not be empty"));
+                }
+                let scope = match &self.project_id {
+                    Some(id) => Scope::ProjectId(id.clone()),
+                    None => Scope::ProjectName(project_name),
+                };
+                Ok(Credentials::Password(TokenCache::new(auth.clone(), scope, self.token_refresh_margin)))
+            }
+            (None, Some(key)) => {
+                if key.access_key.trim().is_empty() {
+                    return Err(Error::invalid_input("access_key", "must not be empty"));
+                }
+                if key.secret_key.is_empty() {
+                    return Err(Error::invalid_input("secret_key", "must not be empty"));
+                }
+                Ok(Credentials::AccessKey {
+                    key: key.clone(),
+                    project: ProjectCache::new(self.project_id.clone(), project_name),
+                })
+            }
+        }
+    }
+
+    fn endpoint(&self, field: &str, given: Option<&str>, default: &str) -> Result<Url, Error> {
+        let raw = given.unwrap_or(default);
+        let url = Url::parse(raw)
+            .map_err(|e| Error::invalid_input(field, format!("{raw:?} is not a URL: {e}")))?;
+        if url.query().is_some()
+            || url.fragment().is_some()
+            || !url.username().is_empty()
+            || url.password().is_some()
+        {
+            return Err(Error::invalid_input(
+                field,
+                "must have no query, fragment or user info",
+            ));
+        }
+        match url.scheme() {
+            "https" => Ok(url),
+            "http" if self.allow_http || is_loopback(&url) => Ok(url),
+            "http" => Err(Error::invalid_input(
+                field,
+                "plain http is only allowed to loopback hosts; use https or with_allow_http(true)",
+            )),
+            other => Err(Error::invalid_input(
+                field,
+                format!("unsupported scheme {other:?}"),
+            )),
+        }
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// A region id is lower-case letters, digits and `-` (it becomes part of host names).
+fn check_region(region: &str) -> Result<(), Error> {
+    let ok = !region.is_empty()
+        && region.len() <= 64
+        && region
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !region.starts_with('-');
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "region",
+            format!("{region:?} is not a region id like cn-north-4"),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn field(result: Result<impl fmt::Debug, Error>) -> String {
+        match result {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    fn password() -> PasswordAuth {
+        PasswordAuth::new("u", "pw-very-secret", "d")
+    }
+
+    #[test]
+    fn build_checks_region_credentials_and_endpoints() {
+        assert_eq!(
+            field(HuaweiBuilder::new().with_password(password()).build()),
+            "region"
+        );
+        assert_eq!(
+            field(
+                HuaweiBuilder::new()
+                    .with_region("cn north")
+                    .with_password(password())
+                    .build()
+            ),
+            "region"
+        );
+        assert_eq!(
+            field(HuaweiBuilder::new().with_region("cn-north-4").build()),
+            "credentials"
+        );
+        let both = HuaweiBuilder::new()
+            .with_region("cn-north-4")
+            .with_password(password())
+            .with_access_key(AccessKey::new("a", "b"));
+        assert_eq!(field(both.build()), "credentials");
+        let base = || {
+            HuaweiBuilder::new()
+                .with_region("cn-north-4")
+                .with_password(password())
+        };
+        assert_eq!(
+            field(base().with_vpc_endpoint("http://vpc.example.com").build()),
+            "vpc_endpoint"
+        );
+        assert_eq!(
+            field(base().with_iam_endpoint("ftp://127.0.0.1").build()),
+            "iam_endpoint"
+        );
+        assert_eq!(
+            field(base().with_iam_endpoint("not a url").build()),
+            "iam_endpoint"
+        );
+        assert_eq!(field(base().with_project_id("a/b").build()), "project_id");
+        assert!(base()
+            .with_vpc_endpoint("http://127.0.0.1:8080")
+            .with_iam_endpoint("http://localhost:1/v3")
+            .build()
+            .is_ok());
+        assert!(base()
+            .with_vpc_endpoint("http://vpc.example.com")
+            .with_allow_http(true)
+            .build()
+            .is_ok());
+        assert_eq!(
+            field(
+                HuaweiBuilder::new()
+                    .with_region("r")
+                    .with_password(PasswordAuth::new("u", "", "d"))
+                    .build()
+            ),
+            "password"
+        );
+    }
+
+    #[test]
+    fn debug_of_builder_shows_no_secret() {
+        let builder = HuaweiBuilder::new()
+            .with_region("cn-north-4")
+            .with_password(password())
+            .with_access_key(
+                AccessKey::new("AKID", "sk-very-secret").with_security_token("st-very-secret"),
+            );
+        let printed = format!("{builder:?} {builder:#?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(printed.contains("cn-north-4"));
+    }
+
+    /// The only test that touches the process environment (tests run in threads).
+    #[test]
+    fn from_env_reads_every_variable_with_the_documented_precedence() {
+        const ALL: &[&str] = &[
+            "HUAWEICLOUD_SDK_AK",
+            "HUAWEICLOUD_SDK_SK",
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+            "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+            "HW_REGION_NAME",
+            "HW_ACCESS_KEY",
+            "HW_SECRET_KEY",
+            "HW_SECURITY_TOKEN",
+            "HW_PROJECT_ID",
+            "HW_PROJECT_NAME",
+            "HW_USER_NAME",
+            "HW_USER_PASSWORD",
+            "HW_DOMAIN_NAME",
+            "HW_AUTH_URL",
+            "OS_USERNAME",
+            "OS_PASSWORD",
+            "OS_USER_DOMAIN_NAME",
+            "OS_DOMAIN_NAME",
+            "OS_PROJECT_NAME",
+            "OS_PROJECT_ID",
+            "OS_AUTH_URL",
+            "OS_REGION_NAME",
+        ];
+        let saved: Vec<(&str, Option<String>)> =
+            ALL.iter().map(|n| (*n, std::env::var(n).ok())).collect();
+        let clear = || ALL.iter().for_each(|n| std::env::remove_var(n));
+        let set = |pairs: &[(&str, &str)]| {
+            clear();
+            pairs.iter().for_each(|(k, v)| std::env::set_var(k, v));
+        };
+
+        // OpenStack names alone give password auth.
+        set(&[
+            ("OS_REGION_NAME", "ap-southeast-1"),
+            ("OS_USERNAME", "os-user"),
+            ("OS_PASSWORD", "os-pw"),
+            ("OS_USER_DOMAIN_NAME", "os-dom"),
+            ("OS_PROJECT_NAME", "ap-southeast-1_sub"),
+            ("OS_PROJECT_ID", "os-proj"),
+            ("OS_AUTH_URL", "https://iam.example.com/v3"),
+        ]);
+        let b = HuaweiBuilder::from_env().unwrap();
+        assert_eq!(b.region.as_deref(), Some("ap-southeast-1"));
+        assert_eq!(
+            b.password.as_ref().map(|p| (
+                p.user_name.as_str(),
+                p.password.expose(),
+                p.domain_name.as_str()
+            )),
+            Some(("os-user", "os-pw", "os-dom"))
+        );
+        assert_eq!(
+            (b.project_id.as_deref(), b.project_name.as_deref()),
+            (Some("os-proj"), Some("ap-southeast-1_sub"))
+        );
+        assert_eq!(
+            b.iam_endpoint.as_deref(),
+            Some("https://iam.example.com/v3")
+        );
+        assert!(b.access_key.is_none());
+        assert!(b.build().is_ok());
+
+        // HW_* beat OS_*; HUAWEICLOUD_SDK_* beat HW_*; an AK/SK pair beats a password.
+        set(&[
+            ("HW_REGION_NAME", "cn-north-4"),
+            ("OS_REGION_NAME", "other-1"),
+            ("HW_USER_NAME", "hw-user"),
+            ("HW_USER_PASSWORD", "hw-pw"),
+            ("HW_DOMAIN_NAME", "hw-dom"),
+            ("OS_USERNAME", "os-user"),
+            ("HW_ACCESS_KEY", "hw-ak"),
+            ("HW_SECRET_KEY", "hw-sk"),
+            ("HUAWEICLOUD_SDK_AK", "sdk-ak"),
+            ("HUAWEICLOUD_SDK_SK", "sdk-sk"),
+            ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sdk-st"),
+            ("HUAWEICLOUD_SDK_PROJECT_ID", "sdk-proj"),
+            ("HW_PROJECT_ID", "hw-proj"),
+            ("HW_PROJECT_NAME", "hw-name"),
+            (
+                "HUAWEICLOUD_SDK_IAM_ENDPOINT",
+                "https://iam.sdk.example.com",
+            ),
+            ("HW_AUTH_URL", "https://iam.hw.example.com"),
+        ]);
+        let b = HuaweiBuilder::from_env().unwrap();
+        assert_eq!(b.region.as_deref(), Some("cn-north-4"));
+        let key = b.access_key.clone().unwrap();
+        assert_eq!(
+            (key.access_key.as_str(), key.secret_key.expose()),
+            ("sdk-ak", "sdk-sk")
+        );
+        assert_eq!(
+            key.security_token.as_ref().map(Secret::expose),
+            Some("sdk-st")
+        );
+        assert!(b.password.is_none());
+        assert_eq!(
+            (b.project_id.as_deref(), b.project_name.as_deref()),
+            (Some("sdk-proj"), Some("hw-name"))
+        );
+        assert_eq!(
+            b.iam_endpoint.as_deref(),
+            Some("https://iam.sdk.example.com")
+        );
+
+        set(&[
+            ("HW_ACCESS_KEY", "hw-ak"),
+            ("HW_SECRET_KEY", "hw-sk"),
+            ("HW_PROJECT_ID", "hw-proj"),
+            ("OS_PROJECT_ID", "os-proj"),
+        ]);
+        let b = HuaweiBuilder::from_env().unwrap();
+        assert_eq!(b.access_key.map(|k| k.access_key), Some("hw-ak".to_owned()));
+        assert_eq!(b.project_id.as_deref(), Some("hw-proj"));
+
+        // Half a pair or part of the password trio names what is missing.
+        set(&[("HUAWEICLOUD_SDK_AK", "sdk-ak"), ("HW_SECRET_KEY", "hw-sk")]);
+        assert_eq!(field(HuaweiBuilder::from_env()), "HUAWEICLOUD_SDK_SK");
+        set(&[("HW_SECRET_KEY", "hw-sk")]);
+        assert_eq!(field(HuaweiBuilder::from_env()), "HW_ACCESS_KEY");
+        set(&[("HW_USER_NAME", "u"), ("OS_PASSWORD", "p")]);
+        assert_eq!(field(HuaweiBuilder::from_env()), "HW_DOMAIN_NAME");
+        set(&[
+            ("HW_USER_NAME", "u"),
+            ("HW_DOMAIN_NAME", "d"),
+            ("HW_USER_PASSWORD", "  "),
+        ]);
+        assert_eq!(field(HuaweiBuilder::from_env()), "HW_USER_PASSWORD");
+
+        // Nothing set: from_env succeeds, build names the missing settings.
+        set(&[]);
+        assert_eq!(field(HuaweiBuilder::from_env().unwrap().build()), "region");
+        assert_eq!(
+            field(
+                HuaweiBuilder::from_env()
+                    .unwrap()
+                    .with_region("cn-north-4")
+                    .build()
+            ),
+            "credentials"
+        );
+
+        clear();
+        for (name, value) in saved {
+            if let Some(value) = value {
+                std::env::set_var(name, value);
+            }
+        }
+    }
+}

@@ -1,0 +1,704 @@
+//! [`HuaweiProvider`]: the [`EipProvider`] operations over VPC v1 `publicips`, `ports` and
+//! `bandwidths`.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use eip_core::{
+    validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
+};
+use reqwest::Method;
+use tracing::Instrument;
+
+use crate::builder::HuaweiBuilder;
+use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
+use crate::mapping::{eip_from, resolve_binding, status_of};
+use crate::ports::{id_of, named_port, port_holding, primary_port};
+use crate::stamp::{create_request, stamp_for, Stamp};
+use crate::transport::{Transport, VpcRequest};
+use crate::wire::{
+    self, Port, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
+    UpdateBandwidthRequest, UpdatePublicip, UpdateRequest,
+};
+use crate::KIND;
+
+/// How many port ids one `GET ports?id=..` carries, to keep URLs short; a page with up to this
+/// many bound addresses costs one ports call.
+const PORT_IDS_PER_CALL: usize = 200;
+
+/// How many creates an allocation sends at most, when each answer is lost and the stamp is
+/// provably absent afterwards.
+const MAX_CREATES: u32 = 3;
+
+/// The Huawei Cloud Elastic IP provider (VPC v1 API).
+///
+/// Build it with [`HuaweiProvider::builder`]. It authenticates with an IAM password token
+/// (cached, shared by concurrent callers, replaced before expiry and after a 401) or with AK/SK
+/// signatures, retries what the cloud says is transient, and validates every argument before
+/// sending anything.
+///
+/// Notes on the v1 API that shape the behaviour:
+/// - **allocate** is made exactly-once by a stamp (see "Exactly-once allocation" in the crate
+///   docs): the bandwidth name of a dedicated bandwidth carries the idempotency marker, so
+///   [`EipProvider::modify`] never renames the bandwidth;
+/// - **disassociate** with `from` re-reads the binding just before unbinding; the v1 PUT has no
+///   condition, so a bind by someone else in that instant is undone (a residual race, see
+///   [`Capabilities::conditional_disassociate`]);
+/// - **release** of a bound address is refused by the cloud (`VPC.0517`) and reported as
+///   [`Error::InvalidState`], never silently unbound.
+///
+/// `Debug` shows the region, endpoints and user or access key id, never a secret or token.
+pub struct HuaweiProvider {
+    region: String,
+    capabilities: Capabilities,
+    transport: Transport,
+}
+
+impl fmt::Debug for HuaweiProvider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HuaweiProvider")
+            .field("region", &self.region)
+            .field("transport", &self.transport)
+            .finish()
+    }
+}
+
+fn operation_span(operation: &'static str, id: &str) -> tracing::Span {
+    tracing::info_span!("eip.huawei", operation, id)
+}
+
+/// Whether a failure leaves it open whether the cloud acted: the request may have been sent,
+/// or a 2xx answer could not be read.
+fn ambiguous(error: &Error) -> bool {
+    error.maybe_sent()
+        || matches!(
+            error,
+            Error::InvalidResponse {
+                http_status: Some(200..=299),
+                ..
+            }
+        )
+}
+
+impl HuaweiProvider {
+    /// A builder.
+    pub fn builder() -> HuaweiBuilder {
+        HuaweiBuilder::new()
+    }
+
+    pub(crate) fn new(region: String, transport: Transport) -> Self {
+        Self {
+            region,
+            capabilities: capabilities::capabilities(),
+            transport,
+        }
+    }
+
+    /// IAM token requests made so far (always 0 with AK/SK), for tests and benchmarks.
+    pub fn iam_requests(&self) -> u64 {
+        self.transport.iam_requests()
+    }
+
+    // ---- reads ----
+
+    async fn show_raw(&self, id: &str) -> Result<Publicip, Error> {
+        let request = VpcRequest::get(
+            "ShowPublicip",
+            format!("publicips/{id}"),
+            Vec::new(),
+            format!("eip {id}"),
+        );
+        let answer = self.transport.vpc(&request).await?;
+        let envelope: PublicipEnvelope = wire::parse(
+            request.action,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        envelope.publicip.ok_or_else(|| Error::InvalidResponse {
+            operation: request.action.to_owned(),
+            reason: "no publicip object".to_owned(),
+            http_status: Some(answer.status),
+            request_id: answer.request_id,
+        })
+    }
+
+    async fn show(&self, id: &str) -> Result<Eip, Error> {
+        let raw = self.show_raw(id).await?;
+        let mut eips = vec![eip_from("ShowPublicip", &self.region, &raw)?];
+        self.resolve_bindings(&mut eips).await?;
+        Ok(eips.remove(0))
+    }
+
+    async fn list_raw(&self, query: Vec<(String, String)>) -> Result<Vec<Publicip>, Error> {
+        let request = VpcRequest::get(
+            "ListPublicips",
+            "publicips".to_owned(),
+            query,
+            "eips".to_owned(),
+        );
+        let answer = self.transport.vpc(&request).await?;
+        let list: PublicipList = wire::parse(
+            request.action,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        Ok(list.publicips)
+    }
+
+    async fn ports(
+        &self,
+        query: Vec<(String, String)>,
+        resource: String,
+    ) -> Result<Vec<Port>, Error> {
+        let request = VpcRequest::get("ListPorts", "ports".to_owned(), query, resource);
+        let answer = self.transport.vpc(&request).await?;
+        let list: PortList = wire::parse(
+            request.action,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        Ok(list.ports)
+    }
+
+    /// Fills in the instance behind each bound address, with one ports call per
+    /// [`PORT_IDS_PER_CALL`] ports.
+    async fn resolve_bindings(&self, eips: &mut [Eip]) -> Result<(), Error> {
+        let mut port_ids: Vec<String> = eips
+            .iter()
+            .filter_map(|e| e.binding.as_ref().and_then(|b| b.nic_id.clone()))
+            .collect();
+        port_ids.sort();
+        port_ids.dedup();
+        for chunk in port_ids.chunks(PORT_IDS_PER_CALL) {
+            let query = chunk
+                .iter()
+                .map(|id| ("id".to_owned(), id.clone()))
+                .collect();
+            let ports = self.ports(query, "ports".to_owned()).await?;
+            for eip in eips.iter_mut() {
+                resolve_binding(eip, &ports);
+            }
+        }
+        Ok(())
+    }
+
+    /// The live address carrying `stamp`, listing every page.
+    async fn find_stamped(&self, stamp: &Stamp) -> Result<Option<Eip>, Error> {
+        let mut marker: Option<String> = None;
+        loop {
+            let mut query = vec![("limit".to_owned(), MAX_PAGE_SIZE.to_string())];
+            if let Some(m) = &marker {
+                query.push(("marker".to_owned(), m.clone()));
+            }
+            let page = self.list_raw(query).await?;
+            // An address being released with the same key is gone for this purpose.
+            let found = page.iter().find(|ip| {
+                stamp.is_on(ip)
+                    && !matches!(
+                        status_of(ip.status.as_deref().unwrap_or_default()),
+                        EipStatus::Releasing
+                    )
+            });
+            if let Some(ip) = found {
+                let mut eips = vec![eip_from("ListPublicips", &self.region, ip)?];
+                self.resolve_bindings(&mut eips).await?;
+                return Ok(Some(eips.remove(0)));
+            }
+            match (
+                page.len() >= MAX_PAGE_SIZE as usize,
+                page.last().and_then(|ip| ip.id.clone()),
+            ) {
+                (true, Some(last)) => marker = Some(last),
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    // ---- writes ----
+
+    async fn create_once(&self, body: &[u8], request: &AllocateRequest) -> Result<Eip, Error> {
+        let call = VpcRequest {
+            action: "CreatePublicip",
+            method: Method::POST,
+            path: "publicips".to_owned(),
+            query: Vec::new(),
+            body: Some(body.to_vec()),
+            idempotent: false,
+            resource: "eip".to_owned(),
+        };
+        let answer = self.transport.vpc(&call).await?;
+        let envelope: PublicipEnvelope = wire::parse(
+            call.action,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        let raw = envelope.publicip.ok_or_else(|| Error::InvalidResponse {
+            operation: call.action.to_owned(),
+            reason: "no publicip object".to_owned(),
+            http_status: Some(answer.status),
+            request_id: answer.request_id.clone(),
+        })?;
+        let mut eip = eip_from(call.action, &self.region, &raw)?;
+        if request.shared_bandwidth_id.is_none() {
+            eip.bandwidth_mbps = eip.bandwidth_mbps.or(Some(
+                request
+                    .bandwidth_mbps
+                    .unwrap_or(crate::stamp::DEFAULT_BANDWIDTH_MBPS),
+            ));
+            eip.charge_mode = eip.charge_mode.or_else(|| request.charge_mode.clone());
+        } else {
+            eip.bandwidth_id = eip
+                .bandwidth_id
+                .or_else(|| request.shared_bandwidth_id.clone());
+        }
+        Ok(eip)
+    }
+
+    async fn allocate_stamped(&self, request: &AllocateRequest) -> Result<Eip, Error> {
+        request.validate(&self.capabilities)?;
+        if request.shared_bandwidth_id.is_some() {
+            // huawei.md §3.1: with WHOLE, name and size are ignored; refuse rather than ignore.
+            if request.bandwidth_mbps.is_some() {
+                return Err(Error::invalid_input(
+                    "bandwidth_mbps",
+                    "set by the shared bandwidth; leave it out",
+                ));
+            }
+            if request.charge_mode.is_some() {
+                return Err(Error::invalid_input(
+                    "charge_mode",
+                    "set by the shared bandwidth; leave it out",
+                ));
+            }
+        }
+        if let Some(mbps) = request.bandwidth_mbps {
+            check_bandwidth_step(mbps)?;
+        }
+        let key_given = request.idempotency_key.is_some();
+        let key = request
+            .idempotency_key
+            .clone()
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let stamp = stamp_for(request, &key);
+        let body = wire::to_body(&create_request(request, &stamp))?;
+        if key_given && stamp != Stamp::None {
+            if let Some(existing) = self.find_stamped(&stamp).await? {
+                tracing::debug!(id = %existing.id, "an address with this idempotency key exists; returning it");
+                return Ok(existing);
+            }
+        }
+        let mut creates = 0;
+        loop {
+            creates += 1;
+            let error = match self.create_once(&body, request).await {
+                Ok(eip) => return Ok(eip),
+                Err(error) => error,
+            };
+            if !ambiguous(&error) || stamp == Stamp::None || creates >= MAX_CREATES {
+                return Err(error);
+            }
+            tracing::debug!(%error, "create answer lost; looking for the stamped address");
+            match self.find_stamped(&stamp).await {
+                Ok(Some(eip)) => {
+                    tracing::debug!(id = %eip.id, "adopting the address the lost create made");
+                    return Ok(eip);
+                }
+                Ok(None) => tracing::debug!("no stamped address exists; creating again"),
+                Err(lookup) => {
+                    tracing::warn!(%lookup, "cannot tell whether the lost create took effect");
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    async fn update_publicip(
+        &self,
+        id: &str,
+        update: UpdatePublicip,
+        idempotent: bool,
+    ) -> Result<(), Error> {
+        let request = VpcRequest {
+            action: "UpdatePublicip",
+            method: Method::PUT,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&UpdateRequest { publicip: update })?),
+            idempotent,
+            resource: format!("eip {id}"),
+        };
+        self.transport.vpc(&request).await.map(drop)
+    }
+
+    async fn port_for(&self, target: &AssociateTarget) -> Result<String, Error> {
+        match target {
+            AssociateTarget::Instance { id } => {
+                let ports = self
+                    .ports(
+                        vec![("device_id".to_owned(), id.clone())],
+                        format!("instance {id}"),
+                    )
+                    .await?;
+                primary_port(id, &ports).map(id_of)
+            }
+            AssociateTarget::NetworkInterface { id, private_ip } => {
+                let ports = self
+                    .ports(
+                        vec![("id".to_owned(), id.clone())],
+                        format!("network interface {id}"),
+                    )
+                    .await?;
+                named_port(id, *private_ip, &ports).map(id_of)
+            }
+            AssociateTarget::PrivateIp { address } => {
+                let query = vec![("fixed_ips".to_owned(), format!("ip_address={address}"))];
+                let ports = self.ports(query, format!("private ip {address}")).await?;
+                port_holding(*address, &ports).map(id_of)
+            }
+            other => Err(Error::Unsupported {
+                what: format!("association with a {}", other.kind()),
+            }),
+        }
+    }
+
+    async fn associate_checked(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
+        validate::id("eip_id", id)?;
+        target.validate(&self.capabilities)?;
+        let port = self.port_for(target).await?;
+        let bind = || UpdatePublicip {
+            port_id: Some(port.clone()),
+            alias: None,
+        };
+        let error = match self.update_publicip(id, bind(), false).await {
+            Ok(()) => return Ok(()),
+            Err(error) if error.maybe_sent() => error,
+            Err(error) => return Err(error),
+        };
+        // The answer was lost: bound (or binding) to this port means it took effect.
+        let current = self.show_raw(id).await?;
+        match current.port_id.as_deref() {
+            Some(bound) if bound == port => Ok(()),
+            None => {
+                tracing::debug!(%error, "bind answer lost and the address is unbound; sending it again");
+                self.update_publicip(id, bind(), false).await
+            }
+            Some(_) => Err(error),
+        }
+    }
+
+    async fn disassociate_checked(
+        &self,
+        id: &str,
+        from: Option<&AssociateTarget>,
+    ) -> Result<(), Error> {
+        validate::id("eip_id", id)?;
+        if let Some(from) = from {
+            from.validate(&self.capabilities)?;
+        }
+        // No conditional unbind in v1: read the binding immediately before unbinding.
+        let eip = self.show(id).await?;
+        let Some(binding) = &eip.binding else {
+            return match from {
+                None => Ok(()),
+                Some(from) => Err(Error::Conflict {
+                    reason: format!("eip {id} is not bound to {from}"),
+                    service: None,
+                }),
+            };
+        };
+        if let Some(from) = from {
+            if !binding.matches(from) {
+                return Err(Error::Conflict {
+                    reason: format!("eip {id} is bound to {binding}, not to {from}"),
+                    service: None,
+                });
+            }
+        }
+        let error = match self
+            .update_publicip(id, UpdatePublicip::default(), false)
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(error) if error.maybe_sent() => error,
+            Err(error) => return Err(error),
+        };
+        let current = self.show_raw(id).await?;
+        let unbinding = current.status.as_deref() == Some("PENDING_UPDATE");
+        match current.port_id {
+            None => Ok(()),
+            _ if unbinding => Ok(()),
+            Some(port) if Some(&port) == binding.nic_id.as_ref() => {
+                tracing::debug!(%error, "unbind answer lost and still bound; sending it again");
+                self.update_publicip(id, UpdatePublicip::default(), false)
+                    .await
+            }
+            Some(_) => Err(error),
+        }
+    }
+
+    async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {
+        validate::id("eip_id", id)?;
+        change.validate(&self.capabilities)?;
+        if let Some(mbps) = change.bandwidth_mbps {
+            check_bandwidth_step(mbps)?;
+        }
+        // Read the bandwidth first, so a change that cannot be made changes nothing.
+        let bandwidth_id = match change.bandwidth_mbps {
+            None => None,
+            Some(_) => {
+                let current = self.show_raw(id).await?;
+                if current.bandwidth_share_type.as_deref() == Some("WHOLE") {
+                    return Err(Error::Unsupported {
+                        what: "changing a shared bandwidth through one of its addresses".to_owned(),
+                    });
+                }
+                let bandwidth_id = current.bandwidth_id.ok_or_else(|| Error::InvalidResponse {
+                    operation: "ShowPublicip".to_owned(),
+                    reason: format!("eip {id} names no bandwidth_id"),
+                    http_status: None,
+                    request_id: None,
+                })?;
+                validate::id("bandwidth_id", &bandwidth_id)?;
+                Some(bandwidth_id)
+            }
+        };
+        // Setting a value twice is harmless, so both writes may be repeated after a lost answer.
+        // huawei.md §3.4: alias and port_id are never sent together (only alias would apply).
+        if let Some(name) = &change.name {
+            self.update_publicip(
+                id,
+                UpdatePublicip {
+                    port_id: None,
+                    alias: Some(name.clone()),
+                },
+                true,
+            )
+            .await?;
+        }
+        if let (Some(bandwidth_id), Some(size)) = (bandwidth_id, change.bandwidth_mbps) {
+            // Only the size: the bandwidth name carries the allocation's idempotency stamp.
+            let request = VpcRequest {
+                action: "UpdateBandwidth",
+                method: Method::PUT,
+                path: format!("bandwidths/{bandwidth_id}"),
+                query: Vec::new(),
+                body: Some(wire::to_body(&UpdateBandwidthRequest {
+                    bandwidth: UpdateBandwidth { size },
+                })?),
+                idempotent: true,
+                resource: format!("bandwidth {bandwidth_id}"),
+            };
+            self.transport.vpc(&request).await?;
+        }
+        Ok(())
+    }
+
+    async fn release_checked(&self, id: &str) -> Result<(), Error> {
+        validate::id("eip_id", id)?;
+        let delete = || VpcRequest {
+            action: "DeletePublicip",
+            method: Method::DELETE,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: None,
+            idempotent: false,
+            resource: format!("eip {id}"),
+        };
+        let error = match self.transport.vpc(&delete()).await {
+            Ok(_) => return Ok(()),
+            Err(error) if error.maybe_sent() => error,
+            Err(error) => return Err(error),
+        };
+        match self.show_raw(id).await {
+            Err(Error::NotFound { .. }) => Ok(()),
+            Ok(current)
+                if matches!(
+                    status_of(current.status.as_deref().unwrap_or_default()),
+                    EipStatus::Releasing
+                ) =>
+            {
+                Ok(())
+            }
+            Ok(_) => {
+                tracing::debug!(%error, "delete answer lost and the address still exists; sending it again");
+                match self.transport.vpc(&delete()).await {
+                    Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
+                    Err(again) => Err(again),
+                }
+            }
+            Err(_) => Err(error),
+        }
+    }
+
+    async fn list_checked(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
+        filter.validate(&self.capabilities)?;
+        let size = page.size.unwrap_or(MAX_PAGE_SIZE);
+        if size == 0 || size > MAX_PAGE_SIZE {
+            return Err(Error::invalid_input(
+                "page_size",
+                format!("must be 1 to {MAX_PAGE_SIZE}"),
+            ));
+        }
+        let mut query = vec![("limit".to_owned(), size.to_string())];
+        match &page.token {
+            None => {}
+            Some(PageToken::Marker(marker)) => {
+                validate::id("page_token", marker)?;
+                query.push(("marker".to_owned(), marker.clone()));
+            }
+            Some(PageToken::Number(_)) => {
+                return Err(Error::invalid_input(
+                    "page_token",
+                    "Huawei pages by marker, not by number",
+                ));
+            }
+        }
+        // huawei.md §3.3: `id` and `public_ip_address` are repeatable server-side filters.
+        query.extend(filter.ids.iter().map(|id| ("id".to_owned(), id.clone())));
+        query.extend(
+            filter
+                .addresses
+                .iter()
+                .map(|a| ("public_ip_address".to_owned(), a.to_string())),
+        );
+        let raw = self.list_raw(query).await?;
+        // huawei.md §3.3: no next marker in the body; a full page may have a successor.
+        let next = match (
+            raw.len() >= size as usize,
+            raw.last().and_then(|ip| ip.id.clone()),
+        ) {
+            (true, Some(last)) => Some(PageToken::Marker(last)),
+            _ => None,
+        };
+        let mut items = raw
+            .iter()
+            .map(|ip| eip_from("ListPublicips", &self.region, ip))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.resolve_bindings(&mut items).await?;
+        items.retain(|eip| filter.matches(eip));
+        Ok(Page {
+            items,
+            next,
+            total: None,
+        })
+    }
+}
+
+#[async_trait]
+impl EipProvider for HuaweiProvider {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.capabilities
+    }
+
+    async fn allocate(&self, request: &AllocateRequest) -> Result<Eip, Error> {
+        self.allocate_stamped(request)
+            .instrument(operation_span("allocate", ""))
+            .await
+    }
+
+    async fn get(&self, id: &str) -> Result<Eip, Error> {
+        let work = async {
+            validate::id("eip_id", id)?;
+            self.show(id).await
+        };
+        work.instrument(operation_span("get", id)).await
+    }
+
+    async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
+        self.list_checked(filter, page)
+            .instrument(operation_span("list_page", ""))
+            .await
+    }
+
+    async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
+        self.associate_checked(id, target)
+            .instrument(operation_span("associate", id))
+            .await
+    }
+
+    async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<(), Error> {
+        self.disassociate_checked(id, from)
+            .instrument(operation_span("disassociate", id))
+            .await
+    }
+
+    async fn modify(&self, id: &str, change: &Modification) -> Result<(), Error> {
+        self.modify_checked(id, change)
+            .instrument(operation_span("modify", id))
+            .await
+    }
+
+    async fn release(&self, id: &str) -> Result<(), Error> {
+        self.release_checked(id)
+            .instrument(operation_span("release", id))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::credential::PasswordAuth;
+
+    #[test]
+    fn debug_of_the_provider_shows_no_secret() {
+        let provider = HuaweiProvider::builder()
+            .with_region("cn-north-4")
+            .with_password(PasswordAuth::new("alice", "pw-very-secret", "acct"))
+            .build()
+            .unwrap();
+        let printed = format!("{provider:?} {provider:#?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+        assert!(
+            printed.contains("alice") && printed.contains("cn-north-4"),
+            "{printed}"
+        );
+        let keyed = HuaweiProvider::builder()
+            .with_region("cn-north-4")
+            .with_access_key(
+                crate::AccessKey::new("AKID", "sk-very-secret")
+                    .with_security_token("st-very-secret"),
+            )
+            .build()
+            .unwrap();
+        let printed = format!("{keyed:?}");
+        assert!(!printed.contains("very-secret"), "{printed}");
+    }
+
+    #[test]
+    fn ambiguity_is_a_possibly_sent_request_or_an_unreadable_success() {
+        assert!(ambiguous(&Error::Transport {
+            operation: "x".into(),
+            message: "closed".into(),
+            maybe_sent: true,
+            source: None
+        }));
+        assert!(!ambiguous(&Error::Transport {
+            operation: "x".into(),
+            message: "refused".into(),
+            maybe_sent: false,
+            source: None
+        }));
+        assert!(ambiguous(&Error::InvalidResponse {
+            operation: "x".into(),
+            reason: "y".into(),
+            http_status: Some(200),
+            request_id: None
+        }));
+        assert!(!ambiguous(&Error::not_found("eip x")));
+    }
+}

@@ -1,0 +1,524 @@
+//! Credentials and their caches: the IAM password token (huawei.md §1.1), the AK/SK pair
+//! (huawei.md §1.4, §2) and the project id lookup (huawei.md §1.3).
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use eip_core::{Error, Secret, ServiceError};
+use reqwest::Method;
+use serde_json::json;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, OnceCell};
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use crate::transport::{send, Outgoing};
+use crate::wire::{self, ProjectList, TokenEnvelope};
+
+/// IAM user credentials for the password token flow (huawei.md §1.1).
+///
+/// `Debug` masks the password.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct PasswordAuth {
+    /// The IAM user name.
+    pub user_name: String,
+    /// The user's password.
+    pub password: Secret,
+    /// The account (domain) the user belongs to.
+    pub domain_name: String,
+}
+
+impl PasswordAuth {
+    /// IAM user `user_name` of account `domain_name`.
+    pub fn new(
+        user_name: impl Into<String>,
+        password: impl Into<Secret>,
+        domain_name: impl Into<String>,
+    ) -> Self {
+        Self {
+            user_name: user_name.into(),
+            password: password.into(),
+            domain_name: domain_name.into(),
+        }
+    }
+}
+
+/// An access key pair for `SDK-HMAC-SHA256` signing, optionally temporary (with a security
+/// token, huawei.md §1.4).
+///
+/// `Debug` shows the access key id and masks the secret key and the security token.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct AccessKey {
+    /// The access key id (AK).
+    pub access_key: String,
+    /// The secret key (SK).
+    pub secret_key: Secret,
+    /// The security token of temporary credentials, sent as `X-Security-Token`.
+    pub security_token: Option<Secret>,
+}
+
+impl AccessKey {
+    /// A permanent AK/SK pair.
+    pub fn new(access_key: impl Into<String>, secret_key: impl Into<Secret>) -> Self {
+        Self {
+            access_key: access_key.into(),
+            secret_key: secret_key.into(),
+            security_token: None,
+        }
+    }
+
+    /// Makes the pair temporary, with this security token.
+    pub fn with_security_token(mut self, token: impl Into<Secret>) -> Self {
+        self.security_token = Some(token.into());
+        self
+    }
+}
+
+/// How a password token is scoped (huawei.md §1.1: `scope.project` by `id` or by `name`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// A project id.
+    ProjectId(String),
+    /// A project name (the region's default project is named after the region).
+    ProjectName(String),
+}
+
+/// A token the cache hands out.
+pub(crate) struct CachedToken {
+    /// The `X-Subject-Token` value.
+    pub token: Secret,
+    /// The project id the token is scoped to.
+    pub project_id: String,
+    refresh_at: Instant,
+    generation: u64,
+}
+
+impl fmt::Debug for CachedToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CachedToken")
+            .field("token", &self.token)
+            .field("project_id", &self.project_id)
+            .field("generation", &self.generation)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Slot {
+    Empty,
+    Ready(Arc<CachedToken>),
+    /// IAM refused the password. It is not asked again: IAM locks an account after repeated
+    /// failures (huawei.md §1.1, §2.1), and a password does not become right by itself.
+    Refused(Option<Box<ServiceError>>),
+}
+
+/// The password token cache, single-flight.
+///
+/// The slot's lock is held while a token is fetched, so concurrent callers on a cold (or
+/// expired) cache wait for the ONE IAM request in flight and then share its token.
+pub(crate) struct TokenCache {
+    auth: PasswordAuth,
+    scope: Scope,
+    margin: Duration,
+    slot: Mutex<Slot>,
+    requests: AtomicU64,
+    generations: AtomicU64,
+}
+
+impl fmt::Debug for TokenCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenCache")
+            .field("user_name", &self.auth.user_name)
+            .field("domain_name", &self.auth.domain_name)
+            .field("scope", &self.scope)
+            .field("refresh_margin", &self.margin)
+            .field("iam_requests", &self.requests())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TokenCache {
+    pub(crate) fn new(auth: PasswordAuth, scope: Scope, margin: Duration) -> Self {
+        Self {
+            auth,
+            scope,
+            margin,
+            slot: Mutex::new(Slot::Empty),
+            requests: AtomicU64::new(0),
+            generations: AtomicU64::new(0),
+        }
+    }
+
+    /// IAM token requests sent so far.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// A token fresh enough to use, fetching one if the cache holds none.
+    pub(crate) async fn token(
+        &self,
+        client: &reqwest::Client,
+        iam: &Url,
+    ) -> Result<Arc<CachedToken>, Error> {
+        let mut slot = self.slot.lock().await;
+        match &*slot {
+            Slot::Ready(token) if Instant::now() < token.refresh_at => return Ok(token.clone()),
+            Slot::Refused(service) => return Err(refused(&self.auth, service.clone())),
+            _ => {}
+        }
+        match self.fetch(client, iam).await {
+            Ok(token) => {
+                let token = Arc::new(token);
+                *slot = Slot::Ready(token.clone());
+                Ok(token)
+            }
+            Err(Error::Unauthenticated { service, .. }) => {
+                *slot = Slot::Refused(service.clone());
+                Err(refused(&self.auth, service))
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Drops `stale` after a service refused it, unless another caller already replaced it.
+    pub(crate) async fn invalidate(&self, stale: &CachedToken) {
+        let mut slot = self.slot.lock().await;
+        if matches!(&*slot, Slot::Ready(current) if current.generation == stale.generation) {
+            tracing::debug!(
+                generation = stale.generation,
+                "token refused by the service; dropping it"
+            );
+            *slot = Slot::Empty;
+        }
+    }
+
+    fn body(&self) -> serde_json::Value {
+        let scope = match &self.scope {
+            Scope::ProjectId(id) => json!({ "project": { "id": id } }),
+            Scope::ProjectName(name) => json!({ "project": { "name": name } }),
+        };
+        json!({
+            "auth": {
+                "identity": {
+                    "methods": ["password"],
+                    "password": { "user": {
+                        "name": self.auth.user_name,
+                        "password": self.auth.password.expose(),
+                        "domain": { "name": self.auth.domain_name },
+                    } },
+                },
+                "scope": scope,
+            }
+        })
+    }
+
+    async fn fetch(&self, client: &reqwest::Client, iam: &Url) -> Result<CachedToken, Error> {
+        const ACTION: &str = "KeystoneCreateToken";
+        let mut url = iam_url(iam, "/v3/auth/tokens");
+        // huawei.md §1.1: any non-empty value leaves the (large) catalog out.
+        url.set_query(Some("nocatalog=true"));
+        let body = wire::to_body(&self.body())?;
+        let outgoing = Outgoing {
+            method: Method::POST,
+            url,
+            headers: vec![(
+                "Content-Type".to_owned(),
+                "application/json;charset=utf8".to_owned(),
+            )],
+            body: Some(body),
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let span = tracing::debug_span!("eip.iam_token", user = %self.auth.user_name);
+        let answer = send(client, ACTION, &outgoing)
+            .instrument(span)
+            .await
+            .map_err(harmless_to_repeat)?;
+        let answer = answer.into_result(ACTION, "IAM token")?;
+        let token = answer
+            .subject_token
+            .clone()
+            .ok_or_else(|| Error::InvalidResponse {
+                operation: ACTION.to_owned(),
+                reason: "no X-Subject-Token header".to_owned(),
+                http_status: Some(answer.status),
+                request_id: answer.request_id.clone(),
+            })?;
+        let envelope: TokenEnvelope = wire::parse(
+            ACTION,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        let body = envelope.token.unwrap_or_default();
+        let project_id = match (&self.scope, body.project.and_then(|p| p.id)) {
+            (Scope::ProjectId(id), _) => id.clone(),
+            (Scope::ProjectName(_), Some(id)) => id,
+            (Scope::ProjectName(name), None) => {
+                return Err(Error::InvalidResponse {
+                    operation: ACTION.to_owned(),
+                    reason: format!("the token for project {name:?} names no project id"),
+                    http_status: Some(answer.status),
+                    request_id: answer.request_id,
+                })
+            }
+        };
+        let lifetime = lifetime(body.issued_at.as_deref(), body.expires_at.as_deref());
+        let refresh_after = refresh_after(lifetime, self.margin);
+        let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+        tracing::debug!(
+            generation,
+            lifetime_s = lifetime.as_secs(),
+            refresh_after_s = refresh_after.as_secs(),
+            "IAM token issued"
+        );
+        Ok(CachedToken {
+            token,
+            project_id,
+            refresh_at: Instant::now() + refresh_after,
+            generation,
+        })
+    }
+}
+
+fn refused(auth: &PasswordAuth, service: Option<Box<ServiceError>>) -> Error {
+    Error::Unauthenticated {
+        reason: format!(
+            "IAM refused the password of user {:?} in account {:?}; not retried, IAM locks accounts after repeated failures",
+            auth.user_name, auth.domain_name
+        ),
+        service,
+    }
+}
+
+/// A token request, or a project lookup, changes nothing: when its answer was lost it may be
+/// sent again, whatever call it serves.
+fn harmless_to_repeat(error: Error) -> Error {
+    match error {
+        Error::Transport {
+            operation,
+            message,
+            source,
+            ..
+        } => Error::Transport {
+            operation,
+            message,
+            maybe_sent: false,
+            source,
+        },
+        other => other,
+    }
+}
+
+/// How long a token lives, from its own timestamps (so a skewed local clock does not matter);
+/// one hour when they cannot be read (a refused token is then replaced on the first 401).
+fn lifetime(issued_at: Option<&str>, expires_at: Option<&str>) -> Duration {
+    let parse =
+        |s: &str| OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok();
+    let expires = expires_at.and_then(parse);
+    let start = issued_at
+        .and_then(parse)
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    match expires {
+        Some(expires) => Duration::try_from(expires - start).unwrap_or(Duration::ZERO),
+        None => Duration::from_secs(3600),
+    }
+}
+
+/// When to stop using a token: `margin` before it expires, but never later than half-way
+/// through its life, so a short-lived token is not refetched on every call.
+fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
+    lifetime.saturating_sub(margin.min(lifetime / 2))
+}
+
+/// `path` under the IAM endpoint; an endpoint given as `.../v3` (the form of `OS_AUTH_URL` and
+/// Terraform's `auth_url`, huawei.md §1.2) is accepted too.
+pub(crate) fn iam_url(iam: &Url, path: &str) -> Url {
+    let mut url = iam.clone();
+    let base = iam.path().trim_end_matches('/');
+    let base = base.strip_suffix("/v3").unwrap_or(base);
+    url.set_path(&format!("{base}{path}"));
+    url.set_query(None);
+    url
+}
+
+/// The project id for AK/SK calls: given, or looked up once by name (huawei.md §1.3).
+pub(crate) struct ProjectCache {
+    name: String,
+    cell: OnceCell<String>,
+}
+
+impl fmt::Debug for ProjectCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProjectCache")
+            .field("name", &self.name)
+            .field("id", &self.cell.get())
+            .finish()
+    }
+}
+
+impl ProjectCache {
+    /// A cache that already knows the id, or that will look `name` up.
+    pub(crate) fn new(given: Option<String>, name: String) -> Self {
+        Self {
+            name,
+            cell: OnceCell::new_with(given),
+        }
+    }
+
+    /// The project id, looked up with a signed `GET /v3/projects?name=` on first use (concurrent
+    /// callers share the one lookup).
+    pub(crate) async fn id(
+        &self,
+        client: &reqwest::Client,
+        iam: &Url,
+        key: &AccessKey,
+    ) -> Result<String, Error> {
+        self.cell
+            .get_or_try_init(|| discover(client, iam, key, &self.name))
+            .await
+            .cloned()
+    }
+}
+
+async fn discover(
+    client: &reqwest::Client,
+    iam: &Url,
+    key: &AccessKey,
+    name: &str,
+) -> Result<String, Error> {
+    const ACTION: &str = "KeystoneListProjects";
+    let url = iam_url(iam, "/v3/projects");
+    let query = vec![("name".to_owned(), name.to_owned())];
+    let outgoing = crate::transport::signed(Method::GET, url, &query, None, key, None)?;
+    let answer = send(client, ACTION, &outgoing)
+        .await
+        .map_err(harmless_to_repeat)?;
+    let answer = answer.into_result(ACTION, "IAM projects")?;
+    let list: ProjectList = wire::parse(
+        ACTION,
+        answer.status,
+        answer.request_id.as_deref(),
+        &answer.body,
+    )?;
+    let ids: Vec<String> = list.projects.into_iter().filter_map(|p| p.id).collect();
+    // huawei.md §1.3: the Python SDK also fails on 0 or more than one; taking the first (as
+    // golangsdk does) could act on the wrong project.
+    match ids.as_slice() {
+        [id] => {
+            tracing::debug!(project = name, "project id discovered");
+            Ok(id.clone())
+        }
+        [] => Err(Error::invalid_input(
+            "project_id",
+            format!("IAM lists no project named {name:?}; set the project id (with_project_id or HUAWEICLOUD_SDK_PROJECT_ID)"),
+        )),
+        several => Err(Error::invalid_input(
+            "project_id",
+            format!(
+                "IAM lists {} projects named {name:?} ({}); choose one with with_project_id",
+                several.len(),
+                several.join(", ")
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let password = PasswordAuth::new("alice", "pa55-very-secret", "acct");
+        let key = AccessKey::new("AKID", "sk-very-secret").with_security_token("st-very-secret");
+        let cache = TokenCache::new(
+            password.clone(),
+            Scope::ProjectName("cn-north-4".into()),
+            Duration::from_secs(60),
+        );
+        let token = CachedToken {
+            token: Secret::new("tok-very-secret"),
+            project_id: "p".into(),
+            refresh_at: Instant::now(),
+            generation: 1,
+        };
+        for printed in [
+            format!("{password:?}"),
+            format!("{key:?}"),
+            format!("{cache:?}"),
+            format!("{token:?}"),
+            format!("{password:#?}"),
+        ] {
+            assert!(!printed.contains("very-secret"), "leaked: {printed}");
+        }
+        assert!(format!("{key:?}").contains("AKID"));
+    }
+
+    #[test]
+    fn the_lifetime_comes_from_the_token_and_the_margin_is_capped() {
+        let life = lifetime(
+            Some("2020-01-03T09:05:22.701000Z"),
+            Some("2020-01-04T09:05:22.701000Z"),
+        );
+        assert_eq!(life, Duration::from_secs(24 * 3600));
+        assert_eq!(
+            refresh_after(life, Duration::from_secs(1800)),
+            Duration::from_secs(24 * 3600 - 1800)
+        );
+        // A 10-second token is used for 5 seconds, not refetched on every call.
+        assert_eq!(
+            refresh_after(Duration::from_secs(10), Duration::from_secs(1800)),
+            Duration::from_secs(5)
+        );
+        assert_eq!(lifetime(None, None), Duration::from_secs(3600));
+        assert_eq!(
+            lifetime(Some("2020-01-04T00:00:00Z"), Some("2020-01-03T00:00:00Z")),
+            Duration::ZERO
+        );
+    }
+
+    #[test]
+    fn the_token_request_scopes_by_id_or_name() {
+        let auth = PasswordAuth::new("u", "p", "d");
+        let by_name = TokenCache::new(
+            auth.clone(),
+            Scope::ProjectName("cn-north-4".into()),
+            Duration::ZERO,
+        )
+        .body();
+        assert_eq!(by_name["auth"]["scope"]["project"]["name"], "cn-north-4");
+        assert_eq!(by_name["auth"]["identity"]["methods"][0], "password");
+        assert_eq!(
+            by_name["auth"]["identity"]["password"]["user"]["domain"]["name"],
+            "d"
+        );
+        let by_id = TokenCache::new(auth, Scope::ProjectId("abc".into()), Duration::ZERO).body();
+        assert_eq!(by_id["auth"]["scope"]["project"]["id"], "abc");
+    }
+
+    #[test]
+    fn iam_paths_accept_a_v3_suffix() {
+        let url = |s: &str| Url::parse(s).unwrap();
+        assert_eq!(
+            iam_url(
+                &url("https://iam.cn-north-4.myhuaweicloud.com"),
+                "/v3/projects"
+            )
+            .as_str(),
+            "https://iam.cn-north-4.myhuaweicloud.com/v3/projects"
+        );
+        assert_eq!(
+            iam_url(&url("https://iam.example.com/v3/"), "/v3/auth/tokens").as_str(),
+            "https://iam.example.com/v3/auth/tokens"
+        );
+        assert_eq!(
+            iam_url(&url("http://127.0.0.1:9/base"), "/v3/projects").as_str(),
+            "http://127.0.0.1:9/base/v3/projects"
+        );
+    }
+}

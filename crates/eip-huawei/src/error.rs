@@ -1,0 +1,478 @@
+//! Huawei's error answers → [`eip_core::Error`] kinds, and the retry classifier.
+//!
+//! Four body shapes are parsed (huawei.md §6.1): `{"code","message"}` (VPC v1),
+//! `{"error_code","error_msg","request_id"}` (API gateway, newer IAM), `{"error":{...}}`
+//! (Keystone-style IAM) and `{"NeutronError":{...}}`. The request id comes from the
+//! `X-Request-Id` header, else from the body. Which code means which kind is decided in ONE
+//! place, [`CODE_TABLE`] plus [`kind_for`].
+
+use std::time::Duration;
+
+use eip_core::retry::{default_classification, RetryAction, RetryClassifier};
+use eip_core::{EipStatus, Error, ServiceError};
+use serde_json::Value;
+
+use crate::KIND;
+
+/// What a Huawei answer means, before it becomes an [`Error`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ErrorKind {
+    /// [`Error::NotFound`].
+    NotFound,
+    /// [`Error::AlreadyAssociated`].
+    AlreadyAssociated,
+    /// [`Error::InvalidState`] with the address bound (delete of a bound EIP).
+    Bound,
+    /// [`Error::QuotaExceeded`].
+    Quota,
+    /// [`Error::RateLimited`].
+    RateLimited,
+    /// [`Error::Unauthenticated`].
+    Unauthenticated,
+    /// [`Error::PermissionDenied`].
+    PermissionDenied,
+    /// [`Error::InvalidInput`]: the cloud refused a parameter.
+    InvalidInput,
+    /// [`Error::Service`] that is worth retrying (busy, 5xx).
+    Retryable,
+    /// [`Error::Service`] that is not.
+    Permanent,
+}
+
+/// Codes with a meaning of their own; `Some(status)` restricts an entry to that HTTP status
+/// (huawei.md §6.2: `VPC.0504` is "not found" as 404 on get/update/delete, but "no IP found"
+/// as 500 on create).
+pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
+    ("VPC.0504", Some(404), ErrorKind::NotFound),
+    ("VPC.0510", None, ErrorKind::AlreadyAssociated),
+    ("VPC.0511", None, ErrorKind::AlreadyAssociated),
+    ("VPC.0517", None, ErrorKind::Bound),
+    ("VPC.0521", None, ErrorKind::Quota),
+    ("APIGW.0308", None, ErrorKind::RateLimited),
+    ("APIG.0308", None, ErrorKind::RateLimited),
+    ("VPC.0008", None, ErrorKind::Unauthenticated),
+    ("APIGW.0301", None, ErrorKind::Unauthenticated),
+    ("APIG.0301", None, ErrorKind::Unauthenticated),
+    ("VPC.0010", None, ErrorKind::PermissionDenied),
+    ("VPC.2201", None, ErrorKind::PermissionDenied),
+    ("VPC.2701", None, ErrorKind::PermissionDenied),
+    ("VPC.0501", None, ErrorKind::InvalidInput),
+    ("VPC.0007", None, ErrorKind::InvalidInput),
+    // huawei.md §6.2: "Resource status is busy, try it again later."
+    ("VPC.0512", None, ErrorKind::Retryable),
+];
+
+/// The kind for an HTTP status and a Huawei code: the code table first, then the status.
+pub(crate) fn kind_for(status: u16, code: &str) -> ErrorKind {
+    let listed = CODE_TABLE
+        .iter()
+        .find(|(c, only, _)| *c == code && only.is_none_or(|s| s == status))
+        .map(|(_, _, kind)| *kind);
+    listed.unwrap_or(match status {
+        401 => ErrorKind::Unauthenticated,
+        403 => ErrorKind::PermissionDenied,
+        404 => ErrorKind::NotFound,
+        429 => ErrorKind::RateLimited,
+        500..=599 => ErrorKind::Retryable,
+        _ => ErrorKind::Permanent,
+    })
+}
+
+/// The code and message of an error body, in any of the four shapes; `None` when the body is
+/// not a JSON object with them.
+pub(crate) fn parse_body(body: &[u8]) -> Option<(String, String, Option<String>)> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let request_id = object.get("request_id").and_then(text);
+    if let Some((code, message)) = code_and_message(&value) {
+        return Some((code, message, request_id));
+    }
+    // {"error":{...}}, {"NeutronError":{...}} and other wrappers: look one level down.
+    object
+        .values()
+        .find_map(code_and_message)
+        .map(|(c, m)| (c, m, request_id))
+}
+
+fn code_and_message(value: &Value) -> Option<(String, String)> {
+    let pairs = [
+        ("error_code", "error_msg"),
+        ("errorCode", "errorMsg"),
+        ("code", "message"),
+    ];
+    for (code_key, message_key) in pairs {
+        if let Some(code) = value.get(code_key).and_then(text) {
+            let message = value.get(message_key).and_then(text).unwrap_or_default();
+            return Some((code, message));
+        }
+    }
+    // NeutronError has a type and a message but no code.
+    let message = value.get("message").and_then(text)?;
+    let code = value.get("type").and_then(text).unwrap_or_default();
+    Some((code, message))
+}
+
+/// A string or a number as text (Keystone sends numeric codes).
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// At most 200 characters of a body that is not JSON, for the message.
+fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let trimmed: String = text
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    if trimmed.is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        trimmed
+    }
+}
+
+/// What one failed HTTP answer carried.
+#[derive(Debug)]
+pub(crate) struct FailedAnswer<'a> {
+    /// The cloud's action name.
+    pub action: &'a str,
+    /// What was addressed, for [`Error::NotFound`] (`eip <id>`).
+    pub resource: &'a str,
+    /// The HTTP status.
+    pub status: u16,
+    /// `X-Request-Id`.
+    pub request_id: Option<String>,
+    /// `Retry-After`, in seconds.
+    pub retry_after: Option<Duration>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+/// Turns a non-2xx answer into an [`Error`].
+pub(crate) fn from_answer(answer: &FailedAnswer<'_>) -> Error {
+    let (code, message, body_request_id) = parse_body(answer.body).unwrap_or_else(|| {
+        (
+            format!("HTTP {}", answer.status),
+            snippet(answer.body),
+            None,
+        )
+    });
+    let mut service = ServiceError::new(KIND, answer.action, code, message);
+    service.http_status = Some(answer.status);
+    service.request_id = answer.request_id.clone().or(body_request_id);
+    let kind = kind_for(answer.status, &service.code);
+    let service = Box::new(service);
+    match kind {
+        ErrorKind::NotFound => Error::NotFound {
+            resource: answer.resource.to_owned(),
+            service: Some(service),
+        },
+        ErrorKind::AlreadyAssociated => Error::AlreadyAssociated {
+            service: Some(service),
+        },
+        ErrorKind::Bound => Error::InvalidState {
+            current: Some(EipStatus::Bound),
+            service: Some(service),
+        },
+        ErrorKind::Quota => Error::QuotaExceeded {
+            service: Some(service),
+        },
+        ErrorKind::RateLimited => Error::RateLimited {
+            retry_after: answer.retry_after,
+            service: Some(service),
+        },
+        ErrorKind::Unauthenticated => Error::Unauthenticated {
+            reason: "the credentials were refused".to_owned(),
+            service: Some(service),
+        },
+        ErrorKind::PermissionDenied => Error::PermissionDenied {
+            service: Some(service),
+        },
+        // The cloud refused a value this library let through; name the cloud's answer.
+        ErrorKind::InvalidInput => Error::InvalidInput {
+            field: "request".to_owned(),
+            reason: service.to_string(),
+        },
+        ErrorKind::Retryable => Error::Service {
+            retryable: true,
+            service,
+        },
+        ErrorKind::Permanent => Error::Service {
+            retryable: false,
+            service,
+        },
+    }
+}
+
+/// Reads `Retry-After` given in seconds (the gateway's only form).
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
+    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// The retry rules of huawei.md §6.4: throttling (429, `APIGW.0308`, honouring `Retry-After`),
+/// "busy" (409 `VPC.0512`), 5xx and transport failures are retried; everything the caller must
+/// fix, and every refused credential, is not (IAM locks an account after repeated failures,
+/// huawei.md §1.1/§2.1).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HuaweiClassifier;
+
+impl RetryClassifier for HuaweiClassifier {
+    fn classify(&self, error: &Error) -> RetryAction {
+        match error {
+            Error::Unauthenticated { .. } | Error::PermissionDenied { .. } => RetryAction::Stop,
+            // A 2xx answer we could not read was processed: repeating it is the caller's call.
+            Error::InvalidResponse { .. } => RetryAction::Stop,
+            other => default_classification(other),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn answer(status: u16, body: &str) -> Error {
+        from_answer(&FailedAnswer {
+            action: "Op",
+            resource: "eip x",
+            status,
+            request_id: Some("hdr-req".into()),
+            retry_after: None,
+            body: body.as_bytes(),
+        })
+    }
+
+    #[test]
+    fn every_body_shape_is_parsed() {
+        let cases = [
+            (
+                r#"{"code":"VPC.0504","message":"Floating IP could not be found."}"#,
+                "VPC.0504",
+                "Floating IP could not be found.",
+                None,
+            ),
+            (
+                r#"{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"r1"}"#,
+                "APIGW.0308",
+                "throttled",
+                Some("r1"),
+            ),
+            (
+                r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#,
+                "401",
+                "The request you have made requires authentication.",
+                None,
+            ),
+            (
+                r#"{"NeutronError":{"type":"PortNotFound","message":"Port x could not be found","detail":""}}"#,
+                "PortNotFound",
+                "Port x could not be found",
+                None,
+            ),
+            (r#"{"errorCode":"X.1","errorMsg":"m"}"#, "X.1", "m", None),
+        ];
+        for (body, code, message, request_id) in cases {
+            let (c, m, r) = parse_body(body.as_bytes()).unwrap();
+            assert_eq!(
+                (c.as_str(), m.as_str(), r.as_deref()),
+                (code, message, request_id),
+                "{body}"
+            );
+        }
+        for garbage in [
+            "",
+            "<html>502 Bad Gateway</html>",
+            "{\"code\":",
+            "[]",
+            "null",
+            "{}",
+        ] {
+            assert!(parse_body(garbage.as_bytes()).is_none(), "{garbage}");
+        }
+    }
+
+    #[test]
+    fn the_code_table_maps_each_documented_code() {
+        use ErrorKind::*;
+        let cases = [
+            (404, "VPC.0504", NotFound),
+            (500, "VPC.0504", Retryable),
+            (409, "VPC.0510", AlreadyAssociated),
+            (409, "VPC.0511", AlreadyAssociated),
+            (409, "VPC.0517", Bound),
+            (409, "VPC.0521", Quota),
+            (429, "APIGW.0308", RateLimited),
+            (429, "APIG.0308", RateLimited),
+            (429, "", RateLimited),
+            (401, "VPC.0008", Unauthenticated),
+            (401, "APIGW.0301", Unauthenticated),
+            (401, "APIG.0301", Unauthenticated),
+            (401, "IAM.0007", Unauthenticated),
+            (403, "VPC.0010", PermissionDenied),
+            (403, "VPC.2201", PermissionDenied),
+            (403, "VPC.2701", PermissionDenied),
+            (403, "X", PermissionDenied),
+            (400, "VPC.0501", InvalidInput),
+            (400, "VPC.0007", InvalidInput),
+            (409, "VPC.0512", Retryable),
+            (503, "SYS.0503", Retryable),
+            (500, "VPC.0514", Retryable),
+            (409, "VPC.0522", Permanent),
+            (400, "VPC.0011", Permanent),
+        ];
+        for (status, code, kind) in cases {
+            assert_eq!(kind_for(status, code), kind, "{status} {code}");
+        }
+    }
+
+    #[test]
+    fn answers_become_core_errors_with_code_message_and_request_id() {
+        match answer(
+            404,
+            r#"{"code":"VPC.0504","message":"Floating IP could not be found."}"#,
+        ) {
+            Error::NotFound {
+                resource,
+                service: Some(s),
+            } => {
+                assert_eq!(resource, "eip x");
+                assert_eq!(
+                    (s.code.as_str(), s.http_status, s.request_id.as_deref()),
+                    ("VPC.0504", Some(404), Some("hdr-req"))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            answer(409, r#"{"code":"VPC.0517","message":"bound"}"#),
+            Error::InvalidState {
+                current: Some(EipStatus::Bound),
+                ..
+            }
+        ));
+        let busy = answer(409, r#"{"code":"VPC.0512","message":"busy"}"#);
+        assert!(
+            matches!(
+                busy,
+                Error::Service {
+                    retryable: true,
+                    ..
+                }
+            ),
+            "{busy:?}"
+        );
+        let invalid = answer(
+            400,
+            r#"{"code":"VPC.0501","message":"Port id is invalid."}"#,
+        );
+        match invalid {
+            Error::InvalidInput { reason, .. } => assert!(reason.contains("VPC.0501"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        let throttled = from_answer(&FailedAnswer {
+            action: "Op",
+            resource: "",
+            status: 429,
+            request_id: None,
+            retry_after: Some(Duration::from_secs(2)),
+            body: br#"{"error_code":"APIGW.0308","error_msg":"over ratelimit","request_id":"body-req"}"#,
+        });
+        match &throttled {
+            Error::RateLimited {
+                retry_after,
+                service: Some(s),
+            } => {
+                assert_eq!(*retry_after, Some(Duration::from_secs(2)));
+                assert_eq!(s.request_id.as_deref(), Some("body-req"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            HuaweiClassifier.classify(&throttled),
+            RetryAction::Retry {
+                after: Some(Duration::from_secs(2))
+            }
+        );
+    }
+
+    #[test]
+    fn bodies_that_are_not_json_still_give_typed_errors() {
+        let html = answer(502, "<html><body>Bad Gateway</body></html>");
+        match &html {
+            Error::Service {
+                retryable: true,
+                service,
+            } => {
+                assert_eq!(service.code, "HTTP 502");
+                assert!(service.message.contains("Bad Gateway"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(answer(401, ""), Error::Unauthenticated { .. }));
+        assert!(matches!(
+            answer(400, "{\"code\":"),
+            Error::Service {
+                retryable: false,
+                ..
+            }
+        ));
+        assert!(matches!(answer(404, "not json"), Error::NotFound { .. }));
+    }
+
+    #[test]
+    fn the_classifier_retries_only_what_can_succeed_later() {
+        let retry = |e: &Error| HuaweiClassifier.classify(e) != RetryAction::Stop;
+        assert!(retry(&answer(
+            409,
+            r#"{"code":"VPC.0512","message":"busy"}"#
+        )));
+        assert!(retry(&answer(
+            500,
+            r#"{"code":"VPC.0514","message":"neutron"}"#
+        )));
+        assert!(retry(&answer(
+            429,
+            r#"{"error_code":"APIGW.0308","error_msg":"x"}"#
+        )));
+        assert!(retry(&Error::Transport {
+            operation: "x".into(),
+            message: "reset".into(),
+            maybe_sent: false,
+            source: None
+        }));
+        assert!(!retry(&answer(
+            401,
+            r#"{"code":"VPC.0008","message":"Invalid token"}"#
+        )));
+        assert!(!retry(&answer(
+            403,
+            r#"{"code":"VPC.0010","message":"denied"}"#
+        )));
+        assert!(!retry(&answer(
+            409,
+            r#"{"code":"VPC.0510","message":"bound"}"#
+        )));
+        assert!(!retry(&answer(
+            409,
+            r#"{"code":"VPC.0517","message":"bound"}"#
+        )));
+        assert!(!retry(&answer(
+            404,
+            r#"{"code":"VPC.0504","message":"gone"}"#
+        )));
+        assert!(!retry(&Error::InvalidResponse {
+            operation: "x".into(),
+            reason: "y".into(),
+            http_status: Some(200),
+            request_id: None
+        }));
+    }
+}

@@ -1,0 +1,274 @@
+//! Huawei's publicip and port objects → the normalized [`Eip`] model.
+//!
+//! # Status mapping
+//!
+//! Every status of huawei.md §3.7 maps onto exactly one [`EipStatus`]; the raw value is kept in
+//! [`Eip::raw_status`]:
+//!
+//! | Huawei `status` | meaning (huawei.md §3.7) | [`EipStatus`] |
+//! |---|---|---|
+//! | `DOWN` | unbound, usable | `Available` |
+//! | `ACTIVE` | bound to a port | `Bound` |
+//! | `ELB` | bound to a load balancer | `Bound` |
+//! | `VPN` | bound to a VPN | `Bound` |
+//! | `BINDING` | binding | `Associating` |
+//! | `BIND_ERROR` | binding failed | `Failed` |
+//! | `PENDING_CREATE` | creating | `Creating` |
+//! | `NOTIFYING` | creating | `Creating` |
+//! | `PENDING_UPDATE` | updating (bind or unbind under way) | `Updating` |
+//! | `PENDING_DELETE` | releasing | `Releasing` |
+//! | `NOTIFY_DELETE` | releasing | `Releasing` |
+//! | `FREEZED` | frozen (arrears, police) | `Locked` |
+//! | `ERROR` | failed | `Failed` |
+//! | anything else | | `Unknown(raw)` |
+
+use std::net::IpAddr;
+
+use eip_core::{Binding, ChargeMode, Eip, EipStatus, Error, TargetKind};
+use time::{OffsetDateTime, PrimitiveDateTime};
+
+use crate::wire::{Port, Publicip};
+use crate::KIND;
+
+/// The normalized status of a Huawei status (see the table in the module docs).
+pub(crate) fn status_of(raw: &str) -> EipStatus {
+    match raw {
+        "DOWN" => EipStatus::Available,
+        "ACTIVE" | "ELB" | "VPN" => EipStatus::Bound,
+        "BINDING" => EipStatus::Associating,
+        "BIND_ERROR" | "ERROR" => EipStatus::Failed,
+        "PENDING_CREATE" | "NOTIFYING" => EipStatus::Creating,
+        "PENDING_UPDATE" => EipStatus::Updating,
+        "PENDING_DELETE" | "NOTIFY_DELETE" => EipStatus::Releasing,
+        "FREEZED" => EipStatus::Locked,
+        other => EipStatus::Unknown(other.to_owned()),
+    }
+}
+
+/// `create_time` as the API writes it, `YYYY-MM-DD HH:MM:SS` in UTC with no zone
+/// (huawei.md §3.6); an ISO form with `T` is accepted too. Unreadable → `None`.
+pub(crate) fn parse_create_time(raw: &str) -> Option<OffsetDateTime> {
+    let spaced = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    let iso = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let trimmed = raw.trim().trim_end_matches('Z');
+    PrimitiveDateTime::parse(trimmed, spaced)
+        .or_else(|_| PrimitiveDateTime::parse(trimmed, iso))
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
+}
+
+fn charge_mode_of(raw: &str) -> ChargeMode {
+    ChargeMode::from_name(raw).unwrap_or_else(|| ChargeMode::Other(raw.to_owned()))
+}
+
+fn invalid(action: &str, reason: impl Into<String>) -> Error {
+    Error::InvalidResponse {
+        operation: action.to_owned(),
+        reason: reason.into(),
+        http_status: None,
+        request_id: None,
+    }
+}
+
+/// A publicip → an [`Eip`]. The binding, when the EIP has a port, is the bare port (kind
+/// `NetworkInterface`) until [`resolve_binding`] fills in the device from the port.
+pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip, Error> {
+    let id = ip
+        .id
+        .clone()
+        .ok_or_else(|| invalid(action, "a publicip without an id"))?;
+    let v6 = ip.ip_version == Some(6);
+    let candidates = if v6 {
+        [&ip.public_ipv6_address, &ip.public_ip_address]
+    } else {
+        [&ip.public_ip_address, &ip.public_ipv6_address]
+    };
+    let address: IpAddr = candidates
+        .iter()
+        .find_map(|a| a.as_deref().and_then(|a| a.parse().ok()))
+        .ok_or_else(|| {
+            invalid(
+                action,
+                format!("publicip {id} has no readable public address"),
+            )
+        })?;
+    let raw_status = ip.status.clone().unwrap_or_default();
+    let mut eip = Eip::new(
+        KIND,
+        region,
+        id,
+        address,
+        status_of(&raw_status),
+        raw_status,
+    );
+    eip.bandwidth_mbps = ip.bandwidth_size.filter(|size| *size > 0);
+    eip.bandwidth_id = ip.bandwidth_id.clone();
+    eip.name = ip.alias.clone();
+    eip.charge_mode = ip.charge_mode.as_deref().map(charge_mode_of);
+    eip.created_at = ip.create_time.as_deref().and_then(parse_create_time);
+    // huawei.md §3.6: `private_ip_address` may be set while DOWN, so binding is read from port_id.
+    if let Some(port) = &ip.port_id {
+        let mut binding = Binding::new(TargetKind::NetworkInterface);
+        binding.nic_id = Some(port.clone());
+        binding.private_ip = ip
+            .private_ip_address
+            .as_deref()
+            .and_then(|a| a.parse().ok());
+        eip.binding = Some(binding);
+    }
+    Ok(eip)
+}
+
+/// Fills in the binding of `eip` from its port: the device is the instance, of kind `Instance`
+/// for an ECS NIC (`device_owner` `compute:*`), `NetworkInterface` otherwise.
+pub(crate) fn resolve_binding(eip: &mut Eip, ports: &[Port]) {
+    let Some(binding) = eip.binding.as_mut() else {
+        return;
+    };
+    let Some(port) = ports
+        .iter()
+        .find(|p| p.id.is_some() && p.id == binding.nic_id)
+    else {
+        return;
+    };
+    binding.kind = if port.is_compute() {
+        TargetKind::Instance
+    } else {
+        TargetKind::NetworkInterface
+    };
+    binding.instance_id = port.device_id.clone();
+    if binding.private_ip.is_none() {
+        binding.private_ip = port
+            .fixed_ips
+            .iter()
+            .find_map(|f| f.ip_address.as_deref().and_then(|a| a.parse().ok()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::wire::{FixedIp, VifDetails};
+
+    #[test]
+    fn all_thirteen_statuses_map() {
+        let table = [
+            ("DOWN", EipStatus::Available),
+            ("ACTIVE", EipStatus::Bound),
+            ("ELB", EipStatus::Bound),
+            ("VPN", EipStatus::Bound),
+            ("BINDING", EipStatus::Associating),
+            ("BIND_ERROR", EipStatus::Failed),
+            ("PENDING_CREATE", EipStatus::Creating),
+            ("NOTIFYING", EipStatus::Creating),
+            ("PENDING_UPDATE", EipStatus::Updating),
+            ("PENDING_DELETE", EipStatus::Releasing),
+            ("NOTIFY_DELETE", EipStatus::Releasing),
+            ("FREEZED", EipStatus::Locked),
+            ("ERROR", EipStatus::Failed),
+        ];
+        assert_eq!(table.len(), 13);
+        for (raw, status) in table {
+            assert_eq!(status_of(raw), status, "{raw}");
+        }
+        assert_eq!(status_of("down"), EipStatus::Unknown("down".into()));
+        assert_eq!(status_of(""), EipStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn create_time_is_utc_without_a_zone() {
+        let t = parse_create_time("2015-07-16 04:22:32").unwrap();
+        assert_eq!(t, time::macros::datetime!(2015-07-16 04:22:32 UTC));
+        assert_eq!(parse_create_time("2015-07-16T04:22:32Z"), Some(t));
+        assert_eq!(parse_create_time("yesterday"), None);
+    }
+
+    fn publicip(port: Option<&str>) -> Publicip {
+        Publicip {
+            id: Some("e1".into()),
+            status: Some(if port.is_some() { "ACTIVE" } else { "DOWN" }.into()),
+            public_ip_address: Some("161.17.101.9".into()),
+            private_ip_address: Some("192.168.0.11".into()),
+            port_id: port.map(str::to_owned),
+            create_time: Some("2015-07-16 04:22:32".into()),
+            bandwidth_id: Some("bw-1".into()),
+            bandwidth_size: Some(5),
+            alias: Some("web".into()),
+            ..Publicip::default()
+        }
+    }
+
+    #[test]
+    fn a_publicip_maps_to_an_eip() {
+        let eip = eip_from("ShowPublicip", "cn-north-4", &publicip(None)).unwrap();
+        assert_eq!(
+            (eip.id.as_str(), eip.status.clone(), eip.raw_status.as_str()),
+            ("e1", EipStatus::Available, "DOWN")
+        );
+        assert_eq!(eip.address, "161.17.101.9".parse::<IpAddr>().unwrap());
+        assert_eq!(
+            (
+                eip.bandwidth_mbps,
+                eip.bandwidth_id.as_deref(),
+                eip.name.as_deref()
+            ),
+            (Some(5), Some("bw-1"), Some("web"))
+        );
+        assert!(
+            eip.binding.is_none(),
+            "a private ip while DOWN is not a binding"
+        );
+        assert_eq!(eip.region, "cn-north-4");
+        assert!(eip.created_at.is_some());
+
+        let no_address = Publicip {
+            public_ip_address: None,
+            ..publicip(None)
+        };
+        assert!(matches!(
+            eip_from("X", "r", &no_address),
+            Err(Error::InvalidResponse { .. })
+        ));
+        let no_id = Publicip {
+            id: None,
+            ..publicip(None)
+        };
+        assert!(matches!(
+            eip_from("X", "r", &no_id),
+            Err(Error::InvalidResponse { .. })
+        ));
+    }
+
+    #[test]
+    fn bindings_are_resolved_from_the_port() {
+        let mut eip = eip_from("X", "r", &publicip(Some("p1"))).unwrap();
+        let port = Port {
+            id: Some("p1".into()),
+            device_id: Some("srv-1".into()),
+            device_owner: Some("compute:cn-north-4a".into()),
+            fixed_ips: vec![FixedIp {
+                subnet_id: None,
+                ip_address: Some("192.168.0.11".into()),
+            }],
+            vif_details: Some(VifDetails {
+                primary_interface: Some(true),
+            }),
+        };
+        resolve_binding(&mut eip, std::slice::from_ref(&port));
+        let b = eip.binding.clone().unwrap();
+        assert_eq!(
+            (b.kind, b.instance_id.as_deref(), b.nic_id.as_deref()),
+            (TargetKind::Instance, Some("srv-1"), Some("p1"))
+        );
+        assert!(eip.is_bound_to(&eip_core::AssociateTarget::instance("srv-1")));
+
+        let mut vip = eip_from("X", "r", &publicip(Some("p1"))).unwrap();
+        let vip_port = Port {
+            device_owner: Some("neutron:VIP_PORT".into()),
+            ..port
+        };
+        resolve_binding(&mut vip, &[vip_port]);
+        assert_eq!(vip.binding.unwrap().kind, TargetKind::NetworkInterface);
+    }
+}

@@ -1,0 +1,371 @@
+//! Sending requests: authentication (token or AK/SK signature) per attempt, the shared retry
+//! loop, the one re-authentication after a 401, and turning answers into results.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
+use eip_core::{Error, Secret};
+use reqwest::Method;
+use url::Url;
+
+use crate::credential::{AccessKey, CachedToken, ProjectCache, TokenCache};
+use crate::error::{self, FailedAnswer, HuaweiClassifier};
+use crate::signer::{self, SignedHeaders, SigningInput};
+use crate::KIND;
+
+/// One HTTP request, ready to send.
+#[derive(Clone)]
+pub(crate) struct Outgoing {
+    pub method: Method,
+    /// The full URL, query included (already in canonical order for signed requests).
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+}
+
+/// One HTTP answer, read completely.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub status: u16,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+    /// `X-Subject-Token` (IAM only).
+    pub subject_token: Option<Secret>,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    /// The answer when it is a 2xx, else the error it means.
+    pub(crate) fn into_result(self, action: &str, resource: &str) -> Result<Self, Error> {
+        if (200..300).contains(&self.status) {
+            return Ok(self);
+        }
+        Err(error::from_answer(&FailedAnswer {
+            action,
+            resource,
+            status: self.status,
+            request_id: self.request_id.clone(),
+            retry_after: self.retry_after,
+            body: &self.body,
+        }))
+    }
+}
+
+/// Sends one request and reads the whole answer. Records the request id in the current span
+/// (the retry loop's attempt span).
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    action: &str,
+    outgoing: &Outgoing,
+) -> Result<Answer, Error> {
+    let mut request = client.request(outgoing.method.clone(), outgoing.url.clone());
+    for (name, value) in &outgoing.headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    if let Some(body) = &outgoing.body {
+        request = request.body(body.clone());
+    }
+    let response = request
+        .send()
+        .await
+        .map_err(|e| transport_error(action, e))?;
+    let status = response.status().as_u16();
+    let headers = response.headers();
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let request_id = header("x-request-id");
+    let subject_token = header("x-subject-token").map(Secret::new);
+    let retry_after = error::retry_after(headers);
+    if let Some(id) = &request_id {
+        tracing::Span::current().record("request_id", id.as_str());
+    }
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| transport_error(action, e))?
+        .to_vec();
+    tracing::debug!(action, method = %outgoing.method, path = outgoing.url.path(), status, request_id = request_id.as_deref(), "answer");
+    Ok(Answer {
+        status,
+        request_id,
+        retry_after,
+        subject_token,
+        body,
+    })
+}
+
+/// A failure to connect was never sent; any later failure may have reached the cloud.
+fn transport_error(action: &str, error: reqwest::Error) -> Error {
+    let maybe_sent = !error.is_connect();
+    if error.is_timeout() {
+        return Error::Timeout {
+            operation: action.to_owned(),
+            elapsed: Duration::ZERO,
+            maybe_sent,
+        };
+    }
+    // reqwest's Display names the URL but never headers, so no token or signature leaks here.
+    let message = std::iter::successors(Some(&error as &dyn std::error::Error), |e| e.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ");
+    Error::Transport {
+        operation: action.to_owned(),
+        message,
+        maybe_sent,
+        source: Some(Box::new(error)),
+    }
+}
+
+/// A request signed with `key` at the current time (huawei.md §2.1). Signs `content-type` (when
+/// there is a body), `host`, `x-project-id` (when given), `x-sdk-date` and `x-security-token`.
+pub(crate) fn signed(
+    method: Method,
+    mut url: Url,
+    query: &[(String, String)],
+    body: Option<Vec<u8>>,
+    key: &AccessKey,
+    project_id: Option<&str>,
+) -> Result<Outgoing, Error> {
+    let canonical_query = signer::canonical_query(query);
+    url.set_query((!canonical_query.is_empty()).then_some(canonical_query.as_str()));
+    let date = time::OffsetDateTime::now_utc()
+        .format(signer::SDK_DATE_FORMAT)
+        .map_err(|e| {
+            Error::invalid_input("clock", format!("cannot format the signing date: {e}"))
+        })?;
+    let mut headers = vec![
+        ("Host".to_owned(), signer::host_header(&url)),
+        ("X-Sdk-Date".to_owned(), date.clone()),
+    ];
+    if body.is_some() {
+        headers.push((
+            "Content-Type".to_owned(),
+            "application/json;charset=UTF-8".to_owned(),
+        ));
+    }
+    if let Some(project) = project_id {
+        headers.push(("X-Project-Id".to_owned(), project.to_owned()));
+    }
+    if let Some(token) = &key.security_token {
+        headers.push(("X-Security-Token".to_owned(), token.expose().to_owned()));
+    }
+    let to_sign = SignedHeaders::new(headers.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+    let input = SigningInput {
+        method: method.as_str(),
+        path: url.path(),
+        query,
+        headers: &to_sign,
+        body: body.as_deref().unwrap_or_default(),
+    };
+    let authorization =
+        signer::authorization(&key.access_key, key.secret_key.expose(), &date, &input);
+    headers.push(("Authorization".to_owned(), authorization));
+    Ok(Outgoing {
+        method,
+        url,
+        headers,
+        body,
+    })
+}
+
+/// How requests are authenticated.
+pub(crate) enum Credentials {
+    /// IAM password tokens, `X-Auth-Token`.
+    Password(TokenCache),
+    /// AK/SK signatures.
+    AccessKey {
+        key: AccessKey,
+        project: ProjectCache,
+    },
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Password(cache) => f.debug_tuple("Password").field(cache).finish(),
+            Self::AccessKey { key, project } => f
+                .debug_struct("AccessKey")
+                .field("key", key)
+                .field("project", project)
+                .finish(),
+        }
+    }
+}
+
+/// The authentication of one attempt.
+enum Authorized<'a> {
+    Token(Arc<CachedToken>),
+    Key {
+        project_id: String,
+        key: &'a AccessKey,
+    },
+}
+
+/// One VPC call: `method /v1/{project_id}/{path}?{query}`.
+#[derive(Clone, Debug)]
+pub(crate) struct VpcRequest {
+    /// The cloud's operation name, for spans and errors (`ShowPublicip`...).
+    pub action: &'static str,
+    pub method: Method,
+    /// The path after `/v1/{project_id}/`.
+    pub path: String,
+    pub query: Vec<(String, String)>,
+    pub body: Option<Vec<u8>>,
+    /// Whether repeating it after a lost answer is harmless.
+    pub idempotent: bool,
+    /// What it addresses, named in [`Error::NotFound`].
+    pub resource: String,
+}
+
+impl VpcRequest {
+    /// A read.
+    pub(crate) fn get(
+        action: &'static str,
+        path: String,
+        query: Vec<(String, String)>,
+        resource: String,
+    ) -> Self {
+        Self {
+            action,
+            method: Method::GET,
+            path,
+            query,
+            body: None,
+            idempotent: true,
+            resource,
+        }
+    }
+}
+
+/// The HTTP side of the provider.
+pub(crate) struct Transport {
+    pub client: reqwest::Client,
+    pub iam: Url,
+    pub vpc: Url,
+    pub credentials: Credentials,
+    pub retry: RetryPolicy,
+    pub timeouts: Timeouts,
+}
+
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("iam", &self.iam.as_str())
+            .field("vpc", &self.vpc.as_str())
+            .field("credentials", &self.credentials)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Transport {
+    /// IAM token requests sent so far (0 with AK/SK).
+    pub(crate) fn iam_requests(&self) -> u64 {
+        match &self.credentials {
+            Credentials::Password(cache) => cache.requests(),
+            Credentials::AccessKey { .. } => 0,
+        }
+    }
+
+    /// Runs a VPC call through the shared retry loop. A 401 with a token drops the token,
+    /// re-authenticates and repeats the call once per operation (huawei.md §1.1: golangsdk does
+    /// the same); every attempt re-reads the token or signs afresh.
+    pub(crate) async fn vpc(&self, request: &VpcRequest) -> Result<Answer, Error> {
+        let call = Call::write(KIND, request.action, request.idempotent);
+        let reauthenticated = AtomicBool::new(false);
+        retry::run(
+            &call,
+            &self.retry,
+            &self.timeouts,
+            &HuaweiClassifier,
+            |_| self.attempt(request, &reauthenticated),
+        )
+        .await
+    }
+
+    async fn attempt(
+        &self,
+        request: &VpcRequest,
+        reauthenticated: &AtomicBool,
+    ) -> Result<Answer, Error> {
+        loop {
+            let authorized = self.authorize().await?;
+            let outgoing = self.outgoing(request, &authorized)?;
+            let answer = send(&self.client, request.action, &outgoing).await?;
+            if answer.status == 401 {
+                if let (Authorized::Token(token), Credentials::Password(cache)) =
+                    (&authorized, &self.credentials)
+                {
+                    if !reauthenticated.swap(true, Ordering::SeqCst) {
+                        cache.invalidate(token).await;
+                        continue;
+                    }
+                }
+            }
+            return answer.into_result(request.action, &request.resource);
+        }
+    }
+
+    async fn authorize(&self) -> Result<Authorized<'_>, Error> {
+        match &self.credentials {
+            Credentials::Password(cache) => Ok(Authorized::Token(
+                cache.token(&self.client, &self.iam).await?,
+            )),
+            Credentials::AccessKey { key, project } => Ok(Authorized::Key {
+                project_id: project.id(&self.client, &self.iam, key).await?,
+                key,
+            }),
+        }
+    }
+
+    fn outgoing(
+        &self,
+        request: &VpcRequest,
+        authorized: &Authorized<'_>,
+    ) -> Result<Outgoing, Error> {
+        let project_id = match authorized {
+            Authorized::Token(token) => token.project_id.as_str(),
+            Authorized::Key { project_id, .. } => project_id.as_str(),
+        };
+        let mut url = self.vpc.clone();
+        let base = self.vpc.path().trim_end_matches('/');
+        url.set_path(&format!("{base}/v1/{project_id}/{}", request.path));
+        match authorized {
+            Authorized::Key { key, .. } => signed(
+                request.method.clone(),
+                url,
+                &request.query,
+                request.body.clone(),
+                key,
+                Some(project_id),
+            ),
+            Authorized::Token(token) => {
+                let query = signer::canonical_query(&request.query);
+                url.set_query((!query.is_empty()).then_some(query.as_str()));
+                let mut headers =
+                    vec![("X-Auth-Token".to_owned(), token.token.expose().to_owned())];
+                if request.body.is_some() {
+                    headers.push((
+                        "Content-Type".to_owned(),
+                        "application/json;charset=UTF-8".to_owned(),
+                    ));
+                }
+                Ok(Outgoing {
+                    method: request.method.clone(),
+                    url,
+                    headers,
+                    body: request.body.clone(),
+                })
+            }
+        }
+    }
+}

@@ -1,0 +1,388 @@
+//! Huawei's JSON as serde types, tolerant of what the API really sends: every field may be
+//! missing or `null`, numbers may come as strings (huawei.md §5.1: "decimals and strings are
+//! coerced"), and unknown fields are ignored. Bodies we send are built here too.
+
+use serde::de::{DeserializeOwned, Deserializer};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use eip_core::Error;
+
+/// Parses a 2xx body; anything that is not the expected JSON is [`Error::InvalidResponse`].
+pub(crate) fn parse<T: DeserializeOwned>(
+    action: &str,
+    status: u16,
+    request_id: Option<&str>,
+    body: &[u8],
+) -> Result<T, Error> {
+    serde_json::from_slice(body).map_err(|e| Error::InvalidResponse {
+        operation: action.to_owned(),
+        reason: if body.is_empty() {
+            "empty body".to_owned()
+        } else {
+            format!("not the expected JSON: {e}")
+        },
+        http_status: Some(status),
+        request_id: request_id.map(str::to_owned),
+    })
+}
+
+/// A string, a number or a boolean as text; `null` and anything else as `None`.
+fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::String(s) if !s.is_empty() => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    })
+}
+
+/// A non-negative integer given as a number (decimals truncated) or a string.
+fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Number(n) => n
+            .as_u64()
+            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Value::String(s) => s
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|f| *f >= 0.0)
+            .map(|f| f as u64),
+        _ => None,
+    }
+    .and_then(|n| u32::try_from(n).ok()))
+}
+
+/// `true`/`false`, also as strings.
+fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Bool(b) => Some(b),
+        Value::String(s) => match s.to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    })
+}
+
+/// A list that may be `null` or missing.
+fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .filter_map(|v| serde_json::from_value(v).ok())
+            .collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// A publicip object (`PublicipShowResp`, `PublicipCreateResp`, `PublicipUpdateResp`, huawei.md §3.6).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub(crate) struct Publicip {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub status: Option<String>,
+    #[serde(rename = "type", deserialize_with = "lenient_string")]
+    pub ip_type: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub public_ip_address: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub public_ipv6_address: Option<String>,
+    #[serde(deserialize_with = "lenient_u32")]
+    pub ip_version: Option<u32>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub private_ip_address: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub port_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub create_time: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub bandwidth_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub bandwidth_name: Option<String>,
+    #[serde(deserialize_with = "lenient_u32")]
+    pub bandwidth_size: Option<u32>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub bandwidth_share_type: Option<String>,
+    /// Not in the v1 object (huawei.md §3.6), read when a deployment adds it.
+    #[serde(alias = "bandwidth_charge_mode", deserialize_with = "lenient_string")]
+    pub charge_mode: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub alias: Option<String>,
+}
+
+/// `{"publicip":{...}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PublicipEnvelope {
+    pub publicip: Option<Publicip>,
+}
+
+/// `{"publicips":[...]}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PublicipList {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub publicips: Vec<Publicip>,
+}
+
+/// One fixed IP of a port.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub(crate) struct FixedIp {
+    #[serde(deserialize_with = "lenient_string")]
+    pub subnet_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub ip_address: Option<String>,
+}
+
+/// `binding:vif_details`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub(crate) struct VifDetails {
+    #[serde(deserialize_with = "lenient_bool")]
+    pub primary_interface: Option<bool>,
+}
+
+/// A port (NIC), huawei.md §4.1.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default)]
+pub(crate) struct Port {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub device_id: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub device_owner: Option<String>,
+    #[serde(deserialize_with = "lenient_vec")]
+    pub fixed_ips: Vec<FixedIp>,
+    #[serde(rename = "binding:vif_details")]
+    pub vif_details: Option<VifDetails>,
+}
+
+impl Port {
+    /// Whether the port is an ECS NIC (`device_owner` `compute:<az>`).
+    pub(crate) fn is_compute(&self) -> bool {
+        self.device_owner
+            .as_deref()
+            .is_some_and(|o| o.starts_with("compute:"))
+    }
+
+    /// Whether `binding:vif_details.primary_interface` is true.
+    pub(crate) fn is_primary(&self) -> bool {
+        self.vif_details.as_ref().and_then(|d| d.primary_interface) == Some(true)
+    }
+
+    /// Whether the port holds this private address.
+    pub(crate) fn holds(&self, ip: &std::net::IpAddr) -> bool {
+        self.fixed_ips
+            .iter()
+            .any(|f| f.ip_address.as_deref().and_then(|a| a.parse().ok()) == Some(*ip))
+    }
+}
+
+/// `{"ports":[...]}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PortList {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub ports: Vec<Port>,
+}
+
+/// The project of a token.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TokenProject {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: Option<String>,
+}
+
+/// The `token` object of `POST /v3/auth/tokens` (huawei.md §1.1).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Token {
+    #[serde(deserialize_with = "lenient_string")]
+    pub expires_at: Option<String>,
+    #[serde(deserialize_with = "lenient_string")]
+    pub issued_at: Option<String>,
+    pub project: Option<TokenProject>,
+}
+
+/// `{"token":{...}}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TokenEnvelope {
+    pub token: Option<Token>,
+}
+
+/// One project of `GET /v3/projects` (huawei.md §1.3).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Project {
+    #[serde(deserialize_with = "lenient_string")]
+    pub id: Option<String>,
+}
+
+/// `{"projects":[...]}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ProjectList {
+    #[serde(deserialize_with = "lenient_vec")]
+    pub projects: Vec<Project>,
+}
+
+// ---- bodies we send ----
+
+/// `publicip` of a create (huawei.md §3.1).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CreatePublicip {
+    #[serde(rename = "type")]
+    pub ip_type: String,
+    pub ip_version: u8,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+/// `bandwidth` of a create: `PER` with name and size, or `WHOLE` with the shared bandwidth's id.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CreateBandwidth {
+    pub share_type: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charge_mode: Option<String>,
+}
+
+/// The body of `POST /v1/{project_id}/publicips`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct CreateRequest {
+    pub publicip: CreatePublicip,
+    pub bandwidth: CreateBandwidth,
+}
+
+/// `publicip` of an update; every field left out is unchanged, and an empty object unbinds
+/// (huawei.md §3.4: Huawei's own tools send `{"publicip":{}}`).
+#[derive(Clone, Debug, Default, Serialize)]
+pub(crate) struct UpdatePublicip {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
+}
+
+/// The body of `PUT /v1/{project_id}/publicips/{id}`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct UpdateRequest {
+    pub publicip: UpdatePublicip,
+}
+
+/// `bandwidth` of `PUT /v1/{project_id}/bandwidths/{id}`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct UpdateBandwidth {
+    pub size: u32,
+}
+
+/// The body of a bandwidth update.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct UpdateBandwidthRequest {
+    pub bandwidth: UpdateBandwidth,
+}
+
+/// Serializes a body we built; our types always serialize, so an error here is reported
+/// rather than panicking.
+pub(crate) fn to_body<T: Serialize>(value: &T) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(value)
+        .map_err(|e| Error::invalid_input("request", format!("cannot encode the body: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_documented_list_item_parses() {
+        let body = br#"{"publicips":[{"id":"6285e7be-fd9f-497c-bc2d-dd0bdea6efe0","status":"DOWN","alias":"tom","profile":{},"type":"5_bgp","public_ip_address":"161.17.101.9","private_ip_address":"192.168.10.5","tenant_id":"8b7e35ad379141fc9df3e178bd64f55c","create_time":"2015-07-16 04:22:32","bandwidth_id":"3fa5b383-5a73-4dcb-a314-c6128546d855","bandwidth_share_type":"PER","bandwidth_size":5,"bandwidth_name":"bandwidth-test","enterprise_project_id":"b261ac1f","ip_version":4}]}"#;
+        let list: PublicipList = parse("ListPublicips", 200, None, body).unwrap();
+        let ip = &list.publicips[0];
+        assert_eq!(
+            ip.id.as_deref(),
+            Some("6285e7be-fd9f-497c-bc2d-dd0bdea6efe0")
+        );
+        assert_eq!(ip.bandwidth_size, Some(5));
+        assert_eq!(ip.alias.as_deref(), Some("tom"));
+        assert_eq!(ip.port_id, None);
+    }
+
+    #[test]
+    fn missing_fields_nulls_and_numbers_as_strings_are_tolerated() {
+        let body = br#"{"publicip":{"id":"x","status":null,"bandwidth_size":"10","ip_version":"6","port_id":"","extra":[1,2]}}"#;
+        let ip = parse::<PublicipEnvelope>("ShowPublicip", 200, None, body)
+            .unwrap()
+            .publicip
+            .unwrap();
+        assert_eq!(
+            (ip.status, ip.bandwidth_size, ip.ip_version, ip.port_id),
+            (None, Some(10), Some(6), None)
+        );
+        let ports: PortList = parse("ListPorts", 200, None, br#"{"ports":[{"id":"p","binding:vif_details":{"primary_interface":"true"},"fixed_ips":null},{"id":7}]}"#).unwrap();
+        assert!(ports.ports[0].is_primary());
+        assert_eq!(ports.ports[1].id.as_deref(), Some("7"));
+        let empty: PublicipList = parse("ListPublicips", 200, None, b"{}").unwrap();
+        assert!(empty.publicips.is_empty());
+    }
+
+    #[test]
+    fn garbage_is_a_typed_error() {
+        for body in [
+            &b""[..],
+            b"<html>oops</html>",
+            b"{\"publicips\":[",
+            b"\xff\xfe",
+        ] {
+            match parse::<PublicipList>("ListPublicips", 200, Some("r"), body) {
+                Err(Error::InvalidResponse {
+                    http_status: Some(200),
+                    request_id: Some(r),
+                    ..
+                }) => assert_eq!(r, "r"),
+                other => panic!("{body:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn request_bodies_have_the_documented_shape() {
+        let unbind = to_body(&UpdateRequest {
+            publicip: UpdatePublicip::default(),
+        })
+        .unwrap();
+        assert_eq!(unbind, br#"{"publicip":{}}"#);
+        let create = CreateRequest {
+            publicip: CreatePublicip {
+                ip_type: "5_bgp".into(),
+                ip_version: 4,
+                alias: None,
+            },
+            bandwidth: CreateBandwidth {
+                share_type: "PER",
+                id: None,
+                name: Some("bw".into()),
+                size: Some(5),
+                charge_mode: None,
+            },
+        };
+        assert_eq!(
+            String::from_utf8(to_body(&create).unwrap()).unwrap(),
+            r#"{"publicip":{"type":"5_bgp","ip_version":4},"bandwidth":{"share_type":"PER","name":"bw","size":5}}"#
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! No secret, token or signature reaches a log line, even at TRACE level, nor an error's text.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt};
+use eip_huawei::PasswordAuth;
+use eip_sim::{Cloud, FaultKind, FaultRule, HuaweiConfig, InjectedError, Trigger};
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn trace_logs_and_errors_carry_no_secret() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(
+            "eip_huawei=trace,eip_core=trace,reqwest=trace,hyper=trace,hyper_util=trace",
+        )
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sim = sim_with(HuaweiConfig {
+        security_token: Some("sim-security-token-value".into()),
+        ..HuaweiConfig::default()
+    })
+    .await;
+    let info = sim.huawei().clone();
+    let mut texts = Vec::new();
+
+    // Password token flow, with a 401 and a re-authentication and a retried fault in it.
+    let by_password = password_provider(&sim);
+    let eip = available_eip(&by_password).await;
+    sim.control(Cloud::Huawei, "revoke_tokens", serde_json::json!({}))
+        .unwrap();
+    sim.faults().add(
+        FaultRule::new(
+            FaultKind::Error(InjectedError::Throttled),
+            Trigger::Times(1),
+        )
+        .cloud(Cloud::Huawei),
+    );
+    let target = AssociateTarget::instance(info.servers[0].id.clone());
+    by_password.associate(&eip.id, &target).await.unwrap();
+    by_password
+        .wait_until_bound_to(&eip.id, &target, &wait())
+        .await
+        .unwrap();
+    texts.push(format!("{by_password:?}"));
+
+    // AK/SK with a security token, and errors of both kinds.
+    let by_key = key_provider(&sim, None);
+    by_key.allocate(&AllocateRequest::new()).await.unwrap();
+    texts.push(format!("{by_key:?}"));
+    let wrong = base(&sim)
+        .with_password(PasswordAuth::new(
+            info.user_name.clone(),
+            "wrong-password-value",
+            info.domain_name.clone(),
+        ))
+        .build()
+        .unwrap();
+    let error = wrong.get(&eip.id).await.unwrap_err();
+    texts.push(format!("{error} {error:?}"));
+    let bound = by_password.release(&eip.id).await.unwrap_err();
+    texts.push(format!("{bound} {bound:?}"));
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("KeystoneCreateToken") && logs.contains("request_id"),
+        "the capture works: {}",
+        logs.len()
+    );
+    let all = format!("{logs}\n{}", texts.join("\n"));
+    for secret in [
+        info.password.as_str(),
+        info.secret_key.as_str(),
+        "sim-security-token-value",
+        "wrong-password-value",
+    ] {
+        assert!(!all.contains(secret), "a secret leaked");
+    }
+    // The emulator's tokens are Keystone-like `MII...` strings; signatures follow `Signature=`.
+    for marker in ["Signature=", "MII", "x-auth-token: ", "X-Auth-Token: "] {
+        assert!(!all.contains(marker), "{marker:?} leaked");
+    }
+}
