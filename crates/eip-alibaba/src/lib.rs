@@ -1,1 +1,46 @@
-//! placeholder
+//! Alibaba Cloud Elastic IPs behind [`eip_core::EipProvider`].
+//!
+//! The VPC RPC API (version 2016-04-28): `AllocateEipAddress`, `AssociateEipAddress`,
+//! `UnassociateEipAddress`, `DescribeEipAddresses`, `ModifyEipAddressAttribute` and
+//! `ReleaseEipAddress`, signed with HMAC-SHA1 (the default) or ACS3-HMAC-SHA256, retried with the
+//! shared loop of `eip_core`, with a ClientToken on every write that takes one.
+//!
+//! ```no_run
+//! use eip_alibaba::{AccessKey, AlibabaProvider};
+//! use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, WaitPolicy};
+//!
+//! # async fn example() -> eip_core::Result<()> {
+//! let provider = AlibabaProvider::builder()
+//!     .with_region("cn-hangzhou")
+//!     .with_credentials(AccessKey::new("LTAI-example", "secret"))
+//!     .build()?;
+//! let eip = provider.allocate(&AllocateRequest::new().bandwidth(5).name("web")).await?;
+//! let vm = AssociateTarget::instance("i-bp1example");
+//! provider.associate(&eip.id, &vm).await?;
+//! provider.wait_until_bound_to(&eip.id, &vm, &WaitPolicy::default()).await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Configuration from the environment and `~/.aliyun/config.json`: [`AlibabaBuilder::from_env`].
+//! The status and target mappings: [`status`].
+#![deny(missing_docs)]
+
+mod builder;
+mod client;
+mod credential;
+mod error;
+mod rpc;
+pub mod signer;
+pub mod status;
+pub mod wire;
+
+use eip_core::ProviderKind;
+
+pub use builder::{default_endpoint, AlibabaBuilder, SignatureVersion};
+pub use client::{capabilities, AlibabaProvider};
+pub use credential::AccessKey;
+pub use error::AlibabaClassifier;
+
+/// This provider's kind: `alibaba`.
+pub const KIND: ProviderKind = ProviderKind::new("alibaba");

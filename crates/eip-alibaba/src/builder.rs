@@ -1,0 +1,568 @@
+//! Configuration of an [`AlibabaProvider`], in the style of `object_store`'s builders.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use eip_core::{Error, Result, RetryPolicy, Timeouts};
+use url::Url;
+
+use crate::client::{AlibabaProvider, Config};
+use crate::credential::{self, AccessKey};
+
+/// Which signature scheme requests carry.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SignatureVersion {
+    /// RPC HMAC-SHA1 (`SignatureVersion=1.0`, which Alibaba's documents call "V2"): the
+    /// signature goes in the query. The default, as in Alibaba's classic SDK.
+    #[default]
+    V1,
+    /// ACS3-HMAC-SHA256: the signature goes in the `Authorization` header.
+    V3,
+}
+
+impl FromStr for SignatureVersion {
+    type Err = Error;
+
+    /// Parses `v1` or `v3` (case-insensitive).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "v1" | "1" | "1.0" | "hmac-sha1" => Ok(Self::V1),
+            "v3" | "3" | "acs3-hmac-sha256" => Ok(Self::V3),
+            _ => Err(Error::invalid_input(
+                "signature_version",
+                format!("{s:?} is neither v1 nor v3"),
+            )),
+        }
+    }
+}
+
+/// Builds an [`AlibabaProvider`].
+///
+/// ```
+/// use eip_alibaba::{AccessKey, AlibabaBuilder, SignatureVersion};
+/// let provider = AlibabaBuilder::new()
+///     .with_region("cn-beijing")
+///     .with_credentials(AccessKey::new("LTAI-example", "secret"))
+///     .with_signature_version(SignatureVersion::V3)
+///     .build()
+///     .unwrap();
+/// assert_eq!(provider.endpoint().as_str(), "https://vpc.cn-beijing.aliyuncs.com/");
+/// ```
+#[derive(Clone, Default)]
+pub struct AlibabaBuilder {
+    region: Option<String>,
+    credentials: Option<AccessKey>,
+    endpoint: Option<String>,
+    signature_version: SignatureVersion,
+    retry: RetryPolicy,
+    timeouts: Timeouts,
+    client: Option<reqwest::Client>,
+    allow_http: bool,
+}
+
+impl fmt::Debug for AlibabaBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlibabaBuilder")
+            .field("region", &self.region)
+            .field("credentials", &self.credentials)
+            .field("endpoint", &self.endpoint)
+            .field("signature_version", &self.signature_version)
+            .field("retry", &self.retry)
+            .field("timeouts", &self.timeouts)
+            .field("client", &self.client.as_ref().map(|_| "custom"))
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+impl AlibabaBuilder {
+    /// A builder with nothing set: default retries and timeouts, V1 signatures, the region's
+    /// public HTTPS endpoint.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A builder with credentials and region read from the environment and, when the environment
+    /// holds no AccessKey, from the CLI profile file `~/.aliyun/config.json`.
+    ///
+    /// Variables (alibaba.md §6.1), most preferred first:
+    /// - key id: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABACLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY`;
+    /// - secret: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABACLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_SECRET_KEY`;
+    /// - STS token: `ALIBABA_CLOUD_SECURITY_TOKEN`, `ALIBABACLOUD_SECURITY_TOKEN`, `ALICLOUD_SECURITY_TOKEN`;
+    /// - region: `ALIBABA_CLOUD_REGION_ID`, `ALIBABACLOUD_REGION_ID`, `ALICLOUD_REGION_ID`, `ALICLOUD_REGION`;
+    /// - `ALIBABA_CLOUD_PROFILE` picks the profile of the file (else its `current`);
+    ///   `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` skips the file.
+    ///
+    /// Profiles of mode `AK` and `StsToken` are supported. An incomplete or contradictory
+    /// configuration (an id without a secret, two aliases with different values, a profile that
+    /// does not exist) is an [`Error::InvalidInput`] naming the variable or file; finding nothing
+    /// is not (set the credentials with [`AlibabaBuilder::with_credentials`]; [`build`](Self::build) reports
+    /// what is still missing).
+    pub fn from_env() -> Result<Self> {
+        let env = |name: &str| std::env::var(name).ok();
+        let home = credential::home_dir();
+        let found = credential::discover(&env, home.as_deref())?;
+        Ok(Self {
+            region: found.region,
+            credentials: found.credentials,
+            ..Self::default()
+        })
+    }
+
+    /// Sets the region (`cn-hangzhou`, `eu-central-1`...).
+    pub fn with_region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the credentials.
+    pub fn with_credentials(mut self, credentials: AccessKey) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Overrides the endpoint with a URL (`https://vpc.example:8443`). Plain `http` is accepted
+    /// only for a loopback host, unless [`with_allow_http(true)`](Self::with_allow_http).
+    pub fn with_endpoint(mut self, endpoint: impl AsRef<str>) -> Self {
+        self.endpoint = Some(endpoint.as_ref().to_owned());
+        self
+    }
+
+    /// Chooses the signature scheme ([`SignatureVersion::V1`] by default).
+    pub fn with_signature_version(mut self, version: SignatureVersion) -> Self {
+        self.signature_version = version;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the timeouts. The connect timeout applies to the HTTP client built here; an injected
+    /// client keeps its own.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// Uses this HTTP client (proxies, custom roots...).
+    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Allows plain `http` to hosts other than loopback.
+    pub fn with_allow_http(mut self, allow: bool) -> Self {
+        self.allow_http = allow;
+        self
+    }
+
+    /// Checks the configuration and builds the provider. Sends nothing.
+    pub fn build(self) -> Result<AlibabaProvider> {
+        let region = self.region.ok_or_else(|| {
+            Error::invalid_input(
+                "region",
+                "no region: call with_region or set ALIBABA_CLOUD_REGION_ID",
+            )
+        })?;
+        check_region(&region)?;
+        let credentials = self.credentials.ok_or_else(|| {
+            Error::invalid_input(
+                "credentials",
+                "no credentials: call with_credentials, set ALIBABA_CLOUD_ACCESS_KEY_ID and \
+                 ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure ~/.aliyun/config.json",
+            )
+        })?;
+        check_credentials(&credentials)?;
+        let endpoint = match &self.endpoint {
+            Some(given) => parse_endpoint(given, self.allow_http)?,
+            None => default_endpoint(&region)?,
+        };
+        let http = match self.client {
+            Some(client) => client,
+            None => reqwest::Client::builder()
+                .connect_timeout(self.timeouts.connect)
+                // A redirect would carry a signed request somewhere else; the API never sends one.
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .map_err(|e| {
+                    Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
+                })?,
+        };
+        Ok(AlibabaProvider::from_config(Config {
+            region,
+            credentials,
+            endpoint,
+            signature_version: self.signature_version,
+            retry: self.retry,
+            timeouts: self.timeouts,
+            http,
+        }))
+    }
+}
+
+fn check_region(region: &str) -> Result<()> {
+    if region.is_empty() {
+        return Err(Error::invalid_input("region", "must not be empty"));
+    }
+    if let Some(bad) = region
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
+        return Err(Error::invalid_input(
+            "region",
+            format!("contains {bad:?}; a region id is [a-z0-9-], e.g. cn-hangzhou"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_credentials(key: &AccessKey) -> Result<()> {
+    if key.id.is_empty() {
+        return Err(Error::invalid_input(
+            "credentials.id",
+            "the AccessKey ID is empty",
+        ));
+    }
+    if key.id.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(Error::invalid_input(
+            "credentials.id",
+            "the AccessKey ID contains whitespace",
+        ));
+    }
+    if key.secret.is_empty() {
+        return Err(Error::invalid_input(
+            "credentials.secret",
+            "the AccessKey secret is empty",
+        ));
+    }
+    if key.security_token.as_ref().is_some_and(|t| t.is_empty()) {
+        return Err(Error::invalid_input(
+            "credentials.security_token",
+            "the security token is empty",
+        ));
+    }
+    Ok(())
+}
+
+/// Regions the SDK resolvers send to the central host `vpc.aliyuncs.com` (alibaba.md §5).
+const CENTRAL_REGIONS: &[&str] = &[
+    "cn-hangzhou",
+    "cn-shanghai-finance-1",
+    "cn-shenzhen-finance-1",
+    "cn-north-2-gov-1",
+    "cn-beijing-finance-pop",
+    "cn-hongkong-finance-pop",
+    "cn-wuhan",
+    "cn-zhangbei",
+    "cn-fujian",
+    "ap-northeast-2-pop",
+    "rus-west-1-pop",
+];
+
+/// The public endpoint of a region, as the official SDK resolvers pick it (alibaba.md §5):
+/// `vpc.aliyuncs.com` for cn-hangzhou and the special regions, `vpc.<region>.aliyuncs.com` for
+/// the others; always HTTPS.
+pub fn default_endpoint(region: &str) -> Result<Url> {
+    check_region(region)?;
+    let host = match region {
+        r if CENTRAL_REGIONS.contains(&r) => "vpc.aliyuncs.com".to_owned(),
+        // alibaba.md §5: this internal region resolves to its parent region's host.
+        "cn-zhangjiakou-na62-a01" => "vpc.cn-zhangjiakou.aliyuncs.com".to_owned(),
+        r => format!("vpc.{r}.aliyuncs.com"),
+    };
+    Url::parse(&format!("https://{host}/"))
+        .map_err(|e| Error::invalid_input("region", e.to_string()))
+}
+
+/// Parses an endpoint override: `http(s)://host[:port][/]`, no credentials, query or path.
+fn parse_endpoint(given: &str, allow_http: bool) -> Result<Url> {
+    let field = "endpoint";
+    let url = Url::parse(given)
+        .map_err(|e| Error::invalid_input(field, format!("{given:?} is not a URL: {e}")))?;
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::invalid_input(field, "has no host"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http || is_loopback(host) => {}
+        "http" => {
+            return Err(Error::invalid_input(
+                field,
+                "plain http is allowed only to a loopback host; use https or with_allow_http(true)",
+            ))
+        }
+        other => {
+            return Err(Error::invalid_input(
+                field,
+                format!("scheme {other:?} is not http or https"),
+            ))
+        }
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::invalid_input(field, "must not carry credentials"));
+    }
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::invalid_input(
+            field,
+            "must be scheme://host[:port] without a path or query (RPC calls go to /)",
+        ));
+    }
+    Ok(url)
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn field<T: fmt::Debug>(r: Result<T>) -> String {
+        match r {
+            Err(Error::InvalidInput { field, .. }) => field,
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    fn configured() -> AlibabaBuilder {
+        AlibabaBuilder::new()
+            .with_region("cn-hangzhou")
+            .with_credentials(AccessKey::new("id", "very-secret-value"))
+    }
+
+    #[test]
+    fn endpoints_resolve_as_the_sdks_do() {
+        for (region, url) in [
+            ("cn-hangzhou", "https://vpc.aliyuncs.com/"),
+            ("cn-shanghai-finance-1", "https://vpc.aliyuncs.com/"),
+            ("cn-wuhan", "https://vpc.aliyuncs.com/"),
+            ("rus-west-1-pop", "https://vpc.aliyuncs.com/"),
+            ("cn-beijing", "https://vpc.cn-beijing.aliyuncs.com/"),
+            ("eu-central-1", "https://vpc.eu-central-1.aliyuncs.com/"),
+            ("ap-southeast-1", "https://vpc.ap-southeast-1.aliyuncs.com/"),
+            (
+                "cn-zhangjiakou-na62-a01",
+                "https://vpc.cn-zhangjiakou.aliyuncs.com/",
+            ),
+        ] {
+            assert_eq!(default_endpoint(region).unwrap().as_str(), url, "{region}");
+        }
+    }
+
+    #[test]
+    fn regions_are_checked() {
+        for bad in [
+            "",
+            "CN-HANGZHOU",
+            "cn hangzhou",
+            "cn-hangzhou/x",
+            "cn_hangzhou",
+        ] {
+            assert_eq!(
+                field(configured().with_region(bad).build()),
+                "region",
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            field(
+                AlibabaBuilder::new()
+                    .with_credentials(AccessKey::new("a", "b"))
+                    .build()
+            ),
+            "region"
+        );
+        assert_eq!(
+            field(AlibabaBuilder::new().with_region("cn-hangzhou").build()),
+            "credentials"
+        );
+        assert_eq!(
+            field(
+                configured()
+                    .with_credentials(AccessKey::new("", "s"))
+                    .build()
+            ),
+            "credentials.id"
+        );
+        assert_eq!(
+            field(
+                configured()
+                    .with_credentials(AccessKey::new("i", ""))
+                    .build()
+            ),
+            "credentials.secret"
+        );
+    }
+
+    #[test]
+    fn endpoint_overrides_are_checked() {
+        let ok = |e: &str| {
+            configured()
+                .with_endpoint(e)
+                .build()
+                .unwrap()
+                .endpoint()
+                .to_string()
+        };
+        assert_eq!(ok("http://127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(ok("http://localhost:9/"), "http://localhost:9/");
+        assert_eq!(ok("http://[::1]:9"), "http://[::1]:9/");
+        assert_eq!(ok("https://vpc.example.com"), "https://vpc.example.com/");
+        assert_eq!(
+            configured()
+                .with_endpoint("http://10.0.0.1:80")
+                .with_allow_http(true)
+                .build()
+                .unwrap()
+                .endpoint()
+                .as_str(),
+            "http://10.0.0.1/"
+        );
+        for bad in [
+            "http://10.0.0.1:80",
+            "ftp://127.0.0.1",
+            "not a url",
+            "https://u:p@h",
+            "https://h/path",
+            "https://h/?a=b",
+        ] {
+            assert_eq!(
+                field(configured().with_endpoint(bad).build()),
+                "endpoint",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn signature_versions_parse() {
+        assert_eq!(
+            "V3".parse::<SignatureVersion>().unwrap(),
+            SignatureVersion::V3
+        );
+        assert_eq!(
+            "v1".parse::<SignatureVersion>().unwrap(),
+            SignatureVersion::V1
+        );
+        assert_eq!(SignatureVersion::default(), SignatureVersion::V1);
+        assert!("v2".parse::<SignatureVersion>().is_err());
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let builder = configured().with_credentials(
+            AccessKey::new("id", "very-secret-value").with_security_token("sts-token-value"),
+        );
+        let provider = builder.clone().build().unwrap();
+        for shown in [
+            format!("{builder:?}"),
+            format!("{provider:?}"),
+            format!("{:#?}", AccessKey::new("id", "very-secret-value")),
+        ] {
+            assert!(
+                !shown.contains("very-secret-value") && !shown.contains("sts-token-value"),
+                "{shown}"
+            );
+            assert!(shown.contains("******"), "{shown}");
+        }
+    }
+
+    /// Every test that changes the process environment lives here: the environment is global.
+    #[test]
+    fn from_env_reads_variables_and_the_profile_file() {
+        const VARS: &[&str] = &[
+            "ALIBABA_CLOUD_ACCESS_KEY_ID",
+            "ALIBABACLOUD_ACCESS_KEY_ID",
+            "ALICLOUD_ACCESS_KEY_ID",
+            "ALICLOUD_ACCESS_KEY",
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
+            "ALIBABACLOUD_ACCESS_KEY_SECRET",
+            "ALICLOUD_ACCESS_KEY_SECRET",
+            "ALICLOUD_SECRET_KEY",
+            "ALIBABA_CLOUD_SECURITY_TOKEN",
+            "ALIBABACLOUD_SECURITY_TOKEN",
+            "ALICLOUD_SECURITY_TOKEN",
+            "ALIBABA_CLOUD_REGION_ID",
+            "ALIBABACLOUD_REGION_ID",
+            "ALICLOUD_REGION_ID",
+            "ALICLOUD_REGION",
+            "ALIBABA_CLOUD_PROFILE",
+            "ALIBABA_CLOUD_CLI_PROFILE_DISABLED",
+            "HOME",
+            "USERPROFILE",
+        ];
+        let saved: Vec<(&str, Option<std::ffi::OsString>)> =
+            VARS.iter().map(|v| (*v, std::env::var_os(v))).collect();
+        let home = std::env::temp_dir().join(format!(
+            "eip-alibaba-home-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(home.join(".aliyun")).unwrap();
+        // The environment is process-global: this is the only test in the crate that changes it.
+        for v in VARS {
+            std::env::remove_var(v);
+        }
+        std::env::set_var("HOME", &home);
+
+        // Nothing configured: from_env succeeds, build names what is missing.
+        assert_eq!(field(AlibabaBuilder::from_env().unwrap().build()), "region");
+
+        // The environment.
+        std::env::set_var("ALICLOUD_ACCESS_KEY", "env-id");
+        std::env::set_var("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret");
+        std::env::set_var("ALIBABA_CLOUD_REGION_ID", "cn-beijing");
+        let provider = AlibabaBuilder::from_env().unwrap().build().unwrap();
+        assert_eq!(eip_core::EipProvider::region(&provider), "cn-beijing");
+        assert_eq!(
+            provider.endpoint().as_str(),
+            "https://vpc.cn-beijing.aliyuncs.com/"
+        );
+        assert!(!format!("{provider:?}").contains("env-secret"));
+
+        // Half a key.
+        std::env::remove_var("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
+        assert_eq!(
+            field(AlibabaBuilder::from_env()),
+            "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+        );
+        std::env::remove_var("ALICLOUD_ACCESS_KEY");
+
+        // The CLI profile file under $HOME.
+        std::fs::write(
+            home.join(".aliyun").join("config.json"),
+            r#"{"current":"work","profiles":[{"name":"work","mode":"StsToken","access_key_id":"file-id",
+               "access_key_secret":"file-secret","sts_token":"file-token","region_id":"cn-shanghai"}]}"#,
+        )
+        .unwrap();
+        std::env::remove_var("ALIBABA_CLOUD_REGION_ID");
+        let builder = AlibabaBuilder::from_env().unwrap();
+        let shown = format!("{builder:?}");
+        assert!(
+            shown.contains("file-id")
+                && !shown.contains("file-secret")
+                && !shown.contains("file-token"),
+            "{shown}"
+        );
+        let provider = builder.build().unwrap();
+        assert_eq!(eip_core::EipProvider::region(&provider), "cn-shanghai");
+        std::env::set_var("ALIBABA_CLOUD_PROFILE", "missing");
+        assert_eq!(field(AlibabaBuilder::from_env()), "ALIBABA_CLOUD_PROFILE");
+
+        for (name, value) in saved {
+            match value {
+                Some(value) => std::env::set_var(name, value),
+                None => std::env::remove_var(name),
+            }
+        }
+        std::fs::remove_dir_all(&home).unwrap();
+    }
+}

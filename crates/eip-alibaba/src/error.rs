@@ -1,0 +1,584 @@
+//! Alibaba's error codes mapped to [`eip_core::Error`] kinds — in one table, [`classify`] — and
+//! the retry classifier.
+
+use std::time::Duration;
+
+use eip_core::retry::{default_classification, RetryAction, RetryClassifier};
+use eip_core::{EipStatus, Error, ServiceError};
+
+use crate::KIND;
+
+/// A refusal as the API sent it: HTTP status ≥ 400 with `{Code, Message, RequestId, ...}`
+/// (alibaba.md §4.1), plus the `x-acs-retry-after` delay when present.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ApiError {
+    pub http_status: u16,
+    pub code: String,
+    pub message: String,
+    pub request_id: Option<String>,
+    pub retry_after: Option<Duration>,
+}
+
+/// What an error code means for the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CodeKind {
+    /// The EIP does not exist.
+    EipNotFound,
+    /// The target instance does not exist.
+    TargetNotFound,
+    /// The EIP (or the target) is in the wrong state; the EIP's status is read to tell a
+    /// transition that will end (retry) from a stable refusal.
+    WrongState,
+    /// `InvalidBindingStatus`: the EIP is not bound to the instance named. This is the server-side
+    /// fence of a conditional unbind: a conflict unless a transition is under way.
+    BindingFence,
+    /// The instance already has an EIP.
+    AlreadyAssociated,
+    /// The EIP quota is used up.
+    QuotaExceeded,
+    /// Flow control.
+    Throttled,
+    /// Key, signature, token or clock refused.
+    Unauthenticated,
+    /// The RAM policy (or the account state) forbids it.
+    PermissionDenied,
+    /// A parameter was refused.
+    InvalidInput,
+    /// The ClientToken was used before with other parameters.
+    IdempotencyConflict,
+    /// Busy, in progress, or a server failure: retrying can help.
+    Transient,
+    /// Anything else: not retried.
+    Other,
+}
+
+impl CodeKind {
+    /// Whether mapping this code needs the EIP's current status.
+    pub(crate) fn needs_eip_status(self) -> bool {
+        matches!(self, Self::WrongState | Self::BindingFence)
+    }
+}
+
+/// The one table of Alibaba codes (alibaba.md §3, §4.2–4.4).
+pub(crate) fn classify(code: &str, http_status: u16) -> CodeKind {
+    use CodeKind::*;
+    match code {
+        "InvalidAllocationId.NotFound" => EipNotFound,
+        // alibaba.md §3.2: the Associate page spells it "InvalidInstanId".
+        "InvalidInstanId.NotFound" | "InvalidInstanceId.NotFound" => TargetNotFound,
+        "IncorrectEipStatus" | "IncorrectInstanceStatus" => WrongState,
+        "InvalidBindingStatus" => BindingFence,
+        "InvalidAssociation.Duplicated" => AlreadyAssociated,
+        "QuotaExceeded.Eip" => QuotaExceeded,
+        "InvalidAccessKeyId.NotFound" | "SignatureDoesNotMatch" | "InvalidTimeStamp.Expired" => {
+            Unauthenticated
+        }
+        c if c.starts_with("InvalidSecurityToken") => Unauthenticated,
+        // [tf] NeedRetry: any code matching ^Throttling, and Rejected.Throttling.
+        c if c.starts_with("Throttling") || c == "Rejected.Throttling" => Throttled,
+        c if c.starts_with("Forbidden") => PermissionDenied,
+        c if c.starts_with("InvalidParameter") || c.starts_with("MissingParameter") => InvalidInput,
+        "IdempotentParameterMismatch" => IdempotencyConflict,
+        "ServiceUnavailable"
+        | "InternalError"
+        | "SystemBusy"
+        | "OperationFailed.SystemBusy"
+        | "OperationConflict"
+        | "LastTokenProcessing"
+        | "OperationFailed.LastTokenProcessing" => Transient,
+        // alibaba.md §3.2, §3.6: "TaskConflict" and its suffixed forms mean "operate too frequent".
+        c if c == "TaskConflict" || c.starts_with("TaskConflict.") => Transient,
+        _ if http_status >= 500 => Transient,
+        _ => Other,
+    }
+}
+
+/// What the error is about, to name it in [`Error::NotFound`] and [`Error::Conflict`].
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Subject<'a> {
+    /// The cloud's action.
+    pub action: &'static str,
+    /// The EIP (`AllocationId`).
+    pub eip: Option<&'a str>,
+    /// The instance named in the request (`InstanceId`).
+    pub instance: Option<&'a str>,
+}
+
+/// Turns a refusal into a core error. `current` is the EIP's status, read when
+/// [`CodeKind::needs_eip_status`] (`None` when it could not be read).
+pub(crate) fn to_error(api: ApiError, subject: Subject<'_>, current: Option<EipStatus>) -> Error {
+    let kind = classify(&api.code, api.http_status);
+    let retry_after = api.retry_after;
+    let service = Box::new(service_error(api, subject.action));
+    let eip = subject.eip.unwrap_or("?");
+    match kind {
+        CodeKind::EipNotFound => Error::NotFound {
+            resource: format!("eip {eip}"),
+            service: Some(service),
+        },
+        CodeKind::TargetNotFound => Error::NotFound {
+            resource: format!("instance {}", subject.instance.unwrap_or("?")),
+            service: Some(service),
+        },
+        CodeKind::WrongState => Error::InvalidState {
+            current,
+            service: Some(service),
+        },
+        CodeKind::BindingFence => match current {
+            Some(status) if status.is_transitional() => Error::InvalidState {
+                current: Some(status),
+                service: Some(service),
+            },
+            status => Error::Conflict {
+                reason: format!(
+                    "{eip} is not bound to {} (now {})",
+                    subject.instance.unwrap_or("the instance named"),
+                    status
+                        .map(|s| s.to_string())
+                        .unwrap_or_else(|| "unknown".into())
+                ),
+                service: Some(service),
+            },
+        },
+        CodeKind::AlreadyAssociated => Error::AlreadyAssociated {
+            service: Some(service),
+        },
+        CodeKind::QuotaExceeded => Error::QuotaExceeded {
+            service: Some(service),
+        },
+        CodeKind::Throttled => Error::RateLimited {
+            retry_after,
+            service: Some(service),
+        },
+        CodeKind::Unauthenticated => Error::Unauthenticated {
+            reason: unauthenticated_reason(&service.code).into(),
+            service: Some(service),
+        },
+        CodeKind::PermissionDenied => Error::PermissionDenied {
+            service: Some(service),
+        },
+        CodeKind::InvalidInput => Error::InvalidInput {
+            field: field_of(&service.code, &service.message),
+            reason: format!(
+                "{} ({}{})",
+                service.message,
+                service.code,
+                service
+                    .request_id
+                    .as_deref()
+                    .map(|id| format!(", request id {id}"))
+                    .unwrap_or_default()
+            ),
+        },
+        CodeKind::IdempotencyConflict => Error::Conflict {
+            reason: "the ClientToken was already used with other parameters".into(),
+            service: Some(service),
+        },
+        CodeKind::Transient => Error::Service {
+            retryable: true,
+            service,
+        },
+        CodeKind::Other => Error::Service {
+            retryable: false,
+            service,
+        },
+    }
+}
+
+/// A [`ServiceError`] from a refusal, with any server string-to-sign cut out of the message.
+pub(crate) fn service_error(api: ApiError, action: &str) -> ServiceError {
+    let mut service = ServiceError::new(KIND, action, api.code, redact_message(&api.message));
+    service.http_status = Some(api.http_status);
+    service.request_id = api.request_id;
+    service
+}
+
+/// alibaba.md §4.1: a `SignatureDoesNotMatch` message ends with "server string to sign
+/// is:<StringToSign>". It holds no secret, but it is request detail that does not belong in an
+/// error shown to users; it is logged at debug level only, for diagnosing signing bugs.
+fn redact_message(message: &str) -> String {
+    const MARKER: &str = "string to sign";
+    match message.to_ascii_lowercase().find(MARKER) {
+        Some(at) => {
+            tracing::debug!(
+                server_message = message,
+                "the server reported its string to sign"
+            );
+            let kept = message
+                .get(..at)
+                .unwrap_or_default()
+                .trim_end_matches([' ', ':', '.', ',']);
+            let kept = kept
+                .strip_suffix(" server")
+                .unwrap_or(kept)
+                .trim_end_matches([' ', ':', '.', ',']);
+            format!("{kept} (server string to sign omitted)")
+        }
+        None => message.to_owned(),
+    }
+}
+
+fn unauthenticated_reason(code: &str) -> &'static str {
+    match code {
+        "InvalidAccessKeyId.NotFound" => {
+            "the AccessKey ID is unknown, or its STS token has expired"
+        }
+        "SignatureDoesNotMatch" => "the signature does not match: check the AccessKey secret",
+        "InvalidTimeStamp.Expired" => {
+            "the request time is too far from the server's: check the clock"
+        }
+        _ => "the STS security token was refused",
+    }
+}
+
+/// The parameter a refusal names, as the field this library calls it: from the code suffix
+/// (`InvalidParameter.Bandwidth`), else from the message, else `request`.
+fn field_of(code: &str, message: &str) -> String {
+    const FIELDS: &[(&str, &str)] = &[
+        ("AllocationId", "id"),
+        ("InternetChargeType", "charge_mode"),
+        ("PrivateIpAddress", "private_ip"),
+        ("InstanceType", "target"),
+        ("InstanceId", "target_id"),
+        ("Bandwidth", "bandwidth_mbps"),
+        ("Description", "description"),
+        ("EipName", "name"),
+        ("Name", "name"),
+        ("ISP", "line"),
+        ("ClientToken", "idempotency_key"),
+        ("PageSize", "page_size"),
+        ("PageNumber", "page"),
+        ("Tag", "tags"),
+        ("RegionId", "region"),
+    ];
+    let suffix = code
+        .split_once('.')
+        .map(|(_, rest)| rest)
+        .unwrap_or_default();
+    let in_suffix = FIELDS
+        .iter()
+        .find(|(wire, _)| suffix.eq_ignore_ascii_case(wire));
+    let in_message = || FIELDS.iter().find(|(wire, _)| message.contains(wire));
+    in_suffix
+        .or_else(in_message)
+        .map(|(_, field)| (*field).to_owned())
+        .unwrap_or_else(|| "request".into())
+}
+
+/// Alibaba's retry decisions.
+///
+/// Retried: throttling (`Throttling*`, waiting at least `x-acs-retry-after`), the transient codes
+/// of the error table (`ServiceUnavailable`, `SystemBusy`, `TaskConflict`, `OperationConflict`,
+/// `LastTokenProcessing`, 5xx...), transport errors and timeouts, and `IncorrectEipStatus` only
+/// while the EIP is in a transition (its status was read when the error was mapped). Everything
+/// else stops. Whether a request that may have been processed is repeated is decided by the retry
+/// loop from the call's idempotency (a ClientToken).
+///
+/// One Alibaba-specific rule: an `IncorrectEipStatus` whose EIP, read right after, is already in
+/// a state the action accepts (the transition ended in between) is retried once more.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlibabaClassifier;
+
+impl RetryClassifier for AlibabaClassifier {
+    fn classify(&self, error: &Error) -> RetryAction {
+        if let Error::InvalidState {
+            current: Some(current),
+            service: Some(service),
+        } = error
+        {
+            // The status is read just after the refusal: when the transition that caused it has
+            // ended in the meantime and the EIP now is in a state the action accepts, the refusal
+            // is stale and one more attempt will go through.
+            if service.code == "IncorrectEipStatus" && accepts(&service.operation, current) {
+                return RetryAction::Retry { after: None };
+            }
+        }
+        // Otherwise the kinds chosen in `to_error` fit the core's rules exactly: RateLimited
+        // carries the server's delay, Service carries `retryable` from the table, InvalidState
+        // carries the EIP's status (retried while transitional).
+        default_classification(error)
+    }
+}
+
+/// The states in which each action is accepted (alibaba.md §3.2–3.6).
+fn accepts(action: &str, status: &EipStatus) -> bool {
+    match action {
+        "AssociateEipAddress" | "ReleaseEipAddress" => *status == EipStatus::Available,
+        "UnassociateEipAddress" => *status == EipStatus::Bound,
+        "ModifyEipAddressAttribute" => matches!(status, EipStatus::Available | EipStatus::Bound),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn api(code: &str, http_status: u16, message: &str) -> ApiError {
+        ApiError {
+            http_status,
+            code: code.into(),
+            message: message.into(),
+            request_id: Some("req-1".into()),
+            retry_after: None,
+        }
+    }
+
+    fn map(code: &str, http_status: u16, current: Option<EipStatus>) -> Error {
+        let subject = Subject {
+            action: "AssociateEipAddress",
+            eip: Some("eip-1"),
+            instance: Some("i-1"),
+        };
+        to_error(api(code, http_status, "m"), subject, current)
+    }
+
+    #[test]
+    fn every_code_of_the_table_maps_to_its_kind() {
+        let table: &[(&str, u16, &str)] = &[
+            ("InvalidAllocationId.NotFound", 404, "not_found"),
+            ("InvalidInstanId.NotFound", 404, "not_found"),
+            ("InvalidInstanceId.NotFound", 404, "not_found"),
+            ("IncorrectEipStatus", 400, "invalid_state"),
+            ("IncorrectInstanceStatus", 400, "invalid_state"),
+            ("InvalidAssociation.Duplicated", 400, "already_associated"),
+            ("QuotaExceeded.Eip", 400, "quota_exceeded"),
+            ("Throttling", 400, "rate_limited"),
+            ("Throttling.User", 400, "rate_limited"),
+            ("Throttling.Api", 400, "rate_limited"),
+            ("InvalidAccessKeyId.NotFound", 404, "unauthenticated"),
+            ("SignatureDoesNotMatch", 400, "unauthenticated"),
+            ("InvalidSecurityToken.Expired", 400, "unauthenticated"),
+            (
+                "InvalidSecurityToken.MismatchWithAccessKey",
+                400,
+                "unauthenticated",
+            ),
+            ("InvalidTimeStamp.Expired", 400, "unauthenticated"),
+            ("Forbidden", 403, "permission_denied"),
+            ("Forbidden.RAM", 403, "permission_denied"),
+            ("InvalidParameter", 400, "invalid_input"),
+            ("InvalidParameter.Mismatch", 400, "invalid_input"),
+            ("MissingParameter", 400, "invalid_input"),
+            ("IdempotentParameterMismatch", 400, "conflict"),
+            ("ServiceUnavailable", 503, "service"),
+            ("InternalError", 500, "service"),
+            ("SystemBusy", 400, "service"),
+            ("OperationFailed.SystemBusy", 400, "service"),
+            ("TaskConflict", 400, "service"),
+            ("OperationConflict", 409, "service"),
+            ("LastTokenProcessing", 400, "service"),
+            ("OperationFailed.LastTokenProcessing", 400, "service"),
+            ("SomethingNew", 502, "service"),
+            ("InsufficientBalance", 400, "service"),
+        ];
+        for (code, status, kind) in table {
+            assert_eq!(map(code, *status, None).kind_name(), *kind, "{code}");
+        }
+    }
+
+    #[test]
+    fn only_transient_codes_and_5xx_are_retryable() {
+        for code in [
+            "ServiceUnavailable",
+            "InternalError",
+            "SystemBusy",
+            "OperationFailed.SystemBusy",
+            "TaskConflict",
+            "OperationConflict",
+            "LastTokenProcessing",
+            "OperationFailed.LastTokenProcessing",
+        ] {
+            assert!(map(code, 400, None).is_retryable(), "{code}");
+        }
+        assert!(map("Whatever", 503, None).is_retryable());
+        for code in [
+            "InsufficientBalance",
+            "InvalidParameter",
+            "Forbidden",
+            "QuotaExceeded.Eip",
+            "SignatureDoesNotMatch",
+            "InvalidAllocationId.NotFound",
+            "IdempotentParameterMismatch",
+        ] {
+            assert_eq!(
+                AlibabaClassifier.classify(&map(code, 400, None)),
+                RetryAction::Stop,
+                "{code}"
+            );
+        }
+        assert_eq!(
+            AlibabaClassifier.classify(&map("Throttling.User", 400, None)),
+            RetryAction::Retry { after: None }
+        );
+    }
+
+    #[test]
+    fn incorrect_eip_status_is_retried_only_while_transitional() {
+        let moving = map("IncorrectEipStatus", 400, Some(EipStatus::Associating));
+        assert!(matches!(
+            moving,
+            Error::InvalidState {
+                current: Some(EipStatus::Associating),
+                ..
+            }
+        ));
+        assert!(matches!(
+            AlibabaClassifier.classify(&moving),
+            RetryAction::Retry { .. }
+        ));
+        // Associate refused while bound (or with the status unreadable): stop.
+        for stable in [
+            Some(EipStatus::Bound),
+            Some(EipStatus::Unknown("Frozen".into())),
+            None,
+        ] {
+            assert_eq!(
+                AlibabaClassifier.classify(&map("IncorrectEipStatus", 400, stable)),
+                RetryAction::Stop
+            );
+        }
+    }
+
+    #[test]
+    fn a_refusal_made_stale_by_a_finished_transition_is_retried() {
+        let stale = |action: &'static str, current: EipStatus| {
+            let subject = Subject {
+                action,
+                eip: Some("eip-1"),
+                instance: None,
+            };
+            AlibabaClassifier.classify(&to_error(
+                api("IncorrectEipStatus", 400, "m"),
+                subject,
+                Some(current),
+            ))
+        };
+        assert_eq!(
+            stale("ModifyEipAddressAttribute", EipStatus::Available),
+            RetryAction::Retry { after: None }
+        );
+        assert_eq!(
+            stale("AssociateEipAddress", EipStatus::Available),
+            RetryAction::Retry { after: None }
+        );
+        assert_eq!(
+            stale("ReleaseEipAddress", EipStatus::Available),
+            RetryAction::Retry { after: None }
+        );
+        assert_eq!(
+            stale("UnassociateEipAddress", EipStatus::Bound),
+            RetryAction::Retry { after: None }
+        );
+        assert_eq!(
+            stale("AssociateEipAddress", EipStatus::Bound),
+            RetryAction::Stop
+        );
+        assert_eq!(
+            stale("ReleaseEipAddress", EipStatus::Bound),
+            RetryAction::Stop
+        );
+        assert_eq!(
+            stale("UnassociateEipAddress", EipStatus::Available),
+            RetryAction::Stop
+        );
+    }
+
+    #[test]
+    fn the_binding_fence_is_a_conflict_unless_moving() {
+        assert_eq!(
+            map("InvalidBindingStatus", 400, Some(EipStatus::Bound)).kind_name(),
+            "conflict"
+        );
+        assert_eq!(
+            map("InvalidBindingStatus", 400, Some(EipStatus::Available)).kind_name(),
+            "conflict"
+        );
+        let moving = map("InvalidBindingStatus", 400, Some(EipStatus::Unassociating));
+        assert_eq!(moving.kind_name(), "invalid_state");
+        assert!(moving.is_retryable());
+    }
+
+    #[test]
+    fn throttling_honours_retry_after() {
+        let mut refusal = api(
+            "Throttling.User",
+            400,
+            "Request was denied due to user flow control.",
+        );
+        refusal.retry_after = Some(Duration::from_millis(250));
+        let error = to_error(refusal, Subject::default(), None);
+        assert_eq!(
+            AlibabaClassifier.classify(&error),
+            RetryAction::Retry {
+                after: Some(Duration::from_millis(250))
+            }
+        );
+    }
+
+    #[test]
+    fn errors_carry_code_message_and_request_id() {
+        let error = map("QuotaExceeded.Eip", 400, None);
+        let service = error.service().unwrap();
+        assert_eq!(
+            (
+                service.code.as_str(),
+                service.http_status,
+                service.operation.as_str()
+            ),
+            ("QuotaExceeded.Eip", Some(400), "AssociateEipAddress")
+        );
+        assert_eq!(error.request_id(), Some("req-1"));
+        assert!(
+            matches!(map("InvalidAllocationId.NotFound", 404, None), Error::NotFound { resource, .. } if resource == "eip eip-1")
+        );
+        assert!(
+            matches!(map("InvalidInstanId.NotFound", 404, None), Error::NotFound { resource, .. } if resource == "instance i-1")
+        );
+    }
+
+    #[test]
+    fn the_server_string_to_sign_is_left_out() {
+        let refusal = api(
+            "SignatureDoesNotMatch",
+            400,
+            "Specified signature is not matched with our calculation. server string to sign is:POST&%2F&AccessKeyId%3Dtestid",
+        );
+        let error = to_error(refusal, Subject::default(), None);
+        let text = error.to_string();
+        assert!(!text.contains("AccessKeyId%3D"), "{text}");
+        assert!(
+            text.contains("Specified signature is not matched with our calculation"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn invalid_input_names_the_field() {
+        let field = |code: &str, message: &str| match to_error(
+            api(code, 400, message),
+            Subject::default(),
+            None,
+        ) {
+            Error::InvalidInput { field, .. } => field,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(field("InvalidParameter.Bandwidth", "x"), "bandwidth_mbps");
+        assert_eq!(
+            field(
+                "InvalidParameter",
+                "The specified InternetChargeType is invalid."
+            ),
+            "charge_mode"
+        );
+        assert_eq!(
+            field(
+                "MissingParameter",
+                "AllocationId is mandatory for this action."
+            ),
+            "id"
+        );
+        assert_eq!(field("InvalidParameter", "Something is off."), "request");
+    }
+}
