@@ -57,12 +57,10 @@ async fn main() -> ExitCode {
 
 async fn lifecycle(eips: &dyn EipProvider, instance: &str) -> Result<()> {
     let steps = common::Steps::new();
-    let request = AllocateRequest::new().bandwidth(5).name("quickstart").description("quickstart example");
-    let request = if eips.capabilities().description_rule.is_none() {
-        AllocateRequest { description: None, ..request }
-    } else {
-        request
-    };
+    let mut request = AllocateRequest::new().bandwidth(5).name("quickstart");
+    if eips.capabilities().description_rule.is_some() {
+        request = request.description("quickstart example");
+    }
     let eip = eips.allocate(&request).await?;
     steps.eip("allocate", &eip);
     let result = bind_modify_unbind(eips, &steps, &eip.id, instance).await;

@@ -148,23 +148,23 @@ fn connect_alibaba(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
 fn connect_huawei(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
     use eip_huawei::AuthMethod;
     let params = spec.params(&["project_id", "iam_endpoint", "vpc_endpoint", "auth"])?;
-    let mut builder = eip_huawei::HuaweiBuilder::from_env()?.with_region(spec.host.clone());
+    let method = match params.get("auth").copied() {
+        None => None,
+        Some("token") => Some(AuthMethod::Token),
+        Some("aksk") => Some(AuthMethod::AccessKey),
+        Some(other) => {
+            return Err(Error::invalid_input("auth", format!("{other:?} is not token or aksk")));
+        }
+    };
+    let mut builder = eip_huawei::HuaweiBuilder::from_env_with_auth(method)?.with_region(spec.host.clone());
     if let Some(project) = params.get("project_id") {
         builder = builder.with_project_id(*project);
     }
     if let Some(url) = params.get("iam_endpoint") {
-        builder = builder.with_iam_endpoint(url);
+        builder = builder.with_iam_endpoint(*url);
     }
     if let Some(url) = params.get("vpc_endpoint") {
-        builder = builder.with_vpc_endpoint(url);
-    }
-    match params.get("auth").copied() {
-        None => {}
-        Some("token") => builder = builder.with_auth_method(AuthMethod::Token),
-        Some("aksk") => builder = builder.with_auth_method(AuthMethod::AccessKey),
-        Some(other) => {
-            return Err(Error::invalid_input("auth", format!("{other:?} is not token or aksk")));
-        }
+        builder = builder.with_vpc_endpoint(*url);
     }
     Ok(Arc::new(builder.build()?))
 }

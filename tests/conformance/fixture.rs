@@ -3,9 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use multicloud_eip::alibaba::{AccessKey as AlibabaKey, AlibabaProvider};
-use multicloud_eip::huawei::{HuaweiProvider, PasswordAuth};
-use multicloud_eip::sim::{Sim, SimBuilder};
+use multicloud_eip::sim::Sim;
 use multicloud_eip::{EipProvider, EipProviderExt, ListFilter, ListOptions, RetryPolicy, WaitPolicy};
 use futures::TryStreamExt;
 
@@ -27,33 +25,10 @@ pub struct Fixture {
 impl Fixture {
     /// A provider of `cloud` on a fresh emulator with fast transitions.
     pub async fn sim(cloud: Cloud) -> Self {
-        let sim = SimBuilder::new().transition_delay(Duration::from_millis(30)).start().await.unwrap();
+        let sim = crate::common::sim(Duration::from_millis(30), 8).await;
         let retry = RetryPolicy::default().delays(Duration::from_millis(5), Duration::from_millis(100));
-        let (provider, instances): (Arc<dyn EipProvider>, Vec<String>) = match cloud {
-            Cloud::Alibaba => {
-                let info = sim.alibaba();
-                let provider = AlibabaProvider::builder()
-                    .with_region(info.region.clone())
-                    .with_credentials(AlibabaKey::new(info.access_key_id.clone(), info.access_key_secret.clone()))
-                    .with_endpoint(&info.endpoint)
-                    .with_retry(retry)
-                    .build()
-                    .unwrap();
-                (Arc::new(provider), info.instances.clone())
-            }
-            Cloud::Huawei => {
-                let info = sim.huawei();
-                let provider = HuaweiProvider::builder()
-                    .with_region(info.region.clone())
-                    .with_iam_endpoint(&info.iam_endpoint)
-                    .with_vpc_endpoint(&info.vpc_endpoint)
-                    .with_password(PasswordAuth::new(info.user_name.clone(), info.password.clone(), info.domain_name.clone()))
-                    .with_retry(retry)
-                    .build()
-                    .unwrap();
-                (Arc::new(provider), info.servers.iter().map(|s| s.id.clone()).collect())
-            }
-        };
+        let provider = crate::common::provider(&sim, cloud, crate::common::Auth::Default, retry);
+        let instances = crate::common::instances(&sim, cloud);
         Self { provider, instances, sim: Some(sim), cloud: Some(cloud), run_id: "conf".into() }
     }
 
@@ -61,7 +36,10 @@ impl Fixture {
     pub fn real_accounts() -> Vec<Self> {
         let mut fixtures = Vec::new();
         for cloud in ["ALIBABA", "HUAWEI"] {
-            let Ok(spec) = std::env::var(format!("EIP_TEST_{cloud}")) else { continue };
+            let Ok(spec) = std::env::var(format!("EIP_TEST_{cloud}")) else {
+                eprintln!("real-account run skipped: EIP_TEST_{cloud} is not set");
+                continue;
+            };
             let instances: Vec<String> = std::env::var(format!("EIP_TEST_{cloud}_INSTANCES"))
                 .unwrap_or_default()
                 .split(',')

@@ -8,6 +8,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod cases;
+#[path = "../common/mod.rs"]
+mod common;
 mod fixture;
 
 macro_rules! suite {

@@ -331,7 +331,7 @@ impl ListFilter {
     /// Whether `eip` passes every field of the filter (used by providers for the fields their
     /// API cannot filter on).
     pub fn matches(&self, eip: &crate::Eip) -> bool {
-        (self.ids.is_empty() || self.ids.iter().any(|id| *id == eip.id))
+        (self.ids.is_empty() || self.ids.contains(&eip.id))
             && (self.addresses.is_empty() || self.addresses.contains(&eip.address))
             && self.status.as_ref().is_none_or(|s| *s == eip.status)
             && self.bound_to.as_ref().is_none_or(|t| {

@@ -76,7 +76,7 @@ pub enum Progress<T> {
     /// The condition holds.
     Done(T),
     /// Not yet; the address as seen now (if it was read).
-    Pending(Option<Eip>),
+    Pending(Option<Box<Eip>>),
 }
 
 /// Polls `check` with `policy` until it reports [`Progress::Done`], fails, or time runs out.
@@ -102,12 +102,12 @@ where
         };
         if let Some(eip) = &last {
             if eip.status.is_failed() {
-                return Err(Error::WaitFailed { status: eip.status.clone(), last: last.map(Box::new) });
+                return Err(Error::WaitFailed { status: eip.status.clone(), last });
             }
         }
         let waited = started.elapsed();
         if waited >= policy.max_wait {
-            return Err(Error::WaitTimeout { waited, last: last.map(Box::new) });
+            return Err(Error::WaitTimeout { waited, last });
         }
         let interval = policy.interval_after(waited).min(policy.max_wait - waited);
         tokio::time::sleep(interval).await;
@@ -122,7 +122,7 @@ where
 {
     poll(policy, || async {
         let eip = provider.get(id).await?;
-        Ok(if done(&eip) { Progress::Done(eip) } else { Progress::Pending(Some(eip)) })
+        Ok(if done(&eip) { Progress::Done(eip) } else { Progress::Pending(Some(Box::new(eip))) })
     })
     .await
 }
@@ -134,7 +134,7 @@ where
 {
     poll(policy, || async {
         match provider.get(id).await {
-            Ok(eip) => Ok(Progress::Pending(Some(eip))),
+            Ok(eip) => Ok(Progress::Pending(Some(Box::new(eip)))),
             Err(Error::NotFound { .. }) => Ok(Progress::Done(())),
             Err(other) => Err(other),
         }
@@ -165,7 +165,7 @@ mod tests {
             reads += 1;
             let status = status_at(start, at, EipStatus::Associating, EipStatus::Bound);
             async move {
-                Ok(if status.is_bound() { Progress::Done(start.elapsed()) } else { Progress::Pending(Some(eip(status))) })
+                Ok(if status.is_bound() { Progress::Done(start.elapsed()) } else { Progress::Pending(Some(Box::new(eip(status)))) })
             }
         })
         .await
@@ -198,7 +198,7 @@ mod tests {
     async fn times_out_with_the_last_state() {
         let start = Instant::now();
         let policy = WaitPolicy::default().max_wait(Duration::from_secs(2));
-        let result: Result<()> = poll(&policy, || async { Ok(Progress::Pending(Some(eip(EipStatus::Associating)))) }).await;
+        let result: Result<()> = poll(&policy, || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Associating))))) }).await;
         match result {
             Err(Error::WaitTimeout { waited, last: Some(last) }) => {
                 assert_eq!(last.status, EipStatus::Associating);
@@ -212,10 +212,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_failed_state_is_not_waited_out() {
         let start = Instant::now();
-        let result: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(eip(EipStatus::Failed)))) }).await;
+        let result: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Failed))))) }).await;
         assert!(matches!(result, Err(Error::WaitFailed { status: EipStatus::Failed, .. })));
         assert!(start.elapsed() < Duration::from_millis(100), "gave up after {:?}", start.elapsed());
-        let locked: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(eip(EipStatus::Locked)))) }).await;
+        let locked: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Locked))))) }).await;
         assert!(matches!(locked, Err(Error::WaitFailed { status: EipStatus::Locked, .. })));
     }
 

@@ -32,6 +32,15 @@ pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(30 * 60);
 /// assert_eq!(eip_core::EipProvider::region(&provider), "cn-north-4");
 /// ```
 ///
+/// Which kind of credentials to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthMethod {
+    /// An IAM password token sent as `X-Auth-Token`.
+    Token,
+    /// AK/SK request signing.
+    AccessKey,
+}
+
 /// `Debug` never shows a password, secret key or security token.
 #[derive(Clone)]
 pub struct HuaweiBuilder {
@@ -140,6 +149,13 @@ impl HuaweiBuilder {
     /// the password trio, is an [`Error::InvalidInput`] naming the missing variable; no
     /// credentials at all is reported by [`HuaweiBuilder::build`] (so they can still be set in code).
     pub fn from_env() -> Result<Self, Error> {
+        Self::from_env_with_auth(None)
+    }
+
+    /// Like [`HuaweiBuilder::from_env`], but reads only the credentials of `method` when it is
+    /// given: [`AuthMethod::Token`] ignores any AK/SK in the environment, and
+    /// [`AuthMethod::AccessKey`] requires an AK/SK pair and ignores passwords.
+    pub fn from_env_with_auth(method: Option<AuthMethod>) -> Result<Self, Error> {
         let mut builder = Self::new();
         if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"]) {
             builder.region = Some(region);
@@ -159,10 +175,19 @@ impl HuaweiBuilder {
         {
             builder.iam_endpoint = Some(url);
         }
-        let pair = match env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")? {
-            Some(pair) => Some(pair),
-            None => env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
+        let pair = match method {
+            Some(AuthMethod::Token) => None,
+            _ => match env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")? {
+                Some(pair) => Some(pair),
+                None => env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
+            },
         };
+        if pair.is_none() && method == Some(AuthMethod::AccessKey) {
+            return Err(Error::invalid_input(
+                "HUAWEICLOUD_SDK_AK",
+                "AK/SK authentication was asked for, but no HUAWEICLOUD_SDK_AK/SK or HW_ACCESS_KEY/HW_SECRET_KEY is set",
+            ));
+        }
         if let Some((ak, sk)) = pair {
             let mut key = AccessKey::new(ak, Secret::new(sk));
             if let Some((_, token)) =

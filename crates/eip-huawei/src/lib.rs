@@ -97,7 +97,7 @@ mod stamp;
 mod transport;
 mod wire;
 
-pub use builder::{HuaweiBuilder, DEFAULT_TOKEN_REFRESH_MARGIN};
+pub use builder::{AuthMethod, HuaweiBuilder, DEFAULT_TOKEN_REFRESH_MARGIN};
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
 pub use error::HuaweiClassifier;
