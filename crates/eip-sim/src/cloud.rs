@@ -54,7 +54,10 @@ pub struct CommonConfig {
 
 impl Default for CommonConfig {
     fn default() -> Self {
-        Self { transition_delay: Duration::from_millis(300), seed: 1 }
+        Self {
+            transition_delay: Duration::from_millis(300),
+            seed: 1,
+        }
     }
 }
 
@@ -92,7 +95,12 @@ pub trait CloudApi: Send + Sync + 'static {
     /// Verifies, executes and answers one request. `request_id` is the id this answer must carry
     /// (in the body for Alibaba, in `X-Request-Id` for Huawei). Error answers carry an
     /// [`ErrorCode`] extension.
-    fn handle(&self, parts: Parts, body: Bytes, request_id: String) -> BoxFuture<'_, Response<Body>>;
+    fn handle(
+        &self,
+        parts: Parts,
+        body: Bytes,
+        request_id: String,
+    ) -> BoxFuture<'_, Response<Body>>;
 
     /// Every address this cloud holds now (transitions due by now applied).
     fn inventory(&self) -> Vec<InventoryItem>;

@@ -1,1 +1,290 @@
-//! placeholder
+//! A wire-faithful emulator of the Alibaba Cloud VPC EIP API (RPC, 2016-04-28) and the Huawei
+//! Cloud IAM + VPC v1 EIP APIs, for tests and CI — in-process or as the `eip-sim` binary.
+//!
+//! It checks signatures with its own code (written from the API notes, sharing nothing with the
+//! client crates), answers with the documented status codes and error bodies, makes
+//! association and release asynchronous with configurable transition delays, and injects
+//! faults (throttling, 5xx, dropped connections, "commit then drop", latency) deterministically.
+//!
+//! # In-process
+//!
+//! ```
+//! use std::time::Duration;
+//! use eip_sim::{Cloud, FaultKind, FaultRule, InjectedError, SimBuilder, Trigger};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sim = SimBuilder::new().seed(7).transition_delay(Duration::from_millis(20)).start().await?;
+//! println!("Alibaba endpoint {} key {}", sim.alibaba().endpoint, sim.alibaba().access_key_id);
+//!
+//! // The next AllocateEipAddress is throttled (Alibaba `Throttling.User`, HTTP 400).
+//! sim.faults().add(
+//!     FaultRule::new(FaultKind::Error(InjectedError::Throttled), Trigger::Times(1))
+//!         .cloud(Cloud::Alibaba)
+//!         .action("AllocateEipAddress"),
+//! );
+//!
+//! // Seed EIPs directly, then look at the inventory.
+//! sim.control(Cloud::Alibaba, "seed_eips", serde_json::json!({"count": 3, "name_prefix": "doc"}))?;
+//! assert_eq!(sim.inventory().len(), 3);
+//! assert!(sim.requests().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Dropping the [`Sim`] stops the server.
+//!
+//! # Routes
+//!
+//! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`
+//! and `/v1/...` are Huawei (IAM and VPC), everything else is Alibaba's RPC API (path `/`).
+//!
+//! # Control API
+//!
+//! Under `/_sim` on the same listener; not logged and not subject to faults. JSON in and out.
+//!
+//! | route | effect |
+//! |---|---|
+//! | `GET /_sim` or `GET /_sim/contract` | the binary's JSON line (endpoints, credentials, instances) |
+//! | `GET /_sim/inventory` | every EIP of both clouds: `[{cloud, id, address, status, bound_to, name}]` |
+//! | `GET /_sim/requests` | the request log: `[{cloud, action, method, path, status, error_code, fault, at_ms, duration_ms}]` |
+//! | `DELETE /_sim/requests` | clears the request log |
+//! | `POST /_sim/reset` | forgets every EIP, nonce, token and idempotency record, and clears the log; fault rules stay |
+//! | `GET /_sim/faults` | the fault rules in force |
+//! | `POST /_sim/faults` | adds a [`FaultRule`], e.g. `{"cloud":"alibaba","action":"AllocateEipAddress","kind":{"error":"throttled"},"trigger":{"probability":0.3}}` |
+//! | `DELETE /_sim/faults` | removes every rule and zeroes the counters |
+//! | `GET /_sim/faults/stats` | [`FaultStats`]: injected faults by kind |
+//! | `POST /_sim/alibaba/{op}` | Alibaba control ops: `seed_eips {"count":N,"name_prefix":"bulk"}` creates N Available EIPs; `set_quota {"quota":N}` |
+//! | `POST /_sim/huawei/{op}` | Huawei control ops (token revocation and expiry, see the Huawei module) |
+//!
+//! Fault JSON: `kind` is `{"error":"throttled"|"unavailable"|"internal"|"busy"}`,
+//! `"close_connection"`, `"commit_then_drop"` or `{"latency":{"fixed_ms":N,"jitter_ms":M}}`;
+//! `trigger` is `{"probability":P}`, `{"sequence":[false,true]}` or `{"times":N}`; `cloud` and
+//! `action` are optional filters.
+//!
+//! # Default credentials
+//!
+//! Fixed test values, like LocalStack's: see [`AlibabaConfig`] and [`HuaweiConfig`]; the
+//! binary prints them in its JSON line.
+
+#![deny(missing_docs)]
+
+pub mod alibaba;
+mod cloud;
+mod control;
+mod faults;
+pub mod huawei;
+mod log;
+mod server;
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use alibaba::{AlibabaConfig, AlibabaInfo};
+pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem};
+pub use faults::{FaultKind, FaultRule, FaultStats, Faults, Trigger};
+pub use huawei::{HuaweiConfig, HuaweiInfo};
+pub use log::LoggedRequest;
+
+use alibaba::AlibabaSim;
+use huawei::HuaweiSim;
+use server::Shared;
+
+/// Configures and starts an emulator.
+#[derive(Clone, Debug)]
+pub struct SimBuilder {
+    listen: SocketAddr,
+    common: CommonConfig,
+    alibaba: AlibabaConfig,
+    huawei: HuaweiConfig,
+}
+
+impl Default for SimBuilder {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            common: CommonConfig::default(),
+            alibaba: AlibabaConfig::default(),
+            huawei: HuaweiConfig::default(),
+        }
+    }
+}
+
+impl SimBuilder {
+    /// Defaults: `127.0.0.1:0`, seed 1, transition delay 300 ms, the default test accounts.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The address to listen on (port 0: any free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+
+    /// The seed of every random choice (addresses, ids, probabilistic faults, jitter).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.common.seed = seed;
+        self
+    }
+
+    /// How long asynchronous transitions (Associating → InUse...) take.
+    pub fn transition_delay(mut self, delay: Duration) -> Self {
+        self.common.transition_delay = delay;
+        self
+    }
+
+    /// The emulated Alibaba account.
+    pub fn alibaba(mut self, config: AlibabaConfig) -> Self {
+        self.alibaba = config;
+        self
+    }
+
+    /// The emulated Huawei account.
+    pub fn huawei(mut self, config: HuaweiConfig) -> Self {
+        self.huawei = config;
+        self
+    }
+
+    /// Binds the listener and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<Sim> {
+        let listener = TcpListener::bind(self.listen).await?;
+        let local_addr = listener.local_addr()?;
+        let endpoint = format!("http://{}", reachable(local_addr));
+        let shared = Arc::new(Shared {
+            alibaba: AlibabaSim::new(self.alibaba, &self.common),
+            huawei: HuaweiSim::new(self.huawei, &self.common),
+            faults: Faults::new(self.common.seed),
+            log: log::RequestLog::new(),
+            base_url: endpoint.clone(),
+        });
+        let (shutdown, watcher) = watch::channel(false);
+        let task = tokio::spawn(server::run(listener, Arc::clone(&shared), watcher));
+        let alibaba = shared.alibaba.info(&endpoint);
+        let huawei = shared.huawei.info(&endpoint);
+        tracing::info!(%endpoint, "eip-sim listening");
+        Ok(Sim {
+            shared,
+            local_addr,
+            endpoint,
+            alibaba,
+            huawei,
+            shutdown,
+            task,
+        })
+    }
+}
+
+/// A listening address as a client should dial it: an unspecified address becomes loopback.
+fn reachable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
+        _ => addr,
+    }
+}
+
+/// A running emulator. Dropping it stops the server.
+pub struct Sim {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    endpoint: String,
+    alibaba: AlibabaInfo,
+    huawei: HuaweiInfo,
+    shutdown: watch::Sender<bool>,
+    task: JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Sim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sim")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Sim {
+    /// `http://127.0.0.1:PORT`: the base URL of every route.
+    pub fn endpoint(&self) -> String {
+        self.endpoint.clone()
+    }
+
+    /// The address the listener is bound to.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Endpoint, credentials and resources of the Alibaba account.
+    pub fn alibaba(&self) -> &AlibabaInfo {
+        &self.alibaba
+    }
+
+    /// Endpoints, credentials and resources of the Huawei account.
+    pub fn huawei(&self) -> &HuaweiInfo {
+        &self.huawei
+    }
+
+    /// The fault injector.
+    pub fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    /// Every request received so far (control calls excluded).
+    pub fn requests(&self) -> Vec<LoggedRequest> {
+        self.shared.log.snapshot()
+    }
+
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        self.shared.log.clear();
+    }
+
+    /// Every EIP of both clouds, transitions due by now applied.
+    pub fn inventory(&self) -> Vec<InventoryItem> {
+        self.shared.inventory()
+    }
+
+    /// Forgets every EIP, nonce, token and idempotency record of both clouds and clears the
+    /// request log. Fault rules stay ([`Faults::clear`] removes them).
+    pub fn reset(&self) {
+        self.shared.reset();
+    }
+
+    /// A cloud-specific control operation, as `POST /_sim/{cloud}/{op}`.
+    pub fn control(
+        &self,
+        cloud: Cloud,
+        op: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, String> {
+        self.shared.cloud(cloud).control(op, body)
+    }
+
+    /// The binary's JSON line: `{"alibaba":{..},"huawei":{..},"control":"http://H:P/_sim"}`.
+    pub fn contract(&self) -> serde_json::Value {
+        self.shared.contract()
+    }
+
+    /// Stops accepting, lets open connections finish their current request (up to 2 s), then
+    /// returns.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(3), &mut self.task).await;
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        self.task.abort();
+    }
+}

@@ -1,0 +1,355 @@
+//! Alibaba Cloud VPC EIP API (RPC style, version 2016-04-28): signature V1 (HMAC-SHA1) and V3
+//! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
+//! and ClientToken idempotency.
+//!
+//! Facts come from `shared/api/alibaba.md`; section numbers in comments refer to that note.
+
+mod actions;
+mod auth;
+mod errors;
+mod routes;
+mod state;
+mod verifier;
+
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use axum::body::Body;
+use bytes::Bytes;
+use futures::future::BoxFuture;
+use http::request::Parts;
+use http::Response;
+use serde::{Deserialize, Serialize};
+
+use crate::cloud::{Cloud, CloudApi, CommonConfig, InjectedError, InventoryItem};
+use auth::{Authenticator, Credential};
+use errors::ApiError;
+use state::{AlibabaState, World};
+
+const MASK: &str = "******";
+
+/// A seeded ECS instance with its primary network interface.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcsInstance {
+    /// Instance id, `i-...`.
+    pub id: String,
+    /// Id of its primary ENI, `eni-...`.
+    pub network_interface_id: String,
+    /// The primary private IPv4 address; its /24 is the vSwitch CIDR.
+    pub private_ip_address: Ipv4Addr,
+    /// The VPC it lives in.
+    pub vpc_id: String,
+}
+
+/// A seeded high-availability virtual IP.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HaVip {
+    /// HaVip id, `havip-...`.
+    pub id: String,
+    /// Its private IPv4 address.
+    pub ip_address: Ipv4Addr,
+    /// The VPC it lives in.
+    pub vpc_id: String,
+}
+
+/// An STS key triple: requests signed with this AccessKeyId must carry the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StsCredentials {
+    /// Temporary AccessKeyId (`STS....`).
+    pub access_key_id: String,
+    /// Temporary AccessKey secret.
+    pub access_key_secret: String,
+    /// The security token (`SecurityToken` under V1, `x-acs-security-token` under V3).
+    pub security_token: String,
+}
+
+impl Default for StsCredentials {
+    /// Fixed test values; the token holds `+`, `/` and `=` so clients must encode it.
+    fn default() -> Self {
+        Self {
+            access_key_id: "STS.NSimTemporaryAccessKey01".to_owned(),
+            access_key_secret: "SimStsTemporarySecret0123456789abcd".to_owned(),
+            security_token: "CAISsim+Security/Token=0123456789".to_owned(),
+        }
+    }
+}
+
+impl fmt::Debug for StsCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StsCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &MASK)
+            .field("security_token", &MASK)
+            .finish()
+    }
+}
+
+/// The emulated Alibaba Cloud account: region, credentials, instances, limits.
+///
+/// The defaults are fixed, documented test credentials (like LocalStack's):
+/// AccessKeyId `LTAI5tSimEipAccessKey01`, secret `SimEipAccessKeySecret0123456789ab`,
+/// region `cn-hangzhou`, 8 ECS instances `i-bp1simecs000000000N` each with a primary ENI
+/// `eni-bp1simeni000000000N` (172.16.0.1N), 3 HaVips, a quota of 20,000 EIPs.
+/// `Debug` masks the secrets.
+#[derive(Clone)]
+pub struct AlibabaConfig {
+    /// Region id; requests naming another `RegionId` get `InvalidRegionId.NotFound`.
+    pub region: String,
+    /// The long-term AccessKeyId.
+    pub access_key_id: String,
+    /// Its secret.
+    pub access_key_secret: String,
+    /// Optional STS triple, accepted in addition to the long-term key.
+    pub sts: Option<StsCredentials>,
+    /// ECS instances (at least 8 by default).
+    pub instances: Vec<EcsInstance>,
+    /// HaVips.
+    pub havips: Vec<HaVip>,
+    /// How many EIPs the account may hold (`QuotaExceeded.Eip` beyond).
+    pub quota: usize,
+    /// Largest accepted distance between the request time and the server clock.
+    pub timestamp_skew: Duration,
+}
+
+impl Default for AlibabaConfig {
+    fn default() -> Self {
+        let vpc_id = "vpc-bp1simvpc0000000001".to_owned();
+        let instances = (1..=8u8)
+            .map(|n| EcsInstance {
+                id: format!("i-bp1simecs{n:010}"),
+                network_interface_id: format!("eni-bp1simeni{n:010}"),
+                private_ip_address: Ipv4Addr::new(172, 16, 0, 10 + n),
+                vpc_id: vpc_id.clone(),
+            })
+            .collect();
+        let havips = (1..=3u8)
+            .map(|n| HaVip {
+                id: format!("havip-bp1simhavip{n:06}"),
+                ip_address: Ipv4Addr::new(172, 16, 0, 200 + n),
+                vpc_id: vpc_id.clone(),
+            })
+            .collect();
+        Self {
+            region: "cn-hangzhou".to_owned(),
+            access_key_id: "LTAI5tSimEipAccessKey01".to_owned(),
+            access_key_secret: "SimEipAccessKeySecret0123456789ab".to_owned(),
+            sts: None,
+            instances,
+            havips,
+            quota: 20_000,
+            timestamp_skew: Duration::from_secs(15 * 60),
+        }
+    }
+}
+
+impl fmt::Debug for AlibabaConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlibabaConfig")
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &MASK)
+            .field("sts", &self.sts)
+            .field("instances", &self.instances)
+            .field("havips", &self.havips)
+            .field("quota", &self.quota)
+            .field("timestamp_skew", &self.timestamp_skew)
+            .finish()
+    }
+}
+
+/// A network interface as a client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInterfaceInfo {
+    /// ENI id.
+    pub id: String,
+    /// The instance it is the primary ENI of.
+    pub instance_id: String,
+    /// Its private IP.
+    pub private_ip_address: String,
+}
+
+/// A HaVip as a client sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HaVipInfo {
+    /// HaVip id.
+    pub id: String,
+    /// Its private IP.
+    pub ip_address: String,
+}
+
+/// What a client needs to reach the emulated Alibaba Cloud: the `alibaba` object of the
+/// binary's JSON line. `Debug` masks the secrets.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlibabaInfo {
+    /// `http://host:port` (the RPC path is `/`).
+    pub endpoint: String,
+    /// Region id.
+    pub region: String,
+    /// Long-term AccessKeyId.
+    pub access_key_id: String,
+    /// Its secret.
+    pub access_key_secret: String,
+    /// ECS instance ids.
+    pub instances: Vec<String>,
+    /// Primary ENIs of the instances.
+    pub network_interfaces: Vec<NetworkInterfaceInfo>,
+    /// HaVips.
+    pub havips: Vec<HaVipInfo>,
+    /// STS credentials, when configured.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub sts: Option<StsCredentials>,
+}
+
+impl fmt::Debug for AlibabaInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AlibabaInfo")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &MASK)
+            .field("instances", &self.instances)
+            .field("network_interfaces", &self.network_interfaces)
+            .field("havips", &self.havips)
+            .field("sts", &self.sts)
+            .finish()
+    }
+}
+
+/// The emulated Alibaba Cloud, plugged into the shared server.
+pub(crate) struct AlibabaSim {
+    config: AlibabaConfig,
+    auth: Authenticator,
+    state: AlibabaState,
+    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (alibaba.md §5).
+    host_id: String,
+}
+
+impl AlibabaSim {
+    pub(crate) fn new(config: AlibabaConfig, common: &CommonConfig) -> Self {
+        let mut credentials = vec![Credential {
+            access_key_id: config.access_key_id.clone(),
+            secret: config.access_key_secret.clone(),
+            security_token: None,
+        }];
+        if let Some(sts) = &config.sts {
+            credentials.push(Credential {
+                access_key_id: sts.access_key_id.clone(),
+                secret: sts.access_key_secret.clone(),
+                security_token: Some(sts.security_token.clone()),
+            });
+        }
+        let world = World {
+            region: config.region.clone(),
+            instances: config.instances.clone(),
+            havips: config.havips.clone(),
+            transition_delay: common.transition_delay,
+            seed: common.seed,
+        };
+        let host_id = if config.region == "cn-hangzhou" {
+            "vpc.aliyuncs.com".to_owned()
+        } else {
+            format!("vpc.{}.aliyuncs.com", config.region)
+        };
+        Self {
+            auth: Authenticator::new(credentials, config.timestamp_skew),
+            state: AlibabaState::new(world, config.quota),
+            host_id,
+            config,
+        }
+    }
+
+    pub(crate) fn info(&self, base_url: &str) -> AlibabaInfo {
+        let c = &self.config;
+        AlibabaInfo {
+            endpoint: base_url.trim_end_matches('/').to_owned(),
+            region: c.region.clone(),
+            access_key_id: c.access_key_id.clone(),
+            access_key_secret: c.access_key_secret.clone(),
+            instances: c.instances.iter().map(|i| i.id.clone()).collect(),
+            network_interfaces: c
+                .instances
+                .iter()
+                .map(|i| NetworkInterfaceInfo {
+                    id: i.network_interface_id.clone(),
+                    instance_id: i.id.clone(),
+                    private_ip_address: i.private_ip_address.to_string(),
+                })
+                .collect(),
+            havips: c
+                .havips
+                .iter()
+                .map(|h| HaVipInfo {
+                    id: h.id.clone(),
+                    ip_address: h.ip_address.to_string(),
+                })
+                .collect(),
+            sts: c.sts.clone(),
+        }
+    }
+
+    fn seed_eips(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let count = body
+            .get("count")
+            .and_then(serde_json::Value::as_u64)
+            .ok_or("seed_eips needs a numeric \"count\"")?;
+        let prefix = body
+            .get("name_prefix")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("bulk");
+        let count = usize::try_from(count).map_err(|_| "count is too large".to_owned())?;
+        let ids = self.state.seed(count, prefix)?;
+        Ok(serde_json::json!({"created": ids.len(), "allocation_ids": ids}))
+    }
+}
+
+impl CloudApi for AlibabaSim {
+    fn cloud(&self) -> Cloud {
+        Cloud::Alibaba
+    }
+
+    fn action(&self, parts: &Parts, body: &Bytes) -> String {
+        routes::action_name(parts, body)
+    }
+
+    fn injected_error(&self, error: InjectedError, request_id: &str) -> Response<Body> {
+        ApiError::injected(error).into_response(request_id, &self.host_id)
+    }
+
+    fn handle(
+        &self,
+        parts: Parts,
+        body: Bytes,
+        request_id: String,
+    ) -> BoxFuture<'_, Response<Body>> {
+        let response = routes::handle(self, &parts, &body, &request_id);
+        Box::pin(std::future::ready(response))
+    }
+
+    fn inventory(&self) -> Vec<InventoryItem> {
+        self.state.inventory()
+    }
+
+    fn reset(&self) {
+        self.state.reset();
+        self.auth.reset();
+    }
+
+    /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
+    /// `set_quota {"quota": N}` changes the EIP quota.
+    fn control(&self, op: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
+        match op {
+            "seed_eips" => self.seed_eips(&body),
+            "set_quota" => {
+                let quota = body
+                    .get("quota")
+                    .and_then(serde_json::Value::as_u64)
+                    .ok_or("set_quota needs a numeric \"quota\"")?;
+                self.state
+                    .set_quota(usize::try_from(quota).unwrap_or(usize::MAX));
+                Ok(serde_json::json!({"quota": quota}))
+            }
+            _ => Err(format!("unknown alibaba control operation {op:?}")),
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! The RPC request as the wire carries it (alibaba.md §1.3, §7, §8): GET or POST, parameters in
+//! the query and/or a form body, `+` as space, any order, the action from `Action` or
+//! `x-acs-action`; then dispatch to the six actions and flat JSON answers.
+
+use axum::body::Body;
+use bytes::Bytes;
+use http::request::Parts;
+use http::{header, Response, StatusCode};
+use serde_json::Value;
+
+use super::actions::{self, Action, Params};
+use super::errors::{json_response, ApiError};
+use super::AlibabaSim;
+
+/// The only API version emulated.
+pub(crate) const VERSION: &str = "2016-04-28";
+
+/// One request, decoded.
+pub(crate) struct RpcRequest {
+    pub(crate) method: String,
+    /// URL query parameters, form-decoded (`+` is a space), in the order received.
+    pub(crate) query: Vec<(String, String)>,
+    /// Query and form-body parameters together.
+    pub(crate) params: Vec<(String, String)>,
+    /// Every header as `(lower-case name, value)`.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+}
+
+impl RpcRequest {
+    pub(crate) fn parse(parts: &Parts, body: &Bytes) -> Self {
+        let query = decode_form(parts.uri.query().unwrap_or_default().as_bytes());
+        let mut params = query.clone();
+        if carries_form(parts, body) {
+            params.extend(decode_form(body));
+        }
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        Self {
+            method: parts.method.as_str().to_owned(),
+            query,
+            params,
+            headers,
+            body: body.clone(),
+        }
+    }
+
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        self.params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// `Action` (V1) or the `x-acs-action` header (V3, and [core] sends both).
+    fn action(&self) -> Option<&str> {
+        self.param("Action")
+            .or_else(|| self.header("x-acs-action"))
+            .filter(|a| !a.is_empty())
+    }
+
+    fn version(&self) -> Option<&str> {
+        self.param("Version")
+            .or_else(|| self.header("x-acs-version"))
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// A form body is parsed when declared as one, or when a POST body comes without a type.
+fn carries_form(parts: &Parts, body: &Bytes) -> bool {
+    if body.is_empty() {
+        return false;
+    }
+    match parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(t) => t
+            .to_ascii_lowercase()
+            .starts_with("application/x-www-form-urlencoded"),
+        None => parts.method == http::Method::POST,
+    }
+}
+
+fn decode_form(bytes: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(bytes)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The action a request names, for faults and the log.
+pub(crate) fn action_name(parts: &Parts, body: &Bytes) -> String {
+    RpcRequest::parse(parts, body)
+        .action()
+        .unwrap_or("Unknown")
+        .to_owned()
+}
+
+/// Verifies, executes and answers one request.
+pub(crate) fn handle(
+    sim: &AlibabaSim,
+    parts: &Parts,
+    body: &Bytes,
+    request_id: &str,
+) -> Response<Body> {
+    let request = RpcRequest::parse(parts, body);
+    match answer(sim, &request) {
+        Ok(mut value) => {
+            // alibaba.md §3: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
+            if let Value::Object(map) = &mut value {
+                map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
+            }
+            json_response(StatusCode::OK, &value)
+        }
+        Err(error) => error.into_response(request_id, &sim.host_id),
+    }
+}
+
+fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Value, ApiError> {
+    let name = request
+        .action()
+        .ok_or_else(|| ApiError::missing("Action"))?;
+    let action = Action::parse(name).ok_or_else(ApiError::action_not_found)?;
+    match request.version() {
+        None => return Err(ApiError::missing("Version")),
+        Some(VERSION) => {}
+        Some(other) => {
+            return Err(ApiError::bad(
+                "InvalidVersion",
+                format!("Specified parameter Version \"{other}\" is not valid."),
+            ))
+        }
+    }
+    sim.auth.verify(request)?;
+    // alibaba.md §9.2: [core] sends `JSON`, [tea] `json`, V3 nothing; the emulator answers JSON
+    // whatever the format (no client of this crate asks for XML).
+    let params = Params(&request.params);
+    check_region(sim, &params)?;
+    execute(sim, action, &params)
+}
+
+/// alibaba.md §8: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
+/// than the emulated one does not exist here.
+fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
+    match params.get("RegionId") {
+        Some(region) if region != sim.state.world().region => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "InvalidRegionId.NotFound",
+            format!("The specified region \"{region}\" does not exist."),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Value, ApiError> {
+    let state = &sim.state;
+    let token = || params.client_token();
+    match action {
+        Action::Allocate => {
+            let req = actions::allocate(params)?;
+            state.with_token(
+                action.name(),
+                token()?,
+                params.fingerprint(),
+                |account, _| account.allocate(req),
+            )
+        }
+        Action::Associate => {
+            let req = actions::associate(params)?;
+            state.with_token(
+                action.name(),
+                token()?,
+                params.fingerprint(),
+                |account, world| account.associate(world, &req),
+            )
+        }
+        Action::Unassociate => {
+            let req = actions::unassociate(params)?;
+            state.with_token(
+                action.name(),
+                token()?,
+                params.fingerprint(),
+                |account, world| account.unassociate(world, &req),
+            )
+        }
+        Action::Modify => {
+            let req = actions::modify(params)?;
+            state.with_token(action.name(), None, Vec::new(), |account, _| {
+                account.modify(&req)
+            })
+        }
+        Action::Release => {
+            let id = actions::release(params)?;
+            // alibaba.md §3.6: neither SDK has a ClientToken for this action.
+            state.with_token(action.name(), None, Vec::new(), |account, world| {
+                account.release(world, &id)
+            })
+        }
+        Action::Describe => Ok(state.describe(&actions::describe(params)?)),
+    }
+}

@@ -1,0 +1,754 @@
+//! The EIPs of the emulated account, their lazy time-based transitions (alibaba.md §3.7) and
+//! the ClientToken records (§3.8).
+//!
+//! A transition is stored as `(deadline, next status)` and applied on every access, so no
+//! background task is needed and a paused clock cannot leave state half-updated.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use http::StatusCode;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use super::actions::{
+    check_bandwidth, max_bandwidth, AllocateRequest, AssociateRequest, DescribeRequest,
+    ModifyRequest, UnassociateRequest,
+};
+use super::errors::ApiError;
+use super::{EcsInstance, HaVip};
+use crate::cloud::{Cloud, InventoryItem};
+
+/// The five documented statuses (alibaba.md §3.7).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum EipStatus {
+    Available,
+    Associating,
+    InUse,
+    Unassociating,
+    Releasing,
+}
+
+impl EipStatus {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Available => "Available",
+            Self::Associating => "Associating",
+            Self::InUse => "InUse",
+            Self::Unassociating => "Unassociating",
+            Self::Releasing => "Releasing",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Available,
+            Self::Associating,
+            Self::InUse,
+            Self::Unassociating,
+            Self::Releasing,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// `InstanceType` values (alibaba.md §3.2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum InstanceKind {
+    EcsInstance,
+    SlbInstance,
+    Nat,
+    NetworkInterface,
+    HaVip,
+    IpAddress,
+}
+
+impl InstanceKind {
+    const ALL: [Self; 6] = [
+        Self::EcsInstance,
+        Self::SlbInstance,
+        Self::Nat,
+        Self::NetworkInterface,
+        Self::HaVip,
+        Self::IpAddress,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::EcsInstance => "EcsInstance",
+            Self::SlbInstance => "SlbInstance",
+            Self::Nat => "Nat",
+            Self::NetworkInterface => "NetworkInterface",
+            Self::HaVip => "HaVip",
+            Self::IpAddress => "IpAddress",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// What an EIP is bound to.
+#[derive(Clone, Debug)]
+struct Binding {
+    instance_id: String,
+    kind: InstanceKind,
+    /// The ECS instance (or HaVip) that owns the target: an instance and its primary ENI are
+    /// one holder, so binding both is `InvalidAssociation.Duplicated`.
+    holder: String,
+    private_ip: Ipv4Addr,
+    mode: &'static str,
+    vpc_id: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Next {
+    InUse,
+    Available,
+    Gone,
+}
+
+#[derive(Clone, Debug)]
+struct Eip {
+    allocation_id: String,
+    ip: Ipv4Addr,
+    status: EipStatus,
+    pending: Option<(Instant, Next)>,
+    binding: Option<Binding>,
+    bandwidth: u32,
+    instance_charge_type: &'static str,
+    internet_charge_type: &'static str,
+    isp: &'static str,
+    name: String,
+    description: String,
+    tags: Vec<(String, String)>,
+    resource_group_id: String,
+    security_protection_types: Vec<String>,
+    allocation_time: String,
+}
+
+/// The default resource group of the emulated account.
+const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmsim0000000001";
+
+impl Eip {
+    fn to_json(&self, region: &str) -> Value {
+        let b = self.binding.as_ref();
+        json!({
+            "AllocationId": self.allocation_id,
+            "IpAddress": self.ip.to_string(),
+            "Status": self.status.as_str(),
+            "RegionId": region,
+            "Name": self.name,
+            "Description": self.description,
+            "AllocationTime": self.allocation_time,
+            // alibaba.md §3.4 / §9.8: the metadata types bandwidth as a string.
+            "Bandwidth": self.bandwidth.to_string(),
+            "EipBandwidth": self.bandwidth.to_string(),
+            "BandwidthPackageId": "",
+            "BandwidthPackageBandwidth": "",
+            "BandwidthPackageType": "",
+            "InstanceId": b.map_or("", |b| b.instance_id.as_str()),
+            "InstanceType": b.map_or("", |b| b.kind.as_str()),
+            "InstanceRegionId": if b.is_some() { region } else { "" },
+            "PrivateIpAddress": b.map(|b| b.private_ip.to_string()).unwrap_or_default(),
+            "Mode": b.map_or("", |b| b.mode),
+            "VpcId": b.map_or("", |b| b.vpc_id.as_str()),
+            "ChargeType": self.instance_charge_type,
+            "InternetChargeType": self.internet_charge_type,
+            "ExpiredTime": "",
+            "HasReservationData": "false",
+            "BusinessStatus": "Normal",
+            "ISP": self.isp,
+            "Netmode": "public",
+            "ResourceGroupId": self.resource_group_id,
+            "DeletionProtection": false,
+            "SecondLimited": false,
+            "HDMonitorStatus": "OFF",
+            "SegmentInstanceId": "",
+            "PublicIpAddressPoolId": "",
+            "Zone": "",
+            "BizType": "",
+            "ServiceManaged": 0,
+            "OperationLocks": {"LockReason": []},
+            "Tags": {"Tag": self.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>()},
+            "SecurityProtectionTypes": {"SecurityProtectionType": self.security_protection_types},
+        })
+    }
+
+    fn matches(&self, f: &DescribeRequest) -> bool {
+        let b = self.binding.as_ref();
+        let listed = |list: &Option<Vec<String>>, value: &str| {
+            list.as_ref().is_none_or(|l| l.iter().any(|x| x == value))
+        };
+        listed(&f.allocation_ids, &self.allocation_id)
+            && listed(&f.addresses, &self.ip.to_string())
+            && f.status.is_none_or(|s| s == self.status)
+            && f.instance_type
+                .is_none_or(|k| b.is_some_and(|b| b.kind == k))
+            && f.instance_id
+                .as_ref()
+                .is_none_or(|id| b.is_some_and(|b| &b.instance_id == id))
+            && f.name.as_ref().is_none_or(|n| n == &self.name)
+            && f.charge_type
+                .as_ref()
+                .is_none_or(|c| c == self.instance_charge_type)
+            && f.isp.as_ref().is_none_or(|i| i == self.isp)
+            && f.resource_group_id
+                .as_ref()
+                .is_none_or(|g| g == &self.resource_group_id)
+            && f.tags.iter().all(|(k, v)| {
+                self.tags
+                    .iter()
+                    .any(|(tk, tv)| tk == k && v.as_ref().is_none_or(|v| v == tv))
+            })
+            && f.created_after
+                .as_ref()
+                .is_none_or(|t| self.allocation_time.as_str() >= t.as_str())
+            && f.created_before
+                .as_ref()
+                .is_none_or(|t| self.allocation_time.as_str() <= t.as_str())
+            && !f.lock_reason
+    }
+
+    /// Whether the EIP holds its binding's target (it is bound or on its way in or out).
+    fn holds(&self, holder: &str) -> bool {
+        self.binding.as_ref().is_some_and(|b| b.holder == holder)
+    }
+}
+
+/// The fixed world the EIPs live in: region, instances, ENIs, HaVips, delays.
+pub(crate) struct World {
+    pub(crate) region: String,
+    pub(crate) instances: Vec<EcsInstance>,
+    pub(crate) havips: Vec<HaVip>,
+    pub(crate) transition_delay: Duration,
+    pub(crate) seed: u64,
+}
+
+/// Where an association points.
+struct Target {
+    holder: String,
+    private_ip: Ipv4Addr,
+    vpc_id: String,
+}
+
+impl World {
+    fn target(&self, req: &AssociateRequest) -> Result<Target, ApiError> {
+        let id = req.instance_id.as_str();
+        let not_found = || ApiError::instance_not_found(id);
+        match req.kind {
+            InstanceKind::EcsInstance => {
+                let i = self
+                    .instances
+                    .iter()
+                    .find(|i| i.id == id)
+                    .ok_or_else(not_found)?;
+                Ok(Target {
+                    holder: i.id.clone(),
+                    private_ip: i.private_ip_address,
+                    vpc_id: i.vpc_id.clone(),
+                })
+            }
+            InstanceKind::NetworkInterface => {
+                let i = self
+                    .instances
+                    .iter()
+                    .find(|i| i.network_interface_id == id)
+                    .ok_or_else(not_found)?;
+                let private_ip = req.private_ip.unwrap_or(i.private_ip_address);
+                // alibaba.md §3.2: PrivateIpAddress must lie in the vSwitch CIDR (a /24 here).
+                if private_ip.octets()[..3] != i.private_ip_address.octets()[..3] {
+                    return Err(ApiError::invalid(
+                        "PrivateIpAddress",
+                        "it is not in the vSwitch CIDR of the ENI",
+                    ));
+                }
+                Ok(Target {
+                    holder: i.id.clone(),
+                    private_ip,
+                    vpc_id: i.vpc_id.clone(),
+                })
+            }
+            InstanceKind::HaVip => {
+                let h = self
+                    .havips
+                    .iter()
+                    .find(|h| h.id == id)
+                    .ok_or_else(not_found)?;
+                Ok(Target {
+                    holder: h.id.clone(),
+                    private_ip: h.ip_address,
+                    vpc_id: h.vpc_id.clone(),
+                })
+            }
+            // The emulated account has no SLB instances, NAT gateways or IPv4 gateways.
+            InstanceKind::SlbInstance | InstanceKind::Nat | InstanceKind::IpAddress => {
+                Err(not_found())
+            }
+        }
+    }
+}
+
+struct TokenRecord {
+    fingerprint: Vec<(String, String)>,
+    result: Value,
+}
+
+pub(crate) struct Account {
+    eips: BTreeMap<u64, Eip>,
+    by_id: HashMap<String, u64>,
+    next_seq: u64,
+    pending: BTreeSet<(Instant, u64)>,
+    used_ips: HashSet<Ipv4Addr>,
+    tokens: HashMap<(&'static str, String), TokenRecord>,
+    rng: StdRng,
+    quota: usize,
+}
+
+/// The account state behind one lock.
+pub(crate) struct AlibabaState {
+    world: World,
+    account: Mutex<Account>,
+    default_quota: usize,
+}
+
+impl AlibabaState {
+    pub(crate) fn new(world: World, quota: usize) -> Self {
+        let account = Mutex::new(Account::new(world.seed, quota));
+        Self {
+            world,
+            account,
+            default_quota: quota,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Account> {
+        let mut account = self
+            .account
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        account.apply_due(Instant::now());
+        account
+    }
+
+    pub(crate) fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// Runs a mutating action under ClientToken idempotency (alibaba.md §3.8): the same token
+    /// with the same parameters returns the first successful result; with different
+    /// parameters, `IdempotentParameterMismatch`. Checked and recorded under the same lock as
+    /// the change, so two concurrent retries cannot both take effect.
+    pub(crate) fn with_token(
+        &self,
+        action: &'static str,
+        token: Option<String>,
+        fingerprint: Vec<(String, String)>,
+        op: impl FnOnce(&mut Account, &World) -> Result<Value, ApiError>,
+    ) -> Result<Value, ApiError> {
+        let mut account = self.lock();
+        let Some(token) = token else {
+            return op(&mut account, &self.world);
+        };
+        if let Some(record) = account.tokens.get(&(action, token.clone())) {
+            if record.fingerprint != fingerprint {
+                return Err(ApiError::bad(
+                    "IdempotentParameterMismatch",
+                    "The request uses the same client token as a previous, but non-identical request.",
+                ));
+            }
+            return Ok(record.result.clone());
+        }
+        let result = op(&mut account, &self.world)?;
+        account.tokens.insert(
+            (action, token),
+            TokenRecord {
+                fingerprint,
+                result: result.clone(),
+            },
+        );
+        Ok(result)
+    }
+
+    pub(crate) fn describe(&self, req: &DescribeRequest) -> Value {
+        self.lock().describe(&self.world, req)
+    }
+
+    pub(crate) fn inventory(&self) -> Vec<InventoryItem> {
+        self.lock()
+            .eips
+            .values()
+            .map(|e| InventoryItem {
+                cloud: Cloud::Alibaba,
+                id: e.allocation_id.clone(),
+                address: IpAddr::V4(e.ip),
+                status: e.status.as_str().to_owned(),
+                bound_to: e.binding.as_ref().map(|b| b.instance_id.clone()),
+                name: Some(e.name.clone()).filter(|n| !n.is_empty()),
+            })
+            .collect()
+    }
+
+    pub(crate) fn reset(&self) {
+        *self.lock() = Account::new(self.world.seed, self.default_quota);
+    }
+
+    /// Control op `seed_eips`: `count` Available EIPs named `{prefix}-{n}`.
+    pub(crate) fn seed(&self, count: usize, prefix: &str) -> Result<Vec<String>, String> {
+        let mut account = self.lock();
+        if account.eips.len() + count > account.quota {
+            return Err(format!(
+                "seeding {count} EIPs would exceed the quota of {}",
+                account.quota
+            ));
+        }
+        let start = account.next_seq;
+        (0..count)
+            .map(|n| {
+                let req = AllocateRequest {
+                    bandwidth: 5,
+                    instance_charge_type: "PostPaid",
+                    internet_charge_type: "PayByTraffic",
+                    isp: "BGP",
+                    name: format!("{prefix}-{}", start + n as u64),
+                    description: String::new(),
+                    tags: Vec::new(),
+                    resource_group_id: None,
+                    security_protection_types: Vec::new(),
+                    ip_address: None,
+                };
+                account
+                    .create(req)
+                    .map(|e| e.allocation_id.clone())
+                    .map_err(|e| e.message)
+            })
+            .collect()
+    }
+
+    pub(crate) fn set_quota(&self, quota: usize) {
+        self.lock().quota = quota;
+    }
+}
+
+const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+impl Account {
+    fn new(seed: u64, quota: usize) -> Self {
+        Self {
+            eips: BTreeMap::new(),
+            by_id: HashMap::new(),
+            next_seq: 1,
+            pending: BTreeSet::new(),
+            used_ips: HashSet::new(),
+            tokens: HashMap::new(),
+            rng: StdRng::seed_from_u64(seed),
+            quota,
+        }
+    }
+
+    /// Applies every transition whose deadline has passed.
+    fn apply_due(&mut self, now: Instant) {
+        while let Some(&(due, seq)) = self.pending.first() {
+            if due > now {
+                break;
+            }
+            self.pending.remove(&(due, seq));
+            let Some(eip) = self.eips.get_mut(&seq) else {
+                continue;
+            };
+            let Some((_, next)) = eip.pending.take() else {
+                continue;
+            };
+            match next {
+                Next::InUse => eip.status = EipStatus::InUse,
+                Next::Available => {
+                    eip.status = EipStatus::Available;
+                    eip.binding = None;
+                }
+                Next::Gone => {
+                    let id = eip.allocation_id.clone();
+                    self.eips.remove(&seq);
+                    self.by_id.remove(&id);
+                }
+            }
+        }
+    }
+
+    fn begin(&mut self, seq: u64, status: EipStatus, next: Next, delay: Duration) {
+        let due = Instant::now() + delay;
+        if let Some(eip) = self.eips.get_mut(&seq) {
+            eip.status = status;
+            eip.pending = Some((due, next));
+            self.pending.insert((due, seq));
+        }
+    }
+
+    fn find(&mut self, allocation_id: &str) -> Result<(u64, &mut Eip), ApiError> {
+        let seq = *self
+            .by_id
+            .get(allocation_id)
+            .ok_or_else(|| ApiError::allocation_not_found(allocation_id))?;
+        let eip = self
+            .eips
+            .get_mut(&seq)
+            .ok_or_else(|| ApiError::allocation_not_found(allocation_id))?;
+        Ok((seq, eip))
+    }
+
+    fn random_text(&mut self, len: usize) -> String {
+        (0..len)
+            .map(|_| char::from(LOWER_ALNUM[self.rng.gen_range(0..LOWER_ALNUM.len())]))
+            .collect()
+    }
+
+    /// A fresh allocation id, e.g. `eip-bp1q4x3w5b7e4uadb0xuz`.
+    fn new_allocation_id(&mut self) -> String {
+        loop {
+            let id = format!("eip-bp1{}", self.random_text(18));
+            if !self.by_id.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+
+    /// A never-before-issued address from 47.96.0.0/11, drawn from the seeded generator.
+    fn new_address(&mut self) -> Ipv4Addr {
+        loop {
+            let ip = Ipv4Addr::new(
+                47,
+                self.rng.gen_range(96..=127),
+                self.rng.gen(),
+                self.rng.gen_range(1..=254),
+            );
+            if self.used_ips.insert(ip) {
+                return ip;
+            }
+        }
+    }
+
+    fn create(&mut self, req: AllocateRequest) -> Result<&Eip, ApiError> {
+        if self.eips.len() >= self.quota {
+            return Err(ApiError::bad(
+                "QuotaExceeded.Eip",
+                format!("The EIP quota ({}) is exceeded.", self.quota),
+            ));
+        }
+        let ip = match req.ip_address {
+            Some(ip) if !self.used_ips.insert(ip) => {
+                return Err(ApiError::bad(
+                    "ReserveIpFail",
+                    format!("The IP address {ip} cannot be reserved."),
+                ))
+            }
+            Some(ip) => ip,
+            None => self.new_address(),
+        };
+        let allocation_id = self.new_allocation_id();
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let eip = Eip {
+            allocation_id: allocation_id.clone(),
+            ip,
+            status: EipStatus::Available,
+            pending: None,
+            binding: None,
+            bandwidth: req.bandwidth,
+            instance_charge_type: req.instance_charge_type,
+            internet_charge_type: req.internet_charge_type,
+            isp: req.isp,
+            name: req.name,
+            description: req.description,
+            tags: req.tags,
+            resource_group_id: req
+                .resource_group_id
+                .unwrap_or_else(|| DEFAULT_RESOURCE_GROUP.to_owned()),
+            security_protection_types: req.security_protection_types,
+            allocation_time: now_utc(),
+        };
+        self.by_id.insert(allocation_id, seq);
+        Ok(self.eips.entry(seq).or_insert(eip))
+    }
+
+    /// AllocateEipAddress: synchronous, the EIP is Available at once (alibaba.md §3.1).
+    pub(crate) fn allocate(&mut self, req: AllocateRequest) -> Result<Value, ApiError> {
+        let prepaid = req.instance_charge_type == "PrePaid";
+        let eip = self.create(req)?;
+        let mut answer = json!({
+            "AllocationId": eip.allocation_id,
+            "EipAddress": eip.ip.to_string(),
+            "ResourceGroupId": eip.resource_group_id,
+        });
+        if prepaid {
+            answer["OrderId"] = json!(self
+                .rng
+                .gen_range(200_000_000_000u64..300_000_000_000)
+                .to_string());
+        }
+        Ok(answer)
+    }
+
+    /// AssociateEipAddress: Available → Associating → InUse (alibaba.md §3.2).
+    pub(crate) fn associate(
+        &mut self,
+        world: &World,
+        req: &AssociateRequest,
+    ) -> Result<Value, ApiError> {
+        let target = world.target(req)?;
+        let (seq, eip) = self.find(&req.allocation_id)?;
+        if eip.status != EipStatus::Available {
+            return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
+        }
+        // Several EIPs may share one ENI only in MULTI_BINDED mode.
+        let multi = req.mode == Some("MULTI_BINDED");
+        if !multi && self.eips.values().any(|e| e.holds(&target.holder)) {
+            return Err(ApiError::bad(
+                "InvalidAssociation.Duplicated",
+                format!(
+                    "The instance {} already has an EIP bound to it.",
+                    req.instance_id
+                ),
+            ));
+        }
+        let binding = Binding {
+            instance_id: req.instance_id.clone(),
+            kind: req.kind,
+            holder: target.holder,
+            private_ip: target.private_ip,
+            mode: req.mode.unwrap_or("NAT"),
+            vpc_id: target.vpc_id,
+        };
+        if let Some(eip) = self.eips.get_mut(&seq) {
+            eip.binding = Some(binding);
+        }
+        self.begin(
+            seq,
+            EipStatus::Associating,
+            Next::InUse,
+            world.transition_delay,
+        );
+        Ok(json!({}))
+    }
+
+    /// UnassociateEipAddress: InUse → Unassociating → Available (alibaba.md §3.3). With an
+    /// `InstanceId` that is not the current one, `InvalidBindingStatus`: the fence providers use.
+    pub(crate) fn unassociate(
+        &mut self,
+        world: &World,
+        req: &UnassociateRequest,
+    ) -> Result<Value, ApiError> {
+        let (seq, eip) = self.find(&req.allocation_id)?;
+        if let Some(instance_id) = &req.instance_id {
+            if eip
+                .binding
+                .as_ref()
+                .is_none_or(|b| &b.instance_id != instance_id)
+            {
+                return Err(ApiError::bad(
+                    "InvalidBindingStatus",
+                    "The specified EIP is not bound to the specified instance.",
+                ));
+            }
+        }
+        if eip.status != EipStatus::InUse {
+            return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
+        }
+        self.begin(
+            seq,
+            EipStatus::Unassociating,
+            Next::Available,
+            world.transition_delay,
+        );
+        Ok(json!({}))
+    }
+
+    /// ModifyEipAddressAttribute: pay-as-you-go only, while Available or InUse (alibaba.md §3.5).
+    pub(crate) fn modify(&mut self, req: &ModifyRequest) -> Result<Value, ApiError> {
+        let (_, eip) = self.find(&req.allocation_id)?;
+        if !matches!(eip.status, EipStatus::Available | EipStatus::InUse) {
+            return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
+        }
+        if let Some(bandwidth) = req.bandwidth {
+            if eip.instance_charge_type == "PrePaid" {
+                return Err(prepaid_forbidden());
+            }
+            check_bandwidth(
+                bandwidth,
+                max_bandwidth(eip.instance_charge_type, eip.internet_charge_type),
+            )?;
+            eip.bandwidth = bandwidth;
+        }
+        if let Some(name) = &req.name {
+            eip.name.clone_from(name);
+        }
+        if let Some(description) = &req.description {
+            eip.description.clone_from(description);
+        }
+        Ok(json!({}))
+    }
+
+    /// ReleaseEipAddress: Available and pay-as-you-go only; Releasing lingers one transition
+    /// delay, then the EIP is gone (alibaba.md §3.6).
+    pub(crate) fn release(
+        &mut self,
+        world: &World,
+        allocation_id: &str,
+    ) -> Result<Value, ApiError> {
+        let (seq, eip) = self.find(allocation_id)?;
+        if eip.instance_charge_type == "PrePaid" {
+            return Err(prepaid_forbidden());
+        }
+        if eip.status != EipStatus::Available {
+            return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
+        }
+        self.begin(
+            seq,
+            EipStatus::Releasing,
+            Next::Gone,
+            world.transition_delay,
+        );
+        Ok(json!({}))
+    }
+
+    /// DescribeEipAddresses; an unknown id is simply absent (alibaba.md §3.4: 200, empty list).
+    fn describe(&self, world: &World, req: &DescribeRequest) -> Value {
+        let matching: Vec<&Eip> = self.eips.values().filter(|e| e.matches(req)).collect();
+        let skip = req
+            .page_number
+            .saturating_sub(1)
+            .saturating_mul(req.page_size);
+        let page: Vec<Value> = matching
+            .iter()
+            .skip(skip)
+            .take(req.page_size)
+            .map(|e| e.to_json(&world.region))
+            .collect();
+        json!({
+            "PageNumber": req.page_number,
+            "PageSize": req.page_size,
+            "TotalCount": matching.len(),
+            "EipAddresses": {"EipAddress": page},
+        })
+    }
+}
+
+fn prepaid_forbidden() -> ApiError {
+    ApiError::new(
+        StatusCode::BAD_REQUEST,
+        "Forbidden.ChargeTypeIsPrepaid",
+        "The operation is not allowed for a subscription (PrePaid) EIP.",
+    )
+}
+
+/// The current UTC time as `yyyy-MM-ddTHH:mm:ssZ`.
+pub(crate) fn now_utc() -> String {
+    let format =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::now_utc()
+        .format(&format)
+        .unwrap_or_default()
+}
