@@ -7,9 +7,9 @@
 #[path = "../common/mod.rs"]
 mod common;
 
-// mod bad_input;
-// mod commit_then_drop;
-// mod move_race;
-// mod secrets;
+mod bad_input;
+mod commit_then_drop;
+mod move_race;
+mod secrets;
 mod soak;
-// mod tokens;
+mod tokens;

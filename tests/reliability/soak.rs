@@ -56,8 +56,8 @@ async fn soak(cloud: Cloud) {
         }
     });
     let failures: Vec<String> = join_all(workers).await.into_iter().flatten().collect();
-    faults.clear();
     let injected = sim.faults().stats();
+    faults.clear();
     let leftovers = sim.inventory();
     println!(
         "soak {cloud:?}: {LIFECYCLES} lifecycles, {} failed; injected {} throttled, {} 503, {} 500, {} closed, {} delayed; {} attempts, {} retries; {} leaked",

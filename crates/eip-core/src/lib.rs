@@ -35,7 +35,7 @@ pub use provider::{Capabilities, EipProvider, EipProviderExt};
 pub use request::{
     AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest, PageToken,
 };
-pub use retry::{Call, RetryAction, RetryClassifier, RetryPolicy, Timeouts};
+pub use retry::{Call, RetryAction, RetryClassifier, RetryPolicy, Settled, Timeouts};
 pub use secret::Secret;
 pub use validate::{Charset, TextRule};
 pub use wait::WaitPolicy;

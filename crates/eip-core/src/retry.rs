@@ -287,6 +287,53 @@ where
     }
 }
 
+/// What reading a resource back after a lost answer showed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Settled<T> {
+    /// The write took effect (with the value to return).
+    Applied(T),
+    /// The write provably did not take effect: it may be sent again.
+    NotApplied,
+    /// Neither could be shown: the original error is returned.
+    Unknown,
+}
+
+/// Sends a write the cloud does not deduplicate, so that it takes effect at most once even when
+/// answers are lost, and still gets through when a lost request never arrived.
+///
+/// `send` runs the write (through [`run`], which never repeats it after a possible send). When
+/// its answer is lost (`Error::maybe_sent`), `settle` reads the resource back: applied → success;
+/// provably not applied → send again, up to `rounds` sends in all; unknown → the original error.
+/// An error from `settle` is returned as is.
+pub async fn at_most_once<T, S, SF, C, CF>(rounds: u32, mut send: S, mut settle: C) -> Result<T>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<T>>,
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<Settled<T>>>,
+{
+    let rounds = rounds.max(1);
+    let mut round = 0;
+    loop {
+        round += 1;
+        let error = match send().await {
+            Ok(value) => return Ok(value),
+            Err(error) if error.maybe_sent() => error,
+            Err(error) => return Err(error),
+        };
+        match settle().await? {
+            Settled::Applied(value) => {
+                tracing::debug!(%error, "the answer was lost but the write took effect");
+                return Ok(value);
+            }
+            Settled::NotApplied if round < rounds => {
+                tracing::debug!(%error, round, "the answer was lost and the write did not take effect; sending it again");
+            }
+            Settled::NotApplied | Settled::Unknown => return Err(error),
+        }
+    }
+}
+
 fn count_exhausted(policy: &RetryPolicy) {
     if let Some(stats) = &policy.stats {
         stats.exhausted.fetch_add(1, Ordering::Relaxed);
@@ -403,6 +450,34 @@ mod tests {
         })
         .await;
         assert_eq!(count, 5);
+    }
+
+    fn lost() -> Error {
+        Error::Transport { operation: "Op".into(), message: "closed".into(), maybe_sent: true, source: None }
+    }
+
+    #[tokio::test]
+    async fn at_most_once_resends_only_what_provably_did_not_happen() {
+        // Lost twice, not applied each time, then answered: three sends.
+        let mut sends = 0;
+        let value = at_most_once(5, || { sends += 1; let n = sends; async move { if n < 3 { Err(lost()) } else { Ok(n) } } }, || async { Ok(Settled::NotApplied) }).await.unwrap();
+        assert_eq!((value, sends), (3, 3));
+        // Lost but applied: one send, success.
+        let mut sends = 0;
+        let value: u32 = at_most_once(5, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::Applied(7)) }).await.unwrap();
+        assert_eq!((value, sends), (7, 1));
+        // Unknown: the original error, no resend.
+        let mut sends = 0;
+        let result: Result<()> = at_most_once(5, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::Unknown) }).await;
+        assert!(matches!(result, Err(Error::Transport { .. })) && sends == 1);
+        // Never more than `rounds` sends.
+        let mut sends = 0;
+        let result: Result<()> = at_most_once(4, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::NotApplied) }).await;
+        assert!(result.is_err() && sends == 4);
+        // A refusal that was answered is not settled.
+        let mut settles = 0;
+        let result: Result<()> = at_most_once(4, || async { Err(Error::not_found("x")) }, || { settles += 1; async { Ok(Settled::NotApplied) } }).await;
+        assert!(matches!(result, Err(Error::NotFound { .. })) && settles == 0);
     }
 
     #[tokio::test(start_paused = true)]

@@ -2,8 +2,10 @@
 //! `bandwidths`.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
+use eip_core::retry::{self, Settled};
 use eip_core::{
     validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
     ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
@@ -374,21 +376,23 @@ impl HuaweiProvider {
             port_id: Some(port.clone()),
             alias: None,
         };
-        let error = match self.update_publicip(id, bind(), false).await {
-            Ok(()) => return Ok(()),
-            Err(error) if error.maybe_sent() => error,
-            Err(error) => return Err(error),
-        };
-        // The answer was lost: bound (or binding) to this port means it took effect.
-        let current = self.show_raw(id).await?;
-        match current.port_id.as_deref() {
-            Some(bound) if bound == port => Ok(()),
-            None => {
-                tracing::debug!(%error, "bind answer lost and the address is unbound; sending it again");
-                self.update_publicip(id, bind(), false).await
-            }
-            Some(_) => Err(error),
-        }
+        // The answer may be lost: bound (or binding) to this port means it took effect; unbound
+        // means the request never arrived, so it is sent again.
+        retry::at_most_once(
+            self.transport.retry.max_attempts,
+            || self.update_publicip(id, bind(), false),
+            || async {
+                Ok(match self.show_raw(id).await {
+                    Ok(current) => match current.port_id.as_deref() {
+                        Some(bound) if bound == port => Settled::Applied(()),
+                        None => Settled::NotApplied,
+                        Some(_) => Settled::Unknown,
+                    },
+                    Err(_) => Settled::Unknown,
+                })
+            },
+        )
+        .await
     }
 
     async fn disassociate_checked(
@@ -419,26 +423,23 @@ impl HuaweiProvider {
                 });
             }
         }
-        let error = match self
-            .update_publicip(id, UpdatePublicip::default(), false)
-            .await
-        {
-            Ok(()) => return Ok(()),
-            Err(error) if error.maybe_sent() => error,
-            Err(error) => return Err(error),
-        };
-        let current = self.show_raw(id).await?;
-        let unbinding = current.status.as_deref() == Some("PENDING_UPDATE");
-        match current.port_id {
-            None => Ok(()),
-            _ if unbinding => Ok(()),
-            Some(port) if Some(&port) == binding.nic_id.as_ref() => {
-                tracing::debug!(%error, "unbind answer lost and still bound; sending it again");
-                self.update_publicip(id, UpdatePublicip::default(), false)
-                    .await
-            }
-            Some(_) => Err(error),
-        }
+        let nic = binding.nic_id.clone();
+        retry::at_most_once(
+            self.transport.retry.max_attempts,
+            || self.update_publicip(id, UpdatePublicip::default(), false),
+            || async {
+                Ok(match self.show_raw(id).await {
+                    Ok(current) if current.port_id.is_none() => Settled::Applied(()),
+                    Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                        Settled::Applied(())
+                    }
+                    // Still bound to the same port: the unbind never arrived.
+                    Ok(current) if current.port_id == nic => Settled::NotApplied,
+                    _ => Settled::Unknown,
+                })
+            },
+        )
+        .await
     }
 
     async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {
@@ -509,29 +510,32 @@ impl HuaweiProvider {
             idempotent: false,
             resource: format!("eip {id}"),
         };
-        let error = match self.transport.vpc(&delete()).await {
-            Ok(_) => return Ok(()),
-            Err(error) if error.maybe_sent() => error,
-            Err(error) => return Err(error),
-        };
-        match self.show_raw(id).await {
-            Err(Error::NotFound { .. }) => Ok(()),
-            Ok(current)
-                if matches!(
-                    status_of(current.status.as_deref().unwrap_or_default()),
-                    EipStatus::Releasing
-                ) =>
-            {
-                Ok(())
-            }
-            Ok(_) => {
-                tracing::debug!(%error, "delete answer lost and the address still exists; sending it again");
-                match self.transport.vpc(&delete()).await {
-                    Ok(_) | Err(Error::NotFound { .. }) => Ok(()),
-                    Err(again) => Err(again),
-                }
-            }
-            Err(_) => Err(error),
+        let sends = AtomicU32::new(0);
+        let sent = retry::at_most_once(
+            self.transport.retry.max_attempts,
+            || {
+                sends.fetch_add(1, Ordering::Relaxed);
+                async { self.transport.vpc(&delete()).await.map(|_| ()) }
+            },
+            || async {
+                Ok(match self.show_raw(id).await {
+                    Err(Error::NotFound { .. }) => Settled::Applied(()),
+                    Ok(current)
+                        if status_of(current.status.as_deref().unwrap_or_default())
+                            == EipStatus::Releasing =>
+                    {
+                        Settled::Applied(())
+                    }
+                    Ok(_) => Settled::NotApplied,
+                    Err(_) => Settled::Unknown,
+                })
+            },
+        )
+        .await;
+        match sent {
+            // A re-sent delete that finds the address gone: an earlier one took effect.
+            Err(Error::NotFound { .. }) if sends.load(Ordering::Relaxed) > 1 => Ok(()),
+            other => other,
         }
     }
 
