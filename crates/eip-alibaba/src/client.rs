@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
+use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
     AllocateRequest, AssociateTarget, Binding, Capabilities, ChargeMode, Charset, Eip, EipProvider,
@@ -484,35 +484,29 @@ impl AlibabaProvider {
         validate::id("id", id)?;
         let request = self.request(RELEASE).set("AllocationId", id);
         let settle = Settle::new(id, Goal::Released);
-        let rounds = self.retry.max_attempts.max(1);
-        let mut round = 0;
-        loop {
-            round += 1;
-            // alibaba.md §3.6: ReleaseEipAddress takes no ClientToken, so it is not idempotent and a
-            // lost answer is settled by reading the address back before sending again.
-            let error = match self
-                .execute(Call::write(KIND, RELEASE, false), &request, Some(&settle))
-                .await
-            {
-                Ok(_) => return Ok(()),
-                Err(error) if error.maybe_sent() && round < rounds => error,
-                Err(error) => return Err(error),
-            };
-            match self.get(id).await {
-                Err(Error::NotFound { .. }) => return Ok(()),
-                Ok(eip) if eip.status == EipStatus::Releasing => return Ok(()),
-                Ok(eip) if eip.status == EipStatus::Available => {
-                    tracing::debug!(%error, "the release was lost; sending it again");
-                }
-                Ok(eip) => {
-                    return Err(Error::InvalidState {
+        // alibaba.md §3.6: ReleaseEipAddress takes no ClientToken, so it is not idempotent and a
+        // lost answer is settled by reading the address back before sending again.
+        retry::at_most_once(
+            self.retry.max_attempts,
+            || async {
+                self.execute(Call::write(KIND, RELEASE, false), &request, Some(&settle))
+                    .await
+                    .map(|_| ())
+            },
+            || async {
+                match self.get(id).await {
+                    Err(Error::NotFound { .. }) => Ok(Settled::Applied(())),
+                    Ok(eip) if eip.status == EipStatus::Releasing => Ok(Settled::Applied(())),
+                    Ok(eip) if eip.status == EipStatus::Available => Ok(Settled::NotApplied),
+                    Ok(eip) => Err(Error::InvalidState {
                         current: Some(eip.status),
                         service: None,
-                    })
+                    }),
+                    Err(_) => Ok(Settled::Unknown),
                 }
-                Err(_) => return Err(error),
-            }
-        }
+            },
+        )
+        .await
     }
 }
 
