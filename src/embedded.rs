@@ -87,21 +87,15 @@ pub(crate) fn connect(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
 
 #[cfg(feature = "alibaba")]
 fn alibaba(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
-    use eip_alibaba::{AccessKey, AlibabaProvider, SignatureVersion};
+    use eip_alibaba::{AccessKey, AlibabaProvider};
     let params = spec.params(&["signature"])?;
     let sim = embedded()?;
     let info = &sim.alibaba;
-    let mut builder = AlibabaProvider::builder()
+    let builder = AlibabaProvider::builder()
         .with_region(info.region.clone())
         .with_credentials(AccessKey::new(info.access_key_id.clone(), info.access_key_secret.clone()))
-        .with_endpoint(&info.endpoint);
-    match params.get("signature").copied() {
-        None | Some("v1") => {}
-        Some("v3") => builder = builder.with_signature_version(SignatureVersion::V3),
-        Some(other) => {
-            return Err(Error::invalid_input("signature", format!("{other:?} is not v1 or v3")));
-        }
-    }
+        .with_endpoint(&info.endpoint)
+        .with_signature_version(crate::signature_version(params.get("signature").copied())?);
     Ok(Arc::new(builder.build()?))
 }
 

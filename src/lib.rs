@@ -128,20 +128,23 @@ impl Spec {
 
 #[cfg(feature = "alibaba")]
 fn connect_alibaba(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
-    use eip_alibaba::SignatureVersion;
     let params = spec.params(&["endpoint", "signature"])?;
     let mut builder = eip_alibaba::AlibabaBuilder::from_env()?.with_region(spec.host.clone());
     if let Some(endpoint) = params.get("endpoint") {
         builder = builder.with_endpoint(endpoint);
     }
-    match params.get("signature").copied() {
-        None | Some("v1") => {}
-        Some("v3") => builder = builder.with_signature_version(SignatureVersion::V3),
-        Some(other) => {
-            return Err(Error::invalid_input("signature", format!("{other:?} is not v1 or v3")));
-        }
-    }
+    builder = builder.with_signature_version(signature_version(params.get("signature").copied())?);
     Ok(Arc::new(builder.build()?))
+}
+
+/// The `signature=` option of Alibaba specs: `v1` (the default) or `v3`.
+#[cfg(feature = "alibaba")]
+fn signature_version(option: Option<&str>) -> Result<eip_alibaba::SignatureVersion> {
+    match option {
+        None | Some("v1") => Ok(eip_alibaba::SignatureVersion::V1),
+        Some("v3") => Ok(eip_alibaba::SignatureVersion::V3),
+        Some(other) => Err(Error::invalid_input("signature", format!("{other:?} is not v1 or v3"))),
+    }
 }
 
 #[cfg(feature = "huawei")]

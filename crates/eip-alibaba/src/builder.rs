@@ -1,10 +1,9 @@
 //! Configuration of an [`AlibabaProvider`], in the style of `object_store`'s builders.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::str::FromStr;
 
-use eip_core::{Error, Result, RetryPolicy, Timeouts};
+use eip_core::{validate, Error, Result, RetryPolicy, Timeouts};
 use url::Url;
 
 use crate::client::{AlibabaProvider, Config};
@@ -205,19 +204,7 @@ impl AlibabaBuilder {
 }
 
 fn check_region(region: &str) -> Result<()> {
-    if region.is_empty() {
-        return Err(Error::invalid_input("region", "must not be empty"));
-    }
-    if let Some(bad) = region
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
-        return Err(Error::invalid_input(
-            "region",
-            format!("contains {bad:?}; a region id is [a-z0-9-], e.g. cn-hangzhou"),
-        ));
-    }
-    Ok(())
+    validate::region("region", region)
 }
 
 fn check_credentials(key: &AccessKey) -> Result<()> {
@@ -287,22 +274,7 @@ fn parse_endpoint(given: &str, allow_http: bool) -> Result<Url> {
         .host_str()
         .filter(|h| !h.is_empty())
         .ok_or_else(|| Error::invalid_input(field, "has no host"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http || is_loopback(host) => {}
-        "http" => {
-            return Err(Error::invalid_input(
-                field,
-                "plain http is allowed only to a loopback host; use https or with_allow_http(true)",
-            ))
-        }
-        other => {
-            return Err(Error::invalid_input(
-                field,
-                format!("scheme {other:?} is not http or https"),
-            ))
-        }
-    }
+    validate::endpoint_scheme(field, url.scheme(), host, allow_http)?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid_input(field, "must not carry credentials"));
     }
@@ -313,12 +285,6 @@ fn parse_endpoint(given: &str, allow_http: bool) -> Result<Url> {
         ));
     }
     Ok(url)
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

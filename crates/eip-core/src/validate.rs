@@ -47,6 +47,48 @@ pub fn idempotency_key(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a region id: 1 to 64 characters of `[a-z0-9-]`, not starting with `-` (a region
+/// becomes part of host names).
+pub fn region(field: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return Err(Error::invalid_input(field, "must not be empty"));
+    }
+    if value.len() > 64 {
+        return Err(Error::invalid_input(field, "longer than 64 characters"));
+    }
+    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+        return Err(Error::invalid_input(
+            field,
+            format!("contains {bad:?}; a region id is [a-z0-9-], e.g. cn-hangzhou"),
+        ));
+    }
+    if value.starts_with('-') {
+        return Err(Error::invalid_input(field, "must not start with '-'"));
+    }
+    Ok(())
+}
+
+/// Checks an endpoint's scheme: `https` always; plain `http` only to a loopback host
+/// (`localhost`, `127.0.0.0/8`, `::1`) unless `allow_http`, so credentials and signatures never
+/// cross a network unencrypted by accident.
+pub fn endpoint_scheme(field: &str, scheme: &str, host: &str, allow_http: bool) -> Result<()> {
+    match scheme {
+        "https" => Ok(()),
+        "http" if allow_http || is_loopback(host) => Ok(()),
+        "http" => Err(Error::invalid_input(
+            field,
+            "plain http is allowed only to a loopback host; use https or with_allow_http(true)",
+        )),
+        other => Err(Error::invalid_input(field, format!("scheme {other:?} is not http or https"))),
+    }
+}
+
+/// Whether `host` (as in a URL, IPv6 in brackets or not) is a loopback host.
+pub fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 fn describe_char(c: char) -> String {
     if c.is_whitespace() {
         "whitespace".to_owned()
@@ -154,6 +196,22 @@ mod tests {
         for good in ["eip-bp1abc", "i-2ze0", "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0", "a.b:c_d"] {
             assert!(id("eip_id", good).is_ok(), "{good}");
         }
+    }
+
+    #[test]
+    fn regions_and_endpoints() {
+        assert!(region("region", "cn-north-4").is_ok());
+        for bad in ["", "CN_HANGZHOU!", "-cn", "cn hangzhou"] {
+            assert_eq!(field_of(region("region", bad)), "region", "{bad:?}");
+        }
+        assert!(endpoint_scheme("endpoint", "https", "vpc.example.com", false).is_ok());
+        for host in ["127.0.0.1", "localhost", "[::1]", "127.5.6.7"] {
+            assert!(endpoint_scheme("endpoint", "http", host, false).is_ok(), "{host}");
+        }
+        assert_eq!(field_of(endpoint_scheme("endpoint", "http", "vpc.example.com", false)), "endpoint");
+        assert_eq!(field_of(endpoint_scheme("endpoint", "http", "10.0.0.1", false)), "endpoint");
+        assert!(endpoint_scheme("endpoint", "http", "10.0.0.1", true).is_ok());
+        assert_eq!(field_of(endpoint_scheme("endpoint", "ftp", "localhost", true)), "endpoint");
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! Configuration of a [`HuaweiProvider`]: setters, `from_env`, and validation in `build`.
 
 use std::fmt;
-use std::net::IpAddr;
 use std::time::Duration;
 
 use eip_core::retry::{RetryPolicy, Timeouts};
@@ -406,46 +405,15 @@ impl HuaweiBuilder {
                 "must have no query, fragment or user info",
             ));
         }
-        match url.scheme() {
-            "https" => Ok(url),
-            "http" if self.allow_http || is_loopback(&url) => Ok(url),
-            "http" => Err(Error::invalid_input(
-                field,
-                "plain http is only allowed to loopback hosts; use https or with_allow_http(true)",
-            )),
-            other => Err(Error::invalid_input(
-                field,
-                format!("unsupported scheme {other:?}"),
-            )),
-        }
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
-        None => false,
+        let host = url.host_str().unwrap_or_default();
+        validate::endpoint_scheme(field, url.scheme(), host, self.allow_http)?;
+        Ok(url)
     }
 }
 
 /// A region id is lower-case letters, digits and `-` (it becomes part of host names).
 fn check_region(region: &str) -> Result<(), Error> {
-    let ok = !region.is_empty()
-        && region.len() <= 64
-        && region
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-        && !region.starts_with('-');
-    if ok {
-        Ok(())
-    } else {
-        Err(Error::invalid_input(
-            "region",
-            format!("{region:?} is not a region id like cn-north-4"),
-        ))
-    }
+    validate::region("region", region)
 }
 
 #[cfg(test)]
