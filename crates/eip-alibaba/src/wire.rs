@@ -238,6 +238,53 @@ fn one_or_many<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<V
     }
 }
 
+// ---- the provider's answer handling, for tools and property tests (issue 7, item 6) ----
+
+/// Reads one raw answer to `action` as the provider does: the body of a 2xx, else the
+/// [`eip_core::Error`] the status and body mean (the error table of alibaba.md §4, or
+/// [`eip_core::Error::InvalidResponse`] for an answer that is not the API's JSON). A wrong-state
+/// refusal is mapped without the follow-up status read the provider makes.
+///
+/// ```
+/// let refusal = br#"{"RequestId":"r-1","Code":"Throttling.User","Message":"flow control"}"#;
+/// let error = eip_alibaba::wire::read_answer("DescribeEipAddresses", 400, refusal).unwrap_err();
+/// assert_eq!((error.kind_name(), error.request_id()), ("rate_limited", Some("r-1")));
+/// ```
+pub fn read_answer(
+    action: &'static str,
+    http_status: u16,
+    body: &[u8],
+) -> eip_core::Result<bytes::Bytes> {
+    let reply = crate::rpc::Reply {
+        status: http_status,
+        retry_after: None,
+        body: bytes::Bytes::copy_from_slice(body),
+    };
+    crate::rpc::read_reply(action, reply).map_err(|failure| match failure {
+        crate::rpc::Failure::Refused(api) => {
+            let subject = crate::error::Subject {
+                action,
+                ..Default::default()
+            };
+            crate::error::to_error(api, subject, None)
+        }
+        crate::rpc::Failure::Other(error) => error,
+    })
+}
+
+/// Parses the body of a 2xx answer to `action` into one of this module's types, as the provider
+/// does: anything else is [`eip_core::Error::InvalidResponse`].
+pub fn parse<T: DeserializeOwned>(action: &str, body: &[u8]) -> eip_core::Result<T> {
+    crate::rpc::parse(action, body)
+}
+
+/// Maps one `EipAddress` onto the normalized model as the provider does (`region` when the item
+/// names none); an item without an id or a readable address is
+/// [`eip_core::Error::InvalidResponse`].
+pub fn to_eip(item: &EipAddress, region: &str) -> eip_core::Result<eip_core::Eip> {
+    crate::client::to_eip(item, region)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -1,7 +1,9 @@
 //! The command line, as clap types.
 
+use std::ffi::OsString;
 use std::net::IpAddr;
 
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 const AFTER_HELP: &str = "\
@@ -23,12 +25,18 @@ Examples:
   eipctl move eip-bp1xyz --from i-primary --to i-standby
   eipctl --output json show eip-bp1xyz | jq .status";
 
+/// A text argument. clap's default refuses invalid UTF-8 without naming the argument; this one
+/// names it (`invalid value '..' for '<ID>': not valid UTF-8`).
+fn text() -> impl TypedValueParser<Value = String> {
+    OsStringValueParser::new().try_map(|raw: OsString| raw.into_string().map_err(|_| "not valid UTF-8"))
+}
+
 /// Manage Elastic IPs on Alibaba Cloud and Huawei Cloud.
 #[derive(Debug, Parser)]
 #[command(name = "eipctl", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
     /// Provider spec, e.g. alibaba://cn-hangzhou, huawei://cn-north-4, sim://alibaba.
-    #[arg(long, global = true, env = "EIP_PROVIDER", value_name = "SPEC")]
+    #[arg(long, global = true, env = "EIP_PROVIDER", value_name = "SPEC", value_parser = text())]
     pub provider: Option<String>,
 
     /// Output format: a table for people, JSON for scripts.
@@ -36,7 +44,7 @@ pub struct Cli {
     pub output: Output,
 
     /// Log level for diagnostics on stderr (error, warn, info, debug, trace).
-    #[arg(long, global = true, env = "EIPCTL_LOG", default_value = "warn", value_name = "LEVEL")]
+    #[arg(long, global = true, env = "EIPCTL_LOG", default_value = "warn", value_name = "LEVEL", value_parser = text())]
     pub log: String,
 
     /// What to do.
@@ -63,6 +71,7 @@ pub enum Command {
     #[command(after_help = "Example: eipctl show eip-bp1xyz")]
     Show {
         /// The address's id.
+        #[arg(value_parser = text())]
         id: String,
     },
     /// Allocate a new address.
@@ -75,6 +84,7 @@ pub enum Command {
     #[command(after_help = "Example: eipctl disassociate eip-bp1xyz --wait")]
     Disassociate {
         /// The address's id.
+        #[arg(value_parser = text())]
         id: String,
         /// Block until the address is unbound.
         #[arg(long)]
@@ -87,6 +97,7 @@ pub enum Command {
     #[command(after_help = "Example: eipctl release eip-bp1xyz --wait")]
     Release {
         /// The address's id.
+        #[arg(value_parser = text())]
         id: String,
         /// Block until the address is gone.
         #[arg(long)]
@@ -96,27 +107,29 @@ pub enum Command {
     #[command(name = "move", after_help = "Example: eipctl move eip-bp1xyz --from i-primary --to i-standby")]
     Move {
         /// The address's id.
+        #[arg(value_parser = text())]
         id: String,
         /// The instance it must be bound to now.
-        #[arg(long, value_name = "INSTANCE")]
+        #[arg(long, value_name = "INSTANCE", value_parser = text())]
         from: String,
         /// The instance to bind it to.
-        #[arg(long, value_name = "INSTANCE")]
+        #[arg(long, value_name = "INSTANCE", value_parser = text())]
         to: String,
         /// Give up after this many seconds.
-        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        #[arg(long, default_value_t = 300, value_name = "SECONDS", allow_negative_numbers = true)]
         timeout: u64,
     },
     /// Wait until an address reaches a state (or is gone).
     #[command(after_help = "Example: eipctl wait eip-bp1xyz --until bound --timeout 60")]
     Wait {
         /// The address's id.
+        #[arg(value_parser = text())]
         id: String,
         /// available, bound, associating, unassociating, creating, releasing, updating, failed, locked, or gone.
-        #[arg(long, value_name = "STATUS")]
+        #[arg(long, value_name = "STATUS", value_parser = text())]
         until: String,
         /// Give up after this many seconds.
-        #[arg(long, default_value_t = 300, value_name = "SECONDS")]
+        #[arg(long, default_value_t = 300, value_name = "SECONDS", allow_negative_numbers = true)]
         timeout: u64,
     },
 }
@@ -125,13 +138,13 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct ListArgs {
     /// Only this state (available, bound, associating, ...).
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub status: Option<String>,
     /// Only addresses bound to this instance.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub instance: Option<String>,
     /// Only this name.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub name: Option<String>,
     /// Only this public address.
     #[arg(long)]
@@ -142,19 +155,19 @@ pub struct ListArgs {
 #[derive(Debug, Args)]
 pub struct AllocateArgs {
     /// Bandwidth in Mbit/s.
-    #[arg(long, value_name = "MBPS")]
+    #[arg(long, value_name = "MBPS", allow_negative_numbers = true)]
     pub bandwidth: Option<u32>,
     /// A name.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub name: Option<String>,
     /// A description.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub description: Option<String>,
     /// Billing: bandwidth or traffic.
-    #[arg(long, value_name = "MODE")]
+    #[arg(long, value_name = "MODE", value_parser = text())]
     pub charge_mode: Option<String>,
     /// A key that makes the allocation happen at most once, however often the command is rerun.
-    #[arg(long, value_name = "KEY")]
+    #[arg(long, value_name = "KEY", value_parser = text())]
     pub idempotency_key: Option<String>,
     /// Block until the address is usable.
     #[arg(long)]
@@ -166,12 +179,13 @@ pub struct AllocateArgs {
 #[command(group(clap::ArgGroup::new("target").required(true).args(["instance", "nic"])))]
 pub struct AssociateArgs {
     /// The address's id.
+    #[arg(value_parser = text())]
     pub id: String,
     /// Bind to this instance (its primary network interface).
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub instance: Option<String>,
     /// Bind to this network interface.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub nic: Option<String>,
     /// With --nic: the private address on the interface.
     #[arg(long, requires = "nic", value_name = "IP")]
@@ -185,15 +199,16 @@ pub struct AssociateArgs {
 #[derive(Debug, Args)]
 pub struct ModifyArgs {
     /// The address's id.
+    #[arg(value_parser = text())]
     pub id: String,
     /// A new name.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub name: Option<String>,
     /// A new description.
-    #[arg(long)]
+    #[arg(long, value_parser = text())]
     pub description: Option<String>,
     /// A new bandwidth in Mbit/s.
-    #[arg(long, value_name = "MBPS")]
+    #[arg(long, value_name = "MBPS", allow_negative_numbers = true)]
     pub bandwidth: Option<u32>,
     /// Block until the change has settled.
     #[arg(long)]
