@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use eip_core::{EipProvider, Error, Result};
 use eip_sim::{AlibabaInfo, HuaweiInfo, SimBuilder};
 
-use crate::Spec;
+use crate::{ConnectOptions, Spec};
 
 /// What the embedded emulator serves, once it runs.
 #[derive(Debug)]
@@ -72,12 +72,12 @@ fn start() -> std::result::Result<Embedded, String> {
     rx.recv().map_err(|_| "the emulator thread ended before it started".to_owned())?
 }
 
-pub(crate) fn connect(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
+pub(crate) fn connect(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     match spec.host.as_str() {
         #[cfg(feature = "alibaba")]
-        "alibaba" => alibaba(spec),
+        "alibaba" => alibaba(spec, options),
         #[cfg(feature = "huawei")]
-        "huawei" => huawei(spec),
+        "huawei" => huawei(spec, options),
         other => Err(Error::invalid_input(
             "provider",
             format!("unknown emulated cloud {other:?}; valid: sim://alibaba, sim://huawei"),
@@ -86,21 +86,27 @@ pub(crate) fn connect(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
 }
 
 #[cfg(feature = "alibaba")]
-fn alibaba(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
+fn alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     use eip_alibaba::{AccessKey, AlibabaProvider};
     let params = spec.params(&["signature"])?;
     let sim = embedded()?;
     let info = &sim.alibaba;
-    let builder = AlibabaProvider::builder()
+    let mut builder = AlibabaProvider::builder()
         .with_region(info.region.clone())
         .with_credentials(AccessKey::new(info.access_key_id.clone(), info.access_key_secret.clone()))
         .with_endpoint(&info.endpoint)
         .with_signature_version(crate::signature_version(params.get("signature").copied())?);
+    if let Some(retry) = &options.retry {
+        builder = builder.with_retry(retry.clone());
+    }
+    if let Some(timeouts) = options.timeouts {
+        builder = builder.with_timeouts(timeouts);
+    }
     Ok(Arc::new(builder.build()?))
 }
 
 #[cfg(feature = "huawei")]
-fn huawei(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
+fn huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     use eip_huawei::{AccessKey, HuaweiProvider, PasswordAuth};
     let params = spec.params(&["auth"])?;
     let sim = embedded()?;
@@ -122,6 +128,13 @@ fn huawei(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
             return Err(Error::invalid_input("auth", format!("{other:?} is not token or aksk")));
         }
     };
+    let mut builder = builder;
+    if let Some(retry) = &options.retry {
+        builder = builder.with_retry(retry.clone());
+    }
+    if let Some(timeouts) = options.timeouts {
+        builder = builder.with_timeouts(timeouts);
+    }
     Ok(Arc::new(builder.build()?))
 }
 

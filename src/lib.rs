@@ -57,14 +57,48 @@ pub fn schemes() -> Vec<&'static str> {
 /// See the crate documentation for the specs. Unknown schemes and unknown query keys are refused
 /// with [`Error::InvalidInput`] listing the valid ones; nothing is sent.
 pub fn connect(spec: &str) -> Result<Arc<dyn EipProvider>> {
+    connect_with(spec, &ConnectOptions::default())
+}
+
+/// What [`connect_with`] may set besides the spec.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct ConnectOptions {
+    /// The retry policy; each provider's default when `None`.
+    pub retry: Option<RetryPolicy>,
+    /// The timeouts; each provider's default when `None`.
+    pub timeouts: Option<Timeouts>,
+}
+
+impl ConnectOptions {
+    /// Options that change nothing.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = Some(retry);
+        self
+    }
+
+    /// Sets the timeouts.
+    pub fn timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = Some(timeouts);
+        self
+    }
+}
+
+/// Like [`connect`], with a retry policy and timeouts.
+pub fn connect_with(spec: &str, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     let spec = Spec::parse(spec)?;
     match spec.scheme.as_str() {
         #[cfg(feature = "alibaba")]
-        "alibaba" => connect_alibaba(&spec),
+        "alibaba" => connect_alibaba(&spec, options),
         #[cfg(feature = "huawei")]
-        "huawei" => connect_huawei(&spec),
+        "huawei" => connect_huawei(&spec, options),
         #[cfg(feature = "sim")]
-        "sim" => embedded::connect(&spec),
+        "sim" => embedded::connect(&spec, options),
         other => Err(Error::invalid_input(
             "provider",
             format!("unknown scheme {other:?}; valid: {}", schemes().join(", ")),
@@ -127,13 +161,19 @@ impl Spec {
 }
 
 #[cfg(feature = "alibaba")]
-fn connect_alibaba(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
+fn connect_alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     let params = spec.params(&["endpoint", "signature"])?;
     let mut builder = eip_alibaba::AlibabaBuilder::from_env()?.with_region(spec.host.clone());
     if let Some(endpoint) = params.get("endpoint") {
         builder = builder.with_endpoint(endpoint);
     }
     builder = builder.with_signature_version(signature_version(params.get("signature").copied())?);
+    if let Some(retry) = &options.retry {
+        builder = builder.with_retry(retry.clone());
+    }
+    if let Some(timeouts) = options.timeouts {
+        builder = builder.with_timeouts(timeouts);
+    }
     Ok(Arc::new(builder.build()?))
 }
 
@@ -148,7 +188,7 @@ fn signature_version(option: Option<&str>) -> Result<eip_alibaba::SignatureVersi
 }
 
 #[cfg(feature = "huawei")]
-fn connect_huawei(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
+fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     use eip_huawei::AuthMethod;
     let params = spec.params(&["project_id", "iam_endpoint", "vpc_endpoint", "auth"])?;
     let method = match params.get("auth").copied() {
@@ -168,6 +208,12 @@ fn connect_huawei(spec: &Spec) -> Result<Arc<dyn EipProvider>> {
     }
     if let Some(url) = params.get("vpc_endpoint") {
         builder = builder.with_vpc_endpoint(*url);
+    }
+    if let Some(retry) = &options.retry {
+        builder = builder.with_retry(retry.clone());
+    }
+    if let Some(timeouts) = options.timeouts {
+        builder = builder.with_timeouts(timeouts);
     }
     Ok(Arc::new(builder.build()?))
 }

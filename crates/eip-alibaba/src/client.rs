@@ -459,6 +459,11 @@ impl AlibabaProvider {
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
         validate::id("id", id)?;
         change.validate(&self.capabilities)?;
+        // alibaba.md §3.5 and §9 item 7: the ModifyEipAddressAttribute page wants 2–128
+        // characters where the Allocate page allows 1–128; refuse what Modify would refuse.
+        if change.name.as_ref().is_some_and(|name| name.chars().count() < 2) {
+            return Err(Error::invalid_input("name", "must be 2 to 128 characters long when modifying"));
+        }
         if let Some(mbps) = change
             .bandwidth_mbps
             .filter(|mbps| *mbps > MAX_TRAFFIC_MBPS)

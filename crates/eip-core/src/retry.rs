@@ -268,7 +268,7 @@ where
                 return Err(error);
             }
             let delay = jittered(policy, number).max(after.unwrap_or_default());
-            if started.elapsed() + delay > policy.budget {
+            if started.elapsed().saturating_add(delay) > policy.budget {
                 count_exhausted(policy);
                 tracing::debug!(%error, "giving up: retry budget exhausted");
                 return Err(error);
@@ -421,6 +421,21 @@ mod tests {
         // retry_after = 1 s is honoured, so at most 3 more attempts fit into 3 s.
         assert!(count <= 4, "{count} attempts");
         assert!(started.elapsed() <= Duration::from_secs(3));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_retry_after_ends_the_loop_instead_of_overflowing() {
+        let mut count = 0;
+        let result: Result<()> = run(&Call::read(P, "Op"), &policy(), &Timeouts::default(), &DefaultClassifier, |_| {
+            count += 1;
+            async {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                Err(Error::RateLimited { retry_after: Some(Duration::MAX), service: None })
+            }
+        })
+        .await;
+        assert!(matches!(result, Err(Error::RateLimited { .. })));
+        assert_eq!(count, 1, "a wait beyond the budget is not waited");
     }
 
     #[tokio::test(start_paused = true)]

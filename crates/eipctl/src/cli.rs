@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long, global = true, env = "EIPCTL_LOG", default_value = "warn", value_name = "LEVEL", value_parser = text())]
     pub log: String,
 
+    /// Attempts per request before giving up on throttling, 5xx or connection errors (1 = no
+    /// retries; the default retries up to 10 times within 2 minutes).
+    #[arg(long, global = true, env = "EIPCTL_MAX_ATTEMPTS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: Option<u32>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

@@ -12,8 +12,8 @@ use std::time::Duration;
 use clap::Parser;
 use futures::TryStreamExt;
 use multicloud_eip::{
-    AllocateRequest, AssociateTarget, ChargeMode, EipProvider, EipProviderExt, EipStatus, Error,
-    ListFilter, ListOptions, Modification, MoveOptions, Result, WaitPolicy,
+    AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt, EipStatus, Error,
+    ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy, WaitPolicy,
 };
 
 use cli::{Cli, Command, Output};
@@ -46,10 +46,21 @@ fn init_logging(level: &str) {
 async fn run(cli: &Cli) -> Result<()> {
     // Check the command's arguments before connecting, so bad input never costs a request.
     let action = Action::from_command(&cli.command)?;
-    let provider = match &cli.provider {
-        Some(spec) => multicloud_eip::connect(spec)?,
-        None => multicloud_eip::connect_from_env()?,
+    let mut options = ConnectOptions::new();
+    if let Some(attempts) = cli.max_attempts {
+        options = options.retry(RetryPolicy::default().max_attempts(attempts));
+    }
+    let spec = match &cli.provider {
+        Some(spec) => spec.clone(),
+        None => std::env::var(multicloud_eip::PROVIDER_ENV).unwrap_or_default(),
     };
+    if spec.trim().is_empty() {
+        return Err(Error::invalid_input(
+            "provider",
+            format!("no provider: give --provider or set {}", multicloud_eip::PROVIDER_ENV),
+        ));
+    }
+    let provider = multicloud_eip::connect_with(spec.trim(), &options)?;
     action.run(provider, cli.output).await
 }
 
