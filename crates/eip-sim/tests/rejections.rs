@@ -3,9 +3,7 @@
 //! code, and the emulator's inventory is exactly what it was.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[allow(dead_code)]
 mod common;
-#[allow(dead_code)]
 mod huawei_common;
 
 use common::{sign_v1, start_sim, timestamp_at, Ali};
