@@ -1,4 +1,6 @@
 //! What the examples share: choosing providers, timing and printing steps, and cleaning up.
+// Each example compiles this module on its own and uses a part of it.
+#![allow(dead_code)]
 
 use std::sync::Arc;
 use std::time::Instant;

@@ -90,9 +90,11 @@ mod capabilities;
 mod client;
 mod credential;
 mod error;
+#[cfg(test)]
+mod hostile;
 mod mapping;
 mod ports;
-mod signer;
+pub mod signer;
 mod stamp;
 mod transport;
 mod wire;
@@ -102,7 +104,40 @@ pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
 pub use error::HuaweiClassifier;
 
-use eip_core::ProviderKind;
+use eip_core::{Eip, EipStatus, Error, ProviderKind};
 
 /// This provider's kind, `huawei` (as in `huawei://cn-north-4`).
 pub const KIND: ProviderKind = ProviderKind::new("huawei");
+
+/// The normalized status of a Huawei publicip `status` (the table above); the raw value is kept
+/// in [`Eip::raw_status`] by the provider.
+///
+/// ```
+/// use eip_core::EipStatus;
+/// assert_eq!(eip_huawei::status("ACTIVE"), EipStatus::Bound);
+/// assert_eq!(eip_huawei::status("DOWN"), EipStatus::Available);
+/// ```
+pub fn status(raw: &str) -> EipStatus {
+    mapping::status_of(raw)
+}
+
+/// Parses the body of one `GET /v1/{project_id}/publicips` answer into addresses of `region`,
+/// as [`HuaweiProvider`] does for each page before it reads the ports: the binding of a bound
+/// address is its port (kind `NetworkInterface`, `nic_id` set) until the provider resolves the
+/// instance behind it. A body that is not the expected JSON, or an entry without an id or a
+/// readable public address, is [`Error::InvalidResponse`].
+///
+/// ```
+/// let body = br#"{"publicips":[{"id":"e1","status":"DOWN","public_ip_address":"203.0.113.7"}]}"#;
+/// let eips = eip_huawei::parse_publicip_list("cn-north-4", body)?;
+/// assert_eq!(eips[0].id, "e1");
+/// # Ok::<(), eip_core::Error>(())
+/// ```
+pub fn parse_publicip_list(region: &str, body: &[u8]) -> Result<Vec<Eip>, Error> {
+    const ACTION: &str = "ListPublicips";
+    let list: wire::PublicipList = wire::parse(ACTION, 200, None, body)?;
+    list.publicips
+        .iter()
+        .map(|ip| mapping::eip_from(ACTION, region, ip))
+        .collect()
+}

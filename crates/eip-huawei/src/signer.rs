@@ -3,16 +3,33 @@
 //! Nothing here does I/O or reads a clock: the caller passes the date, the headers to sign and the
 //! exact body bytes, so every step can be checked against the known-answer vectors of huawei.md §2.2
 //! (the tests below hold all of them).
+//!
+//! ```
+//! use eip_huawei::signer::{authorization, SignedHeaders, SigningInput};
+//!
+//! let date = "20200608T023900Z";
+//! let headers = SignedHeaders::new([("Host", "vpc.cn-north-4.myhuaweicloud.com"), ("X-Sdk-Date", date)]);
+//! let query = vec![("limit".to_owned(), "2000".to_owned())];
+//! let input = SigningInput {
+//!     method: "GET",
+//!     path: "/v1/0123456789abcdef0123456789abcdef/publicips",
+//!     query: &query,
+//!     headers: &headers,
+//!     body: b"",
+//! };
+//! let value = authorization("AK", "SK", date, &input);
+//! assert!(value.starts_with("SDK-HMAC-SHA256 Access=AK, SignedHeaders=host;x-sdk-date, Signature="));
+//! ```
 
 use hmac::{Hmac, Mac};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::{Digest, Sha256};
 
 /// The algorithm name, first word of the `Authorization` header and of the StringToSign.
-pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
+pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
 /// The `X-Sdk-Date` format, `YYYYMMDDTHHMMSSZ` in UTC.
-pub(crate) const SDK_DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
+pub const SDK_DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
 /// Everything but `A-Za-z0-9-_.~` is percent-encoded (huawei.md §2.1 step 3).
@@ -23,13 +40,13 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Percent-encodes one URI segment, query key or query value.
-pub(crate) fn encode(value: &str) -> String {
+pub fn encode(value: &str) -> String {
     utf8_percent_encode(value, UNRESERVED).to_string()
 }
 
 /// The canonical URI: each path segment encoded, always ending with `/` (huawei.md §2.1: the
 /// request path `/v1/p/publicips` is signed as `/v1/p/publicips/`).
-pub(crate) fn canonical_uri(path: &str) -> String {
+pub fn canonical_uri(path: &str) -> String {
     let mut uri = path.split('/').map(encode).collect::<Vec<_>>().join("/");
     if !uri.ends_with('/') {
         uri.push('/');
@@ -43,7 +60,7 @@ pub(crate) fn canonical_uri(path: &str) -> String {
 /// The canonical query: parameters sorted by key then value, keys and values encoded, repeated
 /// keys written `k=v1&k=v2`. The client also sends this exact string as the URL's query
 /// (huawei.md §2.1 step 8), so the server sees the signed order.
-pub(crate) fn canonical_query(params: &[(String, String)]) -> String {
+pub fn canonical_query(params: &[(String, String)]) -> String {
     let mut encoded: Vec<(String, String)> =
         params.iter().map(|(k, v)| (encode(k), encode(v))).collect();
     encoded.sort();
@@ -55,17 +72,17 @@ pub(crate) fn canonical_query(params: &[(String, String)]) -> String {
 }
 
 /// Lower-case hex SHA-256 of `bytes`.
-pub(crate) fn hex_sha256(bytes: &[u8]) -> String {
+pub fn hex_sha256(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// The headers to sign: names lower-cased, values trimmed, sorted by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct SignedHeaders(Vec<(String, String)>);
+pub struct SignedHeaders(Vec<(String, String)>);
 
 impl SignedHeaders {
     /// Collects `(name, value)` pairs; names are lower-cased and values trimmed.
-    pub(crate) fn new<'a, I: IntoIterator<Item = (&'a str, &'a str)>>(headers: I) -> Self {
+    pub fn new<'a, I: IntoIterator<Item = (&'a str, &'a str)>>(headers: I) -> Self {
         let mut list: Vec<(String, String)> = headers
             .into_iter()
             .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_owned()))
@@ -75,7 +92,7 @@ impl SignedHeaders {
     }
 
     /// `name;name;...`, the SignedHeaders list.
-    pub(crate) fn names(&self) -> String {
+    pub fn names(&self) -> String {
         self.0
             .iter()
             .map(|(n, _)| n.as_str())
@@ -91,7 +108,7 @@ impl SignedHeaders {
 
 /// One request as the signer sees it.
 #[derive(Clone, Debug)]
-pub(crate) struct SigningInput<'a> {
+pub struct SigningInput<'a> {
     /// `GET`, `POST`...
     pub method: &'a str,
     /// The URL path, not yet encoded.
@@ -105,7 +122,7 @@ pub(crate) struct SigningInput<'a> {
 }
 
 /// The CanonicalRequest of huawei.md §2.1 step 3.
-pub(crate) fn canonical_request(input: &SigningInput<'_>) -> String {
+pub fn canonical_request(input: &SigningInput<'_>) -> String {
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         input.method,
@@ -118,7 +135,7 @@ pub(crate) fn canonical_request(input: &SigningInput<'_>) -> String {
 }
 
 /// The StringToSign: algorithm, `X-Sdk-Date`, hash of the canonical request.
-pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
+pub fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String {
     format!(
         "{ALGORITHM}\n{sdk_date}\n{}",
         hex_sha256(canonical_request.as_bytes())
@@ -126,7 +143,7 @@ pub(crate) fn string_to_sign(sdk_date: &str, canonical_request: &str) -> String 
 }
 
 /// hex(HMAC-SHA256(SK, StringToSign)); the SK bytes are the key as they are (no derivation).
-pub(crate) fn signature(secret_key: &str, string_to_sign: &str) -> String {
+pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
     // HMAC accepts keys of any length, so this cannot fail; fall back to an empty key rather than
     // panic if the hmac crate ever changed that.
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret_key.as_bytes()) {
@@ -138,7 +155,7 @@ pub(crate) fn signature(secret_key: &str, string_to_sign: &str) -> String {
 }
 
 /// The `Authorization` header value for `input`, signed at `sdk_date`.
-pub(crate) fn authorization(
+pub fn authorization(
     access_key: &str,
     secret_key: &str,
     sdk_date: &str,
@@ -154,7 +171,7 @@ pub(crate) fn authorization(
 
 /// The `Host` value to sign and send: the host, with `:port` unless the port is the scheme's
 /// default (huawei.md §2.1: "leave out `:port` for the default ports 443 and 80").
-pub(crate) fn host_header(url: &url::Url) -> String {
+pub fn host_header(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
         Some(port) => format!("{host}:{port}"),

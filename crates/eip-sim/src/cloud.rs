@@ -50,6 +50,10 @@ pub struct CommonConfig {
     pub transition_delay: Duration,
     /// Seed for everything random the emulator decides (addresses, ids), for reproducible runs.
     pub seed: u64,
+    /// Whether requests must be authenticated (signatures, tokens). `true` by default; `false`
+    /// serves unsigned requests, so a benchmark can compare a bare HTTP client with a provider
+    /// on the same server-side work ([`crate::SimBuilder::verify_signatures`]).
+    pub verify_signatures: bool,
 }
 
 impl Default for CommonConfig {
@@ -57,6 +61,7 @@ impl Default for CommonConfig {
         Self {
             transition_delay: Duration::from_millis(300),
             seed: 1,
+            verify_signatures: true,
         }
     }
 }

@@ -139,6 +139,17 @@ impl SimBuilder {
         self
     }
 
+    /// Whether requests must be authenticated; on by default.
+    ///
+    /// Off, the emulator serves requests without checking any signature, nonce or token (Alibaba
+    /// V1/V3, Huawei AK/SK and `X-Auth-Token`; a Huawei VPC call still names the configured
+    /// project in its path). Only for measuring a client against a bare HTTP baseline that
+    /// gets the same server-side work: never turn it off in tests of authentication.
+    pub fn verify_signatures(mut self, verify: bool) -> Self {
+        self.common.verify_signatures = verify;
+        self
+    }
+
     /// The emulated Alibaba account.
     pub fn alibaba(mut self, config: AlibabaConfig) -> Self {
         self.alibaba = config;

@@ -252,7 +252,7 @@ impl AlibabaSim {
             format!("vpc.{}.aliyuncs.com", config.region)
         };
         Self {
-            auth: Authenticator::new(credentials, config.timestamp_skew),
+            auth: Authenticator::new(credentials, config.timestamp_skew, common.verify_signatures),
             state: AlibabaState::new(world, config.quota),
             host_id,
             config,

@@ -63,7 +63,10 @@ impl HuaweiSim {
         body: &[u8],
         path_project: &str,
     ) -> Result<(), ApiError> {
-        let caller_project = if let Some(token) = header(&parts.headers, "x-auth-token") {
+        let caller_project = if !self.verify_signatures {
+            // Authentication off: the caller acts for the project its path names.
+            Some(path_project.to_owned())
+        } else if let Some(token) = header(&parts.headers, "x-auth-token") {
             self.token_project(token)
                 .map_err(|()| ApiError::invalid_token())?
         } else if parts.headers.contains_key(http::header::AUTHORIZATION) {
@@ -87,6 +90,9 @@ impl HuaweiSim {
     /// Authenticates an IAM call that needs a caller (`GET /v3/projects`): a valid token of any
     /// scope or a valid AK/SK signature.
     pub(super) fn authorize_iam(&self, parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
+        if !self.verify_signatures {
+            return Ok(());
+        }
         if let Some(token) = header(&parts.headers, "x-auth-token") {
             return self
                 .token_project(token)

@@ -67,6 +67,9 @@ pub(crate) struct HuaweiSim {
     /// How long `PENDING_*` states last.
     delay: Duration,
     seed: u64,
+    /// `false`: VPC and IAM calls are served without checking a token or signature
+    /// (`SimBuilder::verify_signatures`).
+    verify_signatures: bool,
     /// The project's NICs, sorted by id; they never change.
     ports: Vec<Port>,
     state: Mutex<State>,
@@ -81,6 +84,7 @@ impl HuaweiSim {
             config,
             delay: common.transition_delay,
             seed: common.seed,
+            verify_signatures: common.verify_signatures,
             ports,
             state,
         }
