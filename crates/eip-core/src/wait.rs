@@ -89,9 +89,13 @@ where
     Fut: Future<Output = Result<Progress<T>>>,
 {
     let started = Instant::now();
-    tokio::time::sleep(policy.first_delay).await;
+    // Polls are scheduled from the start, not from the end of the previous read, so the time a
+    // read takes does not push every later poll back (a 300 ms transition is seen at the 322 ms
+    // poll, not after a drift of one round trip per poll).
+    let mut next = started + policy.first_delay;
     let mut polls = 0u32;
     loop {
+        tokio::time::sleep_until(next).await;
         polls += 1;
         let last = match check().await? {
             Progress::Done(value) => {
@@ -109,8 +113,10 @@ where
         if waited >= policy.max_wait {
             return Err(Error::WaitTimeout { waited, last });
         }
-        let interval = policy.interval_after(waited).min(policy.max_wait - waited);
-        tokio::time::sleep(interval).await;
+        let scheduled = next - started;
+        let deadline = started + policy.max_wait;
+        // A read slower than the interval is followed by the next one straight away, never by two.
+        next = (next + policy.interval_after(scheduled)).max(Instant::now()).min(deadline);
     }
 }
 
