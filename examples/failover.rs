@@ -71,7 +71,9 @@ async fn main() -> ExitCode {
 async fn demo(eips: &dyn EipProvider, a: &str, b: &str) -> Result<()> {
     let steps = common::Steps::new();
     let policy = WaitPolicy::default();
-    let eip = eips.allocate(&AllocateRequest::new().bandwidth(5).name("failover")).await?;
+    let eip = eips
+        .allocate(&AllocateRequest::new().bandwidth(5).name("failover"))
+        .await?;
     let id = eip.id.clone();
     let result = async {
         eips.wait_until_available(&id, &policy).await?;
@@ -88,12 +90,20 @@ async fn demo(eips: &dyn EipProvider, a: &str, b: &str) -> Result<()> {
 
 async fn failover(eips: &dyn EipProvider, id: &str, a: &str, b: &str) -> Result<()> {
     let (from, to) = (AssociateTarget::instance(a), AssociateTarget::instance(b));
-    let report = eips.move_to(id, &from, &to, &MoveOptions::default()).await?;
+    let report = eips
+        .move_to(id, &from, &to, &MoveOptions::default())
+        .await?;
     let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
     println!("moved {id} from {a} to {b}:");
-    println!("  disassociate accepted {:>8.1} ms", ms(report.disassociate_accepted));
+    println!(
+        "  disassociate accepted {:>8.1} ms",
+        ms(report.disassociate_accepted)
+    );
     println!("  unbound               {:>8.1} ms", ms(report.unbound));
-    println!("  associate accepted    {:>8.1} ms", ms(report.associate_accepted));
+    println!(
+        "  associate accepted    {:>8.1} ms",
+        ms(report.associate_accepted)
+    );
     println!("  bound to B            {:>8.1} ms", ms(report.bound));
     Ok(())
 }

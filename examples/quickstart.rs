@@ -41,7 +41,12 @@ async fn main() -> ExitCode {
         }
     };
     for target in targets {
-        println!("== {} ({}, region {})", target.spec, target.provider.kind(), target.provider.region());
+        println!(
+            "== {} ({}, region {})",
+            target.spec,
+            target.provider.kind(),
+            target.provider.region()
+        );
         let Some(instance) = target.instances.first() else {
             eprintln!("quickstart: no instance to bind to");
             return ExitCode::FAILURE;
@@ -71,7 +76,12 @@ async fn lifecycle(eips: &dyn EipProvider, instance: &str) -> Result<()> {
     Ok(())
 }
 
-async fn bind_modify_unbind(eips: &dyn EipProvider, steps: &common::Steps, id: &str, instance: &str) -> Result<()> {
+async fn bind_modify_unbind(
+    eips: &dyn EipProvider,
+    steps: &common::Steps,
+    id: &str,
+    instance: &str,
+) -> Result<()> {
     let policy = WaitPolicy::default();
     let eip = eips.wait_until_available(id, &policy).await?;
     steps.eip("wait until unbound", &eip);
@@ -83,9 +93,18 @@ async fn bind_modify_unbind(eips: &dyn EipProvider, steps: &common::Steps, id: &
     steps.eip("wait until bound", &eip);
     steps.eip("show", &eips.get(id).await?);
 
-    eips.modify(id, &Modification::new().bandwidth(50).name("quickstart-renamed")).await?;
-    steps.note("modify accepted", "bandwidth 50 Mbit/s, name quickstart-renamed");
-    let eip = eips.wait_until(id, &policy, |e| e.status.is_stable()).await?;
+    eips.modify(
+        id,
+        &Modification::new().bandwidth(50).name("quickstart-renamed"),
+    )
+    .await?;
+    steps.note(
+        "modify accepted",
+        "bandwidth 50 Mbit/s, name quickstart-renamed",
+    );
+    let eip = eips
+        .wait_until(id, &policy, |e| e.status.is_stable())
+        .await?;
     steps.eip("show", &eip);
 
     eips.disassociate(id, Some(&target)).await?;
@@ -97,8 +116,15 @@ async fn bind_modify_unbind(eips: &dyn EipProvider, steps: &common::Steps, id: &
     steps.note("release accepted", "");
     eips.wait_until_released(id, &policy).await?;
     match eips.get(id).await {
-        Err(Error::NotFound { .. }) => steps.note("confirm gone", &format!("{id} no longer exists")),
-        Ok(eip) => return Err(Error::Conflict { reason: format!("{id} still exists ({})", eip.status), service: None }),
+        Err(Error::NotFound { .. }) => {
+            steps.note("confirm gone", &format!("{id} no longer exists"))
+        }
+        Ok(eip) => {
+            return Err(Error::Conflict {
+                reason: format!("{id} still exists ({})", eip.status),
+                service: None,
+            })
+        }
         Err(e) => return Err(e),
     }
     Ok(())

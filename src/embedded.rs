@@ -23,12 +23,15 @@ static EMBEDDED: OnceLock<std::result::Result<Embedded, String>> = OnceLock::new
 
 /// The process's embedded emulator, started on first call.
 pub fn embedded() -> Result<&'static Embedded> {
-    EMBEDDED.get_or_init(start).as_ref().map_err(|reason| Error::Transport {
-        operation: "start embedded emulator".into(),
-        message: reason.clone(),
-        maybe_sent: false,
-        source: None,
-    })
+    EMBEDDED
+        .get_or_init(start)
+        .as_ref()
+        .map_err(|reason| Error::Transport {
+            operation: "start embedded emulator".into(),
+            message: reason.clone(),
+            maybe_sent: false,
+            source: None,
+        })
 }
 
 fn start() -> std::result::Result<Embedded, String> {
@@ -69,7 +72,8 @@ fn start() -> std::result::Result<Embedded, String> {
             });
         })
         .map_err(|e| e.to_string())?;
-    rx.recv().map_err(|_| "the emulator thread ended before it started".to_owned())?
+    rx.recv()
+        .map_err(|_| "the emulator thread ended before it started".to_owned())?
 }
 
 pub(crate) fn connect(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
@@ -93,7 +97,10 @@ fn alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>
     let info = &sim.alibaba;
     let mut builder = AlibabaProvider::builder()
         .with_region(info.region.clone())
-        .with_credentials(AccessKey::new(info.access_key_id.clone(), info.access_key_secret.clone()))
+        .with_credentials(AccessKey::new(
+            info.access_key_id.clone(),
+            info.access_key_secret.clone(),
+        ))
         .with_endpoint(&info.endpoint)
         .with_signature_version(crate::signature_version(params.get("signature").copied())?);
     if let Some(retry) = &options.retry {
@@ -123,9 +130,15 @@ fn huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>>
         )),
         Some("aksk") => builder
             .with_project_id(info.project_id.clone())
-            .with_access_key(AccessKey::new(info.access_key.clone(), info.secret_key.clone())),
+            .with_access_key(AccessKey::new(
+                info.access_key.clone(),
+                info.secret_key.clone(),
+            )),
         Some(other) => {
-            return Err(Error::invalid_input("auth", format!("{other:?} is not token or aksk")));
+            return Err(Error::invalid_input(
+                "auth",
+                format!("{other:?} is not token or aksk"),
+            ));
         }
     };
     let mut builder = builder;
@@ -150,7 +163,10 @@ pub fn instances(spec: &str) -> Result<Option<Vec<String>>> {
         "alibaba" => sim.alibaba.instances.clone(),
         "huawei" => sim.huawei.servers.iter().map(|s| s.id.clone()).collect(),
         other => {
-            return Err(Error::invalid_input("provider", format!("unknown emulated cloud {other:?}")));
+            return Err(Error::invalid_input(
+                "provider",
+                format!("unknown emulated cloud {other:?}"),
+            ));
         }
     }))
 }

@@ -112,7 +112,10 @@ pub fn connect_from_env() -> Result<Arc<dyn EipProvider>> {
         Ok(spec) if !spec.trim().is_empty() => connect(spec.trim()),
         _ => Err(Error::invalid_input(
             PROVIDER_ENV,
-            format!("not set; give a provider spec such as {}", schemes().join(", ")),
+            format!(
+                "not set; give a provider spec such as {}",
+                schemes().join(", ")
+            ),
         )),
     }
 }
@@ -129,17 +132,32 @@ impl Spec {
     fn parse(text: &str) -> Result<Self> {
         let bad = |reason: String| Error::invalid_input("provider", reason);
         let url = url::Url::parse(text).map_err(|e| {
-            bad(format!("{text:?} is not a provider spec ({e}); valid: {}", schemes().join(", ")))
+            bad(format!(
+                "{text:?} is not a provider spec ({e}); valid: {}",
+                schemes().join(", ")
+            ))
         })?;
         let host = url.host_str().unwrap_or_default().to_owned();
         if host.is_empty() {
-            return Err(bad(format!("{text:?} names no region or cloud after '://'")));
+            return Err(bad(format!(
+                "{text:?} names no region or cloud after '://'"
+            )));
         }
         if !matches!(url.path(), "" | "/") {
-            return Err(bad(format!("{text:?} has an unexpected path {:?}", url.path())));
+            return Err(bad(format!(
+                "{text:?} has an unexpected path {:?}",
+                url.path()
+            )));
         }
-        let query = url.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-        Ok(Self { scheme: url.scheme().to_owned(), host, query })
+        let query = url
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        Ok(Self {
+            scheme: url.scheme().to_owned(),
+            host,
+            query,
+        })
     }
 
     /// The query value of `key`, after checking that every key is one of `allowed`.
@@ -149,11 +167,18 @@ impl Spec {
             if !allowed.contains(&key.as_str()) {
                 return Err(Error::invalid_input(
                     "provider",
-                    format!("unknown option {key:?} for {}://; valid: {}", self.scheme, allowed.join(", ")),
+                    format!(
+                        "unknown option {key:?} for {}://; valid: {}",
+                        self.scheme,
+                        allowed.join(", ")
+                    ),
                 ));
             }
             if params.insert(key.as_str(), value.as_str()).is_some() {
-                return Err(Error::invalid_input("provider", format!("option {key:?} given twice")));
+                return Err(Error::invalid_input(
+                    "provider",
+                    format!("option {key:?} given twice"),
+                ));
             }
         }
         Ok(params)
@@ -183,7 +208,10 @@ fn signature_version(option: Option<&str>) -> Result<eip_alibaba::SignatureVersi
     match option {
         None | Some("v1") => Ok(eip_alibaba::SignatureVersion::V1),
         Some("v3") => Ok(eip_alibaba::SignatureVersion::V3),
-        Some(other) => Err(Error::invalid_input("signature", format!("{other:?} is not v1 or v3"))),
+        Some(other) => Err(Error::invalid_input(
+            "signature",
+            format!("{other:?} is not v1 or v3"),
+        )),
     }
 }
 
@@ -196,10 +224,14 @@ fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipPr
         Some("token") => Some(AuthMethod::Token),
         Some("aksk") => Some(AuthMethod::AccessKey),
         Some(other) => {
-            return Err(Error::invalid_input("auth", format!("{other:?} is not token or aksk")));
+            return Err(Error::invalid_input(
+                "auth",
+                format!("{other:?} is not token or aksk"),
+            ));
         }
     };
-    let mut builder = eip_huawei::HuaweiBuilder::from_env_with_auth(method)?.with_region(spec.host.clone());
+    let mut builder =
+        eip_huawei::HuaweiBuilder::from_env_with_auth(method)?.with_region(spec.host.clone());
     if let Some(project) = params.get("project_id") {
         builder = builder.with_project_id(*project);
     }

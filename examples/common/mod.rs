@@ -17,7 +17,10 @@ pub struct Target {
 /// The embedded emulator for both clouds, or the one real provider the user named.
 pub fn targets(provider: Option<&str>, instances: &[String], yes: bool) -> Result<Vec<Target>> {
     match provider {
-        None => ["sim://alibaba", "sim://huawei"].iter().map(|spec| sim_target(spec)).collect(),
+        None => ["sim://alibaba", "sim://huawei"]
+            .iter()
+            .map(|spec| sim_target(spec))
+            .collect(),
         Some(spec) if spec.starts_with("sim://") => Ok(vec![sim_target(spec)?]),
         Some(spec) => {
             if !yes {
@@ -27,16 +30,27 @@ pub fn targets(provider: Option<&str>, instances: &[String], yes: bool) -> Resul
                 ));
             }
             if instances.is_empty() {
-                return Err(Error::invalid_input("instance", "a real account needs --instance ID"));
+                return Err(Error::invalid_input(
+                    "instance",
+                    "a real account needs --instance ID",
+                ));
             }
-            Ok(vec![Target { spec: spec.to_owned(), provider: multicloud_eip::connect(spec)?, instances: instances.to_vec() }])
+            Ok(vec![Target {
+                spec: spec.to_owned(),
+                provider: multicloud_eip::connect(spec)?,
+                instances: instances.to_vec(),
+            }])
         }
     }
 }
 
 fn sim_target(spec: &str) -> Result<Target> {
     let instances = multicloud_eip::embedded::instances(spec)?.unwrap_or_default();
-    Ok(Target { spec: spec.to_owned(), provider: multicloud_eip::connect(spec)?, instances })
+    Ok(Target {
+        spec: spec.to_owned(),
+        provider: multicloud_eip::connect(spec)?,
+        instances,
+    })
 }
 
 /// Prints steps with the time since the start.
@@ -46,11 +60,17 @@ pub struct Steps {
 
 impl Steps {
     pub fn new() -> Self {
-        Self { started: Instant::now() }
+        Self {
+            started: Instant::now(),
+        }
     }
 
     pub fn eip(&self, step: &str, eip: &Eip) {
-        let bound = eip.binding.as_ref().map(|b| format!(" -> {b}")).unwrap_or_default();
+        let bound = eip
+            .binding
+            .as_ref()
+            .map(|b| format!(" -> {b}"))
+            .unwrap_or_default();
         println!(
             "[{:>8.3}s] {step:<26} {} {:<15} {:<13} raw {:<14} {} Mbit/s  name {}{bound}",
             self.started.elapsed().as_secs_f64(),
@@ -58,13 +78,18 @@ impl Steps {
             eip.address.to_string(),
             eip.status.as_str(),
             eip.raw_status,
-            eip.bandwidth_mbps.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
+            eip.bandwidth_mbps
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| "-".into()),
             eip.name.as_deref().unwrap_or("-"),
         );
     }
 
     pub fn note(&self, step: &str, text: &str) {
-        println!("[{:>8.3}s] {step:<26} {text}", self.started.elapsed().as_secs_f64());
+        println!(
+            "[{:>8.3}s] {step:<26} {text}",
+            self.started.elapsed().as_secs_f64()
+        );
     }
 }
 

@@ -27,7 +27,13 @@ pub async fn sim(transition: Duration, instances: usize) -> Sim {
     let mut huawei = HuaweiConfig::default();
     grow_alibaba(&mut alibaba, instances);
     grow_huawei(&mut huawei, instances);
-    SimBuilder::new().transition_delay(transition).alibaba(alibaba).huawei(huawei).start().await.unwrap()
+    SimBuilder::new()
+        .transition_delay(transition)
+        .alibaba(alibaba)
+        .huawei(huawei)
+        .start()
+        .await
+        .unwrap()
 }
 
 fn grow_alibaba(config: &mut AlibabaConfig, count: usize) {
@@ -57,12 +63,18 @@ fn grow_huawei(config: &mut HuaweiConfig, count: usize) {
 
 /// A retry policy for tests: many quick attempts.
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default().max_attempts(20).delays(Duration::from_millis(2), Duration::from_millis(50)).budget(Duration::from_secs(60))
+    RetryPolicy::default()
+        .max_attempts(20)
+        .delays(Duration::from_millis(2), Duration::from_millis(50))
+        .budget(Duration::from_secs(60))
 }
 
 /// A wait policy for tests.
 pub fn fast_wait() -> WaitPolicy {
-    WaitPolicy::default().intervals(Duration::from_millis(5), Duration::from_millis(50)).first_delay(Duration::from_millis(5)).max_wait(Duration::from_secs(30))
+    WaitPolicy::default()
+        .intervals(Duration::from_millis(5), Duration::from_millis(50))
+        .first_delay(Duration::from_millis(5))
+        .max_wait(Duration::from_secs(30))
 }
 
 /// A provider of `cloud` on `sim`.
@@ -76,10 +88,17 @@ pub fn provider(sim: &Sim, cloud: Cloud, auth: Auth, retry: RetryPolicy) -> Arc<
 /// An Alibaba provider on `sim`.
 pub fn alibaba(sim: &Sim, auth: Auth, retry: RetryPolicy) -> AlibabaProvider {
     let info = sim.alibaba();
-    let version = if auth == Auth::Alternate { SignatureVersion::V3 } else { SignatureVersion::V1 };
+    let version = if auth == Auth::Alternate {
+        SignatureVersion::V3
+    } else {
+        SignatureVersion::V1
+    };
     AlibabaProvider::builder()
         .with_region(info.region.clone())
-        .with_credentials(AlibabaKey::new(info.access_key_id.clone(), info.access_key_secret.clone()))
+        .with_credentials(AlibabaKey::new(
+            info.access_key_id.clone(),
+            info.access_key_secret.clone(),
+        ))
         .with_endpoint(&info.endpoint)
         .with_signature_version(version)
         .with_retry(retry)
@@ -96,10 +115,17 @@ pub fn huawei(sim: &Sim, auth: Auth, retry: RetryPolicy) -> HuaweiProvider {
         .with_vpc_endpoint(&info.vpc_endpoint)
         .with_retry(retry);
     let builder = match auth {
-        Auth::Default => builder.with_password(PasswordAuth::new(info.user_name.clone(), info.password.clone(), info.domain_name.clone())),
+        Auth::Default => builder.with_password(PasswordAuth::new(
+            info.user_name.clone(),
+            info.password.clone(),
+            info.domain_name.clone(),
+        )),
         Auth::Alternate => builder
             .with_project_id(info.project_id.clone())
-            .with_access_key(HuaweiKey::new(info.access_key.clone(), info.secret_key.clone())),
+            .with_access_key(HuaweiKey::new(
+                info.access_key.clone(),
+                info.secret_key.clone(),
+            )),
     };
     builder.build().unwrap()
 }

@@ -12,21 +12,34 @@ use multicloud_eip::{
 use crate::fixture::Fixture;
 
 async fn allocate(f: &Fixture, suffix: &str) -> String {
-    let eip = f.provider.allocate(&AllocateRequest::new().bandwidth(5).name(f.name(suffix))).await.unwrap();
-    f.provider.wait_until_available(&eip.id, &f.wait()).await.unwrap();
+    let eip = f
+        .provider
+        .allocate(&AllocateRequest::new().bandwidth(5).name(f.name(suffix)))
+        .await
+        .unwrap();
+    f.provider
+        .wait_until_available(&eip.id, &f.wait())
+        .await
+        .unwrap();
     eip.id
 }
 
 async fn bind(f: &Fixture, id: &str, instance: &str) {
     let target = AssociateTarget::instance(instance);
     f.provider.associate(id, &target).await.unwrap();
-    f.provider.wait_until_bound_to(id, &target, &f.wait()).await.unwrap();
+    f.provider
+        .wait_until_bound_to(id, &target, &f.wait())
+        .await
+        .unwrap();
 }
 
 /// Allocate, bind, modify, unbind, release: each step visible in the normalized model.
 pub async fn lifecycle(f: &Fixture) {
     let p = f.provider.as_ref();
-    let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name(f.name("life"))).await.unwrap();
+    let eip = p
+        .allocate(&AllocateRequest::new().bandwidth(5).name(f.name("life")))
+        .await
+        .unwrap();
     assert_eq!(eip.name.as_deref(), Some(f.name("life").as_str()));
     assert_eq!(eip.provider, p.kind());
     let eip = p.wait_until_available(&eip.id, &f.wait()).await.unwrap();
@@ -36,18 +49,38 @@ pub async fn lifecycle(f: &Fixture) {
 
     let target = AssociateTarget::instance(&f.instances[0]);
     p.associate(&eip.id, &target).await.unwrap();
-    let bound = p.wait_until_bound_to(&eip.id, &target, &f.wait()).await.unwrap();
+    let bound = p
+        .wait_until_bound_to(&eip.id, &target, &f.wait())
+        .await
+        .unwrap();
     let binding = bound.binding.clone().unwrap();
-    assert_eq!(binding.instance_id.as_deref(), Some(f.instances[0].as_str()));
+    assert_eq!(
+        binding.instance_id.as_deref(),
+        Some(f.instances[0].as_str())
+    );
     assert_eq!(binding.kind, TargetKind::Instance);
-    assert!(binding.private_ip.is_some(), "a bound address reports its private IP");
+    assert!(
+        binding.private_ip.is_some(),
+        "a bound address reports its private IP"
+    );
     assert_eq!(p.get(&eip.id).await.unwrap().status, EipStatus::Bound);
 
-    p.modify(&eip.id, &Modification::new().bandwidth(50).name(f.name("life2"))).await.unwrap();
-    let modified = p.wait_until(&eip.id, &f.wait(), |e| e.status.is_stable()).await.unwrap();
+    p.modify(
+        &eip.id,
+        &Modification::new().bandwidth(50).name(f.name("life2")),
+    )
+    .await
+    .unwrap();
+    let modified = p
+        .wait_until(&eip.id, &f.wait(), |e| e.status.is_stable())
+        .await
+        .unwrap();
     assert_eq!(modified.bandwidth_mbps, Some(50));
     assert_eq!(modified.name.as_deref(), Some(f.name("life2").as_str()));
-    assert!(modified.is_bound_to(&target), "modify must not touch the binding");
+    assert!(
+        modified.is_bound_to(&target),
+        "modify must not touch the binding"
+    );
 
     p.disassociate(&eip.id, Some(&target)).await.unwrap();
     let unbound = p.wait_until_available(&eip.id, &f.wait()).await.unwrap();
@@ -57,14 +90,21 @@ pub async fn lifecycle(f: &Fixture) {
     p.wait_until_released(&eip.id, &f.wait()).await.unwrap();
     assert!(matches!(p.get(&eip.id).await, Err(Error::NotFound { .. })));
     if let Some(sim) = &f.sim {
-        assert!(sim.inventory().is_empty(), "nothing leaked: {:?}", sim.inventory());
+        assert!(
+            sim.inventory().is_empty(),
+            "nothing leaked: {:?}",
+            sim.inventory()
+        );
     }
 }
 
 /// 250 addresses over several pages: each exactly once, the same set the cloud holds.
 pub async fn pagination_over_250(f: &Fixture) {
-    let (Some(sim), Some(cloud)) = (&f.sim, f.cloud) else { return }; // 250 real addresses would cost money
-    sim.control(cloud, "seed_eips", serde_json::json!({"count": 250})).unwrap();
+    let (Some(sim), Some(cloud)) = (&f.sim, f.cloud) else {
+        return;
+    }; // 250 real addresses would cost money
+    sim.control(cloud, "seed_eips", serde_json::json!({"count": 250}))
+        .unwrap();
     let listed: Vec<_> = f
         .provider
         .list(&ListFilter::new(), ListOptions::default().page_size(100))
@@ -86,19 +126,38 @@ pub async fn filters(f: &Fixture) {
     let c = allocate(f, "fc").await;
     bind(f, &a, &f.instances[0]).await;
     let collect = |filter: ListFilter| async move {
-        let mut ids: Vec<String> =
-            p.list(&filter, ListOptions::default()).map_ok(|e| e.id).try_collect().await.unwrap();
+        let mut ids: Vec<String> = p
+            .list(&filter, ListOptions::default())
+            .map_ok(|e| e.id)
+            .try_collect()
+            .await
+            .unwrap();
         ids.sort();
         ids
     };
-    assert_eq!(collect(ListFilter::new().status(EipStatus::Bound)).await, vec![a.clone()]);
-    assert_eq!(collect(ListFilter::new().name(f.name("fb"))).await, vec![b.clone()]);
-    assert_eq!(collect(ListFilter::new().bound_to(AssociateTarget::instance(&f.instances[0]))).await, vec![a.clone()]);
+    assert_eq!(
+        collect(ListFilter::new().status(EipStatus::Bound)).await,
+        vec![a.clone()]
+    );
+    assert_eq!(
+        collect(ListFilter::new().name(f.name("fb"))).await,
+        vec![b.clone()]
+    );
+    assert_eq!(
+        collect(ListFilter::new().bound_to(AssociateTarget::instance(&f.instances[0]))).await,
+        vec![a.clone()]
+    );
     let mut two = vec![b.clone(), c.clone()];
     two.sort();
-    assert_eq!(collect(ListFilter::new().ids([b.clone(), c.clone()])).await, two);
+    assert_eq!(
+        collect(ListFilter::new().ids([b.clone(), c.clone()])).await,
+        two
+    );
     let address = p.get(&c).await.unwrap().address;
-    assert_eq!(collect(ListFilter::new().addresses([address])).await, vec![c.clone()]);
+    assert_eq!(
+        collect(ListFilter::new().addresses([address])).await,
+        vec![c.clone()]
+    );
     let available = collect(ListFilter::new().status(EipStatus::Available)).await;
     assert!(available.contains(&b) && available.contains(&c) && !available.contains(&a));
 }
@@ -108,13 +167,26 @@ pub async fn not_found(f: &Fixture) {
     let p = f.provider.as_ref();
     let missing = "eip-0000doesnotexist";
     assert!(matches!(p.get(missing).await, Err(Error::NotFound { .. })));
-    assert!(matches!(p.release(missing).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        p.release(missing).await,
+        Err(Error::NotFound { .. })
+    ));
     let target = AssociateTarget::instance(&f.instances[0]);
-    assert!(matches!(p.associate(missing, &target).await, Err(Error::NotFound { .. })));
+    assert!(matches!(
+        p.associate(missing, &target).await,
+        Err(Error::NotFound { .. })
+    ));
     let id = allocate(f, "nf").await;
     let ghost = AssociateTarget::instance("i-0000doesnotexist");
-    assert!(matches!(p.associate(&id, &ghost).await, Err(Error::NotFound { .. })));
-    assert_eq!(p.get(&id).await.unwrap().status, EipStatus::Available, "a failed bind changes nothing");
+    assert!(matches!(
+        p.associate(&id, &ghost).await,
+        Err(Error::NotFound { .. })
+    ));
+    assert_eq!(
+        p.get(&id).await.unwrap().status,
+        EipStatus::Available,
+        "a failed bind changes nothing"
+    );
 }
 
 /// Releasing a bound address is refused, and the address stays bound.
@@ -126,7 +198,10 @@ pub async fn release_while_bound_is_refused(f: &Fixture) {
         other => panic!("expected InvalidState, got {other:?}"),
     }
     let eip = f.provider.get(&id).await.unwrap();
-    assert!(eip.is_bound_to(&AssociateTarget::instance(&f.instances[0])), "no silent unbind");
+    assert!(
+        eip.is_bound_to(&AssociateTarget::instance(&f.instances[0])),
+        "no silent unbind"
+    );
 }
 
 /// An instance holds one address; a bound address cannot be bound elsewhere.
@@ -137,7 +212,10 @@ pub async fn association_conflicts(f: &Fixture) {
     bind(f, &first, &f.instances[0]).await;
     let a = AssociateTarget::instance(&f.instances[0]);
     let b = AssociateTarget::instance(&f.instances[1]);
-    assert!(matches!(p.associate(&second, &a).await, Err(Error::AlreadyAssociated { .. })));
+    assert!(matches!(
+        p.associate(&second, &a).await,
+        Err(Error::AlreadyAssociated { .. })
+    ));
     assert!(matches!(
         p.associate(&first, &b).await,
         Err(Error::AlreadyAssociated { .. } | Error::InvalidState { .. })
@@ -145,7 +223,10 @@ pub async fn association_conflicts(f: &Fixture) {
     assert!(p.get(&first).await.unwrap().is_bound_to(&a));
     assert_eq!(p.get(&second).await.unwrap().status, EipStatus::Available);
     // A fenced unbind from the wrong instance does nothing.
-    assert!(matches!(p.disassociate(&first, Some(&b)).await, Err(Error::Conflict { .. })));
+    assert!(matches!(
+        p.disassociate(&first, Some(&b)).await,
+        Err(Error::Conflict { .. })
+    ));
     assert!(p.get(&first).await.unwrap().is_bound_to(&a));
 }
 
@@ -153,8 +234,14 @@ pub async fn association_conflicts(f: &Fixture) {
 pub async fn waits_time_out(f: &Fixture) {
     let id = allocate(f, "wt").await;
     let policy = WaitPolicy::default().max_wait(Duration::from_millis(300));
-    match f.provider.wait_for_status(&id, EipStatus::Bound, &policy).await {
-        Err(Error::WaitTimeout { last: Some(last), .. }) => assert_eq!(last.status, EipStatus::Available),
+    match f
+        .provider
+        .wait_for_status(&id, EipStatus::Bound, &policy)
+        .await
+    {
+        Err(Error::WaitTimeout {
+            last: Some(last), ..
+        }) => assert_eq!(last.status, EipStatus::Available),
         other => panic!("expected WaitTimeout, got {other:?}"),
     }
 }
@@ -162,7 +249,10 @@ pub async fn waits_time_out(f: &Fixture) {
 /// The same idempotency key twice gives the same address, never a second one.
 pub async fn idempotent_allocate(f: &Fixture) {
     let key = format!("{}-idem-key", f.run_id);
-    let request = AllocateRequest::new().bandwidth(5).name(f.name("idem")).idempotency_key(key);
+    let request = AllocateRequest::new()
+        .bandwidth(5)
+        .name(f.name("idem"))
+        .idempotency_key(key);
     let first = f.provider.allocate(&request).await.unwrap();
     let second = f.provider.allocate(&request).await.unwrap();
     assert_eq!(first.id, second.id);
@@ -176,14 +266,27 @@ pub async fn fenced_move(f: &Fixture) {
     let p = f.provider.as_ref();
     let id = allocate(f, "mv").await;
     bind(f, &id, &f.instances[0]).await;
-    let (a, b) = (AssociateTarget::instance(&f.instances[0]), AssociateTarget::instance(&f.instances[1]));
-    let report = p.move_to(&id, &a, &b, &MoveOptions::with_wait(f.wait())).await.unwrap();
+    let (a, b) = (
+        AssociateTarget::instance(&f.instances[0]),
+        AssociateTarget::instance(&f.instances[1]),
+    );
+    let report = p
+        .move_to(&id, &a, &b, &MoveOptions::with_wait(f.wait()))
+        .await
+        .unwrap();
     assert!(report.eip.is_bound_to(&b));
-    assert!(report.disassociate_accepted <= report.unbound && report.unbound <= report.associate_accepted);
+    assert!(
+        report.disassociate_accepted <= report.unbound
+            && report.unbound <= report.associate_accepted
+    );
     assert!(report.associate_accepted <= report.bound);
     // A second mover that still believes the address is on A must not touch it.
     let c = AssociateTarget::instance(f.instances.get(2).unwrap_or(&f.instances[1]));
-    assert!(matches!(p.move_to(&id, &a, &c, &MoveOptions::with_wait(f.wait())).await, Err(Error::Conflict { .. })));
+    assert!(matches!(
+        p.move_to(&id, &a, &c, &MoveOptions::with_wait(f.wait()))
+            .await,
+        Err(Error::Conflict { .. })
+    ));
     assert!(p.get(&id).await.unwrap().is_bound_to(&b));
 }
 
@@ -198,10 +301,14 @@ pub async fn capabilities_are_respected(f: &Fixture) {
         Err(Error::InvalidInput { field, .. }) if field == "bandwidth_mbps"
     ));
     let unsupported = [
-        AssociateTarget::HighAvailabilityVip { id: "havip-1".into() },
+        AssociateTarget::HighAvailabilityVip {
+            id: "havip-1".into(),
+        },
         AssociateTarget::NatGateway { id: "ngw-1".into() },
         AssociateTarget::LoadBalancer { id: "lb-1".into() },
-        AssociateTarget::PrivateIp { address: "10.0.0.9".parse().unwrap() },
+        AssociateTarget::PrivateIp {
+            address: "10.0.0.9".parse().unwrap(),
+        },
     ];
     for target in unsupported {
         let supported = match &target {
@@ -209,12 +316,19 @@ pub async fn capabilities_are_respected(f: &Fixture) {
             other => caps.targets.contains(&other.kind()),
         };
         if !supported {
-            assert!(matches!(p.associate("eip-x1", &target).await, Err(Error::Unsupported { .. })), "{target}");
+            assert!(
+                matches!(
+                    p.associate("eip-x1", &target).await,
+                    Err(Error::Unsupported { .. })
+                ),
+                "{target}"
+            );
         }
     }
     if caps.description_rule.is_none() {
         assert!(matches!(
-            p.allocate(&AllocateRequest::new().description("front door")).await,
+            p.allocate(&AllocateRequest::new().description("front door"))
+                .await,
             Err(Error::Unsupported { .. })
         ));
     }

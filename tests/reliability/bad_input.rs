@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use multicloud_eip::{AllocateRequest, AssociateTarget, EipProvider, Error, ListFilter, Modification, PageRequest};
+use multicloud_eip::{
+    AllocateRequest, AssociateTarget, EipProvider, Error, ListFilter, Modification, PageRequest,
+};
 
 use crate::common::{self, Auth, Cloud};
 
@@ -23,7 +25,10 @@ async fn matrix(cloud: Cloud) -> usize {
     let mut cases = 0;
     let mut check = |what: &str, field: String, expected: &str| {
         cases += 1;
-        assert!(field.contains(expected), "{cloud:?} {what}: field {field:?}, expected {expected:?}");
+        assert!(
+            field.contains(expected),
+            "{cloud:?} {what}: field {field:?}, expected {expected:?}"
+        );
     };
     for (what, id) in [
         ("empty id", ""),
@@ -40,27 +45,107 @@ async fn matrix(cloud: Cloud) -> usize {
         check(what, field_of(p.release(id).await), "id");
     }
     let target = AssociateTarget::instance("i-..");
-    check("target with ..", field_of(p.associate("eip-1", &target).await), "target_id");
-    check("bandwidth 0", field_of(p.allocate(&AllocateRequest::new().bandwidth(0)).await), "bandwidth_mbps");
+    check(
+        "target with ..",
+        field_of(p.associate("eip-1", &target).await),
+        "target_id",
+    );
+    check(
+        "bandwidth 0",
+        field_of(p.allocate(&AllocateRequest::new().bandwidth(0)).await),
+        "bandwidth_mbps",
+    );
     let max = p.capabilities().bandwidth_mbps.end() + 1;
-    check("bandwidth above the maximum", field_of(p.allocate(&AllocateRequest::new().bandwidth(max)).await), "bandwidth_mbps");
-    check("modify with nothing", field_of(p.modify("eip-1", &Modification::new()).await), "modification");
-    check("name with a slash", field_of(p.allocate(&AllocateRequest::new().name("web/1")).await), "name");
-    check("10 KB name", field_of(p.allocate(&AllocateRequest::new().name(long.clone())).await), "name");
-    check("name with a newline", field_of(p.allocate(&AllocateRequest::new().name("web\n1")).await), "name");
-    check("idempotency key with a space", field_of(p.allocate(&AllocateRequest::new().idempotency_key("a b")).await), "idempotency_key");
-    check("associate an empty id", field_of(p.associate("", &AssociateTarget::instance("i-1")).await), "id");
-    check("disassociate an id with ?", field_of(p.disassociate("eip?1", None).await), "id");
-    check("modify to bandwidth 0", field_of(p.modify("eip-1", &Modification::new().bandwidth(0)).await), "bandwidth_mbps");
-    check("list filter id", field_of(p.list_page(&ListFilter::new().ids(["eip/1"]), &PageRequest::default()).await), "ids");
+    check(
+        "bandwidth above the maximum",
+        field_of(p.allocate(&AllocateRequest::new().bandwidth(max)).await),
+        "bandwidth_mbps",
+    );
+    check(
+        "modify with nothing",
+        field_of(p.modify("eip-1", &Modification::new()).await),
+        "modification",
+    );
+    check(
+        "name with a slash",
+        field_of(p.allocate(&AllocateRequest::new().name("web/1")).await),
+        "name",
+    );
+    check(
+        "10 KB name",
+        field_of(p.allocate(&AllocateRequest::new().name(long.clone())).await),
+        "name",
+    );
+    check(
+        "name with a newline",
+        field_of(p.allocate(&AllocateRequest::new().name("web\n1")).await),
+        "name",
+    );
+    check(
+        "idempotency key with a space",
+        field_of(
+            p.allocate(&AllocateRequest::new().idempotency_key("a b"))
+                .await,
+        ),
+        "idempotency_key",
+    );
+    check(
+        "associate an empty id",
+        field_of(p.associate("", &AssociateTarget::instance("i-1")).await),
+        "id",
+    );
+    check(
+        "disassociate an id with ?",
+        field_of(p.disassociate("eip?1", None).await),
+        "id",
+    );
+    check(
+        "modify to bandwidth 0",
+        field_of(p.modify("eip-1", &Modification::new().bandwidth(0)).await),
+        "bandwidth_mbps",
+    );
+    check(
+        "list filter id",
+        field_of(
+            p.list_page(&ListFilter::new().ids(["eip/1"]), &PageRequest::default())
+                .await,
+        ),
+        "ids",
+    );
     if cloud == Cloud::Alibaba {
-        check("name starting with a digit", field_of(p.allocate(&AllocateRequest::new().name("1web")).await), "name");
-        check("description starting with http://", field_of(p.allocate(&AllocateRequest::new().description("http://x")).await), "description");
+        check(
+            "name starting with a digit",
+            field_of(p.allocate(&AllocateRequest::new().name("1web")).await),
+            "name",
+        );
+        check(
+            "description starting with http://",
+            field_of(
+                p.allocate(&AllocateRequest::new().description("http://x"))
+                    .await,
+            ),
+            "description",
+        );
     } else {
-        check("description (not in v1)", field_of(p.allocate(&AllocateRequest::new().description("front")).await), "unsupported");
-        check("bandwidth off the 50 Mbit/s step", field_of(p.allocate(&AllocateRequest::new().bandwidth(333)).await), "bandwidth_mbps");
+        check(
+            "description (not in v1)",
+            field_of(
+                p.allocate(&AllocateRequest::new().description("front"))
+                    .await,
+            ),
+            "unsupported",
+        );
+        check(
+            "bandwidth off the 50 Mbit/s step",
+            field_of(p.allocate(&AllocateRequest::new().bandwidth(333)).await),
+            "bandwidth_mbps",
+        );
     }
-    assert!(sim.requests().is_empty(), "{cloud:?}: refused input sent requests: {:?}", sim.requests());
+    assert!(
+        sim.requests().is_empty(),
+        "{cloud:?}: refused input sent requests: {:?}",
+        sim.requests()
+    );
     cases
 }
 
@@ -88,7 +173,10 @@ fn bad_provider_specs_are_refused_before_anything() {
     ] {
         match multicloud_eip::connect(spec) {
             Err(Error::InvalidInput { field, reason }) => {
-                assert!(["provider", "signature", "auth"].contains(&field.as_str()), "{spec}: {field}: {reason}");
+                assert!(
+                    ["provider", "signature", "auth"].contains(&field.as_str()),
+                    "{spec}: {field}: {reason}"
+                );
             }
             other => panic!("{spec:?}: expected InvalidInput, got {other:?}"),
         }
@@ -102,16 +190,25 @@ fn plain_http_to_a_remote_host_is_refused() {
         .with_credentials(multicloud_eip::alibaba::AccessKey::new("id", "secret"))
         .with_endpoint("http://vpc.example.com")
         .build();
-    assert!(matches!(result, Err(Error::InvalidInput { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::InvalidInput { .. })),
+        "{result:?}"
+    );
     let result = multicloud_eip::huawei::HuaweiProvider::builder()
         .with_region("cn-north-4")
         .with_password(multicloud_eip::huawei::PasswordAuth::new("u", "p", "d"))
         .with_vpc_endpoint("http://vpc.example.com")
         .build();
-    assert!(matches!(result, Err(Error::InvalidInput { .. })), "{result:?}");
+    assert!(
+        matches!(result, Err(Error::InvalidInput { .. })),
+        "{result:?}"
+    );
     let result = multicloud_eip::alibaba::AlibabaProvider::builder()
         .with_region("CN_HANGZHOU!")
         .with_credentials(multicloud_eip::alibaba::AccessKey::new("id", "secret"))
         .build();
-    assert!(matches!(result, Err(Error::InvalidInput { .. })), "unknown region: {result:?}");
+    assert!(
+        matches!(result, Err(Error::InvalidInput { .. })),
+        "unknown region: {result:?}"
+    );
 }

@@ -4,7 +4,9 @@
 use std::time::Duration;
 
 use multicloud_eip::sim::{FaultKind, FaultRule, Sim, Trigger};
-use multicloud_eip::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, Modification};
+use multicloud_eip::{
+    AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, Modification,
+};
 
 use crate::common::{self, Auth, Cloud};
 
@@ -12,12 +14,21 @@ const TRIALS: usize = 50;
 
 fn drop_next(sim: &Sim, cloud: Cloud, operation: &str) {
     sim.faults().clear();
-    sim.faults().add(FaultRule::new(FaultKind::CommitThenDrop, Trigger::Times(1)).cloud(cloud).action(common::action(cloud, operation)));
+    sim.faults().add(
+        FaultRule::new(FaultKind::CommitThenDrop, Trigger::Times(1))
+            .cloud(cloud)
+            .action(common::action(cloud, operation)),
+    );
 }
 
 async fn fresh(p: &dyn EipProvider) -> String {
-    let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("ctd")).await.unwrap();
-    p.wait_until_available(&eip.id, &common::fast_wait()).await.unwrap();
+    let eip = p
+        .allocate(&AllocateRequest::new().bandwidth(5).name("ctd"))
+        .await
+        .unwrap();
+    p.wait_until_available(&eip.id, &common::fast_wait())
+        .await
+        .unwrap();
     eip.id
 }
 
@@ -32,36 +43,60 @@ async fn trials(cloud: Cloud) {
     for trial in 0..TRIALS {
         // allocate: one logical allocate is one address.
         drop_next(&sim, cloud, "allocate");
-        let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("ctd")).await
+        let eip = p
+            .allocate(&AllocateRequest::new().bandwidth(5).name("ctd"))
+            .await
             .unwrap_or_else(|e| panic!("{cloud:?} allocate trial {trial}: {e}"));
         assert_eq!(sim.faults().stats().commit_then_drop, 1, "the fault fired");
-        assert_eq!(sim.inventory().len(), 1, "{cloud:?} allocate trial {trial}: exactly one address");
+        assert_eq!(
+            sim.inventory().len(),
+            1,
+            "{cloud:?} allocate trial {trial}: exactly one address"
+        );
         p.wait_until_available(&eip.id, &wait).await.unwrap();
 
         // associate: recognised as done.
         drop_next(&sim, cloud, "associate");
-        p.associate(&eip.id, &target).await.unwrap_or_else(|e| panic!("{cloud:?} associate trial {trial}: {e}"));
-        p.wait_until_bound_to(&eip.id, &target, &wait).await.unwrap();
+        p.associate(&eip.id, &target)
+            .await
+            .unwrap_or_else(|e| panic!("{cloud:?} associate trial {trial}: {e}"));
+        p.wait_until_bound_to(&eip.id, &target, &wait)
+            .await
+            .unwrap();
 
         // modify: applied once, the answer lost.
         drop_next(&sim, cloud, "modify");
-        p.modify(&eip.id, &Modification::new().name(format!("ctd{trial}"))).await
+        p.modify(&eip.id, &Modification::new().name(format!("ctd{trial}")))
+            .await
             .unwrap_or_else(|e| panic!("{cloud:?} modify trial {trial}: {e}"));
-        let renamed = p.wait_until(&eip.id, &wait, |e| e.status.is_stable()).await.unwrap();
-        assert_eq!(renamed.name.as_deref(), Some(format!("ctd{trial}").as_str()));
+        let renamed = p
+            .wait_until(&eip.id, &wait, |e| e.status.is_stable())
+            .await
+            .unwrap();
+        assert_eq!(
+            renamed.name.as_deref(),
+            Some(format!("ctd{trial}").as_str())
+        );
 
         // disassociate: recognised as done, not repeated into an error.
         drop_next(&sim, cloud, "disassociate");
-        p.disassociate(&eip.id, Some(&target)).await.unwrap_or_else(|e| panic!("{cloud:?} disassociate trial {trial}: {e}"));
+        p.disassociate(&eip.id, Some(&target))
+            .await
+            .unwrap_or_else(|e| panic!("{cloud:?} disassociate trial {trial}: {e}"));
         let unbound = p.wait_until_available(&eip.id, &wait).await.unwrap();
         assert!(unbound.binding.is_none());
 
         // release: recognised as done.
         drop_next(&sim, cloud, "release");
-        p.release(&eip.id).await.unwrap_or_else(|e| panic!("{cloud:?} release trial {trial}: {e}"));
+        p.release(&eip.id)
+            .await
+            .unwrap_or_else(|e| panic!("{cloud:?} release trial {trial}: {e}"));
         p.wait_until_released(&eip.id, &wait).await.unwrap();
         assert!(matches!(p.get(&eip.id).await, Err(Error::NotFound { .. })));
-        assert!(sim.inventory().is_empty(), "{cloud:?} trial {trial}: nothing leaked");
+        assert!(
+            sim.inventory().is_empty(),
+            "{cloud:?} trial {trial}: nothing leaked"
+        );
     }
     // An address that is already bound elsewhere is still refused after a lost answer.
     sim.faults().clear();

@@ -27,31 +27,68 @@ async fn race(cloud: Cloud) -> (usize, usize) {
     );
     let (mut single_winner, mut both_won) = (0, 0);
     for trial in 0..TRIALS {
-        let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("race")).await.unwrap();
+        let eip = p
+            .allocate(&AllocateRequest::new().bandwidth(5).name("race"))
+            .await
+            .unwrap();
         p.wait_until_available(&eip.id, &wait).await.unwrap();
         p.associate(&eip.id, &a).await.unwrap();
         p.wait_until_bound_to(&eip.id, &a, &wait).await.unwrap();
 
-        let (to_b, to_c) = tokio::join!(p.move_to(&eip.id, &a, &b, &options), p.move_to(&eip.id, &a, &c, &options));
+        let (to_b, to_c) = tokio::join!(
+            p.move_to(&eip.id, &a, &b, &options),
+            p.move_to(&eip.id, &a, &c, &options)
+        );
         for outcome in [&to_b, &to_c] {
             if let Err(e) = outcome {
-                assert!(matches!(e, Error::Conflict { .. } | Error::AlreadyAssociated { .. } | Error::InvalidState { .. }),
-                    "{cloud:?} trial {trial}: a losing mover gets a typed conflict, got {e:?}");
+                assert!(
+                    matches!(
+                        e,
+                        Error::Conflict { .. }
+                            | Error::AlreadyAssociated { .. }
+                            | Error::InvalidState { .. }
+                    ),
+                    "{cloud:?} trial {trial}: a losing mover gets a typed conflict, got {e:?}"
+                );
             }
         }
         // Let any transition a loser started settle, then look.
-        let settled = p.wait_until(&eip.id, &wait, |e| e.status.is_stable()).await.unwrap();
-        let holders = sim.inventory().into_iter().filter(|i| i.id == eip.id).count();
+        let settled = p
+            .wait_until(&eip.id, &wait, |e| e.status.is_stable())
+            .await
+            .unwrap();
+        let holders = sim
+            .inventory()
+            .into_iter()
+            .filter(|i| i.id == eip.id)
+            .count();
         assert_eq!(holders, 1, "one address");
         match (to_b.is_ok(), to_c.is_ok()) {
-            (true, false) => assert!(settled.is_bound_to(&b), "{cloud:?} trial {trial}: winner B holds it, got {:?}", settled.binding),
-            (false, true) => assert!(settled.is_bound_to(&c), "{cloud:?} trial {trial}: winner C holds it, got {:?}", settled.binding),
+            (true, false) => assert!(
+                settled.is_bound_to(&b),
+                "{cloud:?} trial {trial}: winner B holds it, got {:?}",
+                settled.binding
+            ),
+            (false, true) => assert!(
+                settled.is_bound_to(&c),
+                "{cloud:?} trial {trial}: winner C holds it, got {:?}",
+                settled.binding
+            ),
             (true, true) => {
-                assert_eq!(cloud, Cloud::Huawei, "Alibaba's fence is server-side: never two winners");
-                assert!(settled.is_bound_to(&b) || settled.is_bound_to(&c), "bound to one of the winners");
+                assert_eq!(
+                    cloud,
+                    Cloud::Huawei,
+                    "Alibaba's fence is server-side: never two winners"
+                );
+                assert!(
+                    settled.is_bound_to(&b) || settled.is_bound_to(&c),
+                    "bound to one of the winners"
+                );
                 both_won += 1;
             }
-            (false, false) => panic!("{cloud:?} trial {trial}: both movers failed: {to_b:?} / {to_c:?}"),
+            (false, false) => {
+                panic!("{cloud:?} trial {trial}: both movers failed: {to_b:?} / {to_c:?}")
+            }
         }
         if to_b.is_ok() != to_c.is_ok() {
             single_winner += 1;

@@ -56,11 +56,20 @@ fn suspicious(text: &str) -> Vec<String> {
     }
     for (i, _) in text.match_indices("MII") {
         let tail: String = text[i..].chars().take(40).collect();
-        if tail.len() >= 40 && tail.chars().all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c)) {
+        if tail.len() >= 40
+            && tail
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+        {
             found.push(format!("token-like text: {tail}"));
         }
     }
-    for marker in ["Signature=", "Signature%3D", "X-Auth-Token: MII", "x-subject-token"] {
+    for marker in [
+        "Signature=",
+        "Signature%3D",
+        "X-Auth-Token: MII",
+        "x-subject-token",
+    ] {
         if text.contains(marker) {
             found.push(format!("marker {marker:?}"));
         }
@@ -70,11 +79,16 @@ fn suspicious(text: &str) -> Vec<String> {
 
 async fn lifecycle(p: &dyn EipProvider, instance: &str) {
     let wait = common::fast_wait();
-    let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("secrets")).await.unwrap();
+    let eip = p
+        .allocate(&AllocateRequest::new().bandwidth(5).name("secrets"))
+        .await
+        .unwrap();
     p.wait_until_available(&eip.id, &wait).await.unwrap();
     let target = AssociateTarget::instance(instance);
     p.associate(&eip.id, &target).await.unwrap();
-    p.wait_until_bound_to(&eip.id, &target, &wait).await.unwrap();
+    p.wait_until_bound_to(&eip.id, &target, &wait)
+        .await
+        .unwrap();
     p.disassociate(&eip.id, None).await.unwrap();
     p.wait_until_available(&eip.id, &wait).await.unwrap();
     p.release(&eip.id).await.unwrap();
@@ -105,28 +119,56 @@ async fn no_secret_in_logs_errors_or_debug_output() {
     }
     let wrong = multicloud_eip::alibaba::AlibabaProvider::builder()
         .with_region(alibaba.region.clone())
-        .with_credentials(multicloud_eip::alibaba::AccessKey::new(alibaba.access_key_id.clone(), "wrong-secret-value"))
+        .with_credentials(multicloud_eip::alibaba::AccessKey::new(
+            alibaba.access_key_id.clone(),
+            "wrong-secret-value",
+        ))
         .with_endpoint(&alibaba.endpoint)
         .build()
         .unwrap();
     let refused = wrong.get("eip-1").await.unwrap_err();
     texts.push(format!("{refused} {refused:?} {wrong:?}"));
     let builder = multicloud_eip::huawei::HuaweiProvider::builder().with_password(
-        multicloud_eip::huawei::PasswordAuth::new(huawei.user_name.clone(), huawei.password.clone(), huawei.domain_name.clone()),
+        multicloud_eip::huawei::PasswordAuth::new(
+            huawei.user_name.clone(),
+            huawei.password.clone(),
+            huawei.domain_name.clone(),
+        ),
     );
     texts.push(format!("{builder:?}"));
-    texts.push(format!("{:?}", multicloud_eip::huawei::AccessKey::new(huawei.access_key.clone(), huawei.secret_key.clone())));
-    texts.push(format!("{:?}", multicloud_eip::alibaba::AccessKey::new("id", alibaba.access_key_secret.clone())));
+    texts.push(format!(
+        "{:?}",
+        multicloud_eip::huawei::AccessKey::new(
+            huawei.access_key.clone(),
+            huawei.secret_key.clone()
+        )
+    ));
+    texts.push(format!(
+        "{:?}",
+        multicloud_eip::alibaba::AccessKey::new("id", alibaba.access_key_secret.clone())
+    ));
 
     let logs = String::from_utf8_lossy(&capture.0.lock().unwrap()).into_owned();
-    assert!(logs.lines().count() > 100, "the subscriber captured the run ({} lines)", logs.lines().count());
+    assert!(
+        logs.lines().count() > 100,
+        "the subscriber captured the run ({} lines)",
+        logs.lines().count()
+    );
     for text in texts.iter().chain(std::iter::once(&logs)) {
         for secret in &secrets {
-            assert!(!text.contains(secret.as_str()), "a secret leaked into: {}", &text[..text.len().min(300)]);
+            assert!(
+                !text.contains(secret.as_str()),
+                "a secret leaked into: {}",
+                &text[..text.len().min(300)]
+            );
         }
         let found = suspicious(text);
         assert!(found.is_empty(), "suspicious text: {found:?}");
     }
     assert!(!logs.contains("wrong-secret-value"));
-    println!("secrets: {} log lines and {} Display/Debug outputs searched, nothing found", logs.lines().count(), texts.len());
+    println!(
+        "secrets: {} log lines and {} Display/Debug outputs searched, nothing found",
+        logs.lines().count(),
+        texts.len()
+    );
 }

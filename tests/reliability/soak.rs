@@ -16,7 +16,14 @@ const LIFECYCLES: usize = 300;
 
 async fn lifecycle(p: &dyn EipProvider, instance: &str, key: String) -> Result<(), Error> {
     let wait = common::fast_wait();
-    let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("soak").idempotency_key(key)).await?;
+    let eip = p
+        .allocate(
+            &AllocateRequest::new()
+                .bandwidth(5)
+                .name("soak")
+                .idempotency_key(key),
+        )
+        .await?;
     p.wait_until_available(&eip.id, &wait).await?;
     let target = AssociateTarget::instance(instance);
     p.associate(&eip.id, &target).await?;
@@ -30,16 +37,30 @@ async fn lifecycle(p: &dyn EipProvider, instance: &str, key: String) -> Result<(
 async fn soak(cloud: Cloud) {
     let sim = common::sim(Duration::from_millis(10), WORKERS).await;
     let stats = Arc::new(RetryStats::default());
-    let provider = common::provider(&sim, cloud, Auth::Default, common::fast_retry().with_stats(stats.clone()));
+    let provider = common::provider(
+        &sim,
+        cloud,
+        Auth::Default,
+        common::fast_retry().with_stats(stats.clone()),
+    );
     let faults = sim.faults();
     let rule = |kind, p| FaultRule::new(kind, Trigger::Probability(p)).cloud(cloud);
     // The rules are tried in order and the first that fires wins, so the later probabilities are
     // conditional: 0.30, then 0.10 / 0.70 of the rest, then 0.05 / 0.60 of what remains.
     faults.add(rule(FaultKind::Error(InjectedError::Throttled), 0.30));
-    faults.add(rule(FaultKind::Error(InjectedError::Unavailable), 0.05 / 0.70));
+    faults.add(rule(
+        FaultKind::Error(InjectedError::Unavailable),
+        0.05 / 0.70,
+    ));
     faults.add(rule(FaultKind::Error(InjectedError::Internal), 0.05 / 0.65));
     faults.add(rule(FaultKind::CloseConnection, 0.05 / 0.60));
-    faults.add(rule(FaultKind::Latency { fixed: Duration::ZERO, jitter: Duration::from_millis(3) }, 1.0));
+    faults.add(rule(
+        FaultKind::Latency {
+            fixed: Duration::ZERO,
+            jitter: Duration::from_millis(3),
+        },
+        1.0,
+    ));
 
     let instances = common::instances(&sim, cloud);
     let workers = (0..WORKERS).map(|w| {
@@ -72,8 +93,14 @@ async fn soak(cloud: Cloud) {
         leftovers.len()
     );
     assert!(failures.is_empty(), "failed lifecycles: {failures:#?}");
-    assert!(leftovers.is_empty(), "leaked or duplicated addresses: {leftovers:#?}");
-    assert!(injected.throttled > 100 && injected.closed_connections > 10, "the faults really fired: {injected:?}");
+    assert!(
+        leftovers.is_empty(),
+        "leaked or duplicated addresses: {leftovers:#?}"
+    );
+    assert!(
+        injected.throttled > 100 && injected.closed_connections > 10,
+        "the faults really fired: {injected:?}"
+    );
     assert!(stats.retries() > 0);
 }
 

@@ -12,7 +12,10 @@ use multicloud_eip::{AllocateRequest, EipProvider, Error, ListFilter, PageReques
 use crate::common::{self, Auth};
 
 fn token_requests(sim: &Sim) -> usize {
-    sim.requests().iter().filter(|r| r.action == "KeystoneCreateToken").count()
+    sim.requests()
+        .iter()
+        .filter(|r| r.action == "KeystoneCreateToken")
+        .count()
 }
 
 async fn burst(p: &dyn EipProvider, id: &str, calls: usize) -> usize {
@@ -24,17 +27,38 @@ async fn burst(p: &dyn EipProvider, id: &str, calls: usize) -> usize {
 async fn expiry_and_revocation_mid_run_cost_one_reauthentication_each() {
     let sim = common::sim(Duration::from_millis(5), 8).await;
     let p = common::huawei(&sim, Auth::Default, common::fast_retry());
-    let eip = p.allocate(&AllocateRequest::new().bandwidth(5).name("tok")).await.unwrap();
+    let eip = p
+        .allocate(&AllocateRequest::new().bandwidth(5).name("tok"))
+        .await
+        .unwrap();
     assert_eq!(burst(&p, &eip.id, 100).await, 0);
     assert_eq!(token_requests(&sim), 1);
 
-    sim.control(Cloud::Huawei, "expire_tokens", serde_json::json!({})).unwrap();
-    assert_eq!(burst(&p, &eip.id, 100).await, 0, "no call fails across an expiry");
-    assert_eq!(token_requests(&sim), 2, "one re-authentication for the expiry");
+    sim.control(Cloud::Huawei, "expire_tokens", serde_json::json!({}))
+        .unwrap();
+    assert_eq!(
+        burst(&p, &eip.id, 100).await,
+        0,
+        "no call fails across an expiry"
+    );
+    assert_eq!(
+        token_requests(&sim),
+        2,
+        "one re-authentication for the expiry"
+    );
 
-    sim.control(Cloud::Huawei, "revoke_tokens", serde_json::json!({})).unwrap();
-    assert_eq!(burst(&p, &eip.id, 100).await, 0, "no call fails across a revocation");
-    assert_eq!(token_requests(&sim), 3, "one re-authentication for the revocation");
+    sim.control(Cloud::Huawei, "revoke_tokens", serde_json::json!({}))
+        .unwrap();
+    assert_eq!(
+        burst(&p, &eip.id, 100).await,
+        0,
+        "no call fails across a revocation"
+    );
+    assert_eq!(
+        token_requests(&sim),
+        3,
+        "one re-authentication for the revocation"
+    );
     assert_eq!(p.iam_requests(), 3);
 }
 
@@ -46,17 +70,32 @@ async fn a_wrong_password_costs_exactly_one_iam_request() {
         .with_region(info.region.clone())
         .with_iam_endpoint(&info.iam_endpoint)
         .with_vpc_endpoint(&info.vpc_endpoint)
-        .with_password(PasswordAuth::new(info.user_name.clone(), "not-the-password", info.domain_name.clone()))
+        .with_password(PasswordAuth::new(
+            info.user_name.clone(),
+            "not-the-password",
+            info.domain_name.clone(),
+        ))
         .with_retry(common::fast_retry())
         .build()
         .unwrap();
     let (filter, page) = (ListFilter::new(), PageRequest::default());
     let results = join_all((0..20).map(|_| p.list_page(&filter, &page))).await;
     for result in &results {
-        assert!(matches!(result, Err(Error::Unauthenticated { .. })), "{result:?}");
+        assert!(
+            matches!(result, Err(Error::Unauthenticated { .. })),
+            "{result:?}"
+        );
     }
-    assert_eq!(token_requests(&sim), 1, "IAM locks accounts after repeated failures: ask once");
-    let vpc_calls = sim.requests().iter().filter(|r| r.action != "KeystoneCreateToken").count();
+    assert_eq!(
+        token_requests(&sim),
+        1,
+        "IAM locks accounts after repeated failures: ask once"
+    );
+    let vpc_calls = sim
+        .requests()
+        .iter()
+        .filter(|r| r.action != "KeystoneCreateToken")
+        .count();
     assert_eq!(vpc_calls, 0, "nothing is sent without a token");
 }
 
@@ -64,15 +103,33 @@ async fn a_wrong_password_costs_exactly_one_iam_request() {
 async fn a_throttled_iam_is_backed_off_not_stormed() {
     let sim = common::sim(Duration::from_millis(5), 8).await;
     sim.faults().add(
-        FaultRule::new(FaultKind::Error(InjectedError::Throttled), Trigger::Times(3))
-            .cloud(Cloud::Huawei)
-            .action("KeystoneCreateToken"),
+        FaultRule::new(
+            FaultKind::Error(InjectedError::Throttled),
+            Trigger::Times(3),
+        )
+        .cloud(Cloud::Huawei)
+        .action("KeystoneCreateToken"),
     );
     let p = common::huawei(&sim, Auth::Default, common::fast_retry());
     let (filter, page) = (ListFilter::new(), PageRequest::default());
     let results = join_all((0..50).map(|_| p.list_page(&filter, &page))).await;
-    assert!(results.iter().all(Result::is_ok), "every caller gets through once IAM recovers");
-    assert_eq!(token_requests(&sim), 4, "3 throttled answers and 1 token, shared by 50 callers");
-    let times: Vec<u64> = sim.requests().iter().filter(|r| r.action == "KeystoneCreateToken").map(|r| r.at_ms).collect();
-    assert!(times.windows(2).all(|w| w[1] >= w[0]), "one IAM request at a time");
+    assert!(
+        results.iter().all(Result::is_ok),
+        "every caller gets through once IAM recovers"
+    );
+    assert_eq!(
+        token_requests(&sim),
+        4,
+        "3 throttled answers and 1 token, shared by 50 callers"
+    );
+    let times: Vec<u64> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.action == "KeystoneCreateToken")
+        .map(|r| r.at_ms)
+        .collect();
+    assert!(
+        times.windows(2).all(|w| w[1] >= w[0]),
+        "one IAM request at a time"
+    );
 }

@@ -218,7 +218,10 @@ pub enum Error {
 }
 
 fn suffix(service: &Option<Box<ServiceError>>) -> String {
-    service.as_ref().map(|s| format!(": {s}")).unwrap_or_default()
+    service
+        .as_ref()
+        .map(|s| format!(": {s}"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -232,7 +235,10 @@ impl Error {
         match self {
             Self::RateLimited { .. } | Self::Timeout { .. } | Self::Transport { .. } => true,
             Self::Service { retryable, .. } => *retryable,
-            Self::InvalidState { current: Some(current), .. } => current.is_transitional(),
+            Self::InvalidState {
+                current: Some(current),
+                ..
+            } => current.is_transitional(),
             _ => false,
         }
     }
@@ -293,17 +299,24 @@ impl Error {
 
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid_input(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Self::InvalidInput { field: field.into(), reason: reason.into() }
+        Self::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     /// Shorthand for a [`Error::NotFound`] raised by the library itself.
     pub fn not_found(resource: impl Into<String>) -> Self {
-        Self::NotFound { resource: resource.into(), service: None }
+        Self::NotFound {
+            resource: resource.into(),
+            service: None,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn svc() -> Box<ServiceError> {
@@ -315,21 +328,45 @@ mod tests {
 
     #[test]
     fn retryability_follows_the_kind() {
-        assert!(Error::RateLimited { retry_after: None, service: None }.is_retryable());
-        assert!(Error::Service { retryable: true, service: svc() }.is_retryable());
-        assert!(!Error::Service { retryable: false, service: svc() }.is_retryable());
-        assert!(Error::InvalidState { current: Some(EipStatus::Associating), service: None }
-            .is_retryable());
-        assert!(!Error::InvalidState { current: Some(EipStatus::Bound), service: None }.is_retryable());
+        assert!(Error::RateLimited {
+            retry_after: None,
+            service: None
+        }
+        .is_retryable());
+        assert!(Error::Service {
+            retryable: true,
+            service: svc()
+        }
+        .is_retryable());
+        assert!(!Error::Service {
+            retryable: false,
+            service: svc()
+        }
+        .is_retryable());
+        assert!(Error::InvalidState {
+            current: Some(EipStatus::Associating),
+            service: None
+        }
+        .is_retryable());
+        assert!(!Error::InvalidState {
+            current: Some(EipStatus::Bound),
+            service: None
+        }
+        .is_retryable());
         assert!(!Error::invalid_input("name", "empty").is_retryable());
         assert!(!Error::not_found("eip x").is_retryable());
     }
 
     #[test]
     fn display_names_code_and_request_id() {
-        let e = Error::AlreadyAssociated { service: Some(svc()) };
+        let e = Error::AlreadyAssociated {
+            service: Some(svc()),
+        };
         let text = e.to_string();
-        assert!(text.contains("Code.X") && text.contains("req-1") && text.contains("HTTP 409"), "{text}");
+        assert!(
+            text.contains("Code.X") && text.contains("req-1") && text.contains("HTTP 409"),
+            "{text}"
+        );
         assert_eq!(e.request_id(), Some("req-1"));
         assert_eq!(e.kind_name(), "already_associated");
     }

@@ -81,14 +81,21 @@ impl EipStatus {
 
     /// Whether no transition is under way: the address is available, bound, failed or locked.
     pub fn is_stable(&self) -> bool {
-        matches!(self, Self::Available | Self::Bound | Self::Failed | Self::Locked)
+        matches!(
+            self,
+            Self::Available | Self::Bound | Self::Failed | Self::Locked
+        )
     }
 
     /// Whether a transition is under way and the status will change by itself.
     pub fn is_transitional(&self) -> bool {
         matches!(
             self,
-            Self::Associating | Self::Unassociating | Self::Creating | Self::Releasing | Self::Updating
+            Self::Associating
+                | Self::Unassociating
+                | Self::Creating
+                | Self::Releasing
+                | Self::Updating
         )
     }
 
@@ -211,7 +218,12 @@ pub struct Binding {
 impl Binding {
     /// A binding of this kind with nothing else known yet.
     pub fn new(kind: TargetKind) -> Self {
-        Self { kind, instance_id: None, nic_id: None, private_ip: None }
+        Self {
+            kind,
+            instance_id: None,
+            nic_id: None,
+            private_ip: None,
+        }
     }
 
     /// Whether this binding is the given target: same instance, or same NIC (and private IP when
@@ -366,6 +378,7 @@ impl Eip {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::AssociateTarget;
 
@@ -383,7 +396,11 @@ mod tests {
             EipStatus::Locked,
         ];
         for s in &all {
-            assert_ne!(s.is_stable(), s.is_transitional(), "{s} is either stable or moving");
+            assert_ne!(
+                s.is_stable(),
+                s.is_transitional(),
+                "{s} is either stable or moving"
+            );
             assert_eq!(EipStatus::from_name(s.as_str()).as_ref(), Some(s));
         }
         assert!(EipStatus::Failed.is_failed() && EipStatus::Locked.is_failed());
@@ -402,7 +419,10 @@ mod tests {
         b.private_ip = Some("10.0.0.5".parse().unwrap());
         assert!(b.matches(&AssociateTarget::instance("i-1")));
         assert!(!b.matches(&AssociateTarget::instance("i-2")));
-        assert!(b.matches(&AssociateTarget::NetworkInterface { id: "eni-1".into(), private_ip: None }));
+        assert!(b.matches(&AssociateTarget::NetworkInterface {
+            id: "eni-1".into(),
+            private_ip: None
+        }));
         assert!(!b.matches(&AssociateTarget::NetworkInterface {
             id: "eni-1".into(),
             private_ip: Some("10.0.0.6".parse().unwrap())

@@ -66,7 +66,9 @@ pub async fn move_between<P: EipProvider + ?Sized>(
     from.validate(caps)?;
     to.validate(caps)?;
     let span = tracing::info_span!("eip.move", provider = %provider.kind(), id, %from, %to);
-    fenced_move(provider, id, from, to, options).instrument(span).await
+    fenced_move(provider, id, from, to, options)
+        .instrument(span)
+        .await
 }
 
 async fn fenced_move<P: EipProvider + ?Sized>(
@@ -86,7 +88,10 @@ async fn fenced_move<P: EipProvider + ?Sized>(
     })
     .await?;
     if seen.status != EipStatus::Available {
-        return Err(conflict(&seen, "another mover bound it while it was being unbound"));
+        return Err(conflict(
+            &seen,
+            "another mover bound it while it was being unbound",
+        ));
     }
     let unbound = started.elapsed();
 
@@ -117,11 +122,21 @@ async fn fenced_move<P: EipProvider + ?Sized>(
         bound_ms = bound.as_millis() as u64,
         "moved"
     );
-    Ok(MoveReport { disassociate_accepted, unbound, associate_accepted, bound, eip })
+    Ok(MoveReport {
+        disassociate_accepted,
+        unbound,
+        associate_accepted,
+        bound,
+        eip,
+    })
 }
 
 fn conflict(eip: &Eip, what: &str) -> Error {
-    let holder = eip.binding.as_ref().map(|b| b.to_string()).unwrap_or_else(|| "nothing".into());
+    let holder = eip
+        .binding
+        .as_ref()
+        .map(|b| b.to_string())
+        .unwrap_or_else(|| "nothing".into());
     Error::Conflict {
         reason: format!("{} {what}; now {} ({holder})", eip.id, eip.status),
         service: None,

@@ -23,7 +23,10 @@ impl Default for ListOptions {
     /// The provider's largest pages, 16 in flight: listing 10,000 addresses in pages of 100 then
     /// takes the first page plus 7 rounds, instead of 13 with 8 in flight (see BENCHMARKS.md).
     fn default() -> Self {
-        Self { page_size: None, concurrency: 16 }
+        Self {
+            page_size: None,
+            concurrency: 16,
+        }
     }
 }
 
@@ -48,31 +51,47 @@ impl ListOptions {
 /// `options.concurrency` at a time, in order; otherwise the markers are followed one page after
 /// the other. An address seen twice (the inventory shifted between pages) is yielded once. The
 /// stream ends after the first error.
-pub fn list<'a, P>(provider: &'a P, filter: &'a ListFilter, options: ListOptions) -> BoxStream<'a, Result<Eip>>
+pub fn list<'a, P>(
+    provider: &'a P,
+    filter: &'a ListFilter,
+    options: ListOptions,
+) -> BoxStream<'a, Result<Eip>>
 where
     P: EipProvider + ?Sized,
 {
     let caps = provider.capabilities();
-    let size = options.page_size.unwrap_or(caps.max_page_size).clamp(1, caps.max_page_size);
+    let size = options
+        .page_size
+        .unwrap_or(caps.max_page_size)
+        .clamp(1, caps.max_page_size);
     let parallel = caps.parallel_pages;
-    let first = async move { provider.list_page(filter, &PageRequest { token: None, size: Some(size) }).await };
-    let pages = stream::once(first)
-        .flat_map(move |first| -> BoxStream<'a, Result<Eip>> {
-            let page = match first {
-                Ok(page) => page,
-                Err(e) => return stream::once(async { Err(e) }).boxed(),
-            };
-            let items = stream::iter(page.items.into_iter().map(Ok));
-            let rest = match (page.next, page.total) {
-                (Some(PageToken::Number(next)), Some(total)) if parallel => {
-                    let last = u32::try_from(total.div_ceil(u64::from(size))).unwrap_or(u32::MAX);
-                    numbered(provider, filter, size, next..=last, options.concurrency)
-                }
-                (Some(token), _) => sequential(provider, filter, size, token),
-                (None, _) => stream::empty().boxed(),
-            };
-            items.chain(rest).boxed()
-        });
+    let first = async move {
+        provider
+            .list_page(
+                filter,
+                &PageRequest {
+                    token: None,
+                    size: Some(size),
+                },
+            )
+            .await
+    };
+    let pages = stream::once(first).flat_map(move |first| -> BoxStream<'a, Result<Eip>> {
+        let page = match first {
+            Ok(page) => page,
+            Err(e) => return stream::once(async { Err(e) }).boxed(),
+        };
+        let items = stream::iter(page.items.into_iter().map(Ok));
+        let rest = match (page.next, page.total) {
+            (Some(PageToken::Number(next)), Some(total)) if parallel => {
+                let last = u32::try_from(total.div_ceil(u64::from(size))).unwrap_or(u32::MAX);
+                numbered(provider, filter, size, next..=last, options.concurrency)
+            }
+            (Some(token), _) => sequential(provider, filter, size, token),
+            (None, _) => stream::empty().boxed(),
+        };
+        items.chain(rest).boxed()
+    });
     let mut seen = HashSet::new();
     let mut failed = false;
     pages
@@ -100,7 +119,15 @@ fn numbered<'a, P: EipProvider + ?Sized>(
 ) -> BoxStream<'a, Result<Eip>> {
     stream::iter(numbers)
         .map(move |n| async move {
-            provider.list_page(filter, &PageRequest { token: Some(PageToken::Number(n)), size: Some(size) }).await
+            provider
+                .list_page(
+                    filter,
+                    &PageRequest {
+                        token: Some(PageToken::Number(n)),
+                        size: Some(size),
+                    },
+                )
+                .await
         })
         .buffered(concurrency.max(1))
         .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
@@ -116,7 +143,15 @@ fn sequential<'a, P: EipProvider + ?Sized>(
 ) -> BoxStream<'a, Result<Eip>> {
     stream::try_unfold(Some(token), move |token| async move {
         let Some(token) = token else { return Ok(None) };
-        let page = provider.list_page(filter, &PageRequest { token: Some(token), size: Some(size) }).await?;
+        let page = provider
+            .list_page(
+                filter,
+                &PageRequest {
+                    token: Some(token),
+                    size: Some(size),
+                },
+            )
+            .await?;
         Ok(Some((page.items, page.next)))
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))

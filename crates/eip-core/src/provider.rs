@@ -11,7 +11,9 @@ use crate::error::{Error, Result};
 use crate::model::{Eip, EipStatus, ProviderKind, TargetKind};
 use crate::moving::{MoveOptions, MoveReport};
 use crate::paginate::ListOptions;
-use crate::request::{AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest};
+use crate::request::{
+    AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest,
+};
 use crate::validate::TextRule;
 use crate::wait::WaitPolicy;
 
@@ -89,7 +91,9 @@ impl Capabilities {
     pub fn check_description(&self, description: &str) -> Result<()> {
         match &self.description_rule {
             Some(rule) => rule.check("description", description),
-            None => Err(Error::Unsupported { what: "descriptions".into() }),
+            None => Err(Error::Unsupported {
+                what: "descriptions".into(),
+            }),
         }
     }
 }
@@ -148,7 +152,11 @@ pub trait EipProviderExt: EipProvider {
     ///
     /// Providers with numbered pages have pages 2.. fetched in parallel
     /// (`options.concurrency` at a time).
-    fn list<'a>(&'a self, filter: &'a ListFilter, options: ListOptions) -> BoxStream<'a, Result<Eip>> {
+    fn list<'a>(
+        &'a self,
+        filter: &'a ListFilter,
+        options: ListOptions,
+    ) -> BoxStream<'a, Result<Eip>> {
         crate::paginate::list(self, filter, options)
     }
 
@@ -164,8 +172,14 @@ pub trait EipProviderExt: EipProvider {
     }
 
     /// Waits until the address is in `status`.
-    async fn wait_for_status(&self, id: &str, status: EipStatus, policy: &WaitPolicy) -> Result<Eip> {
-        self.wait_until(id, policy, move |eip| eip.status == status).await
+    async fn wait_for_status(
+        &self,
+        id: &str,
+        status: EipStatus,
+        policy: &WaitPolicy,
+    ) -> Result<Eip> {
+        self.wait_until(id, policy, move |eip| eip.status == status)
+            .await
     }
 
     /// Waits until the address is bound to exactly `target`.
@@ -175,7 +189,8 @@ pub trait EipProviderExt: EipProvider {
         target: &AssociateTarget,
         policy: &WaitPolicy,
     ) -> Result<Eip> {
-        self.wait_until(id, policy, |eip| eip.is_bound_to(target)).await
+        self.wait_until(id, policy, |eip| eip.is_bound_to(target))
+            .await
     }
 
     /// Waits until the address is unbound and usable.

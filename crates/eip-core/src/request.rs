@@ -122,12 +122,16 @@ impl AllocateRequest {
         }
         if let Some(id) = &self.shared_bandwidth_id {
             if !caps.shared_bandwidth {
-                return Err(Error::Unsupported { what: "shared bandwidth".into() });
+                return Err(Error::Unsupported {
+                    what: "shared bandwidth".into(),
+                });
             }
             validate::id("shared_bandwidth_id", id)?;
         }
         if self.ip_version == IpVersion::V6 && !caps.ipv6 {
-            return Err(Error::Unsupported { what: "IPv6 addresses".into() });
+            return Err(Error::Unsupported {
+                what: "IPv6 addresses".into(),
+            });
         }
         Ok(())
     }
@@ -135,7 +139,10 @@ impl AllocateRequest {
 
 fn check_tags(caps: &Capabilities, tags: &BTreeMap<String, String>) -> Result<()> {
     if tags.len() > caps.max_tags {
-        return Err(Error::invalid_input("tags", format!("at most {} tags", caps.max_tags)));
+        return Err(Error::invalid_input(
+            "tags",
+            format!("at most {} tags", caps.max_tags),
+        ));
     }
     for (key, value) in tags {
         if key.is_empty() || key.chars().count() > 128 || key.chars().any(char::is_control) {
@@ -200,7 +207,10 @@ impl AssociateTarget {
 
     /// A network-interface target.
     pub fn nic(id: impl Into<String>, private_ip: Option<IpAddr>) -> Self {
-        Self::NetworkInterface { id: id.into(), private_ip }
+        Self::NetworkInterface {
+            id: id.into(),
+            private_ip,
+        }
     }
 
     /// The kind of target.
@@ -233,7 +243,9 @@ impl AssociateTarget {
             other => caps.targets.contains(&other.kind()),
         };
         if !supported {
-            return Err(Error::Unsupported { what: format!("association with a {}", self.kind()) });
+            return Err(Error::Unsupported {
+                what: format!("association with a {}", self.kind()),
+            });
         }
         if let Some(id) = self.id() {
             validate::id("target_id", id)?;
@@ -246,7 +258,10 @@ impl std::fmt::Display for AssociateTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::PrivateIp { address } => write!(f, "private ip {address}"),
-            Self::NetworkInterface { id, private_ip: Some(ip) } => {
+            Self::NetworkInterface {
+                id,
+                private_ip: Some(ip),
+            } => {
                 write!(f, "network_interface {id} ({ip})")
             }
             other => write!(f, "{} {}", other.kind(), other.id().unwrap_or_default()),
@@ -334,10 +349,14 @@ impl ListFilter {
         (self.ids.is_empty() || self.ids.contains(&eip.id))
             && (self.addresses.is_empty() || self.addresses.contains(&eip.address))
             && self.status.as_ref().is_none_or(|s| *s == eip.status)
-            && self.bound_to.as_ref().is_none_or(|t| {
-                eip.binding.as_ref().is_some_and(|b| b.matches(t))
-            })
-            && self.name.as_ref().is_none_or(|n| eip.name.as_ref() == Some(n))
+            && self
+                .bound_to
+                .as_ref()
+                .is_none_or(|t| eip.binding.as_ref().is_some_and(|b| b.matches(t)))
+            && self
+                .name
+                .as_ref()
+                .is_none_or(|n| eip.name.as_ref() == Some(n))
             && self.tags.iter().all(|(k, v)| eip.tags.get(k) == Some(v))
     }
 }
@@ -430,6 +449,7 @@ pub struct Page {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn caps() -> Capabilities {
@@ -442,7 +462,10 @@ mod tests {
             min_chars: 1,
             max_chars: 16,
             starts_with_letter: true,
-            charset: crate::Charset::Restricted { extra: "._-", cjk: false },
+            charset: crate::Charset::Restricted {
+                extra: "._-",
+                cjk: false,
+            },
             forbidden_prefixes: &[],
         }
     }
@@ -457,18 +480,45 @@ mod tests {
     #[test]
     fn allocate_checks_every_field() {
         let caps = caps();
-        assert!(AllocateRequest::new().bandwidth(5).name("web").validate(&caps).is_ok());
-        assert_eq!(field(AllocateRequest::new().bandwidth(0).validate(&caps)), "bandwidth_mbps");
-        assert_eq!(field(AllocateRequest::new().bandwidth(100_000).validate(&caps)), "bandwidth_mbps");
-        assert_eq!(field(AllocateRequest::new().name("9lives").validate(&caps)), "name");
-        assert_eq!(field(AllocateRequest::new().idempotency_key("a b").validate(&caps)), "idempotency_key");
-        assert_eq!(field(AllocateRequest::new().tag("", "v").validate(&caps)), "tags");
+        assert!(AllocateRequest::new()
+            .bandwidth(5)
+            .name("web")
+            .validate(&caps)
+            .is_ok());
+        assert_eq!(
+            field(AllocateRequest::new().bandwidth(0).validate(&caps)),
+            "bandwidth_mbps"
+        );
+        assert_eq!(
+            field(AllocateRequest::new().bandwidth(100_000).validate(&caps)),
+            "bandwidth_mbps"
+        );
+        assert_eq!(
+            field(AllocateRequest::new().name("9lives").validate(&caps)),
+            "name"
+        );
+        assert_eq!(
+            field(
+                AllocateRequest::new()
+                    .idempotency_key("a b")
+                    .validate(&caps)
+            ),
+            "idempotency_key"
+        );
+        assert_eq!(
+            field(AllocateRequest::new().tag("", "v").validate(&caps)),
+            "tags"
+        );
         assert!(matches!(
-            AllocateRequest::new().description("front door").validate(&caps),
+            AllocateRequest::new()
+                .description("front door")
+                .validate(&caps),
             Err(Error::Unsupported { .. })
         ));
         assert!(matches!(
-            AllocateRequest::new().ip_version(IpVersion::V6).validate(&caps),
+            AllocateRequest::new()
+                .ip_version(IpVersion::V6)
+                .validate(&caps),
             Err(Error::Unsupported { .. })
         ));
     }
@@ -477,7 +527,10 @@ mod tests {
     fn targets_must_be_supported_and_well_formed() {
         let caps = caps();
         assert!(AssociateTarget::instance("i-1").validate(&caps).is_ok());
-        assert_eq!(field(AssociateTarget::instance("../i-1").validate(&caps)), "target_id");
+        assert_eq!(
+            field(AssociateTarget::instance("../i-1").validate(&caps)),
+            "target_id"
+        );
         assert!(matches!(
             AssociateTarget::NatGateway { id: "ngw-1".into() }.validate(&caps),
             Err(Error::Unsupported { .. })
@@ -488,6 +541,10 @@ mod tests {
     fn modification_needs_a_change() {
         let caps = caps();
         assert_eq!(field(Modification::new().validate(&caps)), "modification");
-        assert!(Modification::new().bandwidth(50).name("renamed").validate(&caps).is_ok());
+        assert!(Modification::new()
+            .bandwidth(50)
+            .name("renamed")
+            .validate(&caps)
+            .is_ok());
     }
 }

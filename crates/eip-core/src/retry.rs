@@ -49,7 +49,10 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn never() -> Self {
-        Self { max_attempts: 1, ..Self::default() }
+        Self {
+            max_attempts: 1,
+            ..Self::default()
+        }
     }
 
     /// Sets the number of attempts (at least 1).
@@ -80,7 +83,9 @@ impl RetryPolicy {
     /// The backoff cap before retry number `retry` (1-based): `base * 2^(retry-1)`, at most
     /// `max_delay`. The actual delay is drawn uniformly from `0..=cap` (full jitter).
     pub fn backoff_cap(&self, retry: u32) -> Duration {
-        let factor = 1u32.checked_shl(retry.saturating_sub(1)).unwrap_or(u32::MAX);
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }
 }
@@ -134,7 +139,11 @@ impl Default for Timeouts {
 impl Timeouts {
     /// Sets all three timeouts.
     pub fn new(connect: Duration, attempt: Duration, operation: Duration) -> Self {
-        Self { connect, attempt, operation }
+        Self {
+            connect,
+            attempt,
+            operation,
+        }
     }
 }
 
@@ -153,12 +162,20 @@ pub struct Call {
 impl Call {
     /// A read (always idempotent).
     pub fn read(provider: ProviderKind, action: &'static str) -> Self {
-        Self { provider, action, idempotent: true }
+        Self {
+            provider,
+            action,
+            idempotent: true,
+        }
     }
 
     /// A write; `idempotent` when it carries a token the cloud deduplicates on.
     pub fn write(provider: ProviderKind, action: &'static str, idempotent: bool) -> Self {
-        Self { provider, action, idempotent }
+        Self {
+            provider,
+            action,
+            idempotent,
+        }
     }
 }
 
@@ -187,7 +204,9 @@ pub trait RetryClassifier: Send + Sync {
 /// `retry_after`.
 pub fn default_classification(error: &Error) -> RetryAction {
     match error {
-        Error::RateLimited { retry_after, .. } => RetryAction::Retry { after: *retry_after },
+        Error::RateLimited { retry_after, .. } => RetryAction::Retry {
+            after: *retry_after,
+        },
         e if e.is_retryable() => RetryAction::Retry { after: None },
         _ => RetryAction::Stop,
     }
@@ -277,7 +296,10 @@ where
             tokio::time::sleep(delay).await;
         }
     };
-    match tokio::time::timeout(timeouts.operation, attempts).instrument(span).await {
+    match tokio::time::timeout(timeouts.operation, attempts)
+        .instrument(span)
+        .await
+    {
         Ok(result) => result,
         Err(_) => Err(Error::Timeout {
             operation: call.action.to_owned(),
@@ -351,6 +373,7 @@ fn jittered(policy: &RetryPolicy, retry: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use std::sync::Mutex;
 
@@ -377,32 +400,57 @@ mod tests {
         let stamps = Mutex::new(Vec::new());
         let stats = Arc::new(RetryStats::default());
         let pol = policy().with_stats(stats.clone());
-        let result: Result<()> = run(&Call::read(P, "Op"), &pol, &Timeouts::default(), &DefaultClassifier, |_| {
-            stamps.lock().unwrap().push(Instant::now());
-            async { Err(transient()) }
-        })
+        let result: Result<()> = run(
+            &Call::read(P, "Op"),
+            &pol,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                stamps.lock().unwrap().push(Instant::now());
+                async { Err(transient()) }
+            },
+        )
         .await;
         assert!(matches!(result, Err(Error::Transport { .. })));
         let stamps = stamps.into_inner().unwrap();
         assert_eq!(stamps.len(), 5);
         for (i, pair) in stamps.windows(2).enumerate() {
             let gap = pair[1] - pair[0];
-            assert!(gap <= pol.backoff_cap(i as u32 + 1), "retry {} waited {gap:?}", i + 1);
+            assert!(
+                gap <= pol.backoff_cap(i as u32 + 1),
+                "retry {} waited {gap:?}",
+                i + 1
+            );
         }
         assert_eq!(pol.backoff_cap(1), Duration::from_millis(100));
         assert_eq!(pol.backoff_cap(4), Duration::from_millis(800));
         assert_eq!(pol.backoff_cap(9), Duration::from_secs(1));
-        assert_eq!((stats.attempts(), stats.retries(), stats.exhausted()), (5, 4, 1));
+        assert_eq!(
+            (stats.attempts(), stats.retries(), stats.exhausted()),
+            (5, 4, 1)
+        );
     }
 
     #[tokio::test(start_paused = true)]
     async fn succeeds_after_transient_failures() {
         let mut failures = 2;
-        let value = run(&Call::read(P, "Op"), &policy(), &Timeouts::default(), &DefaultClassifier, |n| {
-            let fail = failures > 0;
-            failures -= 1;
-            async move { if fail { Err(transient()) } else { Ok(n) } }
-        })
+        let value = run(
+            &Call::read(P, "Op"),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |n| {
+                let fail = failures > 0;
+                failures -= 1;
+                async move {
+                    if fail {
+                        Err(transient())
+                    } else {
+                        Ok(n)
+                    }
+                }
+            },
+        )
         .await
         .unwrap();
         assert_eq!(value, 3);
@@ -410,13 +458,27 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn the_budget_stops_retries_early() {
-        let pol = policy().max_attempts(100).delays(Duration::from_secs(1), Duration::from_secs(1)).budget(Duration::from_secs(3));
+        let pol = policy()
+            .max_attempts(100)
+            .delays(Duration::from_secs(1), Duration::from_secs(1))
+            .budget(Duration::from_secs(3));
         let started = Instant::now();
         let mut count = 0;
-        let _ = run::<(), _, _>(&Call::read(P, "Op"), &pol, &Timeouts::default(), &DefaultClassifier, |_| {
-            count += 1;
-            async { Err(Error::RateLimited { retry_after: Some(Duration::from_secs(1)), service: None }) }
-        })
+        let _ = run::<(), _, _>(
+            &Call::read(P, "Op"),
+            &pol,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                count += 1;
+                async {
+                    Err(Error::RateLimited {
+                        retry_after: Some(Duration::from_secs(1)),
+                        service: None,
+                    })
+                }
+            },
+        )
         .await;
         // retry_after = 1 s is honoured, so at most 3 more attempts fit into 3 s.
         assert!(count <= 4, "{count} attempts");
@@ -426,13 +488,22 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_huge_retry_after_ends_the_loop_instead_of_overflowing() {
         let mut count = 0;
-        let result: Result<()> = run(&Call::read(P, "Op"), &policy(), &Timeouts::default(), &DefaultClassifier, |_| {
-            count += 1;
-            async {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                Err(Error::RateLimited { retry_after: Some(Duration::MAX), service: None })
-            }
-        })
+        let result: Result<()> = run(
+            &Call::read(P, "Op"),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                count += 1;
+                async {
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    Err(Error::RateLimited {
+                        retry_after: Some(Duration::MAX),
+                        service: None,
+                    })
+                }
+            },
+        )
         .await;
         assert!(matches!(result, Err(Error::RateLimited { .. })));
         assert_eq!(count, 1, "a wait beyond the budget is not waited");
@@ -440,18 +511,34 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_timed_out_write_is_not_repeated_unless_idempotent() {
-        let timeouts = Timeouts::new(Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(60));
+        let timeouts = Timeouts::new(
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(60),
+        );
         for (idempotent, expected) in [(false, 1), (true, 5)] {
             let mut count = 0;
-            let result: Result<()> = run(&Call::write(P, "Op", idempotent), &policy(), &timeouts, &DefaultClassifier, |_| {
-                count += 1;
-                async {
-                    tokio::time::sleep(Duration::from_secs(10)).await;
-                    Ok(())
-                }
-            })
+            let result: Result<()> = run(
+                &Call::write(P, "Op", idempotent),
+                &policy(),
+                &timeouts,
+                &DefaultClassifier,
+                |_| {
+                    count += 1;
+                    async {
+                        tokio::time::sleep(Duration::from_secs(10)).await;
+                        Ok(())
+                    }
+                },
+            )
             .await;
-            assert!(matches!(result, Err(Error::Timeout { maybe_sent: true, .. })));
+            assert!(matches!(
+                result,
+                Err(Error::Timeout {
+                    maybe_sent: true,
+                    ..
+                })
+            ));
             assert_eq!(count, expected, "idempotent={idempotent}");
         }
     }
@@ -459,58 +546,134 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_refused_connection_is_retried_even_for_writes() {
         let mut count = 0;
-        let _ = run::<(), _, _>(&Call::write(P, "Op", false), &policy(), &Timeouts::default(), &DefaultClassifier, |_| {
-            count += 1;
-            async { Err(transient()) }
-        })
+        let _ = run::<(), _, _>(
+            &Call::write(P, "Op", false),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                count += 1;
+                async { Err(transient()) }
+            },
+        )
         .await;
         assert_eq!(count, 5);
     }
 
     fn lost() -> Error {
-        Error::Transport { operation: "Op".into(), message: "closed".into(), maybe_sent: true, source: None }
+        Error::Transport {
+            operation: "Op".into(),
+            message: "closed".into(),
+            maybe_sent: true,
+            source: None,
+        }
     }
 
     #[tokio::test]
     async fn at_most_once_resends_only_what_provably_did_not_happen() {
         // Lost twice, not applied each time, then answered: three sends.
         let mut sends = 0;
-        let value = at_most_once(5, || { sends += 1; let n = sends; async move { if n < 3 { Err(lost()) } else { Ok(n) } } }, || async { Ok(Settled::NotApplied) }).await.unwrap();
+        let value = at_most_once(
+            5,
+            || {
+                sends += 1;
+                let n = sends;
+                async move {
+                    if n < 3 {
+                        Err(lost())
+                    } else {
+                        Ok(n)
+                    }
+                }
+            },
+            || async { Ok(Settled::NotApplied) },
+        )
+        .await
+        .unwrap();
         assert_eq!((value, sends), (3, 3));
         // Lost but applied: one send, success.
         let mut sends = 0;
-        let value: u32 = at_most_once(5, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::Applied(7)) }).await.unwrap();
+        let value: u32 = at_most_once(
+            5,
+            || {
+                sends += 1;
+                async { Err(lost()) }
+            },
+            || async { Ok(Settled::Applied(7)) },
+        )
+        .await
+        .unwrap();
         assert_eq!((value, sends), (7, 1));
         // Unknown: the original error, no resend.
         let mut sends = 0;
-        let result: Result<()> = at_most_once(5, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::Unknown) }).await;
+        let result: Result<()> = at_most_once(
+            5,
+            || {
+                sends += 1;
+                async { Err(lost()) }
+            },
+            || async { Ok(Settled::Unknown) },
+        )
+        .await;
         assert!(matches!(result, Err(Error::Transport { .. })) && sends == 1);
         // Never more than `rounds` sends.
         let mut sends = 0;
-        let result: Result<()> = at_most_once(4, || { sends += 1; async { Err(lost()) } }, || async { Ok(Settled::NotApplied) }).await;
+        let result: Result<()> = at_most_once(
+            4,
+            || {
+                sends += 1;
+                async { Err(lost()) }
+            },
+            || async { Ok(Settled::NotApplied) },
+        )
+        .await;
         assert!(result.is_err() && sends == 4);
         // A refusal that was answered is not settled.
         let mut settles = 0;
-        let result: Result<()> = at_most_once(4, || async { Err(Error::not_found("x")) }, || { settles += 1; async { Ok(Settled::NotApplied) } }).await;
+        let result: Result<()> = at_most_once(
+            4,
+            || async { Err(Error::not_found("x")) },
+            || {
+                settles += 1;
+                async { Ok(Settled::NotApplied) }
+            },
+        )
+        .await;
         assert!(matches!(result, Err(Error::NotFound { .. })) && settles == 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn permanent_errors_are_not_retried_and_the_operation_timeout_holds() {
         let mut count = 0;
-        let _ = run::<(), _, _>(&Call::read(P, "Op"), &policy(), &Timeouts::default(), &DefaultClassifier, |_| {
-            count += 1;
-            async { Err(Error::not_found("eip x")) }
-        })
+        let _ = run::<(), _, _>(
+            &Call::read(P, "Op"),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                count += 1;
+                async { Err(Error::not_found("eip x")) }
+            },
+        )
         .await;
         assert_eq!(count, 1);
 
-        let timeouts = Timeouts::new(Duration::from_secs(1), Duration::from_secs(100), Duration::from_secs(5));
+        let timeouts = Timeouts::new(
+            Duration::from_secs(1),
+            Duration::from_secs(100),
+            Duration::from_secs(5),
+        );
         let started = Instant::now();
-        let result = run::<(), _, _>(&Call::read(P, "Op"), &policy(), &timeouts, &DefaultClassifier, |_| async {
-            tokio::time::sleep(Duration::from_secs(50)).await;
-            Ok(())
-        })
+        let result = run::<(), _, _>(
+            &Call::read(P, "Op"),
+            &policy(),
+            &timeouts,
+            &DefaultClassifier,
+            |_| async {
+                tokio::time::sleep(Duration::from_secs(50)).await;
+                Ok(())
+            },
+        )
         .await;
         assert!(matches!(result, Err(Error::Timeout { .. })));
         assert_eq!(started.elapsed(), Duration::from_secs(5));

@@ -63,6 +63,7 @@ impl fmt::Display for Secret {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     #[test]

@@ -19,10 +19,19 @@ pub fn id(field: &str, value: &str) -> Result<()> {
         return Err(Error::invalid_input(field, "must not be empty"));
     }
     if value.chars().count() > MAX_ID_LEN {
-        return Err(Error::invalid_input(field, format!("longer than {MAX_ID_LEN} characters")));
+        return Err(Error::invalid_input(
+            field,
+            format!("longer than {MAX_ID_LEN} characters"),
+        ));
     }
-    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_alphanumeric() || "._:-".contains(*c))) {
-        return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "._:-".contains(*c)))
+    {
+        return Err(Error::invalid_input(
+            field,
+            format!("contains {}", describe_char(bad)),
+        ));
     }
     if value.contains("..") {
         return Err(Error::invalid_input(field, "contains '..'"));
@@ -42,7 +51,10 @@ pub fn idempotency_key(field: &str, value: &str) -> Result<()> {
         ));
     }
     if let Some(bad) = value.chars().find(|c| !c.is_ascii_graphic()) {
-        return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+        return Err(Error::invalid_input(
+            field,
+            format!("contains {}", describe_char(bad)),
+        ));
     }
     Ok(())
 }
@@ -56,7 +68,10 @@ pub fn region(field: &str, value: &str) -> Result<()> {
     if value.len() > 64 {
         return Err(Error::invalid_input(field, "longer than 64 characters"));
     }
-    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-')) {
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+    {
         return Err(Error::invalid_input(
             field,
             format!("contains {bad:?}; a region id is [a-z0-9-], e.g. cn-hangzhou"),
@@ -79,14 +94,20 @@ pub fn endpoint_scheme(field: &str, scheme: &str, host: &str, allow_http: bool) 
             field,
             "plain http is allowed only to a loopback host; use https or with_allow_http(true)",
         )),
-        other => Err(Error::invalid_input(field, format!("scheme {other:?} is not http or https"))),
+        other => Err(Error::invalid_input(
+            field,
+            format!("scheme {other:?} is not http or https"),
+        )),
     }
 }
 
 /// Whether `host` (as in a URL, IPv6 in brackets or not) is a loopback host.
 pub fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn describe_char(c: char) -> String {
@@ -135,11 +156,17 @@ impl TextRule {
         if len < self.min_chars || len > self.max_chars {
             return Err(Error::invalid_input(
                 field,
-                format!("must be {} to {} characters long (got {len})", self.min_chars, self.max_chars),
+                format!(
+                    "must be {} to {} characters long (got {len})",
+                    self.min_chars, self.max_chars
+                ),
             ));
         }
         if let Some(bad) = value.chars().find(|c| c.is_control()) {
-            return Err(Error::invalid_input(field, format!("contains {}", describe_char(bad))));
+            return Err(Error::invalid_input(
+                field,
+                format!("contains {}", describe_char(bad)),
+            ));
         }
         if let Charset::Restricted { extra, cjk } = self.charset {
             let ok = |c: char| c.is_ascii_alphanumeric() || extra.contains(c) || (cjk && is_cjk(c));
@@ -163,8 +190,15 @@ impl TextRule {
                 return Err(Error::invalid_input(field, "must start with a letter"));
             }
         }
-        if let Some(prefix) = self.forbidden_prefixes.iter().find(|p| value.starts_with(**p)) {
-            return Err(Error::invalid_input(field, format!("must not start with {prefix:?}")));
+        if let Some(prefix) = self
+            .forbidden_prefixes
+            .iter()
+            .find(|p| value.starts_with(**p))
+        {
+            return Err(Error::invalid_input(
+                field,
+                format!("must not start with {prefix:?}"),
+            ));
         }
         Ok(())
     }
@@ -176,6 +210,7 @@ fn is_cjk(c: char) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
     fn field_of(r: Result<()>) -> String {
@@ -190,10 +225,19 @@ mod tests {
         for bad in [
             "", "a/b", "a?b", "a#b", "a%2f", "a b", "a\tb", "a\u{7}b", "..", "eip-..x", "ü",
         ] {
-            assert_eq!(field_of(id("eip_id", bad)), "eip_id", "{bad:?} must be refused");
+            assert_eq!(
+                field_of(id("eip_id", bad)),
+                "eip_id",
+                "{bad:?} must be refused"
+            );
         }
         assert_eq!(field_of(id("eip_id", &"x".repeat(10_000))), "eip_id");
-        for good in ["eip-bp1abc", "i-2ze0", "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0", "a.b:c_d"] {
+        for good in [
+            "eip-bp1abc",
+            "i-2ze0",
+            "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0",
+            "a.b:c_d",
+        ] {
             assert!(id("eip_id", good).is_ok(), "{good}");
         }
     }
@@ -206,12 +250,29 @@ mod tests {
         }
         assert!(endpoint_scheme("endpoint", "https", "vpc.example.com", false).is_ok());
         for host in ["127.0.0.1", "localhost", "[::1]", "127.5.6.7"] {
-            assert!(endpoint_scheme("endpoint", "http", host, false).is_ok(), "{host}");
+            assert!(
+                endpoint_scheme("endpoint", "http", host, false).is_ok(),
+                "{host}"
+            );
         }
-        assert_eq!(field_of(endpoint_scheme("endpoint", "http", "vpc.example.com", false)), "endpoint");
-        assert_eq!(field_of(endpoint_scheme("endpoint", "http", "10.0.0.1", false)), "endpoint");
+        assert_eq!(
+            field_of(endpoint_scheme(
+                "endpoint",
+                "http",
+                "vpc.example.com",
+                false
+            )),
+            "endpoint"
+        );
+        assert_eq!(
+            field_of(endpoint_scheme("endpoint", "http", "10.0.0.1", false)),
+            "endpoint"
+        );
         assert!(endpoint_scheme("endpoint", "http", "10.0.0.1", true).is_ok());
-        assert_eq!(field_of(endpoint_scheme("endpoint", "ftp", "localhost", true)), "endpoint");
+        assert_eq!(
+            field_of(endpoint_scheme("endpoint", "ftp", "localhost", true)),
+            "endpoint"
+        );
     }
 
     #[test]
@@ -228,7 +289,10 @@ mod tests {
             min_chars: 2,
             max_chars: 8,
             starts_with_letter: true,
-            charset: Charset::Restricted { extra: "._-", cjk: false },
+            charset: Charset::Restricted {
+                extra: "._-",
+                cjk: false,
+            },
             forbidden_prefixes: &[],
         };
         assert!(name.check("name", "web-1").is_ok());
@@ -243,12 +307,18 @@ mod tests {
             forbidden_prefixes: &["http://", "https://"],
         };
         assert!(desc.check("description", "front door (v2)").is_ok());
-        assert_eq!(field_of(desc.check("description", "https://x")), "description");
+        assert_eq!(
+            field_of(desc.check("description", "https://x")),
+            "description"
+        );
         let cjk = TextRule {
             min_chars: 1,
             max_chars: 64,
             starts_with_letter: false,
-            charset: Charset::Restricted { extra: "_-.", cjk: true },
+            charset: Charset::Restricted {
+                extra: "_-.",
+                cjk: true,
+            },
             forbidden_prefixes: &[],
         };
         assert!(cjk.check("name", "公网-1").is_ok());

@@ -66,7 +66,9 @@ impl WaitPolicy {
 
     /// The interval to sleep after having waited `elapsed`.
     pub fn interval_after(&self, elapsed: Duration) -> Duration {
-        elapsed.mul_f64(self.growth.max(0.0)).clamp(self.min_interval, self.max_interval)
+        elapsed
+            .mul_f64(self.growth.max(0.0))
+            .clamp(self.min_interval, self.max_interval)
     }
 }
 
@@ -99,14 +101,21 @@ where
         polls += 1;
         let last = match check().await? {
             Progress::Done(value) => {
-                tracing::debug!(polls, waited_ms = started.elapsed().as_millis() as u64, "wait done");
+                tracing::debug!(
+                    polls,
+                    waited_ms = started.elapsed().as_millis() as u64,
+                    "wait done"
+                );
                 return Ok(value);
             }
             Progress::Pending(last) => last,
         };
         if let Some(eip) = &last {
             if eip.status.is_failed() {
-                return Err(Error::WaitFailed { status: eip.status.clone(), last });
+                return Err(Error::WaitFailed {
+                    status: eip.status.clone(),
+                    last,
+                });
             }
         }
         let waited = started.elapsed();
@@ -116,7 +125,9 @@ where
         let scheduled = next - started;
         let deadline = started + policy.max_wait;
         // A read slower than the interval is followed by the next one straight away, never by two.
-        next = (next + policy.interval_after(scheduled)).max(Instant::now()).min(deadline);
+        next = (next + policy.interval_after(scheduled))
+            .max(Instant::now())
+            .min(deadline);
     }
 }
 
@@ -128,7 +139,11 @@ where
 {
     poll(policy, || async {
         let eip = provider.get(id).await?;
-        Ok(if done(&eip) { Progress::Done(eip) } else { Progress::Pending(Some(Box::new(eip))) })
+        Ok(if done(&eip) {
+            Progress::Done(eip)
+        } else {
+            Progress::Pending(Some(Box::new(eip)))
+        })
     })
     .await
 }
@@ -150,16 +165,28 @@ where
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
     use crate::model::{EipStatus, ProviderKind};
 
     fn eip(status: EipStatus) -> Eip {
-        Eip::new(ProviderKind::new("test"), "r", "eip-1", "1.2.3.4".parse().unwrap(), status, "raw")
+        Eip::new(
+            ProviderKind::new("test"),
+            "r",
+            "eip-1",
+            "1.2.3.4".parse().unwrap(),
+            status,
+            "raw",
+        )
     }
 
     /// A status that changes from `before` to `after` at `at` (virtual time).
     fn status_at(start: Instant, at: Duration, before: EipStatus, after: EipStatus) -> EipStatus {
-        if start.elapsed() >= at { after } else { before }
+        if start.elapsed() >= at {
+            after
+        } else {
+            before
+        }
     }
 
     #[tokio::test(start_paused = true)]
@@ -171,7 +198,11 @@ mod tests {
             reads += 1;
             let status = status_at(start, at, EipStatus::Associating, EipStatus::Bound);
             async move {
-                Ok(if status.is_bound() { Progress::Done(start.elapsed()) } else { Progress::Pending(Some(Box::new(eip(status)))) })
+                Ok(if status.is_bound() {
+                    Progress::Done(start.elapsed())
+                } else {
+                    Progress::Pending(Some(Box::new(eip(status))))
+                })
             }
         })
         .await
@@ -189,7 +220,11 @@ mod tests {
             reads += 1;
             let status = status_at(start, at, EipStatus::Releasing, EipStatus::Available);
             async move {
-                Ok(if status == EipStatus::Available { Progress::Done(start.elapsed()) } else { Progress::Pending(None) })
+                Ok(if status == EipStatus::Available {
+                    Progress::Done(start.elapsed())
+                } else {
+                    Progress::Pending(None)
+                })
             }
         })
         .await
@@ -204,9 +239,17 @@ mod tests {
     async fn times_out_with_the_last_state() {
         let start = Instant::now();
         let policy = WaitPolicy::default().max_wait(Duration::from_secs(2));
-        let result: Result<()> = poll(&policy, || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Associating))))) }).await;
+        let result: Result<()> = poll(&policy, || async {
+            Ok(Progress::Pending(Some(Box::new(eip(
+                EipStatus::Associating,
+            )))))
+        })
+        .await;
         match result {
-            Err(Error::WaitTimeout { waited, last: Some(last) }) => {
+            Err(Error::WaitTimeout {
+                waited,
+                last: Some(last),
+            }) => {
                 assert_eq!(last.status, EipStatus::Associating);
                 assert_eq!(waited, Duration::from_secs(2));
             }
@@ -218,17 +261,43 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_failed_state_is_not_waited_out() {
         let start = Instant::now();
-        let result: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Failed))))) }).await;
-        assert!(matches!(result, Err(Error::WaitFailed { status: EipStatus::Failed, .. })));
-        assert!(start.elapsed() < Duration::from_millis(100), "gave up after {:?}", start.elapsed());
-        let locked: Result<()> = poll(&WaitPolicy::default(), || async { Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Locked))))) }).await;
-        assert!(matches!(locked, Err(Error::WaitFailed { status: EipStatus::Locked, .. })));
+        let result: Result<()> = poll(&WaitPolicy::default(), || async {
+            Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Failed)))))
+        })
+        .await;
+        assert!(matches!(
+            result,
+            Err(Error::WaitFailed {
+                status: EipStatus::Failed,
+                ..
+            })
+        ));
+        assert!(
+            start.elapsed() < Duration::from_millis(100),
+            "gave up after {:?}",
+            start.elapsed()
+        );
+        let locked: Result<()> = poll(&WaitPolicy::default(), || async {
+            Ok(Progress::Pending(Some(Box::new(eip(EipStatus::Locked)))))
+        })
+        .await;
+        assert!(matches!(
+            locked,
+            Err(Error::WaitFailed {
+                status: EipStatus::Locked,
+                ..
+            })
+        ));
     }
 
     #[tokio::test(start_paused = true)]
     async fn the_first_read_comes_fast() {
         let start = Instant::now();
-        let first = poll(&WaitPolicy::default(), || async move { Ok(Progress::Done(start.elapsed())) }).await.unwrap();
+        let first = poll(&WaitPolicy::default(), || async move {
+            Ok(Progress::Done(start.elapsed()))
+        })
+        .await
+        .unwrap();
         assert_eq!(first, Duration::from_millis(20));
     }
 }

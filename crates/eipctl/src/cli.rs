@@ -28,7 +28,8 @@ Examples:
 /// A text argument. clap's default refuses invalid UTF-8 without naming the argument; this one
 /// names it (`invalid value '..' for '<ID>': not valid UTF-8`).
 fn text() -> impl TypedValueParser<Value = String> {
-    OsStringValueParser::new().try_map(|raw: OsString| raw.into_string().map_err(|_| "not valid UTF-8"))
+    OsStringValueParser::new()
+        .try_map(|raw: OsString| raw.into_string().map_err(|_| "not valid UTF-8"))
 }
 
 /// Manage Elastic IPs on Alibaba Cloud and Huawei Cloud.
@@ -80,10 +81,14 @@ pub enum Command {
         id: String,
     },
     /// Allocate a new address.
-    #[command(after_help = "Example: eipctl allocate --bandwidth 10 --name web-1 --idempotency-key deploy-42 --wait")]
+    #[command(
+        after_help = "Example: eipctl allocate --bandwidth 10 --name web-1 --idempotency-key deploy-42 --wait"
+    )]
     Allocate(AllocateArgs),
     /// Bind an address to an instance or a network interface.
-    #[command(after_help = "Examples:\n  eipctl associate eip-bp1xyz --instance i-bp1abc --wait\n  eipctl associate eip-bp1xyz --nic eni-bp1def --private-ip 10.0.0.8")]
+    #[command(
+        after_help = "Examples:\n  eipctl associate eip-bp1xyz --instance i-bp1abc --wait\n  eipctl associate eip-bp1xyz --nic eni-bp1def --private-ip 10.0.0.8"
+    )]
     Associate(AssociateArgs),
     /// Unbind an address from whatever it is bound to.
     #[command(after_help = "Example: eipctl disassociate eip-bp1xyz --wait")]
@@ -109,7 +114,10 @@ pub enum Command {
         wait: bool,
     },
     /// Move an address from one instance to another, only if it is bound to the first (fenced).
-    #[command(name = "move", after_help = "Example: eipctl move eip-bp1xyz --from i-primary --to i-standby")]
+    #[command(
+        name = "move",
+        after_help = "Example: eipctl move eip-bp1xyz --from i-primary --to i-standby"
+    )]
     Move {
         /// The address's id.
         #[arg(value_parser = text())]
@@ -121,7 +129,12 @@ pub enum Command {
         #[arg(long, value_name = "INSTANCE", value_parser = text())]
         to: String,
         /// Give up after this many seconds.
-        #[arg(long, default_value_t = 300, value_name = "SECONDS", allow_negative_numbers = true)]
+        #[arg(
+            long,
+            default_value_t = 300,
+            value_name = "SECONDS",
+            allow_negative_numbers = true
+        )]
         timeout: u64,
     },
     /// Wait until an address reaches a state (or is gone).
@@ -134,7 +147,12 @@ pub enum Command {
         #[arg(long, value_name = "STATUS", value_parser = text())]
         until: String,
         /// Give up after this many seconds.
-        #[arg(long, default_value_t = 300, value_name = "SECONDS", allow_negative_numbers = true)]
+        #[arg(
+            long,
+            default_value_t = 300,
+            value_name = "SECONDS",
+            allow_negative_numbers = true
+        )]
         timeout: u64,
     },
 }
@@ -219,4 +237,3 @@ pub struct ModifyArgs {
     #[arg(long)]
     pub wait: bool,
 }
-

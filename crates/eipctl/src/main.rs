@@ -12,8 +12,9 @@ use std::time::Duration;
 use clap::Parser;
 use futures::TryStreamExt;
 use multicloud_eip::{
-    AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt, EipStatus, Error,
-    ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy, WaitPolicy,
+    AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt,
+    EipStatus, Error, ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy,
+    WaitPolicy,
 };
 
 use cli::{Cli, Command, Output};
@@ -21,7 +22,10 @@ use cli::{Cli, Command, Output};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("eipctl: cannot start: {e}");
@@ -40,7 +44,10 @@ fn main() -> ExitCode {
 fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }
 
 async fn run(cli: &Cli) -> Result<()> {
@@ -57,7 +64,10 @@ async fn run(cli: &Cli) -> Result<()> {
     if spec.trim().is_empty() {
         return Err(Error::invalid_input(
             "provider",
-            format!("no provider: give --provider or set {}", multicloud_eip::PROVIDER_ENV),
+            format!(
+                "no provider: give --provider or set {}",
+                multicloud_eip::PROVIDER_ENV
+            ),
         ));
     }
     let provider = multicloud_eip::connect_with(spec.trim(), &options)?;
@@ -68,13 +78,39 @@ async fn run(cli: &Cli) -> Result<()> {
 enum Action {
     List(ListFilter),
     Show(String),
-    Allocate { request: AllocateRequest, wait: bool },
-    Associate { id: String, target: AssociateTarget, wait: bool },
-    Disassociate { id: String, wait: bool },
-    Modify { id: String, change: Modification, wait: bool },
-    Release { id: String, wait: bool },
-    Move { id: String, from: AssociateTarget, to: AssociateTarget, timeout: Duration },
-    Wait { id: String, until: Option<EipStatus>, timeout: Duration },
+    Allocate {
+        request: AllocateRequest,
+        wait: bool,
+    },
+    Associate {
+        id: String,
+        target: AssociateTarget,
+        wait: bool,
+    },
+    Disassociate {
+        id: String,
+        wait: bool,
+    },
+    Modify {
+        id: String,
+        change: Modification,
+        wait: bool,
+    },
+    Release {
+        id: String,
+        wait: bool,
+    },
+    Move {
+        id: String,
+        from: AssociateTarget,
+        to: AssociateTarget,
+        timeout: Duration,
+    },
+    Wait {
+        id: String,
+        until: Option<EipStatus>,
+        timeout: Duration,
+    },
 }
 
 impl Action {
@@ -107,29 +143,63 @@ impl Action {
                 request.idempotency_key = args.idempotency_key.clone();
                 if let Some(mode) = &args.charge_mode {
                     request.charge_mode = Some(ChargeMode::from_name(mode).ok_or_else(|| {
-                        Error::invalid_input("charge-mode", format!("{mode:?} is not bandwidth or traffic"))
+                        Error::invalid_input(
+                            "charge-mode",
+                            format!("{mode:?} is not bandwidth or traffic"),
+                        )
                     })?);
                 }
-                Self::Allocate { request, wait: args.wait }
+                Self::Allocate {
+                    request,
+                    wait: args.wait,
+                }
             }
             Command::Associate(args) => {
                 let target = match (&args.instance, &args.nic) {
-                    (Some(instance), None) => AssociateTarget::instance(checked("instance", instance)?),
-                    (None, Some(nic)) => AssociateTarget::nic(checked("nic", nic)?, args.private_ip),
-                    _ => return Err(Error::invalid_input("target", "give exactly one of --instance or --nic")),
+                    (Some(instance), None) => {
+                        AssociateTarget::instance(checked("instance", instance)?)
+                    }
+                    (None, Some(nic)) => {
+                        AssociateTarget::nic(checked("nic", nic)?, args.private_ip)
+                    }
+                    _ => {
+                        return Err(Error::invalid_input(
+                            "target",
+                            "give exactly one of --instance or --nic",
+                        ))
+                    }
                 };
-                Self::Associate { id: checked("id", &args.id)?, target, wait: args.wait }
+                Self::Associate {
+                    id: checked("id", &args.id)?,
+                    target,
+                    wait: args.wait,
+                }
             }
-            Command::Disassociate { id, wait } => Self::Disassociate { id: checked("id", id)?, wait: *wait },
+            Command::Disassociate { id, wait } => Self::Disassociate {
+                id: checked("id", id)?,
+                wait: *wait,
+            },
             Command::Modify(args) => {
                 let mut change = Modification::new();
                 change.name = args.name.clone();
                 change.description = args.description.clone();
                 change.bandwidth_mbps = args.bandwidth;
-                Self::Modify { id: checked("id", &args.id)?, change, wait: args.wait }
+                Self::Modify {
+                    id: checked("id", &args.id)?,
+                    change,
+                    wait: args.wait,
+                }
             }
-            Command::Release { id, wait } => Self::Release { id: checked("id", id)?, wait: *wait },
-            Command::Move { id, from, to, timeout } => Self::Move {
+            Command::Release { id, wait } => Self::Release {
+                id: checked("id", id)?,
+                wait: *wait,
+            },
+            Command::Move {
+                id,
+                from,
+                to,
+                timeout,
+            } => Self::Move {
                 id: checked("id", id)?,
                 from: AssociateTarget::instance(checked("from", from)?),
                 to: AssociateTarget::instance(checked("to", to)?),
@@ -137,7 +207,11 @@ impl Action {
             },
             Command::Wait { id, until, timeout } => Self::Wait {
                 id: checked("id", id)?,
-                until: if until == "gone" { None } else { Some(parse_status("until", until)?) },
+                until: if until == "gone" {
+                    None
+                } else {
+                    Some(parse_status("until", until)?)
+                },
                 timeout: Duration::from_secs(*timeout),
             },
         })
@@ -150,7 +224,10 @@ impl Action {
         match self {
             Self::List(filter) => {
                 filter.validate(provider.capabilities())?;
-                let eips: Vec<_> = provider.list(&filter, ListOptions::default()).try_collect().await?;
+                let eips: Vec<_> = provider
+                    .list(&filter, ListOptions::default())
+                    .try_collect()
+                    .await?;
                 output::list(&mut stdout, format, &eips).map_err(io_error)?;
             }
             Self::Show(id) => {
@@ -160,39 +237,69 @@ impl Action {
             Self::Allocate { request, wait } => {
                 let mut eip = provider.allocate(&request).await?;
                 if wait {
-                    eip = spin("waiting until usable", provider.wait_until_available(&eip.id, &policy)).await?;
+                    eip = spin(
+                        "waiting until usable",
+                        provider.wait_until_available(&eip.id, &policy),
+                    )
+                    .await?;
                 }
                 output::eip(&mut stdout, format, &eip).map_err(io_error)?;
             }
             Self::Associate { id, target, wait } => {
                 provider.associate(&id, &target).await?;
                 if wait {
-                    spin("waiting until bound", provider.wait_until_bound_to(&id, &target, &policy)).await?;
+                    spin(
+                        "waiting until bound",
+                        provider.wait_until_bound_to(&id, &target, &policy),
+                    )
+                    .await?;
                 }
                 show(provider, &mut stdout, format, &id).await?;
             }
             Self::Disassociate { id, wait } => {
                 provider.disassociate(&id, None).await?;
                 if wait {
-                    spin("waiting until unbound", provider.wait_until_available(&id, &policy)).await?;
+                    spin(
+                        "waiting until unbound",
+                        provider.wait_until_available(&id, &policy),
+                    )
+                    .await?;
                 }
                 show(provider, &mut stdout, format, &id).await?;
             }
             Self::Modify { id, change, wait } => {
                 provider.modify(&id, &change).await?;
                 if wait {
-                    spin("waiting until settled", provider.wait_until(&id, &policy, |e| e.status.is_stable())).await?;
+                    spin(
+                        "waiting until settled",
+                        provider.wait_until(&id, &policy, |e| e.status.is_stable()),
+                    )
+                    .await?;
                 }
                 show(provider, &mut stdout, format, &id).await?;
             }
             Self::Release { id, wait } => {
                 provider.release(&id).await?;
                 if wait {
-                    spin("waiting until released", provider.wait_until_released(&id, &policy)).await?;
+                    spin(
+                        "waiting until released",
+                        provider.wait_until_released(&id, &policy),
+                    )
+                    .await?;
                 }
-                report(&mut stdout, format, serde_json::json!({"id": id, "released": true}), &format!("released {id}"))?;
+                report(
+                    &mut stdout,
+                    format,
+                    serde_json::json!({"id": id, "released": true}),
+                    &format!("released {id}"),
+                )?;
             }
-            Self::Move { id, from, to, timeout } => {
+            Self::Move {
+                id,
+                from,
+                to,
+                timeout,
+            } => {
                 let options = MoveOptions::with_wait(policy.max_wait(timeout));
                 let moved = spin("moving", provider.move_to(&id, &from, &to, &options)).await?;
                 let ms = |d: Duration| d.as_millis() as u64;
@@ -218,11 +325,21 @@ impl Action {
                 let policy = policy.max_wait(timeout);
                 match until {
                     None => {
-                        spin("waiting until gone", provider.wait_until_released(&id, &policy)).await?;
-                        report(&mut stdout, format, serde_json::json!({"id": id, "gone": true}), &format!("{id} is gone"))?;
+                        spin(
+                            "waiting until gone",
+                            provider.wait_until_released(&id, &policy),
+                        )
+                        .await?;
+                        report(
+                            &mut stdout,
+                            format,
+                            serde_json::json!({"id": id, "gone": true}),
+                            &format!("{id} is gone"),
+                        )?;
                     }
                     Some(status) => {
-                        let eip = spin("waiting", provider.wait_for_status(&id, status, &policy)).await?;
+                        let eip =
+                            spin("waiting", provider.wait_for_status(&id, status, &policy)).await?;
                         output::eip(&mut stdout, format, &eip).map_err(io_error)?;
                     }
                 }
@@ -239,11 +356,19 @@ fn checked(field: &str, id: &str) -> Result<String> {
 
 fn parse_status(field: &str, name: &str) -> Result<EipStatus> {
     EipStatus::from_name(name).ok_or_else(|| {
-        Error::invalid_input(field, format!("{name:?} is not one of {}", EipStatus::NAMES.join(", ")))
+        Error::invalid_input(
+            field,
+            format!("{name:?} is not one of {}", EipStatus::NAMES.join(", ")),
+        )
     })
 }
 
-async fn show(provider: &dyn EipProvider, out: &mut impl Write, format: Output, id: &str) -> Result<()> {
+async fn show(
+    provider: &dyn EipProvider,
+    out: &mut impl Write,
+    format: Output,
+    id: &str,
+) -> Result<()> {
     let eip = provider.get(id).await?;
     output::eip(out, format, &eip).map_err(io_error)
 }
@@ -270,5 +395,10 @@ async fn spin<T>(message: &str, work: impl std::future::Future<Output = Result<T
 }
 
 fn io_error(e: std::io::Error) -> Error {
-    Error::Transport { operation: "write output".into(), message: e.to_string(), maybe_sent: false, source: None }
+    Error::Transport {
+        operation: "write output".into(),
+        message: e.to_string(),
+        maybe_sent: false,
+        source: None,
+    }
 }

@@ -20,17 +20,43 @@ pub fn eip(out: &mut impl Write, format: Output, eip: &Eip) -> io::Result<()> {
             writeln!(out)
         }
         Output::Table => {
-            let binding = eip.binding.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into());
+            let binding = eip
+                .binding
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "-".into());
             let rows = [
                 ("id", eip.id.clone()),
                 ("address", eip.address.to_string()),
-                ("status", format!("{} ({})", eip.status.as_str(), eip.raw_status)),
+                (
+                    "status",
+                    format!("{} ({})", eip.status.as_str(), eip.raw_status),
+                ),
                 ("bound to", binding),
-                ("bandwidth", eip.bandwidth_mbps.map(|b| format!("{b} Mbit/s")).unwrap_or_else(|| "-".into())),
+                (
+                    "bandwidth",
+                    eip.bandwidth_mbps
+                        .map(|b| format!("{b} Mbit/s"))
+                        .unwrap_or_else(|| "-".into()),
+                ),
                 ("name", eip.name.clone().unwrap_or_else(|| "-".into())),
-                ("description", eip.description.clone().unwrap_or_else(|| "-".into())),
-                ("charge mode", eip.charge_mode.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into())),
-                ("created", eip.created_at.map(|t| t.to_string()).unwrap_or_else(|| "-".into())),
+                (
+                    "description",
+                    eip.description.clone().unwrap_or_else(|| "-".into()),
+                ),
+                (
+                    "charge mode",
+                    eip.charge_mode
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "-".into()),
+                ),
+                (
+                    "created",
+                    eip.created_at
+                        .map(|t| t.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                ),
                 ("provider", format!("{} {}", eip.provider, eip.region)),
             ];
             for (key, value) in rows {
@@ -49,7 +75,9 @@ pub fn list(out: &mut impl Write, format: Output, eips: &[Eip]) -> io::Result<()
             writeln!(out)
         }
         Output::Table => {
-            let header = ["ID", "ADDRESS", "STATUS", "RAW", "MBIT/S", "NAME", "BOUND TO"];
+            let header = [
+                "ID", "ADDRESS", "STATUS", "RAW", "MBIT/S", "NAME", "BOUND TO",
+            ];
             let rows: Vec<[String; 7]> = eips
                 .iter()
                 .map(|e| {
@@ -58,9 +86,14 @@ pub fn list(out: &mut impl Write, format: Output, eips: &[Eip]) -> io::Result<()
                         e.address.to_string(),
                         e.status.as_str().to_owned(),
                         e.raw_status.clone(),
-                        e.bandwidth_mbps.map(|b| b.to_string()).unwrap_or_else(|| "-".into()),
+                        e.bandwidth_mbps
+                            .map(|b| b.to_string())
+                            .unwrap_or_else(|| "-".into()),
                         e.name.clone().unwrap_or_else(|| "-".into()),
-                        e.binding.as_ref().map(ToString::to_string).unwrap_or_else(|| "-".into()),
+                        e.binding
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_else(|| "-".into()),
                     ]
                 })
                 .collect();

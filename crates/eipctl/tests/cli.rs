@@ -388,7 +388,11 @@ async fn modify_with_a_one_character_name_is_refused_locally_on_alibaba() {
         line.starts_with("eipctl: invalid_input: invalid name"),
         "{line}"
     );
-    assert!(h.sim.requests().iter().all(|r| r.action != "ModifyEipAddressAttribute"));
+    assert!(h
+        .sim
+        .requests()
+        .iter()
+        .all(|r| r.action != "ModifyEipAddressAttribute"));
     assert_eq!(h.inventory_item(&id).unwrap().name, None);
 }
 
@@ -690,7 +694,9 @@ async fn exit_5_when_throttled_past_the_retry_budget() {
         .cloud(eip_sim::Cloud::Alibaba)
         .action("DescribeEipAddresses"),
     );
-    let run = h.run(Cloud::Alibaba, &["--max-attempts", "3", "list"]).await;
+    let run = h
+        .run(Cloud::Alibaba, &["--max-attempts", "3", "list"])
+        .await;
     let line = run.error_line(5);
     assert!(line.starts_with("eipctl: rate_limited"), "{line}");
     assert!(
