@@ -19,8 +19,14 @@ async fn alibaba_rejections_change_nothing() {
     let allocate = [("Bandwidth", "5"), ("Name", "rejected")];
 
     // Bad signature: signed with the wrong secret.
-    let wrong = Ali { secret: "not-the-secret".into(), ..ali.clone() };
-    wrong.call("AllocateEipAddress", &allocate).await.expect_error(400, "SignatureDoesNotMatch");
+    let wrong = Ali {
+        secret: "not-the-secret".into(),
+        ..ali.clone()
+    };
+    wrong
+        .call("AllocateEipAddress", &allocate)
+        .await
+        .expect_error(400, "SignatureDoesNotMatch");
     assert!(sim.inventory().is_empty());
 
     // Stale timestamp: an hour old.
@@ -29,13 +35,17 @@ async fn alibaba_rejections_change_nothing() {
     stale.push(("Timestamp".into(), timestamp_at(-3600)));
     let signature = sign_v1("POST", &stale, &ali.secret);
     stale.push(("Signature".into(), signature));
-    ali.send_query("POST", &stale).await.expect_error(400, "InvalidTimeStamp.Expired");
+    ali.send_query("POST", &stale)
+        .await
+        .expect_error(400, "InvalidTimeStamp.Expired");
     assert!(sim.inventory().is_empty());
 
     // Reused nonce: the same signed request twice creates one address.
     let signed = ali.v1_params("POST", "AllocateEipAddress", &allocate);
     ali.send_query("POST", &signed).await.ok();
-    ali.send_query("POST", &signed).await.expect_error(400, "SignatureNonceUsed");
+    ali.send_query("POST", &signed)
+        .await
+        .expect_error(400, "SignatureNonceUsed");
     assert_eq!(sim.inventory().len(), 1, "the replay created nothing");
 
     // A replayed release of that address is refused too, and the address stays.
@@ -47,7 +57,9 @@ async fn alibaba_rejections_change_nothing() {
         p.push(("Signature".into(), "AAAAAAAAAAAAAAAAAAAAAAAAAAA=".into()));
         p
     };
-    ali.send_query("POST", &forged).await.expect_error(400, "SignatureDoesNotMatch");
+    ali.send_query("POST", &forged)
+        .await
+        .expect_error(400, "SignatureDoesNotMatch");
     assert_eq!(sim.inventory().len(), 1);
 }
 
@@ -74,19 +86,39 @@ async fn huawei_rejections_change_nothing() {
     assert!(hw.sim.inventory().is_empty());
 
     // Stale X-Sdk-Date: an hour old.
-    let answer = hw.signed(Method::POST, &path, &body, &sdk_date(-3600)).await;
+    let answer = hw
+        .signed(Method::POST, &path, &body, &sdk_date(-3600))
+        .await;
     assert_eq!((answer.status, answer.code()), (401, "APIGW.0301"));
     assert!(hw.sim.inventory().is_empty());
 
     // Expired and revoked tokens.
     let body_json: serde_json::Value = serde_json::from_str(&body).unwrap();
     let token = hw.token().await;
-    hw.sim.control(Cloud::Huawei, "expire_tokens", json!({})).unwrap();
-    let answer = hw.vpc(Method::POST, "/publicips", Some(body_json.clone()), &Auth::Token(token)).await;
+    hw.sim
+        .control(Cloud::Huawei, "expire_tokens", json!({}))
+        .unwrap();
+    let answer = hw
+        .vpc(
+            Method::POST,
+            "/publicips",
+            Some(body_json.clone()),
+            &Auth::Token(token),
+        )
+        .await;
     assert_eq!((answer.status, answer.code()), (401, "VPC.0008"));
     let token = hw.token().await;
-    hw.sim.control(Cloud::Huawei, "revoke_tokens", json!({"token": token})).unwrap();
-    let answer = hw.vpc(Method::POST, "/publicips", Some(body_json.clone()), &Auth::Token(token)).await;
+    hw.sim
+        .control(Cloud::Huawei, "revoke_tokens", json!({"token": token}))
+        .unwrap();
+    let answer = hw
+        .vpc(
+            Method::POST,
+            "/publicips",
+            Some(body_json.clone()),
+            &Auth::Token(token),
+        )
+        .await;
     assert_eq!((answer.status, answer.code()), (401, "VPC.0008"));
     assert!(hw.sim.inventory().is_empty());
 
@@ -94,13 +126,25 @@ async fn huawei_rejections_change_nothing() {
     let token = hw.token().await;
     let other = "ffffffffffffffffffffffffffffffff";
     let answer = hw
-        .call(Method::POST, &format!("/v1/{other}/publicips"), Some(body_json.clone()), &Auth::Token(token.clone()))
+        .call(
+            Method::POST,
+            &format!("/v1/{other}/publicips"),
+            Some(body_json.clone()),
+            &Auth::Token(token.clone()),
+        )
         .await;
     assert_eq!((answer.status, answer.code()), (400, "VPC.0007"));
     assert!(hw.sim.inventory().is_empty());
 
     // The same token on its own project works: the rejections above were about the requests.
-    let answer = hw.vpc(Method::POST, "/publicips", Some(body_json), &Auth::Token(token)).await;
+    let answer = hw
+        .vpc(
+            Method::POST,
+            "/publicips",
+            Some(body_json),
+            &Auth::Token(token),
+        )
+        .await;
     assert_eq!(answer.status, 200, "{:?}", answer.json);
     assert_eq!(hw.sim.inventory().len(), 1);
 }

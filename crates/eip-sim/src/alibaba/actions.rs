@@ -481,7 +481,8 @@ pub(crate) fn release(p: &Params<'_>) -> Result<String, ApiError> {
 #[derive(Clone, Debug, Default)]
 pub(crate) struct DescribeRequest {
     pub(crate) allocation_ids: Option<Vec<String>>,
-    pub(crate) addresses: Option<Vec<String>>,
+    /// Parsed once per request, so the filter compares addresses without formatting each EIP's.
+    pub(crate) addresses: Option<Vec<Ipv4Addr>>,
     pub(crate) status: Option<EipStatus>,
     pub(crate) instance_type: Option<InstanceKind>,
     pub(crate) instance_id: Option<String>,
@@ -543,7 +544,7 @@ pub(crate) fn describe(p: &Params<'_>) -> Result<DescribeRequest, ApiError> {
     }
     Ok(DescribeRequest {
         allocation_ids: p.list("AllocationId")?,
-        addresses: p.list("EipAddress")?,
+        addresses: p.list("EipAddress")?.map(|list| canonical_addresses(&list)),
         status,
         instance_type,
         instance_id: p.get("AssociatedInstanceId").map(str::to_owned),
@@ -558,6 +559,64 @@ pub(crate) fn describe(p: &Params<'_>) -> Result<DescribeRequest, ApiError> {
         page_number: usize::try_from(page_number).unwrap_or(usize::MAX),
         page_size: usize::try_from(page_size).unwrap_or(100),
     })
+}
+
+/// The values of an `EipAddress` filter that some EIP can have: an EIP's address is matched
+/// as its dotted-decimal text, so a value that is not that exact text (not an IPv4 address,
+/// or one written differently) matches nothing, as before parsing.
+fn canonical_addresses(values: &[String]) -> Vec<Ipv4Addr> {
+    values
+        .iter()
+        .filter_map(|text| {
+            text.parse::<Ipv4Addr>()
+                .ok()
+                .filter(|ip| ip.to_string() == *text)
+        })
+        .collect()
+}
+
+impl DescribeRequest {
+    /// Whether no filter narrows the listing, so every EIP matches and the page can be cut
+    /// straight out of the ordered map. Destructured so that a new filter cannot be forgotten.
+    pub(crate) fn is_unfiltered(&self) -> bool {
+        let Self {
+            allocation_ids,
+            addresses,
+            status,
+            instance_type,
+            instance_id,
+            name,
+            charge_type,
+            isp,
+            resource_group_id,
+            tags,
+            created_after,
+            created_before,
+            lock_reason,
+            page_number: _,
+            page_size: _,
+        } = self;
+        allocation_ids.is_none()
+            && addresses.is_none()
+            && status.is_none()
+            && instance_type.is_none()
+            && instance_id.is_none()
+            && name.is_none()
+            && charge_type.is_none()
+            && isp.is_none()
+            && resource_group_id.is_none()
+            && tags.is_empty()
+            && created_after.is_none()
+            && created_before.is_none()
+            && !lock_reason
+    }
+
+    /// How many matching EIPs come before this page.
+    pub(crate) fn skip(&self) -> usize {
+        self.page_number
+            .saturating_sub(1)
+            .saturating_mul(self.page_size)
+    }
 }
 
 fn describe_tags(p: &Params<'_>) -> Result<Vec<(String, Option<String>)>, ApiError> {

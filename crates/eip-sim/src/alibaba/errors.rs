@@ -2,7 +2,8 @@
 
 use axum::body::Body;
 use http::{header, HeaderValue, Response, StatusCode};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::cloud::{ErrorCode, InjectedError};
 
@@ -143,8 +144,19 @@ impl ApiError {
 }
 
 /// A JSON answer; Alibaba always answers `application/json` here (alibaba.md §8).
-pub(crate) fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut response = Response::new(Body::from(body.to_string()));
+pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
+    let body = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes,
+        // Not reached: every answer has string keys and infallible values.
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize an answer");
+            return crate::server::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unserializable answer",
+            );
+        }
+    };
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     response.headers_mut().insert(
         header::CONTENT_TYPE,

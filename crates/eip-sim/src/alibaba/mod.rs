@@ -6,6 +6,7 @@
 
 mod actions;
 mod auth;
+mod describe;
 mod errors;
 mod routes;
 mod state;

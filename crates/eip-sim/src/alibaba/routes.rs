@@ -9,6 +9,7 @@ use http::{header, Response, StatusCode};
 use serde_json::Value;
 
 use super::actions::{self, Action, Params};
+use super::describe::DescribePage;
 use super::errors::{json_response, ApiError};
 use super::AlibabaSim;
 
@@ -121,18 +122,29 @@ pub(crate) fn handle(
 ) -> Response<Body> {
     let request = RpcRequest::parse(parts, body);
     match answer(sim, &request) {
-        Ok(mut value) => {
+        Ok(Answer::Json(mut value)) => {
             // alibaba.md §3: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
             if let Value::Object(map) = &mut value {
                 map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
             }
             json_response(StatusCode::OK, &value)
         }
+        Ok(Answer::Page(page)) => {
+            let region = &sim.state.world().region;
+            json_response(StatusCode::OK, &page.answer(region, request_id))
+        }
         Err(error) => error.into_response(request_id, &sim.host_id),
     }
 }
 
-fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Value, ApiError> {
+/// A successful action's result, before its `RequestId` is added.
+enum Answer {
+    Json(Value),
+    /// A DescribeEipAddresses page, copied out of the state and serialized from the records.
+    Page(DescribePage),
+}
+
+fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Answer, ApiError> {
     let name = request
         .action()
         .ok_or_else(|| ApiError::missing("Action"))?;
@@ -168,10 +180,10 @@ fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Value, ApiError> {
+fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answer, ApiError> {
     let state = &sim.state;
     let token = || params.client_token();
-    match action {
+    let changed = match action {
         Action::Allocate => {
             let req = actions::allocate(params)?;
             state.with_token(
@@ -212,6 +224,10 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Valu
                 account.release(world, &id)
             })
         }
-        Action::Describe => Ok(state.describe(&actions::describe(params)?)),
-    }
+        Action::Describe => {
+            let page = state.describe(&actions::describe(params)?);
+            return Ok(Answer::Page(page));
+        }
+    };
+    changed.map(Answer::Json)
 }

@@ -18,6 +18,7 @@ use super::actions::{
     check_bandwidth, max_bandwidth, AllocateRequest, AssociateRequest, DescribeRequest,
     ModifyRequest, UnassociateRequest,
 };
+use super::describe::DescribePage;
 use super::errors::ApiError;
 use super::{EcsInstance, HaVip};
 use crate::cloud::{Cloud, InventoryItem};
@@ -95,15 +96,15 @@ impl InstanceKind {
 
 /// What an EIP is bound to.
 #[derive(Clone, Debug)]
-struct Binding {
-    instance_id: String,
-    kind: InstanceKind,
+pub(super) struct Binding {
+    pub(super) instance_id: String,
+    pub(super) kind: InstanceKind,
     /// The ECS instance (or HaVip) that owns the target: an instance and its primary ENI are
     /// one holder, so binding both is `InvalidAssociation.Duplicated`.
     holder: String,
-    private_ip: Ipv4Addr,
-    mode: &'static str,
-    vpc_id: String,
+    pub(super) private_ip: Ipv4Addr,
+    pub(super) mode: &'static str,
+    pub(super) vpc_id: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,80 +114,37 @@ enum Next {
     Gone,
 }
 
+/// One EIP. Its fields are visible to `describe`, which renders them.
 #[derive(Clone, Debug)]
-struct Eip {
-    allocation_id: String,
-    ip: Ipv4Addr,
-    status: EipStatus,
+pub(super) struct Eip {
+    pub(super) allocation_id: String,
+    pub(super) ip: Ipv4Addr,
+    pub(super) status: EipStatus,
     pending: Option<(Instant, Next)>,
-    binding: Option<Binding>,
-    bandwidth: u32,
-    instance_charge_type: &'static str,
-    internet_charge_type: &'static str,
-    isp: &'static str,
-    name: String,
-    description: String,
-    tags: Vec<(String, String)>,
-    resource_group_id: String,
-    security_protection_types: Vec<String>,
-    allocation_time: String,
+    pub(super) binding: Option<Binding>,
+    pub(super) bandwidth: u32,
+    pub(super) instance_charge_type: &'static str,
+    pub(super) internet_charge_type: &'static str,
+    pub(super) isp: &'static str,
+    pub(super) name: String,
+    pub(super) description: String,
+    pub(super) tags: Vec<(String, String)>,
+    pub(super) resource_group_id: String,
+    pub(super) security_protection_types: Vec<String>,
+    pub(super) allocation_time: String,
 }
 
 /// The default resource group of the emulated account.
 const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmsim0000000001";
 
 impl Eip {
-    fn to_json(&self, region: &str) -> Value {
-        let b = self.binding.as_ref();
-        json!({
-            "AllocationId": self.allocation_id,
-            "IpAddress": self.ip.to_string(),
-            "Status": self.status.as_str(),
-            "RegionId": region,
-            "Name": self.name,
-            "Description": self.description,
-            "AllocationTime": self.allocation_time,
-            // alibaba.md §3.4 / §9.8: the metadata types bandwidth as a string.
-            "Bandwidth": self.bandwidth.to_string(),
-            "EipBandwidth": self.bandwidth.to_string(),
-            "BandwidthPackageId": "",
-            "BandwidthPackageBandwidth": "",
-            "BandwidthPackageType": "",
-            "InstanceId": b.map_or("", |b| b.instance_id.as_str()),
-            "InstanceType": b.map_or("", |b| b.kind.as_str()),
-            "InstanceRegionId": if b.is_some() { region } else { "" },
-            "PrivateIpAddress": b.map(|b| b.private_ip.to_string()).unwrap_or_default(),
-            "Mode": b.map_or("", |b| b.mode),
-            "VpcId": b.map_or("", |b| b.vpc_id.as_str()),
-            "ChargeType": self.instance_charge_type,
-            "InternetChargeType": self.internet_charge_type,
-            "ExpiredTime": "",
-            "HasReservationData": "false",
-            "BusinessStatus": "Normal",
-            "ISP": self.isp,
-            "Netmode": "public",
-            "ResourceGroupId": self.resource_group_id,
-            "DeletionProtection": false,
-            "SecondLimited": false,
-            "HDMonitorStatus": "OFF",
-            "SegmentInstanceId": "",
-            "PublicIpAddressPoolId": "",
-            "Zone": "",
-            "BizType": "",
-            "ServiceManaged": 0,
-            "OperationLocks": {"LockReason": []},
-            "Tags": {"Tag": self.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>()},
-            "SecurityProtectionTypes": {"SecurityProtectionType": self.security_protection_types},
-        })
-    }
-
-    fn matches(&self, f: &DescribeRequest) -> bool {
+    pub(super) fn matches(&self, f: &DescribeRequest) -> bool {
         let b = self.binding.as_ref();
         let listed = |list: &Option<Vec<String>>, value: &str| {
             list.as_ref().is_none_or(|l| l.iter().any(|x| x == value))
         };
         listed(&f.allocation_ids, &self.allocation_id)
-            && listed(&f.addresses, &self.ip.to_string())
+            && f.addresses.as_ref().is_none_or(|l| l.contains(&self.ip))
             && f.status.is_none_or(|s| s == self.status)
             && f.instance_type
                 .is_none_or(|k| b.is_some_and(|b| b.kind == k))
@@ -375,8 +333,11 @@ impl AlibabaState {
         Ok(result)
     }
 
-    pub(crate) fn describe(&self, req: &DescribeRequest) -> Value {
-        self.lock().describe(&self.world, req)
+    /// DescribeEipAddresses. Only the page's records are copied under the lock; their JSON is
+    /// built after it is released, so concurrent page requests do not queue behind each
+    /// other's formatting.
+    pub(crate) fn describe(&self, req: &DescribeRequest) -> DescribePage {
+        self.lock().describe_page(req)
     }
 
     pub(crate) fn inventory(&self) -> Vec<InventoryItem> {
@@ -715,24 +676,26 @@ impl Account {
     }
 
     /// DescribeEipAddresses; an unknown id is simply absent (alibaba.md §3.4: 200, empty list).
-    fn describe(&self, world: &World, req: &DescribeRequest) -> Value {
-        let matching: Vec<&Eip> = self.eips.values().filter(|e| e.matches(req)).collect();
-        let skip = req
-            .page_number
-            .saturating_sub(1)
-            .saturating_mul(req.page_size);
-        let page: Vec<Value> = matching
-            .iter()
-            .skip(skip)
-            .take(req.page_size)
-            .map(|e| e.to_json(&world.region))
-            .collect();
-        json!({
-            "PageNumber": req.page_number,
-            "PageSize": req.page_size,
-            "TotalCount": matching.len(),
-            "EipAddresses": {"EipAddress": page},
-        })
+    /// Pages follow allocation order (the map's key), so the pages of an unchanging account
+    /// cover it exactly once whatever order they are fetched in.
+    fn describe_page(&self, req: &DescribeRequest) -> DescribePage {
+        if req.is_unfiltered() {
+            let eips = self.eips.values().skip(req.skip()).take(req.page_size);
+            return DescribePage::new(req, self.eips.len(), eips.cloned().collect());
+        }
+        match &req.allocation_ids {
+            // At most 50 ids (alibaba.md §3.4): look them up rather than scan every EIP.
+            Some(ids) => {
+                let mut seqs: Vec<u64> = ids
+                    .iter()
+                    .filter_map(|id| self.by_id.get(id).copied())
+                    .collect();
+                seqs.sort_unstable();
+                seqs.dedup();
+                DescribePage::collect(seqs.iter().filter_map(|seq| self.eips.get(seq)), req)
+            }
+            None => DescribePage::collect(self.eips.values(), req),
+        }
     }
 }
 

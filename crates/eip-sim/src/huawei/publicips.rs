@@ -180,7 +180,10 @@ impl HuaweiSim {
     ) -> Result<Response<Body>, ApiError> {
         let eip = state.eips.get(id).ok_or_else(ApiError::eip_not_found)?;
         let bandwidth = state.bandwidths.get(&eip.bandwidth_id);
-        let body = json!({"publicip": wire::publicip(eip, bandwidth, &self.config.project_id)});
+        let body = wire::Named(
+            "publicip",
+            wire::publicip(eip, bandwidth, &self.config.project_id),
+        );
         Ok(json_response(StatusCode::OK, &body, request_id))
     }
 
@@ -303,7 +306,8 @@ impl HuaweiSim {
     }
 
     /// `GET /v1/{project_id}/publicips`: sorted by id, `marker` = last id of the previous page,
-    /// repeatable filters (huawei.md §3.3).
+    /// repeatable filters (huawei.md §3.3). Only the page's records are copied under the lock;
+    /// the JSON is built and serialized after it is released.
     pub(super) fn list_publicips(
         &self,
         parts: &Parts,
@@ -311,47 +315,23 @@ impl HuaweiSim {
     ) -> Result<Response<Body>, ApiError> {
         let pairs = query_pairs(parts);
         let limit = limit(first(&pairs, "limit"), self.config.max_limit)?;
-        let ids = values(&pairs, "id");
-        let ports = values(&pairs, "port_id");
-        let publics = values(&pairs, "public_ip_address");
-        let privates = values(&pairs, "private_ip_address");
-        let ip_version = first(&pairs, "ip_version");
-        // `all_granted_eps` means every enterprise project the caller may see.
-        let eps = first(&pairs, "enterprise_project_id").filter(|e| *e != "all_granted_eps");
-        let any = |wanted: &[&str], value: Option<String>| {
-            wanted.is_empty() || value.is_some_and(|v| wanted.contains(&v.as_str()))
-        };
-        let keep = |eip: &Eip| {
-            any(&ids, Some(eip.id.clone()))
-                && any(&ports, eip.port_id.clone())
-                && any(&publics, Some(eip.public_ip.to_string()))
-                && any(&privates, eip.private_ip.map(|ip| ip.to_string()))
-                && ip_version.is_none_or(|v| v == eip.ip_version.to_string())
-                && eps.is_none_or(|e| e == eip.enterprise_project_id)
-        };
-        let mut state = self.lock();
-        state.settle(Instant::now());
+        let filter = ListFilter::of(&pairs);
         let start = match first(&pairs, "marker") {
-            Some(marker) if !marker.is_empty() => Bound::Excluded(marker.to_owned()),
+            Some(marker) if !marker.is_empty() => Bound::Excluded(marker),
             _ => Bound::Unbounded,
         };
-        let page: Vec<Value> = state
-            .eips
-            .range((start, Bound::Unbounded))
-            .map(|(_, eip)| eip)
-            .filter(|eip| keep(eip))
-            .take(limit)
-            .map(|eip| {
-                wire::publicip(
-                    eip,
-                    state.bandwidths.get(&eip.bandwidth_id),
-                    &self.config.project_id,
-                )
-            })
-            .collect();
+        let page = {
+            let mut state = self.lock();
+            state.settle(Instant::now());
+            filter.page(&state, start, limit)
+        };
+        let publicips = wire::Publicips {
+            page: &page,
+            tenant_id: &self.config.project_id,
+        };
         Ok(json_response(
             StatusCode::OK,
-            &json!({ "publicips": page }),
+            &wire::Named("publicips", publicips),
             request_id,
         ))
     }
@@ -445,6 +425,110 @@ impl HuaweiSim {
     }
 }
 
+/// The filters of `GET publicips` (huawei.md §3.3), read once per request so that matching an
+/// EIP compares values without formatting or copying its fields. An empty list means "not
+/// filtered"; a filter whose values can never match holds an empty `Some` list.
+struct ListFilter<'a> {
+    ids: Vec<&'a str>,
+    ports: Vec<&'a str>,
+    publics: Option<Vec<Ipv4Addr>>,
+    privates: Option<Vec<Ipv4Addr>>,
+    /// `Some(None)`: an `ip_version` no EIP has.
+    ip_version: Option<Option<u8>>,
+    enterprise_project_id: Option<&'a str>,
+}
+
+impl<'a> ListFilter<'a> {
+    fn of(pairs: &'a [(String, String)]) -> Self {
+        let addresses = |key: &str| {
+            let wanted = values(pairs, key);
+            (!wanted.is_empty()).then(|| canonical_addresses(&wanted))
+        };
+        Self {
+            ids: values(pairs, "id"),
+            ports: values(pairs, "port_id"),
+            publics: addresses("public_ip_address"),
+            privates: addresses("private_ip_address"),
+            ip_version: first(pairs, "ip_version")
+                .map(|v| v.parse::<u8>().ok().filter(|n| n.to_string() == v)),
+            // `all_granted_eps` means every enterprise project the caller may see.
+            enterprise_project_id: first(pairs, "enterprise_project_id")
+                .filter(|e| *e != "all_granted_eps"),
+        }
+    }
+
+    fn keeps(&self, eip: &Eip) -> bool {
+        let listed = |wanted: &[&str], value: Option<&str>| {
+            wanted.is_empty() || value.is_some_and(|v| wanted.contains(&v))
+        };
+        let at = |wanted: &Option<Vec<Ipv4Addr>>, value: Option<Ipv4Addr>| {
+            wanted
+                .as_ref()
+                .is_none_or(|w| value.is_some_and(|v| w.contains(&v)))
+        };
+        listed(&self.ids, Some(&eip.id))
+            && listed(&self.ports, eip.port_id.as_deref())
+            && at(&self.publics, Some(eip.public_ip))
+            && at(&self.privates, eip.private_ip)
+            && self.ip_version.is_none_or(|v| v == Some(eip.ip_version))
+            && self
+                .enterprise_project_id
+                .is_none_or(|e| e == eip.enterprise_project_id)
+    }
+
+    /// Up to `limit` matching EIPs after `start`, in id order, with their bandwidths, copied.
+    fn page(
+        &self,
+        state: &State,
+        start: Bound<&str>,
+        limit: usize,
+    ) -> Vec<(Eip, Option<Bandwidth>)> {
+        let copy = |eip: &Eip| {
+            (
+                eip.clone(),
+                state.bandwidths.get(&eip.bandwidth_id).cloned(),
+            )
+        };
+        if self.ids.is_empty() {
+            return state
+                .eips
+                .range::<str, _>((start, Bound::Unbounded))
+                .map(|(_, eip)| eip)
+                .filter(|eip| self.keeps(eip))
+                .take(limit)
+                .map(copy)
+                .collect();
+        }
+        // Named ids: look them up (in id order, each once) rather than scan every EIP.
+        let mut ids = self.ids.clone();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+            .filter(|id| match start {
+                Bound::Excluded(marker) => *id > marker,
+                _ => true,
+            })
+            .filter_map(|id| state.eips.get(id))
+            .filter(|eip| self.keeps(eip))
+            .take(limit)
+            .map(copy)
+            .collect()
+    }
+}
+
+/// The addresses among `values` that an EIP can show: addresses are matched as their
+/// dotted-decimal text, so a value that is not exactly that text matches nothing.
+fn canonical_addresses(values: &[&str]) -> Vec<Ipv4Addr> {
+    values
+        .iter()
+        .filter_map(|text| {
+            text.parse::<Ipv4Addr>()
+                .ok()
+                .filter(|ip| ip.to_string() == *text)
+        })
+        .collect()
+}
+
 /// 409 `VPC.0511`: the port already has an EIP.
 fn port_taken() -> ApiError {
     ApiError::vpc(
@@ -467,4 +551,96 @@ fn ipv6_of(ip: Ipv4Addr) -> Ipv6Addr {
         u16::from_be_bytes([a, b]),
         u16::from_be_bytes([c, d]),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+
+    /// A project with EIPs `id-00` … `id-09` at 121.36.1.10 … 19; `id-04` bound, `id-06` IPv6.
+    fn state() -> State {
+        let mut state = State::new(1, Vec::new());
+        for n in 0..10u8 {
+            let bound = n == 4;
+            state.insert_eip(Eip {
+                id: format!("id-{n:02}"),
+                kind: "5_bgp".to_owned(),
+                ip_version: if n == 6 { 6 } else { 4 },
+                public_ip: Ipv4Addr::new(121, 36, 1, 10 + n),
+                public_ipv6: None,
+                alias: None,
+                status: EipStatus::Down,
+                transition: None,
+                port_id: bound.then(|| "port-a".to_owned()),
+                private_ip: bound.then_some(Ipv4Addr::new(192, 168, 0, 11)),
+                bandwidth_id: String::new(),
+                enterprise_project_id: "0".to_owned(),
+                created: OffsetDateTime::UNIX_EPOCH,
+            });
+        }
+        state
+    }
+
+    fn ids(query: &[(&str, &str)], marker: Option<&str>, limit: usize) -> Vec<String> {
+        let pairs: Vec<(String, String)> = query
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let start = marker.map_or(Bound::Unbounded, Bound::Excluded);
+        ListFilter::of(&pairs)
+            .page(&state(), start, limit)
+            .into_iter()
+            .map(|(eip, _)| eip.id)
+            .collect()
+    }
+
+    #[test]
+    fn named_ids_are_listed_once_in_id_order_after_the_marker() {
+        let query = [
+            ("id", "id-07"),
+            ("id", "id-02"),
+            ("id", "nope"),
+            ("id", "id-05"),
+            ("id", "id-02"),
+        ];
+        assert_eq!(ids(&query, None, 10), ["id-02", "id-05", "id-07"]);
+        assert_eq!(ids(&query, Some("id-02"), 1), ["id-05"]);
+        assert_eq!(ids(&query, Some("id-07"), 10), Vec::<String>::new());
+    }
+
+    #[test]
+    fn filters_compare_exact_text_without_formatting_each_eip() {
+        let publics = [
+            ("public_ip_address", "121.36.1.013"),
+            ("public_ip_address", "121.36.1.15"),
+            ("public_ip_address", "bogus"),
+        ];
+        // A zero-padded octet is not the address's text, so it matches nothing.
+        assert_eq!(ids(&publics, None, 10), ["id-05"]);
+        assert_eq!(
+            ids(&[("public_ip_address", "bogus")], None, 10),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            ids(&[("private_ip_address", "192.168.0.11")], None, 10),
+            ["id-04"]
+        );
+        assert_eq!(ids(&[("port_id", "port-a")], None, 10), ["id-04"]);
+        assert_eq!(ids(&[("ip_version", "6")], None, 10), ["id-06"]);
+        assert_eq!(ids(&[("ip_version", "06")], None, 10), Vec::<String>::new());
+        assert_eq!(
+            ids(&[("ip_version", "4")], Some("id-06"), 2),
+            ["id-07", "id-08"]
+        );
+        assert_eq!(
+            ids(&[("enterprise_project_id", "other")], None, 10),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            ids(&[("enterprise_project_id", "all_granted_eps")], None, 3),
+            ["id-00", "id-01", "id-02"]
+        );
+    }
 }

@@ -4,7 +4,8 @@
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::json;
 
 use crate::cloud::ErrorCode;
 
@@ -145,8 +146,23 @@ impl ApiError {
 }
 
 /// A JSON answer with `X-Request-Id`.
-pub(crate) fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response<Body> {
-    let mut response = Response::new(Body::from(body.to_string()));
+pub(crate) fn json_response(
+    status: StatusCode,
+    body: &impl Serialize,
+    request_id: &str,
+) -> Response<Body> {
+    let body = match serde_json::to_vec(body) {
+        Ok(bytes) => bytes,
+        // Not reached: every answer has string keys and infallible values.
+        Err(error) => {
+            tracing::error!(%error, "cannot serialize an answer");
+            return crate::server::plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "unserializable answer",
+            );
+        }
+    };
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(
