@@ -6,7 +6,6 @@ use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use bytes::Bytes;
 use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
@@ -152,12 +151,18 @@ impl AlibabaProvider {
         RpcRequest::new(action, &self.region)
     }
 
-    /// One attempt, with a refusal mapped through the error table. A wrong-state refusal reads the
-    /// EIP's status first, so the classifier can tell a transition (retry) from a stable state.
-    async fn attempt(&self, request: &RpcRequest) -> Result<Bytes> {
+    /// One attempt, with a refusal mapped through the error table and a 2xx body read by
+    /// `read` (in the attempt, so its request id lands in the attempt span). A wrong-state
+    /// refusal reads the EIP's status first, so the classifier can tell a transition (retry)
+    /// from a stable state.
+    async fn attempt<T>(
+        &self,
+        request: &RpcRequest,
+        read: fn(&str, &[u8]) -> Result<T>,
+    ) -> Result<T> {
         let reply = self.transport.exchange(request).await?;
         match rpc::read_reply(request.action, reply) {
-            Ok(body) => Ok(body),
+            Ok(body) => read(request.action, &body),
             Err(Failure::Other(error)) => Err(error),
             Err(Failure::Refused(api)) => {
                 let subject = subject(request);
@@ -177,22 +182,24 @@ impl AlibabaProvider {
     async fn current_status(&self, id: &str) -> Option<EipStatus> {
         let request = self.request(DESCRIBE).set("AllocationId", id);
         let call = Call::read(KIND, DESCRIBE);
-        let body = retry::run(
+        let page: wire::DescribeResponse = retry::run(
             &call,
             &self.retry,
             &self.timeouts,
             &AlibabaClassifier,
             |_| async {
                 let reply = self.transport.exchange(&request).await?;
-                rpc::read_reply(DESCRIBE, reply).map_err(|failure| match failure {
-                    Failure::Refused(api) => error::to_error(api, subject(&request), None),
-                    Failure::Other(error) => error,
-                })
+                match rpc::read_reply(DESCRIBE, reply) {
+                    Ok(body) => rpc::read_answer(DESCRIBE, &body),
+                    Err(Failure::Refused(api)) => {
+                        Err(error::to_error(api, subject(&request), None))
+                    }
+                    Err(Failure::Other(error)) => Err(error),
+                }
             },
         )
         .await
         .ok()?;
-        let page: wire::DescribeResponse = rpc::parse(DESCRIBE, &body).ok()?;
         let item = page
             .items()
             .iter()
@@ -202,24 +209,28 @@ impl AlibabaProvider {
         ))
     }
 
-    /// Runs a request through the retry loop. With `settle`, an error after an answer was lost
-    /// is checked against the address's state: when the lost request evidently took effect, the
-    /// call succeeded (`Ok(None)`).
-    async fn execute(
+    /// Runs a request through the retry loop, its 2xx body read by `read`. With `settle`, an
+    /// error after an answer was lost is checked against the address's state: when the lost
+    /// request evidently took effect, the call succeeded (`Ok(None)`).
+    ///
+    /// An answer that cannot be read is `InvalidResponse`, which is never retried nor settled,
+    /// so reading inside the loop ends the call as reading after it did.
+    async fn execute<T>(
         &self,
         call: Call,
         request: &RpcRequest,
         settle: Option<&Settle<'_>>,
-    ) -> Result<Option<Bytes>> {
+        read: fn(&str, &[u8]) -> Result<T>,
+    ) -> Result<Option<T>> {
         retry::run(&call, &self.retry, &self.timeouts, &AlibabaClassifier, |_| async move {
             if let Some(settle) = settle {
                 settle.begin_attempt();
             }
-            let outcome = self.attempt(request).await;
+            let outcome = self.attempt(request, read).await;
             let Some(settle) = settle else { return outcome.map(Some) };
             settle.end_attempt(outcome.as_ref().err());
             match outcome {
-                Ok(body) => Ok(Some(body)),
+                Ok(answer) => Ok(Some(answer)),
                 Err(error) if settle.worth_checking(&error) => {
                     let now = self.get(settle.id).await;
                     if settle.reached(&now) {
@@ -235,12 +246,30 @@ impl AlibabaProvider {
         .await
     }
 
+    /// Runs a write whose answer carries nothing but its request id.
+    async fn write(
+        &self,
+        call: Call,
+        request: &RpcRequest,
+        settle: Option<&Settle<'_>>,
+    ) -> Result<()> {
+        self.execute(call, request, settle, |_, body| {
+            rpc::acknowledge(body);
+            Ok(())
+        })
+        .await
+        .map(drop)
+    }
+
     async fn read(&self, request: &RpcRequest) -> Result<wire::DescribeResponse> {
-        let body = self
-            .execute(Call::read(KIND, DESCRIBE), request, None)
+        match self
+            .execute(Call::read(KIND, DESCRIBE), request, None, rpc::read_answer)
             .await?
-            .unwrap_or_default();
-        rpc::parse(DESCRIBE, &body)
+        {
+            Some(page) => Ok(page),
+            // Without `settle` an answer is always read; an empty body reads as one would.
+            None => rpc::read_answer(DESCRIBE, b""),
+        }
     }
 
     /// The EIP as the API reports it, or `None` when it does not exist.
@@ -250,10 +279,10 @@ impl AlibabaProvider {
             .await?;
         // alibaba.md §3.4: an unknown or released AllocationId answers 200 with an empty list.
         Ok(page
-            .items()
-            .iter()
-            .find(|e| e.allocation_id.as_deref() == Some(id))
-            .cloned())
+            .eip_addresses
+            .into_iter()
+            .flat_map(|e| e.eip_address)
+            .find(|e| e.allocation_id.as_deref() == Some(id)))
     }
 
     fn to_eip(&self, item: &wire::EipAddress) -> Result<Eip> {
@@ -280,11 +309,19 @@ impl AlibabaProvider {
             .set_opt("Description", request.description.as_deref())
             .tags(&request.tags)
             .set("ClientToken", token);
-        let body = self
-            .execute(Call::write(KIND, ALLOCATE, true), &rpc, None)
+        let answer: wire::AllocateResponse = match self
+            .execute(
+                Call::write(KIND, ALLOCATE, true),
+                &rpc,
+                None,
+                rpc::read_answer,
+            )
             .await?
-            .unwrap_or_default();
-        let answer: wire::AllocateResponse = rpc::parse(ALLOCATE, &body)?;
+        {
+            Some(answer) => answer,
+            // Without `settle` an answer is always read; an empty body reads as one would.
+            None => rpc::read_answer(ALLOCATE, b"")?,
+        };
         let id = answer
             .allocation_id
             .clone()
@@ -399,9 +436,8 @@ impl AlibabaProvider {
             .set_opt("PrivateIpAddress", wire_target.private_ip)
             .set("ClientToken", mint_token());
         let settle = Settle::new(id, Goal::BoundTo(target));
-        self.execute(Call::write(KIND, ASSOCIATE, true), &request, Some(&settle))
-            .await?;
-        Ok(())
+        self.write(Call::write(KIND, ASSOCIATE, true), &request, Some(&settle))
+            .await
     }
 
     async fn disassociate_inner(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
@@ -447,13 +483,12 @@ impl AlibabaProvider {
                 unconditional: from.is_none(),
             },
         );
-        self.execute(
+        self.write(
             Call::write(KIND, UNASSOCIATE, true),
             &request,
             Some(&settle),
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
@@ -461,8 +496,15 @@ impl AlibabaProvider {
         change.validate(&self.capabilities)?;
         // alibaba.md §3.5 and §9 item 7: the ModifyEipAddressAttribute page wants 2–128
         // characters where the Allocate page allows 1–128; refuse what Modify would refuse.
-        if change.name.as_ref().is_some_and(|name| name.chars().count() < 2) {
-            return Err(Error::invalid_input("name", "must be 2 to 128 characters long when modifying"));
+        if change
+            .name
+            .as_ref()
+            .is_some_and(|name| name.chars().count() < 2)
+        {
+            return Err(Error::invalid_input(
+                "name",
+                "must be 2 to 128 characters long when modifying",
+            ));
         }
         if let Some(mbps) = change
             .bandwidth_mbps
@@ -480,9 +522,8 @@ impl AlibabaProvider {
             .set_opt("Description", change.description.as_deref())
             .set_opt("Bandwidth", change.bandwidth_mbps.map(|b| b.to_string()));
         // Setting absolute values: repeating the request changes nothing more.
-        self.execute(Call::write(KIND, MODIFY, true), &request, None)
-            .await?;
-        Ok(())
+        self.write(Call::write(KIND, MODIFY, true), &request, None)
+            .await
     }
 
     async fn release_inner(&self, id: &str) -> Result<()> {
@@ -494,9 +535,8 @@ impl AlibabaProvider {
         retry::at_most_once(
             self.retry.max_attempts,
             || async {
-                self.execute(Call::write(KIND, RELEASE, false), &request, Some(&settle))
+                self.write(Call::write(KIND, RELEASE, false), &request, Some(&settle))
                     .await
-                    .map(|_| ())
             },
             || async {
                 match self.get(id).await {
@@ -777,22 +817,14 @@ pub(crate) fn to_eip(item: &wire::EipAddress, default_region: &str) -> Result<Ei
     });
     eip.created_at = item.allocation_time.as_deref().and_then(parse_time);
     if let Some(tags) = &item.tags {
-        for tag in &tag_list(tags) {
-            eip.tags.insert(tag.0.clone(), tag.1.clone());
+        for tag in &tags.tag {
+            if let Some(key) = &tag.key {
+                let value = tag.value.clone().unwrap_or_default();
+                eip.tags.insert(key.clone(), value);
+            }
         }
     }
     Ok(eip)
-}
-
-fn tag_list(tags: &wire::Tags) -> Vec<(String, String)> {
-    tags.tag
-        .iter()
-        .filter_map(|t| {
-            t.key
-                .clone()
-                .map(|k| (k, t.value.clone().unwrap_or_default()))
-        })
-        .collect()
 }
 
 fn binding(item: &wire::EipAddress) -> Option<Binding> {

@@ -5,9 +5,11 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use eip_core::{Error, Result, ServiceError};
+use rand::Rng;
 use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, AUTHORIZATION, CONTENT_LENGTH, USER_AGENT,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, USER_AGENT,
 };
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use url::Url;
 
@@ -15,7 +17,7 @@ use crate::builder::SignatureVersion;
 use crate::credential::AccessKey;
 use crate::error::ApiError;
 use crate::signer;
-use crate::wire::{Acknowledgement, ErrorBody};
+use crate::wire::{Acknowledgement, AllocateResponse, DescribeResponse, ErrorBody};
 use crate::KIND;
 
 /// The VPC API version.
@@ -102,7 +104,7 @@ impl Transport {
     /// Signs and sends one attempt. Both schemes send POST with every parameter in the query and
     /// an empty body, as the official SDKs do for these actions (alibaba.md §1.3).
     pub async fn exchange(&self, request: &RpcRequest) -> Result<Reply> {
-        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        let nonce = nonce();
         let now = timestamp(OffsetDateTime::now_utc());
         let (url, headers) = match self.signature_version {
             SignatureVersion::V1 => self.sign_v1(request, &nonce, &now),
@@ -112,8 +114,8 @@ impl Transport {
             .http
             .post(url)
             .headers(headers)
-            .header(CONTENT_LENGTH, "0")
-            .header(USER_AGENT, USER_AGENT_VALUE)
+            .header(CONTENT_LENGTH, HeaderValue::from_static("0"))
+            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
             .send()
             .await
             .map_err(|e| transport_error(request.action, e))?;
@@ -142,8 +144,10 @@ impl Transport {
 
     fn sign_v1(&self, request: &RpcRequest, nonce: &str, now: &str) -> Result<(Url, HeaderMap)> {
         let key = &self.credentials;
-        let mut params: Vec<(String, String)> = request.params.clone();
-        for (name, value) in [
+        // Borrowed pairs: the parameters are only read to build the canonical query.
+        let mut params: Vec<(&str, &str)> = Vec::with_capacity(request.params.len() + 9);
+        params.extend(request.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        params.extend([
             ("Action", request.action),
             ("Version", API_VERSION),
             ("Format", "JSON"),
@@ -152,36 +156,44 @@ impl Transport {
             ("SignatureVersion", "1.0"),
             ("SignatureNonce", nonce),
             ("Timestamp", now),
-        ] {
-            params.push((name.into(), value.into()));
-        }
+        ]);
         if let Some(token) = &key.security_token {
-            params.push(("SecurityToken".into(), token.expose().into()));
+            params.push(("SecurityToken", token.expose()));
         }
-        let signature = signer::sign_v1("POST", &params, key.secret.expose());
-        params.push(("Signature".into(), signature));
+        // The canonical query is built once: it is signed (alibaba.md §1.1 step 5) and sent as
+        // is, with `Signature` appended (the server sorts the parameters to verify).
+        let mut query = signer::canonical_query(&params);
+        let string_to_sign = format!(
+            "POST&{}&{}",
+            signer::percent_encode("/"),
+            signer::percent_encode(&query)
+        );
+        let signature = signer::v1_signature(key.secret.expose(), &string_to_sign);
+        query.push_str("&Signature=");
+        query.push_str(&signer::percent_encode(&signature));
         let mut url = self.endpoint.clone();
-        url.set_query(Some(&signer::canonical_query(&params)));
+        url.set_query(Some(&query));
         Ok((url, HeaderMap::new()))
     }
 
     fn sign_v3(&self, request: &RpcRequest, nonce: &str, now: &str) -> Result<(Url, HeaderMap)> {
         let key = &self.credentials;
-        let mut signed: Vec<(String, String)> = vec![
-            ("host".into(), host_header(&self.endpoint)),
-            ("x-acs-action".into(), request.action.into()),
-            ("x-acs-version".into(), API_VERSION.into()),
-            ("x-acs-date".into(), now.into()),
-            ("x-acs-signature-nonce".into(), nonce.into()),
-            (
-                "x-acs-content-sha256".into(),
-                signer::EMPTY_PAYLOAD_SHA256.into(),
-            ),
-        ];
+        let host = host_header(&self.endpoint);
+        // Borrowed pairs with static names: signed as they are, then sent without re-parsing
+        // each header name.
+        let mut signed: Vec<(&'static str, &str)> = Vec::with_capacity(8);
+        signed.extend([
+            ("host", host.as_str()),
+            ("x-acs-action", request.action),
+            ("x-acs-version", API_VERSION),
+            ("x-acs-date", now),
+            ("x-acs-signature-nonce", nonce),
+            ("x-acs-content-sha256", signer::EMPTY_PAYLOAD_SHA256),
+        ]);
         if let Some(token) = &key.security_token {
             // alibaba.md §2.1, §7.2: STS under V3 travels in headers, with the key id beside it.
-            signed.push(("x-acs-security-token".into(), token.expose().into()));
-            signed.push(("x-acs-accesskey-id".into(), key.id.clone()));
+            signed.push(("x-acs-security-token", token.expose()));
+            signed.push(("x-acs-accesskey-id", key.id.as_str()));
         }
         let authorization = signer::sign_v3(
             "POST",
@@ -191,18 +203,16 @@ impl Transport {
             &key.id,
             key.secret.expose(),
         );
-        let mut headers = HeaderMap::new();
+        let mut headers = HeaderMap::with_capacity(signed.len() + 2);
         for (name, value) in &signed {
             let mut value = header_value(name, value)?;
-            value.set_sensitive(name == "x-acs-security-token");
-            let name = HeaderName::from_bytes(name.as_bytes())
-                .map_err(|e| Error::invalid_input("request", format!("header {name}: {e}")))?;
-            headers.insert(name, value);
+            value.set_sensitive(*name == "x-acs-security-token");
+            headers.insert(HeaderName::from_static(name), value);
         }
         let mut authorization = header_value("authorization", &authorization)?;
         authorization.set_sensitive(true);
         headers.insert(AUTHORIZATION, authorization);
-        headers.insert("accept", HeaderValue::from_static("application/json"));
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         let mut url = self.endpoint.clone();
         url.set_query(Some(&signer::canonical_query(&request.params)));
         Ok((url, headers))
@@ -227,6 +237,12 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue> {
             format!("the {name} header value is not valid in HTTP"),
         )
     })
+}
+
+/// A fresh `SignatureNonce`: 128 random bits as 32 hex digits (the shape of a simple UUID),
+/// drawn from the thread's CSPRNG rather than a system call per request.
+fn nonce() -> String {
+    format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` in UTC (alibaba.md §1.2, §2.1).
@@ -263,15 +279,10 @@ fn transport_error(action: &str, error: reqwest::Error) -> Error {
     }
 }
 
-/// Reads an answer: the body of a 2xx, or the refusal of a 4xx/5xx. Records the request id into
-/// the current (attempt) span.
+/// Reads an answer: the body of a 2xx (not parsed here: [`read_answer`] reads it, request id
+/// included, in one pass), or the refusal of a 4xx/5xx. The request id of a refusal is recorded
+/// into the current (attempt) span.
 pub(crate) fn read_reply(action: &'static str, reply: Reply) -> Result<Bytes, Failure> {
-    let request_id = serde_json::from_slice::<Acknowledgement>(&reply.body)
-        .ok()
-        .and_then(|a| a.request_id);
-    if let Some(id) = &request_id {
-        tracing::Span::current().record("request_id", id.as_str());
-    }
     let status = reply.status;
     match status {
         200..=299 => Ok(reply.body),
@@ -282,6 +293,7 @@ pub(crate) fn read_reply(action: &'static str, reply: Reply) -> Result<Bytes, Fa
                 request_id,
                 ..
             }) => {
+                record_request_id(request_id.as_deref());
                 tracing::debug!(status, code, request_id, "refused");
                 Err(Failure::Refused(ApiError {
                     http_status: status,
@@ -291,17 +303,82 @@ pub(crate) fn read_reply(action: &'static str, reply: Reply) -> Result<Bytes, Fa
                     retry_after: reply.retry_after,
                 }))
             }
-            _ => Err(Failure::Other(unreadable_refusal(
-                action, &reply, request_id,
-            ))),
+            Ok(ErrorBody { request_id, .. }) => {
+                record_request_id(request_id.as_deref());
+                Err(Failure::Other(unreadable_refusal(
+                    action, &reply, request_id,
+                )))
+            }
+            Err(_) => {
+                let request_id = request_id_of(&reply.body);
+                record_request_id(request_id.as_deref());
+                Err(Failure::Other(unreadable_refusal(
+                    action, &reply, request_id,
+                )))
+            }
         },
-        _ => Err(Failure::Other(Error::InvalidResponse {
-            operation: action.to_owned(),
-            reason: format!("unexpected HTTP status: {}", snippet(&reply.body)),
-            http_status: Some(status),
-            request_id,
-        })),
+        _ => {
+            let request_id = request_id_of(&reply.body);
+            record_request_id(request_id.as_deref());
+            Err(Failure::Other(Error::InvalidResponse {
+                operation: action.to_owned(),
+                reason: format!("unexpected HTTP status: {}", snippet(&reply.body)),
+                http_status: Some(status),
+                request_id,
+            }))
+        }
     }
+}
+
+/// A successful answer's type, with the request id it carries.
+pub(crate) trait Answer: DeserializeOwned {
+    /// The `RequestId` of the answer.
+    fn request_id(&self) -> Option<&str>;
+}
+
+impl Answer for DescribeResponse {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl Answer for AllocateResponse {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl Answer for Acknowledgement {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+/// Parses the body of a 2xx into its type in one pass and records its request id into the
+/// current (attempt) span.
+pub(crate) fn read_answer<T: Answer>(action: &str, body: &[u8]) -> Result<T> {
+    let answer: T = parse(action, body)?;
+    record_request_id(answer.request_id());
+    Ok(answer)
+}
+
+/// Records the request id of a write's 2xx answer, whose body is otherwise not needed: a body
+/// that is not the API's JSON still means the write was accepted.
+pub(crate) fn acknowledge(body: &[u8]) {
+    record_request_id(request_id_of(body).as_deref());
+}
+
+fn record_request_id(request_id: Option<&str>) {
+    if let Some(id) = request_id {
+        tracing::Span::current().record("request_id", id);
+    }
+}
+
+/// The `RequestId` of a body, when it is JSON that has one.
+fn request_id_of(body: &[u8]) -> Option<String> {
+    serde_json::from_slice::<Acknowledgement>(body)
+        .ok()
+        .and_then(|a| a.request_id)
 }
 
 /// A 4xx/5xx whose body is not the API's error JSON (a proxy page, a truncated body): a 5xx is a
@@ -357,9 +434,7 @@ pub(crate) fn parse<T: serde::de::DeserializeOwned>(action: &str, body: &[u8]) -
         operation: action.to_owned(),
         reason: format!("{e}: {}", snippet(body)),
         http_status: Some(200),
-        request_id: serde_json::from_slice::<Acknowledgement>(body)
-            .ok()
-            .and_then(|a| a.request_id),
+        request_id: request_id_of(body),
     })
 }
 
@@ -422,6 +497,63 @@ mod tests {
             parse::<crate::wire::DescribeResponse>("X", b"{\"Total"),
             Err(Error::InvalidResponse { .. })
         ));
+    }
+
+    #[test]
+    fn a_success_is_read_once_with_its_request_id() {
+        let page: crate::wire::DescribeResponse = read_answer(
+            "X",
+            br#"{"RequestId":"r-9","EipAddresses":{"EipAddress":[{"AllocationId":"eip-1"}]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (page.request_id.as_deref(), page.items().len()),
+            (Some("r-9"), 1)
+        );
+        match read_answer::<crate::wire::DescribeResponse>(
+            "X",
+            br#"{"RequestId":"r-8","TotalCount":1e400}"#,
+        ) {
+            // The id is still found: a field the acknowledgement does not read is skipped.
+            Err(Error::InvalidResponse { request_id, .. }) => {
+                assert_eq!(request_id.as_deref(), Some("r-8"))
+            }
+            other => panic!("{other:?}"),
+        }
+        // A nested value where a scalar belongs still counts against serde_json's depth limit.
+        let deep = format!(
+            r#"{{"RequestId":{}{}}}"#,
+            "[".repeat(1_000),
+            "]".repeat(1_000)
+        );
+        assert!(parse::<Acknowledgement>("X", deep.as_bytes()).is_err());
+        assert_eq!(
+            parse::<Acknowledgement>("X", br#"{"RequestId":["r"]}"#)
+                .unwrap()
+                .request_id,
+            None
+        );
+    }
+
+    #[test]
+    fn v1_requests_carry_the_signature_of_their_canonical_query() {
+        let transport = Transport {
+            endpoint: Url::parse("http://127.0.0.1:1/").unwrap(),
+            credentials: AccessKey::new("id", "secret"),
+            signature_version: SignatureVersion::V1,
+            http: reqwest::Client::new(),
+        };
+        let request = RpcRequest::new("DescribeEipAddresses", "cn-x").set("AllocationId", "eip-1");
+        let (url, _) = transport
+            .sign_v1(&request, "n-1", "2024-01-01T00:00:00Z")
+            .unwrap();
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let (signature, unsigned) = pairs.split_last().unwrap();
+        assert_eq!(signature.0, "Signature");
+        assert_eq!(signature.1, signer::sign_v1("POST", unsigned, "secret"));
+        assert!(unsigned
+            .iter()
+            .any(|(k, v)| k == "AllocationId" && v == "eip-1"));
     }
 
     #[test]

@@ -4,11 +4,15 @@
 //! the documented samples show numbers, so every scalar here accepts a number or a string; an
 //! empty string means absent; a missing or empty nested object (`"Tags": ""`, no `Tags` at all)
 //! is an empty list; a single object where a list is expected is a list of one; unknown fields
-//! are ignored.
+//! are ignored. Answers are read in one pass, straight into these types; an object naming one
+//! of the fields read here twice is unreadable (serde's rule; the API never sends one).
 
-use serde::de::{DeserializeOwned, Deserializer, Error as _};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::MapAccessDeserializer;
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The error body of a 4xx/5xx answer (alibaba.md §4.1).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
@@ -174,40 +178,21 @@ pub struct Tag {
     pub value: Option<String>,
 }
 
+// The helpers below read each value straight from the JSON stream, in one pass: no
+// intermediate `serde_json::Value` tree is built for an answer, and a value that is not kept
+// (a structure where a scalar belongs, an unknown field) is skipped without being stored.
+
 /// A scalar as a string: strings as they are, numbers and booleans written out; `""`, `null`
 /// and anything structured mean absent.
 fn opt_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) if !s.is_empty() => Some(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::Bool(b)) => Some(b.to_string()),
-        _ => None,
-    })
+    d.deserialize_any(Text)
 }
 
 /// A non-negative integer sent as a number (`5`, `5.0`) or a string (`"5"`); `""` and `null`
 /// mean absent. Anything else is absent too, noted at debug level: one odd informational field
 /// must not make a whole page unreadable.
 fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value = Option::<Value>::deserialize(d)?;
-    let parsed = match &value {
-        None | Some(Value::Null) => return Ok(None),
-        Some(Value::String(s)) if s.trim().is_empty() => return Ok(None),
-        Some(Value::Number(n)) => n.as_u64().or_else(|| whole(n.as_f64())),
-        Some(Value::String(s)) => s
-            .trim()
-            .parse::<u64>()
-            .ok()
-            .or_else(|| whole(s.trim().parse().ok())),
-        Some(_) => None,
-    };
-    if parsed.is_none() {
-        tracing::debug!(
-            ?value,
-            "ignoring a number that is not a non-negative integer"
-        );
-    }
-    Ok(parsed)
+    d.deserialize_any(Count)
 }
 
 fn whole(f: Option<f64>) -> Option<u64> {
@@ -217,24 +202,324 @@ fn whole(f: Option<f64>) -> Option<u64> {
 
 /// A nested object; absent when missing, `null`, `""` or not an object.
 fn opt_object<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        Some(value @ Value::Object(_)) => T::deserialize(value).map(Some).map_err(D::Error::custom),
-        _ => Ok(None),
-    }
+    d.deserialize_any(Object(PhantomData))
 }
 
 /// A list; a single object is a list of one (as XML-to-JSON conversions write it), and a
 /// missing, `null` or `""` value is empty.
 fn one_or_many<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    match Option::<Value>::deserialize(d)? {
-        Some(Value::Array(items)) => items
-            .into_iter()
-            .map(|item| T::deserialize(item).map_err(D::Error::custom))
-            .collect(),
-        Some(value @ Value::Object(_)) => T::deserialize(value)
-            .map(|item| vec![item])
-            .map_err(D::Error::custom),
-        _ => Ok(Vec::new()),
+    d.deserialize_any(OneOrMany(PhantomData))
+}
+
+/// Skips the rest of a list that is not kept.
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<Skipped>()?.is_some() {}
+    Ok(())
+}
+
+/// Skips the rest of an object that is not kept.
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, Skipped>()?.is_some() {}
+    Ok(())
+}
+
+/// A value read and dropped. Unlike [`IgnoredAny`] (which serde_json skips without a depth
+/// limit), it is read through `deserialize_any`, so a value nested deeper than serde_json's
+/// recursion limit makes the answer unreadable, as it did when answers were read into a
+/// `serde_json::Value` first.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skipped;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Skipped, E> {
+        Ok(Skipped)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Skipped, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Skipped, A::Error> {
+        skip_seq(seq).map(|()| Skipped)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Skipped, A::Error> {
+        skip_map(map).map(|()| Skipped)
+    }
+}
+
+/// The visitor of [`opt_string`].
+struct Text;
+
+impl<'de> Visitor<'de> for Text {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, a number or a boolean")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then(|| v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok((!v.is_empty()).then_some(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // Written as serde_json writes a number (`5.0`); a non-finite one is no number.
+        Ok(serde_json::Number::from_f64(v).map(|n| n.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map).map(|()| None)
+    }
+}
+
+/// The visitor of [`opt_u64`].
+struct Count;
+
+impl Count {
+    /// Absent, noted at debug level.
+    fn odd(shown: &dyn fmt::Display) -> Option<u64> {
+        tracing::debug!(
+            value = %shown,
+            "ignoring a number that is not a non-negative integer"
+        );
+        None
+    }
+
+    fn or_odd(parsed: Option<u64>, shown: &dyn fmt::Display) -> Option<u64> {
+        parsed.or_else(|| Self::odd(shown))
+    }
+}
+
+impl<'de> Visitor<'de> for Count {
+    type Value = Option<u64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer, as a number or a string")
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Self::or_odd(u64::try_from(v).ok(), &v))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Self::or_odd(whole(Some(v)), &v))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        let trimmed = v.trim();
+        if trimmed.is_empty() {
+            return Ok(None);
+        }
+        let parsed = trimmed
+            .parse::<u64>()
+            .ok()
+            .or_else(|| whole(trimmed.parse().ok()));
+        Ok(Self::or_odd(parsed, &format_args!("{v:?}")))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Self::odd(&v))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq)?;
+        Ok(Self::odd(&"a list"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        skip_map(map)?;
+        Ok(Self::odd(&"an object"))
+    }
+}
+
+/// The visitor of [`opt_object`]: an object is read as `T` in place, anything else skipped.
+struct Object<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Object<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(Some)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        skip_seq(seq).map(|()| None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+}
+
+/// The visitor of [`one_or_many`]: each item of a list, or one object, read as `T` in place.
+struct OneOrMany<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for OneOrMany<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list or an object")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(128));
+        while let Some(item) = seq.next_element::<T>()? {
+            items.push(item);
+        }
+        Ok(items)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(|item| vec![item])
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Vec::new())
     }
 }
 

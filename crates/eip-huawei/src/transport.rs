@@ -90,7 +90,8 @@ pub(crate) async fn send(
         .bytes()
         .await
         .map_err(|e| transport_error(action, e))?
-        .to_vec();
+        // Without a copy when the body arrived in one piece the buffer owns alone.
+        .into();
     tracing::debug!(action, method = %outgoing.method, path = outgoing.url.path(), status, request_id = request_id.as_deref(), "answer");
     Ok(Answer {
         status,

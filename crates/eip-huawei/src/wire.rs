@@ -2,7 +2,11 @@
 //! missing or `null`, numbers may come as strings (huawei.md §5.1: "decimals and strings are
 //! coerced"), and unknown fields are ignored. Bodies we send are built here too.
 
-use serde::de::{DeserializeOwned, Deserializer};
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -27,47 +31,29 @@ pub(crate) fn parse<T: DeserializeOwned>(
     })
 }
 
-/// A string, a number or a boolean as text; `null` and anything else as `None`.
+// The field readers below take each value straight from the JSON stream, in one pass: no
+// `serde_json::Value` is built for a scalar, and a structure where a scalar belongs is skipped
+// without being stored.
+
+/// A string, a number or a boolean as text; `null`, `""` and anything else as `None`.
 fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::String(s) if !s.is_empty() => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    })
+    d.deserialize_any(Scalar(text, None))
 }
 
 /// A non-negative integer given as a number (decimals truncated) or a string.
 fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Value::String(s) => s
-            .trim()
-            .parse::<f64>()
-            .ok()
-            .filter(|f| *f >= 0.0)
-            .map(|f| f as u64),
-        _ => None,
-    }
-    .and_then(|n| u32::try_from(n).ok()))
+    Ok(d.deserialize_any(Scalar(count, None))?
+        .and_then(|n| u32::try_from(n).ok()))
 }
 
 /// `true`/`false`, also as strings.
 fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Bool(b) => Some(b),
-        Value::String(s) => match s.to_ascii_lowercase().as_str() {
-            "true" => Some(true),
-            "false" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    })
+    d.deserialize_any(Scalar(flag, None))
 }
 
-/// A list that may be `null` or missing.
+/// A list that may be `null` or missing; an item that is not the expected object is dropped.
+/// The list is buffered as a `serde_json::Value` first, so that a malformed item can be dropped
+/// whatever is wrong with it; used for the short port and project lists.
 fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Array(items) => items
@@ -76,6 +62,270 @@ fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<V
             .collect(),
         _ => Vec::new(),
     })
+}
+
+/// [`lenient_vec`] read in one pass, for the long publicip lists: each item is read in place;
+/// an item that is not an object (a scalar, or a list longer than the struct) is dropped. An
+/// item object naming one of its fields twice makes the answer unreadable (the buffered reader
+/// kept the last value; the API never sends such objects).
+fn streamed_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
+    d.deserialize_any(Items(PhantomData))
+}
+
+/// Skips the rest of a list that is not kept.
+fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
+    while seq.next_element::<Skipped>()?.is_some() {}
+    Ok(())
+}
+
+/// Skips the rest of an object that is not kept.
+fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
+    while map.next_entry::<IgnoredAny, Skipped>()?.is_some() {}
+    Ok(())
+}
+
+/// A value read and dropped. Unlike [`IgnoredAny`] (which serde_json skips without a depth
+/// limit), it is read through `deserialize_any`, so a value nested deeper than serde_json's
+/// recursion limit makes the answer unreadable, as it did when values were buffered.
+struct Skipped;
+
+impl<'de> Deserialize<'de> for Skipped {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Scalar(|_| Skipped, Skipped))
+    }
+}
+
+/// A visitor that maps any scalar with `keep` and skips a structure, giving `otherwise` for it
+/// (and for `null`).
+struct Scalar<T, F: FnOnce(Seen<'_>) -> T>(F, T);
+
+/// A scalar as the stream gave it.
+enum Seen<'a> {
+    Str(&'a str),
+    Owned(String),
+    U64(u64),
+    I64(i64),
+    F64(f64),
+    Bool(bool),
+}
+
+impl<'de, T, F: FnOnce(Seen<'_>) -> T> Visitor<'de> for Scalar<T, F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
+        Ok(self.0(Seen::Str(v)))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
+        Ok(self.0(Seen::Owned(v)))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
+        Ok(self.0(Seen::U64(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
+        Ok(self.0(Seen::I64(v)))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
+        Ok(self.0(Seen::F64(v)))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
+        Ok(self.0(Seen::Bool(v)))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
+        Ok(self.1)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<T, E> {
+        Ok(self.1)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
+        skip_seq(seq).map(|()| self.1)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        skip_map(map).map(|()| self.1)
+    }
+}
+
+/// The reader of [`lenient_string`].
+fn text(seen: Seen<'_>) -> Option<String> {
+    match seen {
+        Seen::Str(s) => (!s.is_empty()).then(|| s.to_owned()),
+        Seen::Owned(s) => (!s.is_empty()).then_some(s),
+        Seen::U64(n) => Some(n.to_string()),
+        Seen::I64(n) => Some(n.to_string()),
+        // Written as serde_json writes a number (`5.0`); a non-finite one is no number.
+        Seen::F64(f) => serde_json::Number::from_f64(f).map(|n| n.to_string()),
+        Seen::Bool(b) => Some(b.to_string()),
+    }
+}
+
+/// The reader of [`lenient_u32`]: any non-negative number, decimals truncated.
+fn count(seen: Seen<'_>) -> Option<u64> {
+    // `as` saturates: a number beyond u64 becomes u64::MAX, which no u32 accepts.
+    let non_negative = |f: f64| (f >= 0.0).then_some(f as u64);
+    match seen {
+        Seen::U64(n) => Some(n),
+        Seen::I64(n) => u64::try_from(n).ok(),
+        Seen::F64(f) => non_negative(f),
+        Seen::Str(s) => s.trim().parse::<f64>().ok().and_then(non_negative),
+        Seen::Owned(s) => s.trim().parse::<f64>().ok().and_then(non_negative),
+        Seen::Bool(_) => None,
+    }
+}
+
+/// The reader of [`lenient_bool`].
+fn flag(seen: Seen<'_>) -> Option<bool> {
+    let word = |s: &str| {
+        if s.eq_ignore_ascii_case("true") {
+            Some(true)
+        } else if s.eq_ignore_ascii_case("false") {
+            Some(false)
+        } else {
+            None
+        }
+    };
+    match seen {
+        Seen::Bool(b) => Some(b),
+        Seen::Str(s) => word(s),
+        Seen::Owned(s) => word(&s),
+        _ => None,
+    }
+}
+
+/// The visitor of [`streamed_vec`].
+struct Items<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Items<T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(2_000));
+        while let Some(Item(item)) = seq.next_element::<Item<T>>()? {
+            items.extend(item);
+        }
+        Ok(items)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
+        skip_map(map).map(|()| Vec::new())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<T>, E> {
+        Ok(Vec::new())
+    }
+}
+
+/// One item of a [`streamed_vec`]: `None` when it is not an object of `T`.
+struct Item<T>(Option<T>);
+
+impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ItemVisitor(PhantomData))
+    }
+}
+
+struct ItemVisitor<T>(PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for ItemVisitor<T> {
+    type Value = Item<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item<T>, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map)).map(|item| Item(Some(item)))
+    }
+
+    /// A list is read positionally, as serde reads a struct from one; one with more elements
+    /// than the struct has fields is no item.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item<T>, A::Error> {
+        let item = T::deserialize(SeqAccessDeserializer::new(&mut seq))?;
+        if seq.next_element::<Skipped>()?.is_some() {
+            skip_seq(seq)?;
+            return Ok(Item(None));
+        }
+        Ok(Item(Some(item)))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Item<T>, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Item<T>, E> {
+        Ok(Item(None))
+    }
 }
 
 /// A publicip object (`PublicipShowResp`, `PublicipCreateResp`, `PublicipUpdateResp`, huawei.md §3.6).
@@ -126,7 +376,7 @@ pub(crate) struct PublicipEnvelope {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct PublicipList {
-    #[serde(deserialize_with = "lenient_vec")]
+    #[serde(deserialize_with = "streamed_vec")]
     pub publicips: Vec<Publicip>,
 }
 
@@ -338,6 +588,37 @@ mod tests {
         assert_eq!(ports.ports[1].id.as_deref(), Some("7"));
         let empty: PublicipList = parse("ListPublicips", 200, None, b"{}").unwrap();
         assert!(empty.publicips.is_empty());
+    }
+
+    #[test]
+    fn list_items_are_read_in_place_and_odd_items_dropped() {
+        let long: Vec<String> = (0..16).map(|n| n.to_string()).collect();
+        let body = format!(
+            r#"{{"publicips":[7,"x",null,["e1","DOWN"],[{}],{{"id":"e2","bandwidth_size":"5.9","ip_version":-4}}]}}"#,
+            long.join(",")
+        );
+        let list: PublicipList = parse("ListPublicips", 200, None, body.as_bytes()).unwrap();
+        let ids: Vec<_> = list.publicips.iter().map(|ip| ip.id.as_deref()).collect();
+        assert_eq!(
+            ids,
+            [Some("e1"), Some("e2")],
+            "scalars and a 16-element list are no items"
+        );
+        assert_eq!(list.publicips[0].status.as_deref(), Some("DOWN"));
+        assert_eq!(
+            (
+                list.publicips[1].bandwidth_size,
+                list.publicips[1].ip_version
+            ),
+            (Some(5), None)
+        );
+        // A value skipped because it is not a scalar still counts against the depth limit.
+        let deep = format!(
+            r#"{{"publicip":{{"id":{}{}}}}}"#,
+            "[".repeat(1_000),
+            "]".repeat(1_000)
+        );
+        assert!(parse::<PublicipEnvelope>("ShowPublicip", 200, None, deep.as_bytes()).is_err());
     }
 
     #[test]
