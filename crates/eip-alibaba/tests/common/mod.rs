@@ -34,7 +34,7 @@ pub async fn sim_with_sts() -> Sim {
 /// Quick retries, so retry tests stay fast.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(6)
+        .max_attempts(12)
         .delays(Duration::from_millis(2), Duration::from_millis(40))
         .budget(Duration::from_secs(20))
 }
