@@ -251,6 +251,20 @@ impl Error {
         }
     }
 
+    /// Whether the outcome of a write is unknown: the request may have been processed without an
+    /// answer ([`Error::maybe_sent`]), or the cloud answered 2xx with a body that could not be
+    /// read. Such a write is settled by reading the resource back, never blindly repeated.
+    pub fn outcome_unknown(&self) -> bool {
+        self.maybe_sent()
+            || matches!(
+                self,
+                Self::InvalidResponse {
+                    http_status: Some(200..=299),
+                    ..
+                }
+            )
+    }
+
     /// The cloud's answer, when this error came from one.
     pub fn service(&self) -> Option<&ServiceError> {
         match self {
@@ -355,6 +369,33 @@ mod tests {
         .is_retryable());
         assert!(!Error::invalid_input("name", "empty").is_retryable());
         assert!(!Error::not_found("eip x").is_retryable());
+    }
+
+    #[test]
+    fn an_unknown_outcome_is_a_possible_send_or_an_unreadable_success() {
+        let lost = Error::Transport {
+            operation: "x".into(),
+            message: "closed".into(),
+            maybe_sent: true,
+            source: None,
+        };
+        let refused = Error::Transport {
+            operation: "x".into(),
+            message: "refused".into(),
+            maybe_sent: false,
+            source: None,
+        };
+        let unreadable = |status| Error::InvalidResponse {
+            operation: "x".into(),
+            reason: "y".into(),
+            http_status: Some(status),
+            request_id: None,
+        };
+        assert!(lost.outcome_unknown());
+        assert!(!refused.outcome_unknown());
+        assert!(unreadable(200).outcome_unknown());
+        assert!(!unreadable(502).outcome_unknown());
+        assert!(!Error::not_found("eip x").outcome_unknown());
     }
 
     #[test]

@@ -324,7 +324,8 @@ pub enum Settled<T> {
 /// answers are lost, and still gets through when a lost request never arrived.
 ///
 /// `send` runs the write (through [`run`], which never repeats it after a possible send). When
-/// its answer is lost (`Error::maybe_sent`), `settle` reads the resource back: applied → success;
+/// its outcome is unknown ([`Error::outcome_unknown`]: the answer was lost, or a 2xx could not be
+/// read), `settle` reads the resource back: applied → success;
 /// provably not applied → send again, up to `rounds` sends in all; unknown → the original error.
 /// An error from `settle` is returned as is.
 pub async fn at_most_once<T, S, SF, C, CF>(rounds: u32, mut send: S, mut settle: C) -> Result<T>
@@ -340,7 +341,7 @@ where
         round += 1;
         let error = match send().await {
             Ok(value) => return Ok(value),
-            Err(error) if error.maybe_sent() => error,
+            Err(error) if error.outcome_unknown() => error,
             Err(error) => return Err(error),
         };
         match settle().await? {

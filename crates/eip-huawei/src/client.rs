@@ -29,10 +29,6 @@ use crate::KIND;
 /// many bound addresses costs one ports call.
 const PORT_IDS_PER_CALL: usize = 200;
 
-/// How many creates an allocation sends at most, when each answer is lost and the stamp is
-/// provably absent afterwards.
-const MAX_CREATES: u32 = 3;
-
 /// The Huawei Cloud Elastic IP provider (VPC v1 API).
 ///
 /// Build it with [`HuaweiProvider::builder`]. It authenticates with an IAM password token
@@ -68,19 +64,6 @@ impl fmt::Debug for HuaweiProvider {
 
 fn operation_span(operation: &'static str, id: &str) -> tracing::Span {
     tracing::info_span!("eip.huawei", operation, id)
-}
-
-/// Whether a failure leaves it open whether the cloud acted: the request may have been sent,
-/// or a 2xx answer could not be read.
-fn ambiguous(error: &Error) -> bool {
-    error.maybe_sent()
-        || matches!(
-            error,
-            Error::InvalidResponse {
-                http_status: Some(200..=299),
-                ..
-            }
-        )
 }
 
 impl HuaweiProvider {
@@ -294,29 +277,30 @@ impl HuaweiProvider {
                 return Ok(existing);
             }
         }
-        let mut creates = 0;
-        loop {
-            creates += 1;
-            let error = match self.create_once(&body, request).await {
-                Ok(eip) => return Ok(eip),
-                Err(error) => error,
-            };
-            if !ambiguous(&error) || stamp == Stamp::None || creates >= MAX_CREATES {
-                return Err(error);
-            }
-            tracing::debug!(%error, "create answer lost; looking for the stamped address");
-            match self.find_stamped(&stamp).await {
-                Ok(Some(eip)) => {
-                    tracing::debug!(id = %eip.id, "adopting the address the lost create made");
-                    return Ok(eip);
-                }
-                Ok(None) => tracing::debug!("no stamped address exists; creating again"),
-                Err(lookup) => {
-                    tracing::warn!(%lookup, "cannot tell whether the lost create took effect");
-                    return Err(error);
-                }
-            }
+        if stamp == Stamp::None {
+            // Nothing to look the address up by: a lost answer is returned as the error it is.
+            return self.create_once(&body, request).await;
         }
+        // A lost create is looked up by its stamp: adopted if it exists, sent again only when it
+        // provably does not (bounded by the retry policy's attempts).
+        retry::at_most_once(
+            self.transport.retry.max_attempts,
+            || self.create_once(&body, request),
+            || async {
+                match self.find_stamped(&stamp).await {
+                    Ok(Some(eip)) => {
+                        tracing::debug!(id = %eip.id, "adopting the address the lost create made");
+                        Ok(Settled::Applied(eip))
+                    }
+                    Ok(None) => Ok(Settled::NotApplied),
+                    Err(lookup) => {
+                        tracing::warn!(%lookup, "cannot tell whether the lost create took effect");
+                        Ok(Settled::Unknown)
+                    }
+                }
+            },
+        )
+        .await
     }
 
     async fn update_publicip(
@@ -424,21 +408,53 @@ impl HuaweiProvider {
             }
         }
         let nic = binding.nic_id.clone();
-        retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || self.update_publicip(id, UpdatePublicip::default(), false),
-            || async {
-                Ok(match self.show_raw(id).await {
-                    Ok(current) if current.port_id.is_none() => Settled::Applied(()),
-                    Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
-                        Settled::Applied(())
-                    }
-                    // Still bound to the same port: the unbind never arrived.
-                    Ok(current) if current.port_id == nic => Settled::NotApplied,
-                    _ => Settled::Unknown,
+        // The v1 unbind is unconditional, so a retried one (after "busy", or a re-send after a
+        // lost answer) first checks that the address is still on the port the fence matched: a
+        // stale unbind must never remove another mover's fresh binding.
+        let still_on_source = || async {
+            if from.is_none() {
+                return Ok(());
+            }
+            let current = self.show_raw(id).await?;
+            if current.port_id.is_some() && current.port_id == nic {
+                Ok(())
+            } else {
+                Err(Error::Conflict {
+                    reason: format!(
+                        "eip {id} left the fenced binding while the unbind was retried"
+                    ),
+                    service: None,
                 })
-            },
-        )
+            }
+        };
+        let unbind = || async {
+            let request = VpcRequest {
+                action: "UpdatePublicip",
+                method: Method::PUT,
+                path: format!("publicips/{id}"),
+                query: Vec::new(),
+                body: Some(wire::to_body(&UpdateRequest {
+                    publicip: UpdatePublicip::default(),
+                })?),
+                idempotent: false,
+                resource: format!("eip {id}"),
+            };
+            self.transport
+                .vpc_when(&request, still_on_source)
+                .await
+                .map(drop)
+        };
+        retry::at_most_once(self.transport.retry.max_attempts, unbind, || async {
+            Ok(match self.show_raw(id).await {
+                Ok(current) if current.port_id.is_none() => Settled::Applied(()),
+                Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                    Settled::Applied(())
+                }
+                // Still bound to the same port: the unbind never arrived.
+                Ok(current) if current.port_id == nic => Settled::NotApplied,
+                _ => Settled::Unknown,
+            })
+        })
         .await
     }
 
@@ -681,28 +697,5 @@ mod tests {
             .unwrap();
         let printed = format!("{keyed:?}");
         assert!(!printed.contains("very-secret"), "{printed}");
-    }
-
-    #[test]
-    fn ambiguity_is_a_possibly_sent_request_or_an_unreadable_success() {
-        assert!(ambiguous(&Error::Transport {
-            operation: "x".into(),
-            message: "closed".into(),
-            maybe_sent: true,
-            source: None
-        }));
-        assert!(!ambiguous(&Error::Transport {
-            operation: "x".into(),
-            message: "refused".into(),
-            maybe_sent: false,
-            source: None
-        }));
-        assert!(ambiguous(&Error::InvalidResponse {
-            operation: "x".into(),
-            reason: "y".into(),
-            http_status: Some(200),
-            request_id: None
-        }));
-        assert!(!ambiguous(&Error::not_found("eip x")));
     }
 }

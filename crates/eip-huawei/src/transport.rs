@@ -293,6 +293,38 @@ impl Transport {
         .await
     }
 
+    /// Like [`Transport::vpc`], but `precondition` runs before every retry (attempts 2, 3...):
+    /// a fenced unbind re-checks the binding before each try, so a retry after "busy" never
+    /// unbinds an address someone else has bound in the meantime. An error from `precondition`
+    /// ends the call (a `Conflict` is not retried).
+    pub(crate) async fn vpc_when<F, Fut>(
+        &self,
+        request: &VpcRequest,
+        precondition: F,
+    ) -> Result<Answer, Error>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<(), Error>>,
+    {
+        let call = Call::write(KIND, request.action, request.idempotent);
+        let reauthenticated = AtomicBool::new(false);
+        let precondition = &precondition;
+        let reauthenticated = &reauthenticated;
+        retry::run(
+            &call,
+            &self.retry,
+            &self.timeouts,
+            &HuaweiClassifier,
+            |attempt| async move {
+                if attempt > 1 {
+                    precondition().await?;
+                }
+                self.attempt(request, reauthenticated).await
+            },
+        )
+        .await
+    }
+
     async fn attempt(
         &self,
         request: &VpcRequest,
