@@ -141,20 +141,78 @@ fn sequential<'a, P: EipProvider + ?Sized>(
     size: u32,
     token: PageToken,
 ) -> BoxStream<'a, Result<Eip>> {
-    stream::try_unfold(Some(token), move |token| async move {
-        let Some(token) = token else { return Ok(None) };
+    walk(Some(token), move |token| async move {
         let page = provider
             .list_page(
                 filter,
                 &PageRequest {
-                    token: Some(token),
+                    token,
                     size: Some(size),
                 },
             )
             .await?;
-        Ok(Some((page.items, page.next)))
+        Ok((page.items, page.next))
+    })
+}
+
+/// Walks pages one after the other, starting at `start` (`None`: the first page), until a page
+/// has no next token, yielding every item; ends after the first error.
+///
+/// This is the workspace's one page walk: [`list`] uses it for marker pages, and a provider that
+/// must search its cloud's raw pages (for a field the normalized model does not carry) uses it
+/// rather than writing the loop again. `fetch` gets the token of the page to read and returns
+/// its items and the next token.
+pub fn walk<'a, T, F, Fut>(start: Option<PageToken>, mut fetch: F) -> BoxStream<'a, Result<T>>
+where
+    T: Send + 'a,
+    F: FnMut(Option<PageToken>) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<PageToken>)>> + Send + 'a,
+{
+    // `Some(token)`: a page to read (`Some(None)` is the first); `None`: done.
+    stream::try_unfold(Some(start), move |state| {
+        let next = state.map(&mut fetch);
+        async move {
+            let Some(page) = next else { return Ok(None) };
+            let (items, token) = page.await?;
+            Ok(Some((items, token.map(Some))))
+        }
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
     .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[tokio::test]
+    async fn walk_follows_tokens_until_the_last_page_and_stops_at_an_error() {
+        let pages = |token: Option<PageToken>| async move {
+            match token {
+                None => Ok((vec![1, 2], Some(PageToken::Marker("b".into())))),
+                Some(PageToken::Marker(m)) if m == "b" => Ok((vec![3], Some(PageToken::Number(3)))),
+                Some(PageToken::Number(3)) => Ok((vec![4], None)),
+                other => panic!("unexpected token {other:?}"),
+            }
+        };
+        let all: Vec<i32> = walk(None, pages).try_collect().await.unwrap();
+        assert_eq!(all, vec![1, 2, 3, 4]);
+
+        let mut reads = 0;
+        let failing = walk(None, move |token: Option<PageToken>| {
+            reads += 1;
+            let n = reads;
+            async move {
+                match (n, token) {
+                    (1, None) => Ok((vec![1], Some(PageToken::Number(2)))),
+                    _ => Err(crate::Error::not_found("page")),
+                }
+            }
+        });
+        let seen: Vec<Result<i32>> = failing.collect().await;
+        assert_eq!(seen.len(), 2, "one item, then the error, then the end");
+        assert!(seen[0].is_ok() && seen[1].is_err());
+    }
 }

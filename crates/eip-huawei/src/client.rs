@@ -5,11 +5,13 @@ use std::fmt;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use async_trait::async_trait;
+use eip_core::paginate;
 use eip_core::retry::{self, Settled};
 use eip_core::{
     validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
     ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
 };
+use futures::TryStreamExt;
 use reqwest::Method;
 use tracing::Instrument;
 
@@ -173,34 +175,28 @@ impl HuaweiProvider {
 
     /// The live address carrying `stamp`, listing every page.
     async fn find_stamped(&self, stamp: &Stamp) -> Result<Option<Eip>, Error> {
-        let mut marker: Option<String> = None;
-        loop {
+        // The stamp may sit in the bandwidth name, which the normalized model does not carry, so
+        // the raw pages are searched (through the shared page walk).
+        let mut pages = paginate::walk(None, |marker| async move {
             let mut query = vec![("limit".to_owned(), MAX_PAGE_SIZE.to_string())];
-            if let Some(m) = &marker {
-                query.push(("marker".to_owned(), m.clone()));
+            if let Some(PageToken::Marker(marker)) = marker {
+                query.push(("marker".to_owned(), marker));
             }
             let page = self.list_raw(query).await?;
+            let next = next_marker(&page, MAX_PAGE_SIZE);
+            Ok((page, next))
+        });
+        while let Some(ip) = pages.try_next().await? {
             // An address being released with the same key is gone for this purpose.
-            let found = page.iter().find(|ip| {
-                stamp.is_on(ip)
-                    && !matches!(
-                        status_of(ip.status.as_deref().unwrap_or_default()),
-                        EipStatus::Releasing
-                    )
-            });
-            if let Some(ip) = found {
-                let mut eips = vec![eip_from("ListPublicips", &self.region, ip)?];
+            let releasing =
+                status_of(ip.status.as_deref().unwrap_or_default()) == EipStatus::Releasing;
+            if stamp.is_on(&ip) && !releasing {
+                let mut eips = vec![eip_from("ListPublicips", &self.region, &ip)?];
                 self.resolve_bindings(&mut eips).await?;
-                return Ok(Some(eips.remove(0)));
-            }
-            match (
-                page.len() >= MAX_PAGE_SIZE as usize,
-                page.last().and_then(|ip| ip.id.clone()),
-            ) {
-                (true, Some(last)) => marker = Some(last),
-                _ => return Ok(None),
+                return Ok(eips.pop());
             }
         }
+        Ok(None)
     }
 
     // ---- writes ----
@@ -587,14 +583,7 @@ impl HuaweiProvider {
                 .map(|a| ("public_ip_address".to_owned(), a.to_string())),
         );
         let raw = self.list_raw(query).await?;
-        // huawei.md §3.3: no next marker in the body; a full page may have a successor.
-        let next = match (
-            raw.len() >= size as usize,
-            raw.last().and_then(|ip| ip.id.clone()),
-        ) {
-            (true, Some(last)) => Some(PageToken::Marker(last)),
-            _ => None,
-        };
+        let next = next_marker(&raw, size);
         let mut items = raw
             .iter()
             .map(|ip| eip_from("ListPublicips", &self.region, ip))
@@ -606,6 +595,18 @@ impl HuaweiProvider {
             next,
             total: None,
         })
+    }
+}
+
+/// huawei.md §3.3: the v1 list has no next marker in its body; a full page may have a
+/// successor, found with `marker=<its last id>`.
+fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
+    match (
+        page.len() >= size as usize,
+        page.last().and_then(|ip| ip.id.clone()),
+    ) {
+        (true, Some(last)) => Some(PageToken::Marker(last)),
+        _ => None,
     }
 }
 
