@@ -46,7 +46,6 @@ impl Fixture {
         let mut fixtures = Vec::new();
         for cloud in ["ALIBABA", "HUAWEI"] {
             let Ok(spec) = std::env::var(format!("EIP_TEST_{cloud}")) else {
-                eprintln!("real-account run skipped: EIP_TEST_{cloud} is not set");
                 continue;
             };
             let instances: Vec<String> = std::env::var(format!("EIP_TEST_{cloud}_INSTANCES"))
