@@ -177,6 +177,25 @@ fn nested(depth: usize, open: &str, close: &str) -> Vec<u8> {
     format!("{}{}", open.repeat(depth), close.repeat(depth)).into_bytes()
 }
 
+/// alibaba.md §3.7: the documented `Status` values.
+const DOCUMENTED_STATUSES: [&str; 5] = [
+    "Available",
+    "InUse",
+    "Associating",
+    "Unassociating",
+    "Releasing",
+];
+/// alibaba.md §3.2: the `InstanceType` values with a normalized kind (empty = the default,
+/// `EcsInstance`); `IpAddress` and anything else stay `Other`.
+const INSTANCE_TYPES: [&str; 6] = [
+    "",
+    "EcsInstance",
+    "SlbInstance",
+    "Nat",
+    "NetworkInterface",
+    "HaVip",
+];
+
 /// Bodies no generator reaches by chance: proxy pages, empty bodies, numbers out of range,
 /// deep nesting, invalid UTF-8, a byte-order mark.
 fn special_bodies() -> Vec<Vec<u8>> {
@@ -333,11 +352,23 @@ proptest! {
     }
 
     #[test]
-    fn any_status_text_maps_to_a_status(raw in ".{0,24}") {
-        let status = eip_alibaba::status::from_alibaba(&raw);
-        let _ = status.to_string();
-        let kind = eip_alibaba::status::target_kind_from_alibaba(&raw);
-        let _ = format!("{kind:?}");
+    fn any_status_text_maps_to_a_status(raw in prop_oneof![".{0,24}", prop::sample::select(DOCUMENTED_STATUSES.to_vec()).prop_map(str::to_owned)]) {
+        // alibaba.md §3.7: five documented values land on known variants; anything else keeps
+        // its raw text.
+        match eip_alibaba::status::from_alibaba(&raw) {
+            eip_core::EipStatus::Unknown(kept) => {
+                prop_assert_eq!(&kept, &raw);
+                prop_assert!(!DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?} is documented");
+            }
+            _ => prop_assert!(DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?}"),
+        }
+        match eip_alibaba::status::target_kind_from_alibaba(&raw) {
+            eip_core::TargetKind::Other(kept) => {
+                prop_assert_eq!(&kept, &raw);
+                prop_assert!(!INSTANCE_TYPES.contains(&raw.as_str()), "{raw:?} is documented");
+            }
+            _ => prop_assert!(INSTANCE_TYPES.contains(&raw.as_str()), "{raw:?}"),
+        }
     }
 }
 

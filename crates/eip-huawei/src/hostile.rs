@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::{
-    AllocateRequest, EipProvider, Error, ListFilter, PageRequest, RetryPolicy, Timeouts,
+    AllocateRequest, EipProvider, EipStatus, Error, ListFilter, PageRequest, RetryPolicy, Timeouts,
 };
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
@@ -275,6 +275,23 @@ fn is_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
+/// huawei.md §3.7: the 13 documented statuses.
+const DOCUMENTED_STATUSES: [&str; 13] = [
+    "FREEZED",
+    "BIND_ERROR",
+    "BINDING",
+    "PENDING_DELETE",
+    "PENDING_CREATE",
+    "NOTIFYING",
+    "NOTIFY_DELETE",
+    "PENDING_UPDATE",
+    "DOWN",
+    "ACTIVE",
+    "ELB",
+    "VPN",
+    "ERROR",
+];
+
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         failure_persistence: None,
@@ -442,8 +459,30 @@ proptest! {
 
     #[test]
     fn any_time_text_is_a_time_or_none(raw in ".{0,32}") {
-        let _ = parse_create_time(&raw);
-        let _ = status_of(&raw);
+        // A time is read only from the documented shapes, and reads back as the same instant.
+        if let Some(t) = parse_create_time(&raw) {
+            let shown = format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day());
+            prop_assert!(raw.trim().starts_with(&shown), "{raw:?} read as {t}");
+        }
+        // An unknown status keeps its raw text; a known one is one of the 13 documented values.
+        match status_of(&raw) {
+            EipStatus::Unknown(kept) => {
+                prop_assert_eq!(&kept, &raw);
+                prop_assert!(!DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?} is documented");
+            }
+            _ => prop_assert!(DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?}"),
+        }
+    }
+
+    #[test]
+    fn a_documented_time_reads_back_exactly(
+        (y, mo, d, h, mi, s) in (1970i32..2100, 1u8..=12, 1u8..=28, 0u8..24, 0u8..60, 0u8..60)
+    ) {
+        let raw = format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}");
+        let t = parse_create_time(&raw).expect("a documented time parses");
+        prop_assert_eq!((t.year(), u8::from(t.month()), t.day()), (y, mo, d));
+        prop_assert_eq!((t.hour(), t.minute(), t.second()), (h, mi, s));
+        prop_assert_eq!(t.offset(), time::UtcOffset::UTC);
     }
 }
 
