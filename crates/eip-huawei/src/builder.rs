@@ -8,6 +8,7 @@ use eip_core::{validate, Error, Secret};
 use url::Url;
 
 use crate::client::HuaweiProvider;
+pub use crate::credential::DEFAULT_REFUSAL_MEMORY;
 use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
 use crate::transport::{Credentials, Transport};
 
@@ -51,6 +52,7 @@ pub struct HuaweiBuilder {
     iam_endpoint: Option<String>,
     vpc_endpoint: Option<String>,
     token_refresh_margin: Duration,
+    refusal_memory: Duration,
     retry: RetryPolicy,
     timeouts: Timeouts,
     client: Option<reqwest::Client>,
@@ -68,6 +70,7 @@ impl Default for HuaweiBuilder {
             iam_endpoint: None,
             vpc_endpoint: None,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
+            refusal_memory: DEFAULT_REFUSAL_MEMORY,
             retry: RetryPolicy::default(),
             timeouts: Timeouts::default(),
             client: None,
@@ -87,6 +90,7 @@ impl fmt::Debug for HuaweiBuilder {
             .field("iam_endpoint", &self.iam_endpoint)
             .field("vpc_endpoint", &self.vpc_endpoint)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("refusal_memory", &self.refusal_memory)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
             .field("custom_client", &self.client.is_some())
@@ -95,19 +99,32 @@ impl fmt::Debug for HuaweiBuilder {
     }
 }
 
-/// Reads the first of `names` that is set and not empty, with its name.
-fn first_env(names: &[&'static str]) -> Option<(&'static str, String)> {
-    names.iter().find_map(|name| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (*name, v))
-    })
+/// The value of the first of `names` that is set (and not empty), with its name. Two aliases
+/// set to different values are a contradiction, not a silent choice: an
+/// [`Error::InvalidInput`] on the first, naming both.
+fn first_env(names: &[&'static str]) -> Result<Option<(&'static str, String)>, Error> {
+    let mut found: Option<(&'static str, String)> = None;
+    for name in names {
+        let Some(value) = std::env::var(name).ok().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        match &found {
+            Some((first, seen)) if *seen != value => {
+                return Err(Error::invalid_input(
+                    *first,
+                    format!("{first} and {name} are both set, to different values; unset one"),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some((name, value)),
+        }
+    }
+    Ok(found)
 }
 
 /// Both halves of a pair, or neither; one half alone names the missing variable.
 fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String, String)>, Error> {
-    match (first_env(&[first]), first_env(&[second])) {
+    match (first_env(&[first])?, first_env(&[second])?) {
         (Some((_, a)), Some((_, b))) => Ok(Some((a, b))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(Error::invalid_input(
@@ -121,6 +138,32 @@ fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String,
     }
 }
 
+/// Two AK/SK pairs set to different keys are a contradiction too.
+fn same_pair(
+    sdk: Option<(String, String)>,
+    hw: Option<(String, String)>,
+) -> Result<Option<(String, String)>, Error> {
+    match (sdk, hw) {
+        (Some(a), Some(b)) if a.0 != b.0 || a.1 != b.1 => {
+            let name = if a.0 != b.0 {
+                "HUAWEICLOUD_SDK_AK and HW_ACCESS_KEY"
+            } else {
+                "HUAWEICLOUD_SDK_SK and HW_SECRET_KEY"
+            };
+            Err(Error::invalid_input(
+                if a.0 != b.0 {
+                    "HUAWEICLOUD_SDK_AK"
+                } else {
+                    "HUAWEICLOUD_SDK_SK"
+                },
+                format!("{name} are both set, to different values; unset one"),
+            ))
+        }
+        (Some(a), _) => Ok(Some(a)),
+        (None, b) => Ok(b),
+    }
+}
+
 impl HuaweiBuilder {
     /// A builder with nothing set.
     pub fn new() -> Self {
@@ -129,12 +172,13 @@ impl HuaweiBuilder {
 
     /// A builder configured from the environment.
     ///
-    /// For each setting the first variable that is set (and not empty) wins, in this order:
+    /// Each setting is read from the first variable of its row that is set (and not empty); two
+    /// variables of a row set to different values are an [`Error::InvalidInput`] naming both:
     ///
     /// | setting | variables |
     /// |---|---|
     /// | region | `HW_REGION_NAME`, `OS_REGION_NAME` |
-    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, else the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
+    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, or the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
     /// | security token | `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HW_SECURITY_TOKEN` |
     /// | project id | `HUAWEICLOUD_SDK_PROJECT_ID`, `HW_PROJECT_ID`, `OS_PROJECT_ID` |
     /// | project name | `HW_PROJECT_NAME`, `OS_PROJECT_NAME` |
@@ -156,30 +200,30 @@ impl HuaweiBuilder {
     /// [`AuthMethod::AccessKey`] requires an AK/SK pair and ignores passwords.
     pub fn from_env_with_auth(method: Option<AuthMethod>) -> Result<Self, Error> {
         let mut builder = Self::new();
-        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"]) {
+        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"])? {
             builder.region = Some(region);
         }
         if let Some((_, id)) = first_env(&[
             "HUAWEICLOUD_SDK_PROJECT_ID",
             "HW_PROJECT_ID",
             "OS_PROJECT_ID",
-        ]) {
+        ])? {
             builder.project_id = Some(id);
         }
-        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"]) {
+        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
             builder.project_name = Some(name);
         }
         if let Some((_, url)) =
-            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])
+            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
         {
             builder.iam_endpoint = Some(url);
         }
         let pair = match method {
             Some(AuthMethod::Token) => None,
-            _ => match env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")? {
-                Some(pair) => Some(pair),
-                None => env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
-            },
+            _ => same_pair(
+                env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")?,
+                env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
+            )?,
         };
         if pair.is_none() && method == Some(AuthMethod::AccessKey) {
             return Err(Error::invalid_input(
@@ -190,16 +234,16 @@ impl HuaweiBuilder {
         if let Some((ak, sk)) = pair {
             let mut key = AccessKey::new(ak, Secret::new(sk));
             if let Some((_, token)) =
-                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])
+                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])?
             {
                 key = key.with_security_token(Secret::new(token));
             }
             builder.access_key = Some(key);
             return Ok(builder);
         }
-        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"]);
-        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"]);
-        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"]);
+        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"])?;
+        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"])?;
+        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"])?;
         match (user, password, domain) {
             (None, None, None) => {}
             (Some((_, user)), Some((_, password)), Some((_, domain))) => {
@@ -275,6 +319,15 @@ impl HuaweiBuilder {
         self
     }
 
+    /// How long a password IAM refused is remembered (default [`DEFAULT_REFUSAL_MEMORY`], 5
+    /// minutes): calls within it fail at once with [`Error::Unauthenticated`] and send nothing,
+    /// since IAM locks a user after a few failed logins; the first call after it asks IAM once
+    /// more. [`HuaweiProvider::reset_auth`] and [`HuaweiProvider::set_password`] end it early.
+    pub fn with_auth_refusal_memory(mut self, memory: Duration) -> Self {
+        self.refusal_memory = memory;
+        self
+    }
+
     /// Sets the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -287,7 +340,13 @@ impl HuaweiBuilder {
         self
     }
 
-    /// Uses this HTTP client.
+    /// Uses this HTTP client instead of the provider's own.
+    ///
+    /// The provider's own client never follows redirects and never sends a plain-http request
+    /// through a proxy. A client given here must do the same: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())` (and `.no_proxy()` for `http://` endpoints).
+    /// An answer that arrives from another URL than the one requested (a followed redirect) is
+    /// refused as [`Error::InvalidResponse`], but by then the request was re-sent.
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -325,9 +384,15 @@ impl HuaweiBuilder {
             &format!("https://vpc.{region}.myhuaweicloud.com"),
         )?;
         let credentials = self.credentials(project_name)?;
+        // A proxy from the environment (HTTP_PROXY, ALL_PROXY) would see a plain-http
+        // endpoint's token, password or signature in clear: plain http goes direct.
+        let plain_http = iam.scheme() == "http" || vpc.scheme() == "http";
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => proxy_rule(reqwest::Client::builder(), plain_http)
+                // Never follow a redirect: reqwest would re-post the IAM body (the password)
+                // and re-send X-Auth-Token / X-Security-Token to the Location host.
+                .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.timeouts.connect)
                 .user_agent(concat!(
                     "multicloud-eip/",
@@ -362,19 +427,15 @@ impl HuaweiBuilder {
                  access key (with_access_key, or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)",
             )),
             (Some(auth), None) => {
-                for (field, value) in [("user_name", &auth.user_name), ("domain_name", &auth.domain_name)] {
-                    if value.trim().is_empty() {
-                        return Err(Error::invalid_input(field, "must not be empty"));
-                    }
-                }
-                if auth.password.is_empty() {
-                    return Err(Error::invalid_input("password", "must not be empty"));
-                }
+                check_password(auth)?;
                 let scope = match &self.project_id {
                     Some(id) => Scope::ProjectId(id.clone()),
                     None => Scope::ProjectName(project_name),
                 };
-                Ok(Credentials::Password(TokenCache::new(auth.clone(), scope, self.token_refresh_margin)))
+                Ok(Credentials::Password(
+                    TokenCache::new(auth.clone(), scope, self.token_refresh_margin)
+                        .with_refusal_memory(self.refusal_memory),
+                ))
             }
             (None, Some(key)) => {
                 if key.access_key.trim().is_empty() {
@@ -409,6 +470,31 @@ impl HuaweiBuilder {
         validate::endpoint_scheme(field, url.scheme(), host, self.allow_http)?;
         Ok(url)
     }
+}
+
+/// No proxy at all when an endpoint is plain http; the environment's otherwise.
+fn proxy_rule(builder: reqwest::ClientBuilder, plain_http: bool) -> reqwest::ClientBuilder {
+    if plain_http {
+        builder.no_proxy()
+    } else {
+        builder
+    }
+}
+
+/// The three parts of password credentials must be set.
+pub(crate) fn check_password(auth: &PasswordAuth) -> Result<(), Error> {
+    for (field, value) in [
+        ("user_name", &auth.user_name),
+        ("domain_name", &auth.domain_name),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Error::invalid_input(field, "must not be empty"));
+        }
+    }
+    if auth.password.is_empty() {
+        return Err(Error::invalid_input("password", "must not be empty"));
+    }
+    Ok(())
 }
 
 /// A region id is lower-case letters, digits and `-` (it becomes part of host names).
@@ -575,27 +661,26 @@ mod tests {
         assert!(b.access_key.is_none());
         assert!(b.build().is_ok());
 
-        // HW_* beat OS_*; HUAWEICLOUD_SDK_* beat HW_*; an AK/SK pair beats a password.
+        // Aliases with the same value are fine; an AK/SK pair beats a password (whose
+        // variables are then not read).
         set(&[
             ("HW_REGION_NAME", "cn-north-4"),
-            ("OS_REGION_NAME", "other-1"),
+            ("OS_REGION_NAME", "cn-north-4"),
             ("HW_USER_NAME", "hw-user"),
             ("HW_USER_PASSWORD", "hw-pw"),
             ("HW_DOMAIN_NAME", "hw-dom"),
             ("OS_USERNAME", "os-user"),
-            ("HW_ACCESS_KEY", "hw-ak"),
-            ("HW_SECRET_KEY", "hw-sk"),
+            ("HW_ACCESS_KEY", "sdk-ak"),
+            ("HW_SECRET_KEY", "sdk-sk"),
             ("HUAWEICLOUD_SDK_AK", "sdk-ak"),
             ("HUAWEICLOUD_SDK_SK", "sdk-sk"),
             ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sdk-st"),
             ("HUAWEICLOUD_SDK_PROJECT_ID", "sdk-proj"),
-            ("HW_PROJECT_ID", "hw-proj"),
             ("HW_PROJECT_NAME", "hw-name"),
             (
                 "HUAWEICLOUD_SDK_IAM_ENDPOINT",
                 "https://iam.sdk.example.com",
             ),
-            ("HW_AUTH_URL", "https://iam.hw.example.com"),
         ]);
         let b = HuaweiBuilder::from_env().unwrap();
         assert_eq!(b.region.as_deref(), Some("cn-north-4"));
@@ -622,11 +707,58 @@ mod tests {
             ("HW_ACCESS_KEY", "hw-ak"),
             ("HW_SECRET_KEY", "hw-sk"),
             ("HW_PROJECT_ID", "hw-proj"),
-            ("OS_PROJECT_ID", "os-proj"),
         ]);
         let b = HuaweiBuilder::from_env().unwrap();
         assert_eq!(b.access_key.map(|k| k.access_key), Some("hw-ak".to_owned()));
         assert_eq!(b.project_id.as_deref(), Some("hw-proj"));
+
+        // Two aliases with different values: an error naming both, never a silent choice.
+        let both = |pairs: &[(&str, &str)], first: &str, second: &str| {
+            set(pairs);
+            match HuaweiBuilder::from_env() {
+                Err(Error::InvalidInput { field, reason }) => {
+                    assert_eq!(field, first, "{pairs:?}");
+                    assert!(
+                        reason.contains(first) && reason.contains(second),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{pairs:?}: {other:?}"),
+            }
+        };
+        both(
+            &[
+                ("HW_REGION_NAME", "cn-north-4"),
+                ("OS_REGION_NAME", "other-1"),
+            ],
+            "HW_REGION_NAME",
+            "OS_REGION_NAME",
+        );
+        both(
+            &[("HW_PROJECT_ID", "hw-proj"), ("OS_PROJECT_ID", "os-proj")],
+            "HW_PROJECT_ID",
+            "OS_PROJECT_ID",
+        );
+        both(
+            &[
+                ("HW_USER_NAME", "u"),
+                ("OS_USERNAME", "v"),
+                ("HW_USER_PASSWORD", "p"),
+                ("HW_DOMAIN_NAME", "d"),
+            ],
+            "HW_USER_NAME",
+            "OS_USERNAME",
+        );
+        both(
+            &[
+                ("HUAWEICLOUD_SDK_AK", "a1"),
+                ("HUAWEICLOUD_SDK_SK", "s"),
+                ("HW_ACCESS_KEY", "a2"),
+                ("HW_SECRET_KEY", "s"),
+            ],
+            "HUAWEICLOUD_SDK_AK",
+            "HW_ACCESS_KEY",
+        );
 
         // Half a pair or part of the password trio names what is missing.
         set(&[("HUAWEICLOUD_SDK_AK", "sdk-ak"), ("HW_SECRET_KEY", "hw-sk")]);

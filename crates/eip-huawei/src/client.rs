@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::builder::HuaweiBuilder;
 use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
+use crate::credential::PasswordAuth;
 use crate::mapping::{eip_from, resolve_binding, status_of};
 use crate::ports::{id_of, named_port, port_holding, primary_port};
 use crate::stamp::{create_request, stamp_for, Stamp};
@@ -80,6 +81,23 @@ impl HuaweiProvider {
             capabilities: capabilities::capabilities(),
             transport,
         }
+    }
+
+    /// Forgets the cached IAM token and a remembered password refusal, so that the next call
+    /// asks IAM again (after the password was fixed on the IAM side, for instance). A refused
+    /// password is otherwise not tried again for the builder's refusal memory (5 minutes by
+    /// default, [`HuaweiBuilder::with_auth_refusal_memory`]). Nothing to do with AK/SK.
+    pub async fn reset_auth(&self) {
+        self.transport.reset_auth().await;
+    }
+
+    /// Replaces the IAM password credentials (a rotated password) without rebuilding the
+    /// provider: the cached token and any remembered refusal are dropped. An
+    /// [`Error::InvalidInput`] on `credentials` for a provider that signs with AK/SK, or on the
+    /// empty field.
+    pub async fn set_password(&self, auth: PasswordAuth) -> Result<(), Error> {
+        crate::builder::check_password(&auth)?;
+        self.transport.set_password(auth).await
     }
 
     /// IAM token requests made so far (always 0 with AK/SK), for tests and benchmarks.
@@ -673,7 +691,6 @@ impl EipProvider for HuaweiProvider {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::credential::PasswordAuth;
 
     #[test]
     fn debug_of_the_provider_shows_no_secret() {

@@ -99,7 +99,9 @@ mod stamp;
 mod transport;
 mod wire;
 
-pub use builder::{AuthMethod, HuaweiBuilder, DEFAULT_TOKEN_REFRESH_MARGIN};
+pub use builder::{
+    AuthMethod, HuaweiBuilder, DEFAULT_REFUSAL_MEMORY, DEFAULT_TOKEN_REFRESH_MARGIN,
+};
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
 pub use error::HuaweiClassifier;

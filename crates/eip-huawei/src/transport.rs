@@ -8,10 +8,11 @@ use std::time::Duration;
 
 use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
 use eip_core::{Error, Secret};
+use reqwest::header::HeaderValue;
 use reqwest::Method;
 use url::Url;
 
-use crate::credential::{AccessKey, CachedToken, ProjectCache, TokenCache};
+use crate::credential::{AccessKey, CachedToken, PasswordAuth, ProjectCache, TokenCache};
 use crate::error::{self, FailedAnswer, HuaweiClassifier};
 use crate::signer::{self, SignedHeaders, SigningInput};
 use crate::KIND;
@@ -54,6 +55,9 @@ impl Answer {
     }
 }
 
+/// Headers that carry a credential.
+const SENSITIVE_HEADERS: &[&str] = &["X-Auth-Token", "X-Security-Token", "Authorization"];
+
 /// Sends one request and reads the whole answer. Records the request id in the current span
 /// (the retry loop's attempt span).
 pub(crate) async fn send(
@@ -63,7 +67,15 @@ pub(crate) async fn send(
 ) -> Result<Answer, Error> {
     let mut request = client.request(outgoing.method.clone(), outgoing.url.clone());
     for (name, value) in &outgoing.headers {
-        request = request.header(name.as_str(), value.as_str());
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_input(name.as_str(), "not a valid HTTP header value"))?;
+        // Kept out of reqwest's and hyper's Debug output and out of HTTP/2 header compression.
+        value.set_sensitive(
+            SENSITIVE_HEADERS
+                .iter()
+                .any(|s| name.eq_ignore_ascii_case(s)),
+        );
+        request = request.header(name.as_str(), value);
     }
     if let Some(body) = &outgoing.body {
         request = request.body(body.clone());
@@ -72,6 +84,18 @@ pub(crate) async fn send(
         .send()
         .await
         .map_err(|e| transport_error(action, e))?;
+    // The provider's own client never follows a redirect; an injected one might have (it would
+    // have re-sent the token, the signature or the password to the Location host): refuse its
+    // answer rather than use it.
+    if response.url() != &outgoing.url {
+        return Err(Error::InvalidResponse {
+            operation: action.to_owned(),
+            reason: "the HTTP client followed a redirect; build it with redirect::Policy::none()"
+                .to_owned(),
+            http_status: Some(response.status().as_u16()),
+            request_id: None,
+        });
+    }
     let status = response.status().as_u16();
     let headers = response.headers();
     let header = |name: &str| {
@@ -269,6 +293,27 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
+    /// Forgets the cached token or project id lookup state and any remembered password refusal.
+    pub(crate) async fn reset_auth(&self) {
+        if let Credentials::Password(cache) = &self.credentials {
+            cache.reset().await;
+        }
+    }
+
+    /// Replaces the IAM password credentials; an error when the provider signs with AK/SK.
+    pub(crate) async fn set_password(&self, auth: PasswordAuth) -> Result<(), Error> {
+        match &self.credentials {
+            Credentials::Password(cache) => {
+                cache.set_auth(auth).await;
+                Ok(())
+            }
+            Credentials::AccessKey { .. } => Err(Error::invalid_input(
+                "credentials",
+                "this provider signs with an access key; build another one for a password",
+            )),
+        }
+    }
+
     /// IAM token requests sent so far (0 with AK/SK).
     pub(crate) fn iam_requests(&self) -> u64 {
         match &self.credentials {

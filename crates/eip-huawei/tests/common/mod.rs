@@ -8,6 +8,8 @@ use eip_core::{EipProvider, RetryPolicy, WaitPolicy};
 use eip_huawei::{AccessKey, HuaweiBuilder, HuaweiProvider, PasswordAuth};
 use eip_sim::{Cloud, HuaweiConfig, Sim, SimBuilder};
 
+pub mod raw;
+
 /// An emulator with 30 ms transitions.
 pub async fn sim() -> Sim {
     sim_with(HuaweiConfig::default()).await
@@ -42,9 +44,9 @@ pub fn base(sim: &Sim) -> HuaweiBuilder {
         .with_region(info.region.clone())
         .with_iam_endpoint(info.iam_endpoint.clone())
         .with_vpc_endpoint(info.vpc_endpoint.clone())
+        // The provider's own client: it never follows redirects and never sends plain http
+        // through a proxy.
         .with_retry(fast_retry())
-        // Loopback only: never through a proxy from the environment.
-        .with_client(reqwest::Client::builder().no_proxy().build().unwrap())
 }
 
 /// A provider using the emulator's IAM password (the default auth).
