@@ -2,35 +2,49 @@
 //! `bandwidths`.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use eip_core::paginate;
-use eip_core::retry::{self, Settled};
+use eip_core::retry::{RetryPolicy, Settled};
 use eip_core::{
     validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
     ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
 };
 use futures::TryStreamExt;
 use reqwest::Method;
+use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::builder::HuaweiBuilder;
 use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
 use crate::credential::PasswordAuth;
+use crate::error::outcome_unknown;
 use crate::mapping::{eip_from, resolve_binding, status_of};
-use crate::ports::{id_of, named_port, port_holding, primary_port};
+use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
-use crate::transport::{Transport, VpcRequest};
+use crate::transport::{Answer, Transport, VpcRequest};
 use crate::wire::{
     self, Port, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
     UpdateBandwidthRequest, UpdatePublicip, UpdateRequest,
 };
 use crate::KIND;
 
-/// How many port ids one `GET ports?id=..` carries, to keep URLs short; a page with up to this
-/// many bound addresses costs one ports call.
-const PORT_IDS_PER_CALL: usize = 200;
+/// Added to every list (and the idempotency search): without it, EIPs of enterprise projects
+/// other than the default one are not listed ("all_granted_eps" lists every enterprise project
+/// the caller may see, https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html).
+const ALL_ENTERPRISE_PROJECTS: (&str, &str) = ("enterprise_project_id", "all_granted_eps");
+
+/// Which reads a step makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reads {
+    /// Through the retry loop.
+    Retried,
+    /// One attempt: the reads that settle a lost write, inside a loop of their own.
+    Once,
+}
 
 /// The Huawei Cloud Elastic IP provider (VPC v1 API).
 ///
@@ -54,6 +68,7 @@ pub struct HuaweiProvider {
     region: String,
     capabilities: Capabilities,
     transport: Transport,
+    ports: PortCache,
 }
 
 impl fmt::Debug for HuaweiProvider {
@@ -80,6 +95,7 @@ impl HuaweiProvider {
             region,
             capabilities: capabilities::capabilities(),
             transport,
+            ports: PortCache::default(),
         }
     }
 
@@ -107,14 +123,21 @@ impl HuaweiProvider {
 
     // ---- reads ----
 
-    async fn show_raw(&self, id: &str) -> Result<Publicip, Error> {
+    async fn read(&self, request: &VpcRequest, reads: Reads) -> Result<Answer, Error> {
+        match reads {
+            Reads::Retried => self.transport.vpc(request).await,
+            Reads::Once => self.transport.vpc_once(request).await,
+        }
+    }
+
+    async fn show_raw(&self, id: &str, reads: Reads) -> Result<Publicip, Error> {
         let request = VpcRequest::get(
             "ShowPublicip",
             format!("publicips/{id}"),
             Vec::new(),
             format!("eip {id}"),
         );
-        let answer = self.transport.vpc(&request).await?;
+        let answer = self.read(&request, reads).await?;
         let envelope: PublicipEnvelope = wire::parse(
             request.action,
             answer.status,
@@ -130,20 +153,26 @@ impl HuaweiProvider {
     }
 
     async fn show(&self, id: &str) -> Result<Eip, Error> {
-        let raw = self.show_raw(id).await?;
+        let raw = self.show_raw(id, Reads::Retried).await?;
         let mut eips = vec![eip_from("ShowPublicip", &self.region, &raw)?];
         self.resolve_bindings(&mut eips).await?;
         Ok(eips.remove(0))
     }
 
-    async fn list_raw(&self, query: Vec<(String, String)>) -> Result<Vec<Publicip>, Error> {
+    async fn list_raw(
+        &self,
+        mut query: Vec<(String, String)>,
+        reads: Reads,
+    ) -> Result<Vec<Publicip>, Error> {
+        let (key, value) = ALL_ENTERPRISE_PROJECTS;
+        query.push((key.to_owned(), value.to_owned()));
         let request = VpcRequest::get(
             "ListPublicips",
             "publicips".to_owned(),
             query,
             "eips".to_owned(),
         );
-        let answer = self.transport.vpc(&request).await?;
+        let answer = self.read(&request, reads).await?;
         let list: PublicipList = wire::parse(
             request.action,
             answer.status,
@@ -169,30 +198,44 @@ impl HuaweiProvider {
         Ok(list.ports)
     }
 
-    /// Fills in the instance behind each bound address, with one ports call per
-    /// [`PORT_IDS_PER_CALL`] ports.
+    /// Fills in the instance behind each bound address from the port cache, reading each port
+    /// not cached yet with one `GET ports?id=<port>`: the v1 ListPorts documents `id` as ONE
+    /// string ("id: String", https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html;
+    /// the SDK model `ListPortsRequest` types it `str`), so several ids in one query are not
+    /// something the API promises to honour.
     async fn resolve_bindings(&self, eips: &mut [Eip]) -> Result<(), Error> {
         let mut port_ids: Vec<String> = eips
             .iter()
             .filter_map(|e| e.binding.as_ref().and_then(|b| b.nic_id.clone()))
+            .filter(|id| self.ports.get(id).is_none())
             .collect();
         port_ids.sort();
         port_ids.dedup();
-        for chunk in port_ids.chunks(PORT_IDS_PER_CALL) {
-            let query = chunk
-                .iter()
-                .map(|id| ("id".to_owned(), id.clone()))
-                .collect();
-            let ports = self.ports(query, "ports".to_owned()).await?;
-            for eip in eips.iter_mut() {
-                resolve_binding(eip, &ports);
+        for id in &port_ids {
+            let query = vec![("id".to_owned(), id.clone())];
+            let ports = self.ports(query, format!("network interface {id}")).await?;
+            // Only the port asked for: a server ignoring the filter must not fill the cache.
+            self.ports.insert(
+                ports
+                    .iter()
+                    .filter(|p| p.id.as_deref() == Some(id.as_str())),
+            );
+        }
+        for eip in eips.iter_mut() {
+            let port = eip
+                .binding
+                .as_ref()
+                .and_then(|b| b.nic_id.as_deref())
+                .and_then(|id| self.ports.get(id));
+            if let Some(port) = port {
+                resolve_binding(eip, std::slice::from_ref(&port));
             }
         }
         Ok(())
     }
 
     /// The live address carrying `stamp`, listing every page.
-    async fn find_stamped(&self, stamp: &Stamp) -> Result<Option<Eip>, Error> {
+    async fn find_stamped(&self, stamp: &Stamp, reads: Reads) -> Result<Option<Eip>, Error> {
         // The stamp may sit in the bandwidth name, which the normalized model does not carry, so
         // the raw pages are searched (through the shared page walk).
         let mut pages = paginate::walk(None, |marker| async move {
@@ -200,7 +243,7 @@ impl HuaweiProvider {
             if let Some(PageToken::Marker(marker)) = marker {
                 query.push(("marker".to_owned(), marker));
             }
-            let page = self.list_raw(query).await?;
+            let page = self.list_raw(query, reads).await?;
             let next = next_marker(&page, MAX_PAGE_SIZE);
             Ok((page, next))
         });
@@ -286,7 +329,7 @@ impl HuaweiProvider {
         let stamp = stamp_for(request, &key);
         let body = wire::to_body(&create_request(request, &stamp))?;
         if key_given && stamp != Stamp::None {
-            if let Some(existing) = self.find_stamped(&stamp).await? {
+            if let Some(existing) = self.find_stamped(&stamp, Reads::Retried).await? {
                 tracing::debug!(id = %existing.id, "an address with this idempotency key exists; returning it");
                 return Ok(existing);
             }
@@ -297,11 +340,11 @@ impl HuaweiProvider {
         }
         // A lost create is looked up by its stamp: adopted if it exists, sent again only when it
         // provably does not (bounded by the retry policy's attempts).
-        retry::at_most_once(
-            self.transport.retry.max_attempts,
+        settle_unknown(
+            &self.settle_rules(),
             || self.create_once(&body, request),
             || async {
-                match self.find_stamped(&stamp).await {
+                match self.find_stamped(&stamp, Reads::Once).await {
                     Ok(Some(eip)) => {
                         tracing::debug!(id = %eip.id, "adopting the address the lost create made");
                         Ok(Settled::Applied(eip))
@@ -336,57 +379,77 @@ impl HuaweiProvider {
     }
 
     async fn port_for(&self, target: &AssociateTarget) -> Result<String, Error> {
-        match target {
-            AssociateTarget::Instance { id } => {
-                let ports = self
-                    .ports(
-                        vec![("device_id".to_owned(), id.clone())],
-                        format!("instance {id}"),
-                    )
-                    .await?;
-                primary_port(id, &ports).map(id_of)
+        let (query, resource) = match target {
+            AssociateTarget::Instance { id } => (
+                vec![("device_id".to_owned(), id.clone())],
+                format!("instance {id}"),
+            ),
+            AssociateTarget::NetworkInterface { id, .. } => (
+                vec![("id".to_owned(), id.clone())],
+                format!("network interface {id}"),
+            ),
+            AssociateTarget::PrivateIp { address } => (
+                vec![("fixed_ips".to_owned(), format!("ip_address={address}"))],
+                format!("private ip {address}"),
+            ),
+            other => {
+                return Err(Error::Unsupported {
+                    what: format!("association with a {}", other.kind()),
+                })
             }
+        };
+        let ports = self.ports(query, resource).await?;
+        let port = match target {
+            AssociateTarget::Instance { id } => primary_port(id, &ports)?,
             AssociateTarget::NetworkInterface { id, private_ip } => {
-                let ports = self
-                    .ports(
-                        vec![("id".to_owned(), id.clone())],
-                        format!("network interface {id}"),
-                    )
-                    .await?;
-                named_port(id, *private_ip, &ports).map(id_of)
+                named_port(id, *private_ip, &ports)?
             }
-            AssociateTarget::PrivateIp { address } => {
-                let query = vec![("fixed_ips".to_owned(), format!("ip_address={address}"))];
-                let ports = self.ports(query, format!("private ip {address}")).await?;
-                port_holding(*address, &ports).map(id_of)
-            }
-            other => Err(Error::Unsupported {
-                what: format!("association with a {}", other.kind()),
-            }),
-        }
+            AssociateTarget::PrivateIp { address } => port_holding(*address, &ports)?,
+            _ => unreachable_target(target)?,
+        };
+        // Fresh from the cloud: the waiter that follows a bind reads it from the cache.
+        self.ports.insert([port]);
+        Ok(id_of(port))
+    }
+
+    /// How lost writes are settled.
+    fn settle_rules(&self) -> SettleRules {
+        SettleRules::of(&self.transport.retry)
     }
 
     async fn associate_checked(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         target.validate(&self.capabilities)?;
         let port = self.port_for(target).await?;
         let bind = || UpdatePublicip {
             port_id: Some(port.clone()),
             alias: None,
         };
+        let bound_here = |current: &Publicip| current.port_id.as_deref() == Some(port.as_str());
+        let sends = AtomicU32::new(0);
         // The answer may be lost: bound (or binding) to this port means it took effect; unbound
         // means the request never arrived, so it is sent again.
-        retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || self.update_publicip(id, bind(), false),
+        settle_unknown(
+            &self.settle_rules(),
             || async {
-                Ok(match self.show_raw(id).await {
-                    Ok(current) => match current.port_id.as_deref() {
-                        Some(bound) if bound == port => Settled::Applied(()),
-                        None => Settled::NotApplied,
-                        Some(_) => Settled::Unknown,
-                    },
-                    Err(_) => Settled::Unknown,
+                let earlier_maybe_processed = sends.fetch_add(1, Ordering::Relaxed) > 0;
+                match self.update_publicip(id, bind(), false).await {
+                    // The cloud refuses to bind a bound EIP, even to the same port (VPC.0510):
+                    // after a send that may have landed, bound to exactly this port is success.
+                    Err(refusal @ Error::AlreadyAssociated { .. }) if earlier_maybe_processed => {
+                        match self.show_raw(id, Reads::Once).await {
+                            Ok(current) if bound_here(&current) => Ok(()),
+                            _ => Err(refusal),
+                        }
+                    }
+                    other => other,
+                }
+            },
+            || async {
+                Ok(match self.show_raw(id, Reads::Once).await {
+                    Ok(current) if bound_here(&current) => Settled::Applied(()),
+                    Ok(current) if current.port_id.is_none() => Settled::NotApplied,
+                    _ => Settled::Unknown,
                 })
             },
         )
@@ -398,7 +461,7 @@ impl HuaweiProvider {
         id: &str,
         from: Option<&AssociateTarget>,
     ) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         if let Some(from) = from {
             from.validate(&self.capabilities)?;
         }
@@ -422,14 +485,14 @@ impl HuaweiProvider {
             }
         }
         let nic = binding.nic_id.clone();
-        // The v1 unbind is unconditional, so a retried one (after "busy", or a re-send after a
-        // lost answer) first checks that the address is still on the port the fence matched: a
-        // stale unbind must never remove another mover's fresh binding.
+        // The v1 unbind is unconditional, so a retried one (after "busy") first checks that the
+        // address is still on the port the fence matched: a stale unbind must never remove
+        // another mover's fresh binding.
         let still_on_source = || async {
             if from.is_none() {
                 return Ok(());
             }
-            let current = self.show_raw(id).await?;
+            let current = self.show_raw(id, Reads::Once).await?;
             if current.port_id.is_some() && current.port_id == nic {
                 Ok(())
             } else {
@@ -458,13 +521,14 @@ impl HuaweiProvider {
                 .await
                 .map(drop)
         };
-        retry::at_most_once(self.transport.retry.max_attempts, unbind, || async {
-            Ok(match self.show_raw(id).await {
+        // Settled by the port: gone means unbound (whatever `status` says yet); still the same
+        // port while not updating means the unbind has not arrived.
+        settle_unknown(&self.settle_rules(), unbind, || async {
+            Ok(match self.show_raw(id, Reads::Once).await {
                 Ok(current) if current.port_id.is_none() => Settled::Applied(()),
                 Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
                     Settled::Applied(())
                 }
-                // Still bound to the same port: the unbind never arrived.
                 Ok(current) if current.port_id == nic => Settled::NotApplied,
                 _ => Settled::Unknown,
             })
@@ -473,7 +537,7 @@ impl HuaweiProvider {
     }
 
     async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         change.validate(&self.capabilities)?;
         if let Some(mbps) = change.bandwidth_mbps {
             check_bandwidth_step(mbps)?;
@@ -482,7 +546,7 @@ impl HuaweiProvider {
         let bandwidth_id = match change.bandwidth_mbps {
             None => None,
             Some(_) => {
-                let current = self.show_raw(id).await?;
+                let current = self.show_raw(id, Reads::Retried).await?;
                 if current.bandwidth_share_type.as_deref() == Some("WHOLE") {
                     return Err(Error::Unsupported {
                         what: "changing a shared bandwidth through one of its addresses".to_owned(),
@@ -530,7 +594,7 @@ impl HuaweiProvider {
     }
 
     async fn release_checked(&self, id: &str) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         let delete = || VpcRequest {
             action: "DeletePublicip",
             method: Method::DELETE,
@@ -541,14 +605,19 @@ impl HuaweiProvider {
             resource: format!("eip {id}"),
         };
         let sends = AtomicU32::new(0);
-        let sent = retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || {
-                sends.fetch_add(1, Ordering::Relaxed);
-                async { self.transport.vpc(&delete()).await.map(|_| ()) }
+        settle_unknown(
+            &self.settle_rules(),
+            || async {
+                let earlier_maybe_processed = sends.fetch_add(1, Ordering::Relaxed) > 0;
+                match self.transport.vpc(&delete()).await {
+                    Ok(_) => Ok(()),
+                    // A re-sent delete that finds the address gone: an earlier one took effect.
+                    Err(Error::NotFound { .. }) if earlier_maybe_processed => Ok(()),
+                    Err(other) => Err(other),
+                }
             },
             || async {
-                Ok(match self.show_raw(id).await {
+                Ok(match self.show_raw(id, Reads::Once).await {
                     Err(Error::NotFound { .. }) => Settled::Applied(()),
                     Ok(current)
                         if status_of(current.status.as_deref().unwrap_or_default())
@@ -561,12 +630,7 @@ impl HuaweiProvider {
                 })
             },
         )
-        .await;
-        match sent {
-            // A re-sent delete that finds the address gone: an earlier one took effect.
-            Err(Error::NotFound { .. }) if sends.load(Ordering::Relaxed) > 1 => Ok(()),
-            other => other,
-        }
+        .await
     }
 
     async fn list_checked(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
@@ -600,7 +664,7 @@ impl HuaweiProvider {
                 .iter()
                 .map(|a| ("public_ip_address".to_owned(), a.to_string())),
         );
-        let raw = self.list_raw(query).await?;
+        let raw = self.list_raw(query, Reads::Retried).await?;
         let next = next_marker(&raw, size);
         let mut items = raw
             .iter()
@@ -628,6 +692,84 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     }
 }
 
+/// The target kinds [`HuaweiProvider::port_for`] resolves were matched above.
+fn unreachable_target(target: &AssociateTarget) -> Result<&'static Port, Error> {
+    Err(Error::Unsupported {
+        what: format!("association with a {}", target.kind()),
+    })
+}
+
+/// How a write whose outcome is unknown is settled: reads spaced by `spacing`; "not applied" is
+/// trusted only once `window` has passed since the lost send, because reads lag writes on a real
+/// cloud (Terraform's Huawei EIP waiter treats a 404 right after the create as still pending,
+/// `huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`); at most `sends` sends in all.
+#[derive(Clone, Copy, Debug)]
+struct SettleRules {
+    sends: u32,
+    window: Duration,
+    spacing: Duration,
+}
+
+impl SettleRules {
+    /// Scaled by the policy's backoff: 10 s spaced by 1 s with the default policy, a fraction of a
+    /// second with the fast policies of tests.
+    fn of(policy: &RetryPolicy) -> Self {
+        Self {
+            sends: policy.max_attempts.max(1),
+            window: policy
+                .max_delay
+                .saturating_mul(2)
+                .min(Duration::from_secs(10)),
+            spacing: policy.max_delay.min(Duration::from_secs(1)),
+        }
+    }
+}
+
+/// Sends a write the cloud does not deduplicate so that it takes effect at most once: when its
+/// outcome is unknown ([`outcome_unknown`]: a lost answer, a gateway 5xx), `settle` reads the
+/// resource back (single reads, no retry loop of their own) until it shows the write applied
+/// (success), or shows it not applied once the window has passed (sent again, up to
+/// `rules.sends` sends), or the window ends without an answer (the original error).
+async fn settle_unknown<T, S, SF, C, CF>(
+    rules: &SettleRules,
+    mut send: S,
+    mut settle: C,
+) -> Result<T, Error>
+where
+    S: FnMut() -> SF,
+    SF: Future<Output = Result<T, Error>>,
+    C: FnMut() -> CF,
+    CF: Future<Output = Result<Settled<T>, Error>>,
+{
+    let mut sent = 0u32;
+    loop {
+        sent = sent.saturating_add(1);
+        let error = match send().await {
+            Ok(value) => return Ok(value),
+            Err(error) if outcome_unknown(&error) => error,
+            Err(error) => return Err(error),
+        };
+        let lost_at = Instant::now();
+        loop {
+            let settled = lost_at.elapsed() >= rules.window;
+            match settle().await? {
+                Settled::Applied(value) => {
+                    tracing::debug!(%error, "the answer was lost but the write took effect");
+                    return Ok(value);
+                }
+                Settled::NotApplied if settled => break,
+                Settled::Unknown if settled => return Err(error),
+                Settled::NotApplied | Settled::Unknown => {}
+            }
+            tokio::time::sleep(rules.spacing).await;
+        }
+        if sent >= rules.sends {
+            return Err(error);
+        }
+        tracing::debug!(%error, sent, "the write did not take effect; sending it again");
+    }
+}
+
 #[async_trait]
 impl EipProvider for HuaweiProvider {
     fn kind(&self) -> ProviderKind {
@@ -650,7 +792,7 @@ impl EipProvider for HuaweiProvider {
 
     async fn get(&self, id: &str) -> Result<Eip, Error> {
         let work = async {
-            validate::id("eip_id", id)?;
+            validate::id("id", id)?;
             self.show(id).await
         };
         work.instrument(operation_span("get", id)).await

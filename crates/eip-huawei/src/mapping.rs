@@ -21,6 +21,9 @@
 //! | `FREEZED` | frozen (arrears, police) | `Locked` |
 //! | `ERROR` | failed | `Failed` |
 //! | anything else | | `Unknown(raw)` |
+//!
+//! The port decides between the two ends of a bind or unbind ([`status_with_port`]): `ACTIVE`
+//! without a `port_id` is `Available`, `DOWN` with a `port_id` is `Associating`.
 
 use std::net::IpAddr;
 
@@ -29,6 +32,24 @@ use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::wire::{Port, Publicip};
 use crate::KIND;
+
+/// The normalized status of a publicip, from its `status` and whether it names a port.
+///
+/// The v1 publicips are Neutron floating IPs, and in Neutron the PUT changes `port_id` at once
+/// while `status` follows (https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips);
+/// Huawei's own bind example answers `ACTIVE` with the port already set
+/// (https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0004.html). The order of the two
+/// is not documented, so the port decides, as Terraform's association waiter does (it waits on
+/// `port_id`, `huaweicloud/services/eip/resource_huaweicloud_vpc_eip_associate.go`):
+/// `ACTIVE` without a port has been unbound (its status has not caught up), and `DOWN` with a
+/// port is being bound, not available.
+pub(crate) fn status_with_port(raw: &str, port_id: Option<&str>) -> EipStatus {
+    match (raw, port_id) {
+        ("ACTIVE", None) => EipStatus::Available,
+        ("DOWN", Some(_)) => EipStatus::Associating,
+        _ => status_of(raw),
+    }
+}
 
 /// The normalized status of a Huawei status (see the table in the module docs).
 pub(crate) fn status_of(raw: &str) -> EipStatus {
@@ -93,14 +114,8 @@ pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip,
             )
         })?;
     let raw_status = ip.status.clone().unwrap_or_default();
-    let mut eip = Eip::new(
-        KIND,
-        region,
-        id,
-        address,
-        status_of(&raw_status),
-        raw_status,
-    );
+    let status = status_with_port(&raw_status, ip.port_id.as_deref());
+    let mut eip = Eip::new(KIND, region, id, address, status, raw_status);
     eip.bandwidth_mbps = ip.bandwidth_size.filter(|size| *size > 0);
     eip.bandwidth_id = ip.bandwidth_id.clone();
     eip.name = ip.alias.clone();
@@ -174,6 +189,28 @@ mod tests {
         }
         assert_eq!(status_of("down"), EipStatus::Unknown("down".into()));
         assert_eq!(status_of(""), EipStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn the_port_decides_between_the_two_ends_of_a_bind() {
+        // Neutron order: port_id changes first, status follows.
+        assert_eq!(status_with_port("ACTIVE", None), EipStatus::Available);
+        assert_eq!(status_with_port("DOWN", Some("p")), EipStatus::Associating);
+        // The settled states and the other order.
+        assert_eq!(status_with_port("ACTIVE", Some("p")), EipStatus::Bound);
+        assert_eq!(status_with_port("DOWN", None), EipStatus::Available);
+        assert_eq!(
+            status_with_port("PENDING_UPDATE", Some("p")),
+            EipStatus::Updating
+        );
+        assert_eq!(status_with_port("ELB", None), EipStatus::Bound);
+        let unbound = Publicip {
+            status: Some("ACTIVE".into()),
+            port_id: None,
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &unbound).unwrap();
+        assert_eq!((eip.status, eip.binding), (EipStatus::Available, None));
     }
 
     #[test]

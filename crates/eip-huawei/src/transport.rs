@@ -6,14 +6,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
+use eip_core::retry::{self, Call, RetryClassifier, RetryPolicy, Timeouts};
 use eip_core::{Error, Secret};
 use reqwest::header::HeaderValue;
 use reqwest::Method;
 use url::Url;
 
 use crate::credential::{AccessKey, CachedToken, PasswordAuth, ProjectCache, TokenCache};
-use crate::error::{self, FailedAnswer, HuaweiClassifier};
+use crate::error::{self, FailedAnswer, HuaweiClassifier, WriteClassifier};
 use crate::signer::{self, SignedHeaders, SigningInput};
 use crate::KIND;
 
@@ -201,6 +201,16 @@ pub(crate) fn signed(
     })
 }
 
+/// The classifier of a call: a write the cloud does not deduplicate is never repeated after an
+/// attempt whose outcome is unknown.
+fn classifier(request: &VpcRequest) -> &'static dyn RetryClassifier {
+    if request.idempotent {
+        &HuaweiClassifier
+    } else {
+        &WriteClassifier
+    }
+}
+
 /// How requests are authenticated.
 pub(crate) enum Credentials {
     /// IAM password tokens, `X-Auth-Token`.
@@ -326,15 +336,22 @@ impl Transport {
     /// re-authenticates and repeats the call once per operation (huawei.md §1.1: golangsdk does
     /// the same); every attempt re-reads the token or signs afresh.
     pub(crate) async fn vpc(&self, request: &VpcRequest) -> Result<Answer, Error> {
+        self.vpc_with(request, &self.retry).await
+    }
+
+    /// Like [`Transport::vpc`] with one attempt: the single reads that settle a lost write (a
+    /// retry loop of their own would multiply the requests of one call).
+    pub(crate) async fn vpc_once(&self, request: &VpcRequest) -> Result<Answer, Error> {
+        self.vpc_with(request, &self.retry.clone().max_attempts(1))
+            .await
+    }
+
+    async fn vpc_with(&self, request: &VpcRequest, policy: &RetryPolicy) -> Result<Answer, Error> {
         let call = Call::write(KIND, request.action, request.idempotent);
         let reauthenticated = AtomicBool::new(false);
-        retry::run(
-            &call,
-            &self.retry,
-            &self.timeouts,
-            &HuaweiClassifier,
-            |_| self.attempt(request, &reauthenticated),
-        )
+        retry::run(&call, policy, &self.timeouts, classifier(request), |_| {
+            self.attempt(request, &reauthenticated)
+        })
         .await
     }
 
@@ -359,7 +376,7 @@ impl Transport {
             &call,
             &self.retry,
             &self.timeouts,
-            &HuaweiClassifier,
+            classifier(request),
             |attempt| async move {
                 if attempt > 1 {
                     precondition().await?;

@@ -8,6 +8,7 @@ use eip_core::{EipProvider, RetryPolicy, WaitPolicy};
 use eip_huawei::{AccessKey, HuaweiBuilder, HuaweiProvider, PasswordAuth};
 use eip_sim::{Cloud, HuaweiConfig, Sim, SimBuilder};
 
+pub mod gateway;
 pub mod raw;
 
 /// An emulator with 30 ms transitions.

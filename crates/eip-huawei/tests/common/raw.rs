@@ -3,6 +3,8 @@
 //! cannot stage (redirects, answers naming bad ids).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -41,7 +43,9 @@ impl Reply {
     }
 }
 
-type Handler = Arc<dyn Fn(&Received) -> Reply + Send + Sync>;
+/// Answers one request.
+pub type Handler =
+    Arc<dyn Fn(Received) -> Pin<Box<dyn Future<Output = Reply> + Send>> + Send + Sync>;
 
 /// A running server; it stops when dropped.
 pub struct RawServer {
@@ -58,10 +62,19 @@ impl Drop for RawServer {
 
 impl RawServer {
     pub async fn start(handler: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> Self {
+        let handler = Arc::new(handler);
+        Self::start_async(Arc::new(move |received: Received| {
+            let reply = handler(&received);
+            Box::pin(async move { reply }) as Pin<Box<dyn Future<Output = Reply> + Send>>
+        }))
+        .await
+    }
+
+    /// A server whose handler may await (a gateway forwarding to the emulator).
+    pub async fn start_async(handler: Handler) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let received = Arc::new(Mutex::new(Vec::new()));
-        let handler: Handler = Arc::new(handler);
         let log = received.clone();
         let task = tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
@@ -118,7 +131,7 @@ async fn serve(mut socket: TcpStream, handler: Handler, log: Arc<Mutex<Vec<Recei
             body,
         };
         log.lock().unwrap().push(received.clone());
-        let reply = handler(&received);
+        let reply = handler(received).await;
         let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
         for (name, value) in &reply.headers {
             out.push_str(&format!("{name}: {value}\r\n"));
