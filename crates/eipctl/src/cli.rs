@@ -67,6 +67,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "EIPCTL_MAX_ATTEMPTS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: Option<u32>,
 
+    /// Give up on one request after this many seconds (fractions allowed; default 30). A request
+    /// that timed out is retried (reads) or settled by reading back (writes).
+    #[arg(
+        long,
+        global = true,
+        env = "EIPCTL_REQUEST_TIMEOUT",
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub request_timeout: Option<f64>,
+
     /// Allow endpoint=, iam_endpoint= or vpc_endpoint= to name a host outside the cloud's own
     /// domains (a proxy, a private deployment). The provider's credentials are sent to that host.
     /// The variable counts as set unless it is empty, 0, false, no or off.

@@ -14,7 +14,7 @@ use clap::Parser;
 use multicloud_eip::{
     AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt,
     EipStatus, Error, ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy,
-    WaitPolicy,
+    Timeouts, WaitPolicy,
 };
 
 use cli::{Cli, Command, Output};
@@ -70,6 +70,14 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
     let mut options = ConnectOptions::new().allow_custom_endpoint(cli.allow_custom_endpoint);
     if let Some(attempts) = cli.max_attempts {
         options = options.retry(RetryPolicy::default().max_attempts(attempts));
+    }
+    if let Some(seconds) = cli.request_timeout {
+        let defaults = Timeouts::default();
+        options = options.timeouts(Timeouts::new(
+            defaults.connect,
+            request_timeout(seconds)?,
+            defaults.operation,
+        ));
     }
     let spec = match &cli.provider {
         Some(spec) => spec.clone(),
@@ -367,6 +375,23 @@ impl Action {
 /// The longest `--timeout`: a week. Longer is surely a mistake, and a deadline that far away
 /// could overflow the clock arithmetic of the waiters (`Instant + Duration` panics on overflow).
 const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The longest `--request-timeout`: an hour.
+const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// A `--request-timeout` in (fractional) seconds: more than zero, at most an hour.
+fn request_timeout(seconds: f64) -> Result<Duration> {
+    let bad = |reason: String| Error::invalid_input("request-timeout", reason);
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| bad(format!("{seconds} is not a number of seconds")))?;
+    if timeout.is_zero() || timeout > MAX_REQUEST_TIMEOUT {
+        return Err(bad(format!(
+            "{seconds} seconds is not between 0 and {} (an hour)",
+            MAX_REQUEST_TIMEOUT.as_secs()
+        )));
+    }
+    Ok(timeout)
+}
 
 /// A `--timeout` in seconds, refused above [`MAX_TIMEOUT`] before anything is sent.
 fn timeout_of(seconds: u64) -> Result<Duration> {
