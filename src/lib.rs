@@ -26,7 +26,9 @@
 //! `*.myhuaweicloud.eu`, `*.myhuaweicloud.cn`): the spec often comes from the environment
 //! ([`PROVIDER_ENV`]), and the provider sends the environment's credentials to that host. Any
 //! other host is refused with [`Error::InvalidInput`] naming the option, unless the caller opts in
-//! with [`ConnectOptions::allow_custom_endpoint`].
+//! with [`ConnectOptions::allow_custom_endpoint`]. The IAM endpoint variables Huawei's `from_env`
+//! reads (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`, `OS_AUTH_URL`) get the same check when the
+//! spec has no `iam_endpoint=`.
 #![deny(missing_docs)]
 
 use std::sync::Arc;
@@ -130,6 +132,11 @@ const ALIBABA_DOMAINS: &[&str] = &["aliyuncs.com"];
 /// `huaweicloudsdknat/v2/region/nat_region.py`, ap-southeast-4).
 #[cfg(feature = "huawei")]
 const HUAWEI_DOMAINS: &[&str] = &["myhuaweicloud.com", "myhuaweicloud.eu", "myhuaweicloud.cn"];
+
+/// The variables `HuaweiBuilder::from_env` reads the IAM endpoint from.
+#[cfg(feature = "huawei")]
+const HUAWEI_IAM_ENDPOINT_ENV: [&str; 3] =
+    ["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"];
 
 /// Refuses an endpoint option whose host is neither loopback nor under one of `domains`, unless
 /// [`ConnectOptions::allow_custom_endpoint`]. Everything else about the URL (scheme, path, plain
@@ -307,6 +314,17 @@ fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipPr
     for option in ["iam_endpoint", "vpc_endpoint"] {
         if let Some(endpoint) = params.get(option) {
             check_endpoint(option, endpoint, HUAWEI_DOMAINS, options)?;
+        }
+    }
+    if !params.contains_key("iam_endpoint") {
+        // The builder also takes the IAM endpoint from the environment, where the same hostile
+        // environment could have put it; it gets the same check, naming the variable.
+        for variable in HUAWEI_IAM_ENDPOINT_ENV {
+            if let Ok(endpoint) = std::env::var(variable) {
+                if !endpoint.trim().is_empty() {
+                    check_endpoint(variable, endpoint.trim(), HUAWEI_DOMAINS, options)?;
+                }
+            }
         }
     }
     let method = match params.get("auth").copied() {

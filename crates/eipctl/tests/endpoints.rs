@@ -124,3 +124,30 @@ async fn loopback_endpoints_need_no_opt_in() {
     .await
     .ok();
 }
+
+#[tokio::test]
+async fn an_iam_endpoint_from_the_environment_gets_the_same_check() {
+    let h = Harness::start().await;
+    let door = Doorbell::start().await;
+    let custom = format!("https://0.0.0.0:{}", door.port);
+    let sim = h.sim.endpoint();
+    let spec = format!("huawei://cn-north-4?vpc_endpoint={sim}");
+    for variable in ["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"] {
+        let mut env = h.credentials(Cloud::Huawei);
+        env.push((variable, custom.clone()));
+        let run = h
+            .run_with(&env, &["--provider", spec.as_str(), "list"])
+            .await;
+        let line = run.error_line(2);
+        assert!(
+            line.starts_with(&format!("eipctl: invalid_input: invalid {variable}: host")),
+            "{line}"
+        );
+        // The spec's own iam_endpoint wins over the variable, and is what gets checked.
+        let spec = format!("huawei://cn-north-4?iam_endpoint={sim}&vpc_endpoint={sim}");
+        h.run_with(&env, &["--provider", spec.as_str(), "list"])
+            .await
+            .ok();
+    }
+    assert_eq!(door.rung(), 0, "nothing was sent to the custom host");
+}
