@@ -13,12 +13,17 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 /// Whether `c` must not reach a terminal as it is: C0 and C1 controls (ESC, BEL, CR, LF, TAB...),
-/// DEL, and the Unicode bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069).
+/// DEL, the Unicode bidirectional controls (U+061C, U+200E/F, U+202A–U+202E, U+2066–U+2069), and
+/// the line and paragraph separators U+2028/U+2029, which some log viewers break lines at.
 pub fn is_unsafe(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{2028}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
         )
 }
 
