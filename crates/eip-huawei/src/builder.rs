@@ -1,10 +1,11 @@
 //! Configuration of a [`HuaweiProvider`]: setters, `from_env`, and validation in `build`.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::retry::{RetryPolicy, Timeouts};
-use eip_core::{validate, Error, Secret};
+use eip_core::{validate, Error, RateLimiter, Secret};
 use url::Url;
 
 use crate::client::HuaweiProvider;
@@ -54,9 +55,39 @@ pub struct HuaweiBuilder {
     token_refresh_margin: Duration,
     refusal_memory: Duration,
     retry: RetryPolicy,
+    rate_limiter: RateLimit,
     timeouts: Timeouts,
     client: Option<reqwest::Client>,
     allow_http: bool,
+}
+
+/// The rate limiter the builder puts on the retry policy.
+#[derive(Clone, Debug, Default)]
+enum RateLimit {
+    /// [`default_rate_limiter`], unless the retry policy brings its own.
+    #[default]
+    Default,
+    /// This one (`None`: no limit).
+    Given(Option<Arc<RateLimiter>>),
+}
+
+/// The documented per-user quota of Huawei's API Gateway in front of VPC: 200 requests per 5
+/// minutes, whose excess is refused with `429 APIGW.0308 "The throttling threshold has been
+/// reached: policy user over ratelimit,limit:200,time:5 minute"` (a real answer quoted in
+/// huaweicloud/terraform-provider-huaweicloud issue #1335). Every provider instance draws from
+/// a bucket of this size by default, waiter polls included, so that it stays under the quota
+/// instead of being refused in the middle of a failover.
+pub const DEFAULT_REQUESTS_PER_WINDOW: u32 = 200;
+
+/// The window of [`DEFAULT_REQUESTS_PER_WINDOW`].
+pub const DEFAULT_QUOTA_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// A new limiter of [`DEFAULT_REQUESTS_PER_WINDOW`] per [`DEFAULT_QUOTA_WINDOW`].
+pub fn default_rate_limiter() -> Arc<RateLimiter> {
+    Arc::new(RateLimiter::per_window(
+        DEFAULT_REQUESTS_PER_WINDOW,
+        DEFAULT_QUOTA_WINDOW,
+    ))
 }
 
 impl Default for HuaweiBuilder {
@@ -72,6 +103,7 @@ impl Default for HuaweiBuilder {
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
             refusal_memory: DEFAULT_REFUSAL_MEMORY,
             retry: RetryPolicy::default(),
+            rate_limiter: RateLimit::Default,
             timeouts: Timeouts::default(),
             client: None,
             allow_http: false,
@@ -92,6 +124,7 @@ impl fmt::Debug for HuaweiBuilder {
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("refusal_memory", &self.refusal_memory)
             .field("retry", &self.retry)
+            .field("rate_limiter", &self.rate_limiter)
             .field("timeouts", &self.timeouts)
             .field("custom_client", &self.client.is_some())
             .field("allow_http", &self.allow_http)
@@ -334,6 +367,16 @@ impl HuaweiBuilder {
         self
     }
 
+    /// Shares this token bucket among every request of the provider (operations and waiter
+    /// polls); `None` for no limit. By default each provider gets its own
+    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// carries one. Share one limiter between the providers of one account to keep them all
+    /// under its quota.
+    pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.rate_limiter = RateLimit::Given(limiter);
+        self
+    }
+
     /// Sets the timeouts (the connect timeout applies only to the client this builder makes).
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
@@ -404,12 +447,17 @@ impl HuaweiBuilder {
                     Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
                 })?,
         };
+        let retry = match self.rate_limiter {
+            RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
+            RateLimit::Default if self.retry.limiter.is_some() => self.retry,
+            RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
+        };
         let transport = Transport {
             client,
             iam,
             vpc,
             credentials,
-            retry: self.retry,
+            retry,
             timeouts: self.timeouts,
         };
         Ok(HuaweiProvider::new(region, transport))
@@ -579,6 +627,27 @@ mod tests {
             ),
             "password"
         );
+    }
+
+    #[test]
+    fn every_provider_draws_from_a_rate_limiter_unless_told_otherwise() {
+        let base = || {
+            HuaweiBuilder::new()
+                .with_region("cn-north-4")
+                .with_password(password())
+        };
+        assert!(base().build().unwrap().retry_policy().limiter.is_some());
+        let shared = default_rate_limiter();
+        let own = base()
+            .with_retry(RetryPolicy::default().with_rate_limiter(Some(shared.clone())))
+            .build()
+            .unwrap();
+        assert!(Arc::ptr_eq(
+            own.retry_policy().limiter.as_ref().unwrap(),
+            &shared
+        ));
+        let none = base().with_rate_limiter(None).build().unwrap();
+        assert!(none.retry_policy().limiter.is_none());
     }
 
     #[test]

@@ -2,30 +2,25 @@
 //! `bandwidths`.
 
 use std::fmt;
-use std::future::Future;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::sync::atomic::AtomicBool;
 
 use async_trait::async_trait;
 use eip_core::paginate;
-use eip_core::retry::{RetryPolicy, Settled};
+use eip_core::retry::{Attempt, Settled};
 use eip_core::{
     validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
-    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Transitions,
 };
 use futures::TryStreamExt;
 use reqwest::Method;
-use tokio::time::Instant;
-use tracing::Instrument;
 
 use crate::builder::HuaweiBuilder;
 use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
 use crate::credential::PasswordAuth;
-use crate::error::outcome_unknown;
 use crate::mapping::{eip_from, resolve_binding, status_of};
 use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
-use crate::transport::{Answer, Transport, VpcRequest};
+use crate::transport::{call_of, Answer, Transport, VpcRequest};
 use crate::wire::{
     self, Port, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
     UpdateBandwidthRequest, UpdatePublicip, UpdateRequest,
@@ -69,6 +64,7 @@ pub struct HuaweiProvider {
     capabilities: Capabilities,
     transport: Transport,
     ports: PortCache,
+    transitions: Transitions,
 }
 
 impl fmt::Debug for HuaweiProvider {
@@ -78,10 +74,6 @@ impl fmt::Debug for HuaweiProvider {
             .field("transport", &self.transport)
             .finish()
     }
-}
-
-fn operation_span(operation: &'static str, id: &str) -> tracing::Span {
-    tracing::info_span!("eip.huawei", operation, id)
 }
 
 impl HuaweiProvider {
@@ -96,6 +88,7 @@ impl HuaweiProvider {
             capabilities: capabilities::capabilities(),
             transport,
             ports: PortCache::default(),
+            transitions: Transitions::new(),
         }
     }
 
@@ -114,6 +107,11 @@ impl HuaweiProvider {
     pub async fn set_password(&self, auth: PasswordAuth) -> Result<(), Error> {
         crate::builder::check_password(&auth)?;
         self.transport.set_password(auth).await
+    }
+
+    /// The retry policy every call uses (its rate limiter included).
+    pub fn retry_policy(&self) -> &eip_core::RetryPolicy {
+        &self.transport.retry
     }
 
     /// IAM token requests made so far (always 0 with AK/SK), for tests and benchmarks.
@@ -136,7 +134,8 @@ impl HuaweiProvider {
             format!("publicips/{id}"),
             Vec::new(),
             format!("eip {id}"),
-        );
+        )
+        .on(id);
         let answer = self.read(&request, reads).await?;
         let envelope: PublicipEnvelope = wire::parse(
             request.action,
@@ -262,8 +261,8 @@ impl HuaweiProvider {
 
     // ---- writes ----
 
-    async fn create_once(&self, body: &[u8], request: &AllocateRequest) -> Result<Eip, Error> {
-        let call = VpcRequest {
+    fn create_request(body: &[u8]) -> VpcRequest {
+        VpcRequest {
             action: "CreatePublicip",
             method: Method::POST,
             path: "publicips".to_owned(),
@@ -271,8 +270,19 @@ impl HuaweiProvider {
             body: Some(body.to_vec()),
             idempotent: false,
             resource: "eip".to_owned(),
-        };
-        let answer = self.transport.vpc(&call).await?;
+            id: None,
+        }
+    }
+
+    /// One create attempt (in the caller's loop), its answer read into an [`Eip`].
+    async fn create_once(
+        &self,
+        body: &[u8],
+        request: &AllocateRequest,
+        reauthenticated: &AtomicBool,
+    ) -> Result<Eip, Error> {
+        let call = Self::create_request(body);
+        let answer = self.transport.send_once(&call, reauthenticated).await?;
         let envelope: PublicipEnvelope = wire::parse(
             call.action,
             answer.status,
@@ -334,16 +344,20 @@ impl HuaweiProvider {
                 return Ok(existing);
             }
         }
+        let reauthenticated = AtomicBool::new(false);
+        let call = call_of(&Self::create_request(&body));
+        let create = |_| self.create_once(&body, request, &reauthenticated);
         if stamp == Stamp::None {
             // Nothing to look the address up by: a lost answer is returned as the error it is.
-            return self.create_once(&body, request).await;
+            return self
+                .transport
+                .write(&call, create, || async { Ok(Settled::Unknown) })
+                .await;
         }
         // A lost create is looked up by its stamp: adopted if it exists, sent again only when it
-        // provably does not (bounded by the retry policy's attempts).
-        settle_unknown(
-            &self.settle_rules(),
-            || self.create_once(&body, request),
-            || async {
+        // provably does not (after the settle window; bounded by the retry policy).
+        self.transport
+            .write(&call, create, || async {
                 match self.find_stamped(&stamp, Reads::Once).await {
                     Ok(Some(eip)) => {
                         tracing::debug!(id = %eip.id, "adopting the address the lost create made");
@@ -355,9 +369,8 @@ impl HuaweiProvider {
                         Ok(Settled::Unknown)
                     }
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 
     async fn update_publicip(
@@ -374,6 +387,7 @@ impl HuaweiProvider {
             body: Some(wire::to_body(&UpdateRequest { publicip: update })?),
             idempotent,
             resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
         };
         self.transport.vpc(&request).await.map(drop)
     }
@@ -412,11 +426,6 @@ impl HuaweiProvider {
         Ok(id_of(port))
     }
 
-    /// How lost writes are settled.
-    fn settle_rules(&self) -> SettleRules {
-        SettleRules::of(&self.transport.retry)
-    }
-
     async fn associate_checked(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
         validate::id("id", id)?;
         target.validate(&self.capabilities)?;
@@ -426,34 +435,51 @@ impl HuaweiProvider {
             alias: None,
         };
         let bound_here = |current: &Publicip| current.port_id.as_deref() == Some(port.as_str());
-        let sends = AtomicU32::new(0);
+        let request = VpcRequest {
+            action: "UpdatePublicip",
+            method: Method::PUT,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&UpdateRequest { publicip: bind() })?),
+            idempotent: false,
+            resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
+        };
+        let reauthenticated = AtomicBool::new(false);
         // The answer may be lost: bound (or binding) to this port means it took effect; unbound
         // means the request never arrived, so it is sent again.
-        settle_unknown(
-            &self.settle_rules(),
-            || async {
-                let earlier_maybe_processed = sends.fetch_add(1, Ordering::Relaxed) > 0;
-                match self.update_publicip(id, bind(), false).await {
-                    // The cloud refuses to bind a bound EIP, even to the same port (VPC.0510):
-                    // after a send that may have landed, bound to exactly this port is success.
-                    Err(refusal @ Error::AlreadyAssociated { .. }) if earlier_maybe_processed => {
-                        match self.show_raw(id, Reads::Once).await {
-                            Ok(current) if bound_here(&current) => Ok(()),
-                            _ => Err(refusal),
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated) = (&request, &reauthenticated);
+                    async move {
+                        match self.transport.send_once(request, reauthenticated).await {
+                            Ok(_) => Ok(()),
+                            // The cloud refuses to bind a bound EIP, even to the same port
+                            // (VPC.0510): after an attempt that may have landed, bound to exactly
+                            // this port is success.
+                            Err(refusal @ Error::AlreadyAssociated { .. })
+                                if attempt.earlier_maybe_processed =>
+                            {
+                                match self.show_raw(id, Reads::Once).await {
+                                    Ok(current) if bound_here(&current) => Ok(()),
+                                    _ => Err(refusal),
+                                }
+                            }
+                            Err(other) => Err(other),
                         }
                     }
-                    other => other,
-                }
-            },
-            || async {
-                Ok(match self.show_raw(id, Reads::Once).await {
-                    Ok(current) if bound_here(&current) => Settled::Applied(()),
-                    Ok(current) if current.port_id.is_none() => Settled::NotApplied,
-                    _ => Settled::Unknown,
-                })
-            },
-        )
-        .await
+                },
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await? {
+                        current if bound_here(&current) => Settled::Applied(()),
+                        current if current.port_id.is_none() => Settled::NotApplied,
+                        _ => Settled::Unknown,
+                    })
+                },
+            )
+            .await
     }
 
     async fn disassociate_checked(
@@ -485,9 +511,23 @@ impl HuaweiProvider {
             }
         }
         let nic = binding.nic_id.clone();
-        // The v1 unbind is unconditional, so a retried one (after "busy") first checks that the
-        // address is still on the port the fence matched: a stale unbind must never remove
-        // another mover's fresh binding.
+        let request = VpcRequest {
+            action: "UpdatePublicip",
+            method: Method::PUT,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&UpdateRequest {
+                publicip: UpdatePublicip::default(),
+            })?),
+            idempotent: false,
+            resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
+        };
+        let reauthenticated = AtomicBool::new(false);
+        // The v1 unbind is unconditional, so a fenced one re-checks, before every attempt after
+        // the first (after "busy", or after a lost answer proved not applied), that the address
+        // is still on the port the fence matched: a stale unbind must never remove another
+        // mover's fresh binding. One read, inside the call's one loop.
         let still_on_source = || async {
             if from.is_none() {
                 return Ok(());
@@ -504,36 +544,36 @@ impl HuaweiProvider {
                 })
             }
         };
-        let unbind = || async {
-            let request = VpcRequest {
-                action: "UpdatePublicip",
-                method: Method::PUT,
-                path: format!("publicips/{id}"),
-                query: Vec::new(),
-                body: Some(wire::to_body(&UpdateRequest {
-                    publicip: UpdatePublicip::default(),
-                })?),
-                idempotent: false,
-                resource: format!("eip {id}"),
-            };
-            self.transport
-                .vpc_when(&request, still_on_source)
-                .await
-                .map(drop)
-        };
-        // Settled by the port: gone means unbound (whatever `status` says yet); still the same
-        // port while not updating means the unbind has not arrived.
-        settle_unknown(&self.settle_rules(), unbind, || async {
-            Ok(match self.show_raw(id, Reads::Once).await {
-                Ok(current) if current.port_id.is_none() => Settled::Applied(()),
-                Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
-                    Settled::Applied(())
-                }
-                Ok(current) if current.port_id == nic => Settled::NotApplied,
-                _ => Settled::Unknown,
-            })
-        })
-        .await
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated, still_on_source) =
+                        (&request, &reauthenticated, &still_on_source);
+                    async move {
+                        if attempt.number > 1 {
+                            still_on_source().await?;
+                        }
+                        self.transport
+                            .send_once(request, reauthenticated)
+                            .await
+                            .map(drop)
+                    }
+                },
+                // Settled by the port: gone means unbound (whatever `status` says yet); the
+                // same port while not updating means the unbind has not arrived.
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await? {
+                        current if current.port_id.is_none() => Settled::Applied(()),
+                        current if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                            Settled::Applied(())
+                        }
+                        current if current.port_id == nic => Settled::NotApplied,
+                        _ => Settled::Unknown,
+                    })
+                },
+            )
+            .await
     }
 
     async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {
@@ -587,6 +627,7 @@ impl HuaweiProvider {
                 })?),
                 idempotent: true,
                 resource: format!("bandwidth {bandwidth_id}"),
+                id: Some(id.to_owned()),
             };
             self.transport.vpc(&request).await?;
         }
@@ -595,7 +636,7 @@ impl HuaweiProvider {
 
     async fn release_checked(&self, id: &str) -> Result<(), Error> {
         validate::id("id", id)?;
-        let delete = || VpcRequest {
+        let request = VpcRequest {
             action: "DeletePublicip",
             method: Method::DELETE,
             path: format!("publicips/{id}"),
@@ -603,34 +644,41 @@ impl HuaweiProvider {
             body: None,
             idempotent: false,
             resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
         };
-        let sends = AtomicU32::new(0);
-        settle_unknown(
-            &self.settle_rules(),
-            || async {
-                let earlier_maybe_processed = sends.fetch_add(1, Ordering::Relaxed) > 0;
-                match self.transport.vpc(&delete()).await {
-                    Ok(_) => Ok(()),
-                    // A re-sent delete that finds the address gone: an earlier one took effect.
-                    Err(Error::NotFound { .. }) if earlier_maybe_processed => Ok(()),
-                    Err(other) => Err(other),
-                }
-            },
-            || async {
-                Ok(match self.show_raw(id, Reads::Once).await {
-                    Err(Error::NotFound { .. }) => Settled::Applied(()),
-                    Ok(current)
-                        if status_of(current.status.as_deref().unwrap_or_default())
-                            == EipStatus::Releasing =>
-                    {
-                        Settled::Applied(())
+        let reauthenticated = AtomicBool::new(false);
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated) = (&request, &reauthenticated);
+                    async move {
+                        match self.transport.send_once(request, reauthenticated).await {
+                            Ok(_) => Ok(()),
+                            // A delete sent again that finds the address gone: an earlier
+                            // attempt took effect.
+                            Err(Error::NotFound { .. }) if attempt.earlier_maybe_processed => {
+                                Ok(())
+                            }
+                            Err(other) => Err(other),
+                        }
                     }
-                    Ok(_) => Settled::NotApplied,
-                    Err(_) => Settled::Unknown,
-                })
-            },
-        )
-        .await
+                },
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await {
+                        Err(Error::NotFound { .. }) => Settled::Applied(()),
+                        Err(other) => return Err(other),
+                        Ok(current)
+                            if status_of(current.status.as_deref().unwrap_or_default())
+                                == EipStatus::Releasing =>
+                        {
+                            Settled::Applied(())
+                        }
+                        Ok(_) => Settled::NotApplied,
+                    })
+                },
+            )
+            .await
     }
 
     async fn list_checked(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
@@ -699,77 +747,6 @@ fn unreachable_target(target: &AssociateTarget) -> Result<&'static Port, Error> 
     })
 }
 
-/// How a write whose outcome is unknown is settled: reads spaced by `spacing`; "not applied" is
-/// trusted only once `window` has passed since the lost send, because reads lag writes on a real
-/// cloud (Terraform's Huawei EIP waiter treats a 404 right after the create as still pending,
-/// `huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`); at most `sends` sends in all.
-#[derive(Clone, Copy, Debug)]
-struct SettleRules {
-    sends: u32,
-    window: Duration,
-    spacing: Duration,
-}
-
-impl SettleRules {
-    /// Scaled by the policy's backoff: 10 s spaced by 1 s with the default policy, a fraction of a
-    /// second with the fast policies of tests.
-    fn of(policy: &RetryPolicy) -> Self {
-        Self {
-            sends: policy.max_attempts.max(1),
-            window: policy
-                .max_delay
-                .saturating_mul(2)
-                .min(Duration::from_secs(10)),
-            spacing: policy.max_delay.min(Duration::from_secs(1)),
-        }
-    }
-}
-
-/// Sends a write the cloud does not deduplicate so that it takes effect at most once: when its
-/// outcome is unknown ([`outcome_unknown`]: a lost answer, a gateway 5xx), `settle` reads the
-/// resource back (single reads, no retry loop of their own) until it shows the write applied
-/// (success), or shows it not applied once the window has passed (sent again, up to
-/// `rules.sends` sends), or the window ends without an answer (the original error).
-async fn settle_unknown<T, S, SF, C, CF>(
-    rules: &SettleRules,
-    mut send: S,
-    mut settle: C,
-) -> Result<T, Error>
-where
-    S: FnMut() -> SF,
-    SF: Future<Output = Result<T, Error>>,
-    C: FnMut() -> CF,
-    CF: Future<Output = Result<Settled<T>, Error>>,
-{
-    let mut sent = 0u32;
-    loop {
-        sent = sent.saturating_add(1);
-        let error = match send().await {
-            Ok(value) => return Ok(value),
-            Err(error) if outcome_unknown(&error) => error,
-            Err(error) => return Err(error),
-        };
-        let lost_at = Instant::now();
-        loop {
-            let settled = lost_at.elapsed() >= rules.window;
-            match settle().await? {
-                Settled::Applied(value) => {
-                    tracing::debug!(%error, "the answer was lost but the write took effect");
-                    return Ok(value);
-                }
-                Settled::NotApplied if settled => break,
-                Settled::Unknown if settled => return Err(error),
-                Settled::NotApplied | Settled::Unknown => {}
-            }
-            tokio::time::sleep(rules.spacing).await;
-        }
-        if sent >= rules.sends {
-            return Err(error);
-        }
-        tracing::debug!(%error, sent, "the write did not take effect; sending it again");
-    }
-}
-
 #[async_trait]
 impl EipProvider for HuaweiProvider {
     fn kind(&self) -> ProviderKind {
@@ -784,48 +761,37 @@ impl EipProvider for HuaweiProvider {
         &self.capabilities
     }
 
+    fn transitions(&self) -> Option<&Transitions> {
+        Some(&self.transitions)
+    }
+
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip, Error> {
-        self.allocate_stamped(request)
-            .instrument(operation_span("allocate", ""))
-            .await
+        self.allocate_stamped(request).await
     }
 
     async fn get(&self, id: &str) -> Result<Eip, Error> {
-        let work = async {
-            validate::id("id", id)?;
-            self.show(id).await
-        };
-        work.instrument(operation_span("get", id)).await
+        validate::id("id", id)?;
+        self.show(id).await
     }
 
     async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
-        self.list_checked(filter, page)
-            .instrument(operation_span("list_page", ""))
-            .await
+        self.list_checked(filter, page).await
     }
 
     async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
-        self.associate_checked(id, target)
-            .instrument(operation_span("associate", id))
-            .await
+        self.associate_checked(id, target).await
     }
 
     async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<(), Error> {
-        self.disassociate_checked(id, from)
-            .instrument(operation_span("disassociate", id))
-            .await
+        self.disassociate_checked(id, from).await
     }
 
     async fn modify(&self, id: &str, change: &Modification) -> Result<(), Error> {
-        self.modify_checked(id, change)
-            .instrument(operation_span("modify", id))
-            .await
+        self.modify_checked(id, change).await
     }
 
     async fn release(&self, id: &str) -> Result<(), Error> {
-        self.release_checked(id)
-            .instrument(operation_span("release", id))
-            .await
+        self.release_checked(id).await
     }
 }
 

@@ -73,33 +73,17 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
 /// a 500 of a create only ("no IP found"; the table entry above).
 pub(crate) const PERMANENT_5XX: &[&str] = &["VPC.0503", "VPC.0509", "VPC.0516", "VPC.0518"];
 
-/// Whether `error` is one of the final answers above: never retried, never settled.
+/// Whether `error` is one of the final answers above: the classifier stops on it, so the retry
+/// loop neither repeats nor settles it (a gateway 5xx, by contrast, is an unknown outcome that
+/// core's loop settles by reading back: API Gateway answers `504 APIG.0201 "Backend timeout."`
+/// while the backend may go on, and Huawei's advice for that code is to "check whether the
+/// result of the previous request is returned at the backend" before sending another,
+/// https://support.huaweicloud.com/intl/en-us/sis_faq/sis_04_0085.html).
 pub(crate) fn is_final(error: &Error) -> bool {
     error.service().is_some_and(|s| {
         PERMANENT_5XX.contains(&s.code.as_str())
             || (s.code == "VPC.0504" && s.http_status == Some(500))
     })
-}
-
-/// Whether a write that failed this way may still have been processed: its answer was lost
-/// (timeout, connection dropped after sending), or a gateway answered 5xx in its place, as
-/// API Gateway's `504 APIG.0201 "Backend timeout."` does while the backend goes on (Huawei's
-/// advice for that code: "check whether the result of the previous request is returned at the
-/// backend" before sending another, https://support.huaweicloud.com/intl/en-us/sis_faq/sis_04_0085.html),
-/// or answered a 5xx page that is not the cloud's JSON. Such a write is settled by reading back.
-pub(crate) fn outcome_unknown(error: &Error) -> bool {
-    if is_final(error) {
-        return false;
-    }
-    error.outcome_unknown()
-        || matches!(
-            error,
-            Error::Service { service, .. } if service.http_status.is_some_and(|s| s >= 500)
-        )
-        || matches!(
-            error,
-            Error::InvalidResponse { http_status: Some(status), .. } if *status >= 500
-        )
 }
 
 /// The kind for an HTTP status and a Huawei code: the code table first, then the status.
@@ -284,22 +268,6 @@ pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Durati
 /// huawei.md §1.1/§2.1).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HuaweiClassifier;
-
-/// [`HuaweiClassifier`] for a write the cloud does not deduplicate: an attempt whose outcome is
-/// unknown ([`outcome_unknown`], a gateway 5xx included) is never repeated by the loop; the
-/// operation settles it by reading back.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct WriteClassifier;
-
-impl RetryClassifier for WriteClassifier {
-    fn classify(&self, error: &Error) -> RetryAction {
-        if outcome_unknown(error) {
-            RetryAction::Stop
-        } else {
-            HuaweiClassifier.classify(error)
-        }
-    }
-}
 
 impl RetryClassifier for HuaweiClassifier {
     fn classify(&self, error: &Error) -> RetryAction {
@@ -503,9 +471,8 @@ mod tests {
             } => assert!(reason.contains("Bad Gateway"), "{reason}"),
             other => panic!("{other:?}"),
         }
-        assert!(outcome_unknown(&html), "a gateway page hides the outcome");
+        assert!(html.outcome_unknown(), "a gateway page hides the outcome");
         assert_ne!(HuaweiClassifier.classify(&html), RetryAction::Stop);
-        assert_eq!(WriteClassifier.classify(&html), RetryAction::Stop);
         assert!(matches!(answer(401, ""), Error::Unauthenticated { .. }));
         assert!(matches!(answer(429, "<html>"), Error::RateLimited { .. }));
         assert!(matches!(
@@ -537,23 +504,20 @@ mod tests {
             assert_eq!(
                 HuaweiClassifier.classify(&error),
                 RetryAction::Stop,
-                "{code}"
+                "{code}: stopped, so core's loop neither repeats nor settles it"
             );
-            assert!(!outcome_unknown(&error), "{code}");
         }
         let no_ip = answer(500, r#"{"code":"VPC.0504","message":"no ip"}"#);
         assert_eq!(HuaweiClassifier.classify(&no_ip), RetryAction::Stop);
-        assert!(!outcome_unknown(&no_ip));
         let gateway = answer(
             504,
             r#"{"error_code":"APIG.0201","error_msg":"Backend timeout."}"#,
         );
-        assert!(outcome_unknown(&gateway));
+        assert!(gateway.outcome_unknown());
         assert_ne!(HuaweiClassifier.classify(&gateway), RetryAction::Stop);
-        assert_eq!(WriteClassifier.classify(&gateway), RetryAction::Stop);
         let busy = answer(409, r#"{"code":"VPC.0512","message":"busy"}"#);
-        assert!(!outcome_unknown(&busy));
-        assert_ne!(WriteClassifier.classify(&busy), RetryAction::Stop);
+        assert!(!busy.outcome_unknown());
+        assert_ne!(HuaweiClassifier.classify(&busy), RetryAction::Stop);
     }
 
     #[test]

@@ -814,7 +814,10 @@ proptest! {
             let first = if welcomed { iam_welcome(auth) } else { None };
             let server = HostileServer::start(first, answers.clone()).await;
             // Short settle windows: a 5xx on the create is settled by reads for a moment only.
-            let fast = RetryPolicy::never().delays(Duration::from_millis(1), Duration::from_millis(1));
+            let fast = RetryPolicy::never().with_settle(eip_core::retry::SettlePolicy::new(
+                Duration::from_millis(2),
+                Duration::from_millis(1),
+            ));
             let provider = provider(&server.endpoint, auth, fast);
             let outcomes = exercise(&provider).await;
             assert!(server.served.load(Ordering::SeqCst) >= 1, "the provider reached the server");

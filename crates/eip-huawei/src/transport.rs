@@ -2,18 +2,19 @@
 //! loop, the one re-authentication after a 401, and turning answers into results.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use eip_core::retry::{self, Call, RetryClassifier, RetryPolicy, Timeouts};
+use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::{Error, Secret};
 use reqwest::header::HeaderValue;
 use reqwest::Method;
 use url::Url;
 
 use crate::credential::{AccessKey, CachedToken, PasswordAuth, ProjectCache, TokenCache};
-use crate::error::{self, FailedAnswer, HuaweiClassifier, WriteClassifier};
+use crate::error::{self, FailedAnswer, HuaweiClassifier};
 use crate::signer::{self, SignedHeaders, SigningInput};
 use crate::KIND;
 
@@ -201,13 +202,12 @@ pub(crate) fn signed(
     })
 }
 
-/// The classifier of a call: a write the cloud does not deduplicate is never repeated after an
-/// attempt whose outcome is unknown.
-fn classifier(request: &VpcRequest) -> &'static dyn RetryClassifier {
-    if request.idempotent {
-        &HuaweiClassifier
-    } else {
-        &WriteClassifier
+/// The retry loop's view of `request`.
+pub(crate) fn call_of(request: &VpcRequest) -> Call {
+    let call = Call::write(KIND, request.action, request.idempotent);
+    match &request.id {
+        Some(id) => call.on(id.clone()),
+        None => call,
     }
 }
 
@@ -258,6 +258,8 @@ pub(crate) struct VpcRequest {
     pub idempotent: bool,
     /// What it addresses, named in [`Error::NotFound`].
     pub resource: String,
+    /// The EIP it is about, for the `eip.operation` span.
+    pub id: Option<String>,
 }
 
 impl VpcRequest {
@@ -276,7 +278,14 @@ impl VpcRequest {
             body: None,
             idempotent: true,
             resource,
+            id: None,
         }
+    }
+
+    /// The same request, about EIP `id`.
+    pub(crate) fn on(mut self, id: &str) -> Self {
+        self.id = Some(id.to_owned());
+        self
     }
 }
 
@@ -333,58 +342,63 @@ impl Transport {
     }
 
     /// Runs a VPC call through the shared retry loop. A 401 with a token drops the token,
-    /// re-authenticates and repeats the call once per operation (huawei.md §1.1: golangsdk does
-    /// the same); every attempt re-reads the token or signs afresh.
+    /// re-authenticates and repeats the call once per operation (golangsdk does the same:
+    /// `chnsz/golangsdk` `provider_client.go` re-authenticates once on a 401); every attempt
+    /// re-reads the token or signs afresh.
     pub(crate) async fn vpc(&self, request: &VpcRequest) -> Result<Answer, Error> {
         self.vpc_with(request, &self.retry).await
     }
 
-    /// Like [`Transport::vpc`] with one attempt: the single reads that settle a lost write (a
-    /// retry loop of their own would multiply the requests of one call).
+    /// Like [`Transport::vpc`] with one attempt: the single reads that settle a lost write
+    /// inside the call's own loop (a loop of their own would multiply its requests).
     pub(crate) async fn vpc_once(&self, request: &VpcRequest) -> Result<Answer, Error> {
         self.vpc_with(request, &self.retry.clone().max_attempts(1))
             .await
     }
 
     async fn vpc_with(&self, request: &VpcRequest, policy: &RetryPolicy) -> Result<Answer, Error> {
-        let call = Call::write(KIND, request.action, request.idempotent);
+        let call = call_of(request);
         let reauthenticated = AtomicBool::new(false);
-        retry::run(&call, policy, &self.timeouts, classifier(request), |_| {
+        retry::run(&call, policy, &self.timeouts, &HuaweiClassifier, |_| {
             self.attempt(request, &reauthenticated)
         })
         .await
     }
 
-    /// Like [`Transport::vpc`], but `precondition` runs before every retry (attempts 2, 3...):
-    /// a fenced unbind re-checks the binding before each try, so a retry after "busy" never
-    /// unbinds an address someone else has bound in the meantime. An error from `precondition`
-    /// ends the call (a `Conflict` is not retried).
-    pub(crate) async fn vpc_when<F, Fut>(
+    /// A write the cloud does not deduplicate, in core's one loop: `attempt` sends it (with
+    /// [`Transport::send_once`]) knowing whether an earlier attempt may have been processed, and
+    /// `settle` makes ONE read after an unknown outcome (a lost answer, a gateway 5xx).
+    pub(crate) async fn write<T, F, Fut, S, SFut>(
         &self,
-        request: &VpcRequest,
-        precondition: F,
-    ) -> Result<Answer, Error>
+        call: &Call,
+        attempt: F,
+        settle: S,
+    ) -> Result<T, Error>
     where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(), Error>>,
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+        S: FnMut() -> SFut,
+        SFut: Future<Output = Result<Settled<T>, Error>>,
     {
-        let call = Call::write(KIND, request.action, request.idempotent);
-        let reauthenticated = AtomicBool::new(false);
-        let precondition = &precondition;
-        let reauthenticated = &reauthenticated;
-        retry::run(
-            &call,
+        retry::run_settled(
+            call,
             &self.retry,
             &self.timeouts,
-            classifier(request),
-            |attempt| async move {
-                if attempt > 1 {
-                    precondition().await?;
-                }
-                self.attempt(request, reauthenticated).await
-            },
+            &HuaweiClassifier,
+            attempt,
+            settle,
         )
         .await
+    }
+
+    /// One attempt of `request`, for [`Transport::write`]: `reauthenticated` is the call's
+    /// one re-authentication after a 401.
+    pub(crate) async fn send_once(
+        &self,
+        request: &VpcRequest,
+        reauthenticated: &AtomicBool,
+    ) -> Result<Answer, Error> {
+        self.attempt(request, reauthenticated).await
     }
 
     async fn attempt(
