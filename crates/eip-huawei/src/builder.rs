@@ -19,7 +19,9 @@ pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(30 * 60);
 /// Builds a [`HuaweiProvider`].
 ///
 /// Set the region and one kind of credentials; everything else has a default:
-/// endpoints `https://iam.<region>.myhuaweicloud.com` and `https://vpc.<region>.myhuaweicloud.com`,
+/// the region's IAM endpoint as the official SDK resolves it (`https://iam.<region>.myhuaweicloud.com`
+/// for the regions it lists, the global `https://iam.myhuaweicloud.com` otherwise,
+/// `.myhuaweicloud.eu` in Europe) and `https://vpc.<region>.myhuaweicloud.com` (`.eu` in Europe),
 /// the project named after the region, [`RetryPolicy::default`], [`Timeouts::default`] and a token
 /// refresh margin of 30 minutes.
 ///
@@ -419,12 +421,12 @@ impl HuaweiBuilder {
         let iam = self.endpoint(
             "iam_endpoint",
             self.iam_endpoint.as_deref(),
-            &format!("https://iam.{region}.myhuaweicloud.com"),
+            &default_iam_endpoint(&region),
         )?;
         let vpc = self.endpoint(
             "vpc_endpoint",
             self.vpc_endpoint.as_deref(),
-            &format!("https://vpc.{region}.myhuaweicloud.com"),
+            &default_vpc_endpoint(&region),
         )?;
         let credentials = self.credentials(project_name)?;
         // A proxy from the environment (HTTP_PROXY, ALL_PROXY) would see a plain-http
@@ -518,6 +520,66 @@ impl HuaweiBuilder {
         validate::endpoint_scheme(field, url.scheme(), host, self.allow_http)?;
         Ok(url)
     }
+}
+
+/// The regions with an IAM endpoint of their own, as the official SDK lists them
+/// (huaweicloud/huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/huaweicloudsdkcore/auth/endpoint.py`,
+/// `__IAM_ENDPOINT_DICT`); the SDK sends every other region to the global IAM endpoint.
+pub(crate) const REGIONAL_IAM: &[&str] = &[
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "af-south-1",
+    "sa-brazil-1",
+    "la-south-2",
+    "na-mexico-1",
+    "la-north-2",
+    "cn-north-9",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "ru-moscow-1",
+    "me-east-1",
+    "ap-southeast-4",
+    "ae-ad-1",
+    "cn-east-4",
+    "cn-east-5",
+];
+
+/// The cloud's domain for `region`: the European regions (`eu-west-1xx`, Dublin) are served
+/// under `myhuaweicloud.eu` (Terraform's `getCloudDomain`,
+/// huaweicloud/terraform-provider-huaweicloud `huaweicloud/provider.go`), every other region
+/// under `myhuaweicloud.com`.
+fn cloud_domain(region: &str) -> &'static str {
+    if region.starts_with("eu-west-1") {
+        "myhuaweicloud.eu"
+    } else {
+        "myhuaweicloud.com"
+    }
+}
+
+/// The IAM endpoint for `region` when none is configured: the region's own when the official
+/// SDK lists one, `iam.<region>.myhuaweicloud.eu` in Europe (as Terraform builds it), the global
+/// `iam.myhuaweicloud.com` otherwise.
+pub(crate) fn default_iam_endpoint(region: &str) -> String {
+    if REGIONAL_IAM.contains(&region) || cloud_domain(region) != "myhuaweicloud.com" {
+        format!("https://iam.{region}.{}", cloud_domain(region))
+    } else {
+        "https://iam.myhuaweicloud.com".to_owned()
+    }
+}
+
+/// The VPC endpoint for `region`: `vpc.<region>.<cloud domain>` (the SDK's `EipRegion` maps every
+/// region so, huaweicloud-sdk-python-v3 `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/region/eip_region.py`).
+pub(crate) fn default_vpc_endpoint(region: &str) -> String {
+    format!("https://vpc.{region}.{}", cloud_domain(region))
 }
 
 /// No proxy at all when an endpoint is plain http; the environment's otherwise.
@@ -648,6 +710,36 @@ mod tests {
         ));
         let none = base().with_rate_limiter(None).build().unwrap();
         assert!(none.retry_policy().limiter.is_none());
+    }
+
+    #[test]
+    fn endpoints_follow_the_official_sdk_per_region() {
+        assert_eq!(
+            default_iam_endpoint("cn-north-4"),
+            "https://iam.cn-north-4.myhuaweicloud.com"
+        );
+        // Not in the SDK's list: the global endpoint.
+        assert_eq!(
+            default_iam_endpoint("cn-northeast-1"),
+            "https://iam.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_iam_endpoint("tr-west-1"),
+            "https://iam.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_iam_endpoint("eu-west-101"),
+            "https://iam.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_vpc_endpoint("eu-west-101"),
+            "https://vpc.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_iam_endpoint("eu-west-0"),
+            "https://iam.eu-west-0.myhuaweicloud.com"
+        );
+        assert_eq!(REGIONAL_IAM.len(), 25);
     }
 
     #[test]

@@ -15,9 +15,11 @@ use futures::TryStreamExt;
 use reqwest::Method;
 
 use crate::builder::HuaweiBuilder;
-use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
 use crate::credential::PasswordAuth;
-use crate::mapping::{eip_from, resolve_binding, status_of};
+use crate::mapping::{
+    self, check_bandwidth_step, check_line, default_line, eip_from, resolve_binding, status_of,
+    MAX_PAGE_SIZE,
+};
 use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
 use crate::transport::{call_of, Answer, Transport, VpcRequest};
@@ -85,7 +87,7 @@ impl HuaweiProvider {
     pub(crate) fn new(region: String, transport: Transport) -> Self {
         Self {
             region,
-            capabilities: capabilities::capabilities(),
+            capabilities: mapping::capabilities(),
             transport,
             ports: PortCache::default(),
             transitions: Transitions::new(),
@@ -337,7 +339,12 @@ impl HuaweiProvider {
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let stamp = stamp_for(request, &key);
-        let body = wire::to_body(&create_request(request, &stamp))?;
+        let line = request
+            .line
+            .as_deref()
+            .unwrap_or_else(|| default_line(&self.region));
+        check_line(&self.region, line)?;
+        let body = wire::to_body(&create_request(request, &stamp, line))?;
         if key_given && stamp != Stamp::None {
             if let Some(existing) = self.find_stamped(&stamp, Reads::Retried).await? {
                 tracing::debug!(id = %existing.id, "an address with this idempotency key exists; returning it");

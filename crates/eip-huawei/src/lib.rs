@@ -86,7 +86,6 @@
 #![deny(missing_docs)]
 
 mod builder;
-mod capabilities;
 mod client;
 mod credential;
 mod error;
