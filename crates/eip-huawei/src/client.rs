@@ -17,8 +17,8 @@ use reqwest::Method;
 use crate::builder::HuaweiBuilder;
 use crate::credential::PasswordAuth;
 use crate::mapping::{
-    self, check_bandwidth_step, check_line, default_line, eip_from, resolve_binding, status_of,
-    MAX_PAGE_SIZE,
+    self, check_bandwidth_step, check_line, default_line, eip_from, parse_create_time,
+    resolve_binding, status_of, MAX_PAGE_SIZE,
 };
 use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
@@ -235,8 +235,8 @@ impl HuaweiProvider {
         Ok(())
     }
 
-    /// The live address carrying `stamp`, listing every page.
-    async fn find_stamped(&self, stamp: &Stamp, reads: Reads) -> Result<Option<Eip>, Error> {
+    /// Every live address carrying `stamp`, listing every page.
+    async fn all_stamped(&self, stamp: &Stamp, reads: Reads) -> Result<Vec<Publicip>, Error> {
         // The stamp may sit in the bandwidth name, which the normalized model does not carry, so
         // the raw pages are searched (through the shared page walk).
         let mut pages = paginate::walk(None, |marker| async move {
@@ -248,17 +248,68 @@ impl HuaweiProvider {
             let next = next_marker(&page, MAX_PAGE_SIZE);
             Ok((page, next))
         });
+        let mut found = Vec::new();
         while let Some(ip) = pages.try_next().await? {
             // An address being released with the same key is gone for this purpose.
             let releasing =
                 status_of(ip.status.as_deref().unwrap_or_default()) == EipStatus::Releasing;
             if stamp.is_on(&ip) && !releasing {
-                let mut eips = vec![eip_from("ListPublicips", &self.region, &ip)?];
-                self.resolve_bindings(&mut eips).await?;
-                return Ok(eips.pop());
+                found.push(ip);
             }
         }
-        Ok(None)
+        Ok(found)
+    }
+
+    /// The address carrying `stamp` that every caller keeps ([`winner`]), if any.
+    async fn find_stamped(&self, stamp: &Stamp, reads: Reads) -> Result<Option<Eip>, Error> {
+        let found = self.all_stamped(stamp, reads).await?;
+        match winner(&found) {
+            Some(ip) => self.resolved(ip).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `ip` as an [`Eip`], its binding resolved.
+    async fn resolved(&self, ip: &Publicip) -> Result<Eip, Error> {
+        let mut eips = vec![eip_from("ListPublicips", &self.region, ip)?];
+        self.resolve_bindings(&mut eips).await?;
+        eips.pop().ok_or_else(|| Error::InvalidResponse {
+            operation: "ListPublicips".to_owned(),
+            reason: "no address".to_owned(),
+            http_status: None,
+            request_id: None,
+        })
+    }
+
+    /// After a keyed create: when other callers with the same key created addresses too (two
+    /// processes allocating at once both found none before creating), every caller keeps the
+    /// same [`winner`] and releases the address it created itself if that one lost.
+    async fn reconcile(
+        &self,
+        stamp: &Stamp,
+        ours: Eip,
+        created: Option<&str>,
+    ) -> Result<Eip, Error> {
+        if created.is_some() {
+            // Look only once the second of our create has ended: an address made in the same
+            // second (the tie the lowest id breaks) is then listed for us as for its maker, and
+            // one made later is newer, so both callers pick the same winner.
+            tokio::time::sleep(CREATE_TIME_RESOLUTION).await;
+        }
+        let found = self.all_stamped(stamp, Reads::Retried).await?;
+        let Some(kept) = winner(&found) else {
+            // Our own address is not listed yet (reads lag): nothing to compare it with.
+            return Ok(ours);
+        };
+        if kept.id.as_deref() == Some(ours.id.as_str()) {
+            return Ok(ours);
+        }
+        let kept = self.resolved(kept).await?;
+        if let Some(mine) = created.filter(|mine| *mine != kept.id) {
+            tracing::info!(released = mine, kept = %kept.id, "another caller with this idempotency key allocated first; releasing ours");
+            self.release_checked(mine).await?;
+        }
+        Ok(kept)
     }
 
     // ---- writes ----
@@ -353,7 +404,14 @@ impl HuaweiProvider {
         }
         let reauthenticated = AtomicBool::new(false);
         let call = call_of(&Self::create_request(&body));
-        let create = |_| self.create_once(&body, request, &reauthenticated);
+        // The id of the address this call created (an answered create), as opposed to one it
+        // adopted after a lost answer.
+        let created = std::sync::Mutex::new(None::<String>);
+        let create = |_| async {
+            let eip = self.create_once(&body, request, &reauthenticated).await?;
+            *created.lock().unwrap_or_else(|p| p.into_inner()) = Some(eip.id.clone());
+            Ok(eip)
+        };
         if stamp == Stamp::None {
             // Nothing to look the address up by: a lost answer is returned as the error it is.
             return self
@@ -363,7 +421,8 @@ impl HuaweiProvider {
         }
         // A lost create is looked up by its stamp: adopted if it exists, sent again only when it
         // provably does not (after the settle window; bounded by the retry policy).
-        self.transport
+        let eip = self
+            .transport
             .write(&call, create, || async {
                 match self.find_stamped(&stamp, Reads::Once).await {
                     Ok(Some(eip)) => {
@@ -377,7 +436,12 @@ impl HuaweiProvider {
                     }
                 }
             })
-            .await
+            .await?;
+        if !key_given {
+            return Ok(eip);
+        }
+        let created = created.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        self.reconcile(&stamp, eip, created.as_deref()).await
     }
 
     async fn update_publicip(
@@ -747,6 +811,23 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     }
 }
 
+/// `create_time` has whole seconds (`2015-07-16 04:22:32`, EIP API reference,
+/// https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0002.html).
+const CREATE_TIME_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Of several addresses carrying one stamp, the one every caller keeps: the oldest
+/// `create_time`, then the lowest id (the time has whole seconds). An address without a
+/// readable time counts as the newest.
+fn winner(found: &[Publicip]) -> Option<&Publicip> {
+    found.iter().filter(|ip| ip.id.is_some()).min_by(|a, b| {
+        let key = |ip: &Publicip| {
+            let time = ip.create_time.as_deref().and_then(parse_create_time);
+            (time.is_none(), time, ip.id.clone())
+        };
+        key(a).cmp(&key(b))
+    })
+}
+
 /// The target kinds [`HuaweiProvider::port_for`] resolves were matched above.
 fn unreachable_target(target: &AssociateTarget) -> Result<&'static Port, Error> {
     Err(Error::Unsupported {
@@ -806,6 +887,32 @@ impl EipProvider for HuaweiProvider {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    #[test]
+    fn every_caller_keeps_the_oldest_then_the_lowest_id() {
+        let ip = |id: &str, time: Option<&str>| Publicip {
+            id: Some(id.into()),
+            create_time: time.map(str::to_owned),
+            ..Publicip::default()
+        };
+        let found = [
+            ip("b", Some("2024-01-01 00:00:01")),
+            ip("c", Some("2024-01-01 00:00:00")),
+            ip("a", Some("2024-01-01 00:00:01")),
+            ip("0", None),
+        ];
+        assert_eq!(winner(&found).and_then(|w| w.id.as_deref()), Some("c"));
+        // Any order, the same winner.
+        let mut reversed = found.clone();
+        reversed.reverse();
+        assert_eq!(winner(&reversed).and_then(|w| w.id.as_deref()), Some("c"));
+        let tied = [
+            ip("b", Some("2024-01-01 00:00:01")),
+            ip("a", Some("2024-01-01 00:00:01")),
+        ];
+        assert_eq!(winner(&tied).and_then(|w| w.id.as_deref()), Some("a"));
+        assert!(winner(&[]).is_none());
+    }
 
     #[test]
     fn debug_of_the_provider_shows_no_secret() {

@@ -36,10 +36,25 @@
 //! The v1 create has no client token. Each allocation carries a marker derived from its
 //! idempotency key (the caller's, or one minted per call): `mce-` + 28 hex digits of
 //! SHA-256(key), written as the **bandwidth name** of a dedicated bandwidth, or as the **alias**
-//! when joining a shared bandwidth without a name. When an answer is lost (timeout, connection
-//! closed after sending), the addresses are listed: the one with the marker is returned; only when
-//! none exists is the create sent again. A repeated `allocate` with the same key returns the
-//! existing address. Consequences:
+//! when joining a shared bandwidth without a name.
+//! - A create whose outcome is unknown (a lost answer, or a gateway's 5xx such as
+//!   `504 APIG.0201`) is never sent again blindly: the addresses are listed for the marker; one
+//!   carrying it is returned, and the create is sent again only once the settle window
+//!   ([`eip_core::retry::SettlePolicy`], 10 s by default: reads lag writes) has passed without
+//!   it showing.
+//! - A repeated `allocate` with the same key returns the existing address.
+//! - Two callers allocating with one key at once (two processes that both found no address
+//!   before creating) end with ONE address: after its create, a keyed allocation lists the
+//!   marker again, one second after its create (`create_time` has whole seconds, so that an
+//!   address made in the same second is listed for both makers); when several addresses carry
+//!   it, every caller keeps the same one (the oldest `create_time`, then the lowest id) and
+//!   releases the address it created itself before returning. A keyed allocation that creates
+//!   therefore takes a second longer. **The window that remains:** when each caller's post-create listing does not
+//!   show the other's new address yet (reads lag writes, typically by seconds), both keep their
+//!   own; later `allocate` calls with the key return the winner, and the other address stays
+//!   allocated until released.
+//!
+//! Consequences:
 //! - `modify` changes a bandwidth's size but never its name (the name is the marker);
 //! - a shared-bandwidth allocation **with a name** cannot carry the marker: a lost answer is
 //!   returned as the error it is (`maybe_sent`), for the caller to check; allocate without a name
@@ -72,11 +87,14 @@
 //! | 401, `VPC.0008`, `APIGW.0301`, `APIG.0301` | `Unauthenticated` |
 //! | 403, `VPC.0010`, `VPC.2201`, `VPC.2701` | `PermissionDenied` |
 //! | `VPC.0501`, `VPC.0007` | `InvalidInput { field: "request" }` |
-//! | `VPC.0512` (busy), 5xx | `Service { retryable: true }` (retried) |
+//! | `VPC.0512` (busy), 5xx | `Service { retryable: true }` (reads retried; a write settled by reading back) |
+//! | `VPC.0503`, `VPC.0509`, `VPC.0516`, `VPC.0518`, 500 `VPC.0504` | `Service { retryable: false }` (final) |
 //! | anything else | `Service { retryable: false }` |
 //!
-//! A 2xx answer that is not the expected JSON is `InvalidResponse`; an error answer that is not
-//! JSON (an HTML page from a proxy) keeps its status as the code (`HTTP 502`).
+//! A 2xx answer that is not the expected JSON is `InvalidResponse`; so is an error answer that is
+//! not JSON at all (a gateway's HTML page, even as a 404: it is not the cloud saying the address
+//! is gone), with its status; a JSON error without a code keeps its status as the code
+//! (`HTTP 502`).
 //!
 //! # Capabilities
 //! Instance, network-interface and private-IP targets; IPv6; shared bandwidth; pages of up to

@@ -247,3 +247,30 @@ async fn marker_paging_lists_every_eip_once() {
     assert_eq!(all.len(), 260);
     assert_eq!(count(&sim, "ListPublicips"), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyed_allocations_from_several_processes_at_once_end_with_one_eip() {
+    let sim = sim().await;
+    // Separate providers: separate processes, sharing nothing but the cloud.
+    let providers: Vec<_> = (0..4).map(|_| password_provider(&sim)).collect();
+    let request = AllocateRequest::new()
+        .bandwidth(5)
+        .idempotency_key("deploy-42");
+    let results = futures::future::join_all(providers.iter().map(|p| p.allocate(&request))).await;
+    let ids: BTreeSet<String> = results.into_iter().map(|r| r.unwrap().id).collect();
+    assert_eq!(
+        ids.len(),
+        1,
+        "the callers kept different addresses: {ids:?}"
+    );
+    let kept = ids.into_iter().next().unwrap();
+    // Every other address was released before its caller returned.
+    let live: Vec<_> = sim
+        .inventory()
+        .into_iter()
+        .filter(|item| item.status != "PENDING_DELETE")
+        .collect();
+    assert_eq!(live.len(), 1, "{live:?}");
+    assert_eq!(live[0].id, kept);
+    assert!(count(&sim, "CreatePublicip") >= 1);
+}
