@@ -158,6 +158,7 @@ pub const CASES: &[&str] = &[
     "idempotent_allocate",
     "fenced_move",
     "capabilities_are_respected",
+    "attributes_the_provider_supports",
 ];
 
 /// A test per case for the provider `setup()` returns, each followed by [`cleanup`]. Needs
@@ -189,7 +190,8 @@ macro_rules! conformance_suite {
             waits_time_out,
             idempotent_allocate,
             fenced_move,
-            capabilities_are_respected
+            capabilities_are_respected,
+            attributes_the_provider_supports
         );
     };
     ($(#[$meta:meta])* $setup:path; $($case:ident),+ $(,)?) => {
@@ -565,6 +567,48 @@ pub async fn capabilities_are_respected(p: &dyn EipProvider, f: &Fixture) {
         ));
     }
     assert_eq!(f.requests(), before, "refused input sends nothing");
+}
+
+/// Tags and descriptions, where the provider says it supports them: given at allocation, they
+/// read back as given, and a tag filter finds the address.
+pub async fn attributes_the_provider_supports(p: &dyn EipProvider, f: &Fixture) {
+    let caps = p.capabilities().clone();
+    if caps.max_tags == 0 && caps.description_rule.is_none() {
+        return;
+    }
+    let mut request = AllocateRequest::new()
+        .bandwidth(bandwidth(p, 5))
+        .name(f.name("attr"));
+    if caps.max_tags > 0 {
+        request = request.tag("suite", f.run_id.clone());
+    }
+    if caps.description_rule.is_some() {
+        request = request.description("front door");
+    }
+    let eip = p
+        .allocate(&request)
+        .await
+        .unwrap_or_else(|e| panic!("allocate: {e}"));
+    let eip = p
+        .wait_until_available(&eip.id, &f.wait)
+        .await
+        .unwrap_or_else(|e| panic!("wait: {e}"));
+    if caps.description_rule.is_some() {
+        assert_eq!(eip.description.as_deref(), Some("front door"));
+    }
+    if caps.max_tags > 0 {
+        assert_eq!(eip.tags.get("suite"), Some(&f.run_id));
+        let tagged: Vec<String> = p
+            .list(
+                &ListFilter::new().tag("suite", f.run_id.clone()),
+                ListOptions::default(),
+            )
+            .map_ok(|e| e.id)
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("list by tag: {e}"));
+        assert_eq!(tagged, vec![eip.id.clone()]);
+    }
 }
 
 async fn get(p: &dyn EipProvider, id: &str) -> eip_core::Eip {
