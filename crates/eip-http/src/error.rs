@@ -39,15 +39,28 @@ pub(crate) fn from_reqwest(
         (Phase::Send, true) => "cannot connect",
         (Phase::Send, false) => "sending failed",
     };
-    let chain = std::iter::successors(Some(&error as &dyn std::error::Error), |e| e.source())
+    let chain: Vec<&dyn std::error::Error> =
+        std::iter::successors(Some(&error as &dyn std::error::Error), |e| e.source()).collect();
+    let message = chain
+        .iter()
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join(": ");
+    // The source kept is the operating system's error (its kind, for callers who match on it),
+    // rebuilt from its text: the layers above it hold the peer's address and, in reqwest's
+    // case, could hold the URL again.
+    let source = chain
+        .iter()
+        .find_map(|e| e.downcast_ref::<std::io::Error>())
+        .map(|io| {
+            Box::new(std::io::Error::new(io.kind(), scrub(&io.to_string(), url)))
+                as Box<dyn std::error::Error + Send + Sync>
+        });
     Error::Transport {
         operation: operation.to_owned(),
-        message: format!("{what}: {}", scrub(&chain, url)),
+        message: format!("{what}: {}", scrub(&message, url)),
         maybe_sent,
-        source: Some(Box::new(error)),
+        source,
     }
 }
 
