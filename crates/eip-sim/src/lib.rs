@@ -86,14 +86,58 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use alibaba::{AlibabaConfig, AlibabaInfo};
-pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem};
-pub use faults::{FaultKind, FaultRule, FaultStats, Faults, Trigger};
+pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTime};
+pub use faults::{
+    FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,
+};
 pub use huawei::{HuaweiConfig, HuaweiInfo};
 pub use log::LoggedRequest;
 
 use alibaba::AlibabaSim;
 use huawei::HuaweiSim;
-use server::Shared;
+use server::{ConnectionLimits, Shared};
+
+/// The most EIPs one `seed_eips` control call may create.
+pub const MAX_SEED_EIPS: usize = 100_000;
+
+/// Why a `seed_eips` request was refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SeedError {
+    /// More EIPs were asked for than one call may create ([`MAX_SEED_EIPS`]).
+    TooMany {
+        /// How many were asked for.
+        requested: u64,
+        /// The most one call creates.
+        max: usize,
+    },
+    /// The cloud refused (its EIP quota would be exceeded, or a bad argument).
+    Refused(String),
+}
+
+impl std::fmt::Display for SeedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooMany { requested, max } => write!(
+                f,
+                "seed_eips count {requested} is more than the {max} one call may create"
+            ),
+            Self::Refused(message) => f.write_str(message),
+        }
+    }
+}
+
+impl std::error::Error for SeedError {}
+
+/// Checks a `seed_eips` count against [`MAX_SEED_EIPS`].
+pub(crate) fn check_seed_count(count: u64) -> Result<usize, SeedError> {
+    usize::try_from(count)
+        .ok()
+        .filter(|n| *n <= MAX_SEED_EIPS)
+        .ok_or(SeedError::TooMany {
+            requested: count,
+            max: MAX_SEED_EIPS,
+        })
+}
 
 /// Configures and starts an emulator.
 #[derive(Clone, Debug)]
@@ -102,6 +146,10 @@ pub struct SimBuilder {
     common: CommonConfig,
     alibaba: AlibabaConfig,
     huawei: HuaweiConfig,
+    faults: Vec<FaultRule>,
+    log_capacity: usize,
+    control_allow_remote: bool,
+    connections: ConnectionLimits,
 }
 
 impl Default for SimBuilder {
@@ -111,6 +159,10 @@ impl Default for SimBuilder {
             common: CommonConfig::default(),
             alibaba: AlibabaConfig::default(),
             huawei: HuaweiConfig::default(),
+            faults: Vec::new(),
+            log_capacity: log::DEFAULT_CAPACITY,
+            control_allow_remote: false,
+            connections: ConnectionLimits::default(),
         }
     }
 }
@@ -133,9 +185,57 @@ impl SimBuilder {
         self
     }
 
-    /// How long asynchronous transitions (Associating → InUse...) take.
+    /// How long asynchronous transitions (Associating → InUse...) take: every one the same.
     pub fn transition_delay(mut self, delay: Duration) -> Self {
         self.common.transition_delay = delay;
+        self.common.transitions = None;
+        self
+    }
+
+    /// The distribution of transition times, e.g. uniform between 2 and 5 s.
+    pub fn transitions(mut self, transitions: TransitionTime) -> Self {
+        self.common.transitions = Some(transitions);
+        self
+    }
+
+    /// Multiplies every emulated duration — transitions, read lag, late delivery, quota
+    /// windows, injected latency — e.g. `0.01` runs 5 s transitions in 50 ms. Default 1; a value
+    /// that is not finite and positive counts as 1.
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.common.time_scale = scale;
+        self
+    }
+
+    /// A fault rule in force from the start (after the rules added before it).
+    pub fn fault(mut self, rule: FaultRule) -> Self {
+        self.faults.push(rule);
+        self
+    }
+
+    /// How many entries the request log keeps; past it, the oldest are dropped (counted by
+    /// [`Sim::requests_dropped`]). Default 100,000.
+    pub fn request_log_capacity(mut self, capacity: usize) -> Self {
+        self.log_capacity = capacity;
+        self
+    }
+
+    /// Whether the control API (`/_sim`) answers clients other than loopback ones; off by
+    /// default (they get 403), since it can read credentials and rewrite the clouds' state.
+    pub fn control_allow_remote(mut self, allow: bool) -> Self {
+        self.control_allow_remote = allow;
+        self
+    }
+
+    /// How long a client may take to send a request's headers before the connection is
+    /// closed. Default 30 s.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a connection may stay open with no request in flight. Default 120 s.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.connections.idle_timeout = timeout;
         self
     }
 
@@ -167,12 +267,20 @@ impl SimBuilder {
         let listener = TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
         let endpoint = format!("http://{}", reachable(local_addr));
+        let timing = self.common.timing();
+        let faults = Faults::with_scale(self.common.seed, timing.time_scale);
+        for rule in self.faults {
+            faults.add(rule);
+        }
         let shared = Arc::new(Shared {
             alibaba: AlibabaSim::new(self.alibaba, &self.common),
             huawei: HuaweiSim::new(self.huawei, &self.common),
-            faults: Faults::new(self.common.seed),
-            log: log::RequestLog::new(),
+            faults,
+            log: log::RequestLog::new(self.log_capacity),
             base_url: endpoint.clone(),
+            timing,
+            control_allow_remote: self.control_allow_remote,
+            connections: self.connections,
         });
         let (shutdown, watcher) = watch::channel(false);
         let task = tokio::spawn(server::run(listener, Arc::clone(&shared), watcher));
@@ -252,6 +360,38 @@ impl Sim {
     /// Every request received so far (control calls excluded).
     pub fn requests(&self) -> Vec<LoggedRequest> {
         self.shared.log.snapshot()
+    }
+
+    /// How many request log entries were dropped because the log was full (since the start,
+    /// the last [`clear_requests`](Self::clear_requests) or [`reset`](Self::reset)).
+    pub fn requests_dropped(&self) -> u64 {
+        self.shared.log.dropped()
+    }
+
+    /// Creates `count` idle EIPs in one cloud at once (as the `seed_eips` control operation),
+    /// returning their ids. At most [`MAX_SEED_EIPS`] per call.
+    pub fn seed_eips(
+        &self,
+        cloud: Cloud,
+        count: u64,
+        name_prefix: &str,
+    ) -> Result<Vec<String>, SeedError> {
+        let count = check_seed_count(count)?;
+        let body = serde_json::json!({"count": count, "name_prefix": name_prefix});
+        let answer = self
+            .shared
+            .cloud(cloud)
+            .control("seed_eips", body)
+            .map_err(SeedError::Refused)?;
+        Ok(answer
+            .get("ids")
+            .and_then(serde_json::Value::as_array)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| id.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// Empties the request log.

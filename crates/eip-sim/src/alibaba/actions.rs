@@ -495,8 +495,8 @@ pub(crate) struct DescribeRequest {
     /// `YYYY-MM-DDThh:mm` bounds on the allocation time.
     pub(crate) created_after: Option<String>,
     pub(crate) created_before: Option<String>,
-    /// A lock-reason filter: the emulator never locks an EIP, so it matches nothing.
-    pub(crate) lock_reason: bool,
+    /// A lock-reason filter (`financial` or `security`): only EIPs locked for that reason.
+    pub(crate) lock_reason: Option<&'static str>,
     pub(crate) page_number: usize,
     pub(crate) page_size: usize,
 }
@@ -525,8 +525,9 @@ pub(crate) fn describe(p: &Params<'_>) -> Result<DescribeRequest, ApiError> {
         })
         .transpose()?;
     let lock_reason = match p.get("LockReason") {
-        None => false,
-        Some("financial" | "security") => true,
+        None => None,
+        Some("financial") => Some("financial"),
+        Some("security") => Some("security"),
         Some(_) => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -608,7 +609,7 @@ impl DescribeRequest {
             && tags.is_empty()
             && created_after.is_none()
             && created_before.is_none()
-            && !lock_reason
+            && lock_reason.is_none()
     }
 
     /// How many matching EIPs come before this page.

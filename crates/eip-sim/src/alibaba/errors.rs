@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cloud::{ErrorCode, InjectedError};
+use crate::faults::{QuotaHit, QuotaScope};
 
 /// An error answer: HTTP status, `Code` and `Message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +126,57 @@ impl ApiError {
                 "OperationConflict",
                 "Request was denied due to conflict with a previous request, please try again later.",
             ),
+        }
+    }
+
+    /// What a gateway answers after the backend executed a request it could not answer in time
+    /// (a `commit_then_error` fault): 500 `InternalError`, any other status
+    /// `ServiceUnavailable`, in the usual JSON error shape. Both codes are in the common error
+    /// codes of the VPC API reference (https://api.aliyun.com/document/Vpc/2016-04-28/errorCode).
+    pub(crate) fn gateway(status: StatusCode) -> Self {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            Self::injected(InjectedError::Internal)
+        } else {
+            Self {
+                status,
+                ..Self::injected(InjectedError::Unavailable)
+            }
+        }
+    }
+
+    /// A full quota window: 400 `Throttling.User` per account, `Throttling.Api` per action
+    /// (and per client IP, which Alibaba also reports as user flow control). Status and messages
+    /// as the ALB and NLB error tables give them (the VPC reference has no throttling row):
+    /// https://www.alibabacloud.com/help/en/slb/application-load-balancer/developer-reference/api-error-codes
+    pub(crate) fn quota(hit: &QuotaHit) -> Self {
+        match hit.scope {
+            QuotaScope::Api => Self::bad(
+                "Throttling.Api",
+                "Request was denied due to api flow control.",
+            ),
+            QuotaScope::User | QuotaScope::Ip => Self::bad(
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ),
+        }
+    }
+
+    /// A write refused because the EIP is locked: a `financial` lock (overdue payment) is
+    /// `Forbidden.FinancialLocked`, a `security` lock `InvalidEIPStatus.BizDisabled` (both in the
+    /// AssociateEipAddress error table,
+    /// https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-associateeipaddress).
+    pub(crate) fn locked(reason: &str) -> Self {
+        if reason == "financial" {
+            Self::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden.FinancialLocked",
+                "The specified EIP is locked due to an overdue payment.",
+            )
+        } else {
+            Self::bad(
+                "InvalidEIPStatus.BizDisabled",
+                "The specified EIP is locked for security reasons and cannot be operated on.",
+            )
         }
     }
 

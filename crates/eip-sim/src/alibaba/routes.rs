@@ -12,6 +12,7 @@ use super::actions::{self, Action, Params};
 use super::describe::DescribePage;
 use super::errors::{json_response, ApiError};
 use super::AlibabaSim;
+use crate::cloud::Effects;
 
 /// The only API version emulated.
 pub(crate) const VERSION: &str = "2016-04-28";
@@ -119,9 +120,10 @@ pub(crate) fn handle(
     parts: &Parts,
     body: &Bytes,
     request_id: &str,
+    effects: Effects,
 ) -> Response<Body> {
     let request = RpcRequest::parse(parts, body);
-    match answer(sim, &request) {
+    match answer(sim, &request, effects) {
         Ok(Answer::Json(mut value)) => {
             // alibaba.md §3: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
             if let Value::Object(map) = &mut value {
@@ -144,7 +146,7 @@ enum Answer {
     Page(DescribePage),
 }
 
-fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Answer, ApiError> {
+fn answer(sim: &AlibabaSim, request: &RpcRequest, effects: Effects) -> Result<Answer, ApiError> {
     let name = request
         .action()
         .ok_or_else(|| ApiError::missing("Action"))?;
@@ -164,7 +166,7 @@ fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Answer, ApiError> {
     // whatever the format (no client of this crate asks for XML).
     let params = Params(&request.params);
     check_region(sim, &params)?;
-    execute(sim, action, &params)
+    execute(sim, action, &params, effects.read_lag)
 }
 
 /// alibaba.md §8: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
@@ -180,7 +182,12 @@ fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answer, ApiError> {
+fn execute(
+    sim: &AlibabaSim,
+    action: Action,
+    params: &Params<'_>,
+    lag: Option<std::time::Duration>,
+) -> Result<Answer, ApiError> {
     let state = &sim.state;
     let token = || params.client_token();
     let changed = match action {
@@ -190,7 +197,7 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, _| account.allocate(req),
+                |account, _| account.lagging(lag, None, |a| a.allocate(req)),
             )
         }
         Action::Associate => {
@@ -199,7 +206,9 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, world| account.associate(world, &req),
+                |account, world| {
+                    account.lagging(lag, Some(&req.allocation_id), |a| a.associate(world, &req))
+                },
             )
         }
         Action::Unassociate => {
@@ -208,20 +217,24 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, world| account.unassociate(world, &req),
+                |account, world| {
+                    account.lagging(lag, Some(&req.allocation_id), |a| {
+                        a.unassociate(world, &req)
+                    })
+                },
             )
         }
         Action::Modify => {
             let req = actions::modify(params)?;
             state.with_token(action.name(), None, Vec::new(), |account, _| {
-                account.modify(&req)
+                account.lagging(lag, Some(&req.allocation_id), |a| a.modify(&req))
             })
         }
         Action::Release => {
             let id = actions::release(params)?;
             // alibaba.md §3.6: neither SDK has a ClientToken for this action.
             state.with_token(action.name(), None, Vec::new(), |account, world| {
-                account.release(world, &id)
+                account.lagging(lag, Some(&id), |a| a.release(world, &id))
             })
         }
         Action::Describe => {

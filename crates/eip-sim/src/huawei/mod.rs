@@ -41,11 +41,11 @@ mod verifier;
 mod wire;
 
 pub use config::{
-    BandwidthSeed, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo, ServerSeed,
+    line_types, BandwidthSeed, BindOrder, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo,
+    ServerSeed,
 };
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -56,7 +56,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::cloud::{Cloud, CloudApi, CommonConfig, InjectedError, InventoryItem};
+use crate::cloud::{Cloud, CloudApi, CommonConfig, Effects, InjectedError, InventoryItem, Timing};
+use crate::faults::QuotaHit;
 use reply::ApiError;
 use request::Route;
 use state::{Bandwidth, Eip, EipStatus, Port, ShareType, State};
@@ -64,8 +65,8 @@ use state::{Bandwidth, Eip, EipStatus, Port, ShareType, State};
 /// The emulated Huawei Cloud, plugged into the shared server.
 pub(crate) struct HuaweiSim {
     config: HuaweiConfig,
-    /// How long `PENDING_*` states last.
-    delay: Duration,
+    /// How long `PENDING_*` states last, and the time scale.
+    timing: Timing,
     seed: u64,
     /// `false`: VPC and IAM calls are served without checking a token or signature
     /// (`SimBuilder::verify_signatures`).
@@ -82,7 +83,7 @@ impl HuaweiSim {
         let state = Mutex::new(fresh_state(&config, common.seed));
         Self {
             config,
-            delay: common.transition_delay,
+            timing: common.timing(),
             seed: common.seed,
             verify_signatures: common.verify_signatures,
             ports,
@@ -102,12 +103,19 @@ impl HuaweiSim {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A transition's duration, drawn and scaled.
+    fn delay(&self, state: &mut State) -> std::time::Duration {
+        self.timing.transition(state.rng())
+    }
+
     fn dispatch(
         &self,
         parts: &Parts,
         body: &[u8],
         request_id: &str,
+        effects: Effects,
     ) -> Result<Response<Body>, ApiError> {
+        let lag = effects.read_lag;
         let route = Route::of(&parts.method, parts.uri.path());
         if let Some(project) = route.project() {
             self.authorize_vpc(parts, body, project)?;
@@ -115,12 +123,14 @@ impl HuaweiSim {
         match &route {
             Route::CreateToken => self.create_token(parts, body, request_id),
             Route::ListProjects => self.list_projects(parts, body, request_id),
-            Route::CreatePublicip { .. } => self.create_publicip(body, request_id),
+            Route::CreatePublicip { .. } => self.create_publicip(body, request_id, lag),
             Route::ListPublicips { .. } => self.list_publicips(parts, request_id),
             Route::ShowPublicip { id, .. } => self.show_publicip(id, request_id),
-            Route::UpdatePublicip { id, .. } => self.update_publicip(id, body, request_id),
-            Route::DeletePublicip { id, .. } => self.delete_publicip(id, request_id),
+            Route::UpdatePublicip { id, .. } => self.update_publicip(id, body, request_id, lag),
+            Route::DeletePublicip { id, .. } => self.delete_publicip(id, request_id, lag),
             Route::ListPorts { .. } => self.list_ports(parts, request_id),
+            Route::ShowPort { id, .. } => self.show_port(id, request_id),
+            Route::ListPortsV3 { .. } => self.list_ports_v3(parts, request_id),
             Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
             Route::Unknown => Err(ApiError::no_such_api()),
         }
@@ -131,8 +141,8 @@ impl HuaweiSim {
         let count = body
             .get("count")
             .and_then(Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
             .ok_or("\"count\" must be a non-negative integer")?;
+        let count = crate::check_seed_count(count).map_err(|e| e.to_string())?;
         let mut state = self.lock();
         state.settle(Instant::now());
         if state.eips.len() + count > self.config.quota {
@@ -142,6 +152,7 @@ impl HuaweiSim {
             ));
         }
         let created = OffsetDateTime::now_utc();
+        let mut ids = Vec::with_capacity(count);
         for n in 0..count {
             let bandwidth_id = state.new_id();
             let bandwidth = Bandwidth {
@@ -171,10 +182,56 @@ impl HuaweiSim {
                 bandwidth_id,
                 enterprise_project_id: "0".to_owned(),
                 created,
+                firewall: false,
             };
+            ids.push(id);
             state.insert_eip(eip);
         }
-        Ok(json!({ "created": count, "total": state.eips.len() }))
+        Ok(json!({ "created": count, "total": state.eips.len(), "ids": ids }))
+    }
+
+    /// Control `set_status {"id":"…","status":"FREEZED"|"BIND_ERROR"|"ELB"|"VPN"|"DOWN"|
+    /// "ACTIVE","port_id":"…","firewall":true}`: puts an EIP in a state the API cannot reach.
+    /// `ELB`, `VPN` and `ACTIVE` need a `port_id` (for ELB and VPN, the VIP port);
+    /// `DOWN` clears it; `firewall` makes a delete fail with `VPC.0518`.
+    fn set_status(&self, body: &Value) -> Result<Value, String> {
+        let id = body
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("set_status needs an \"id\"")?;
+        let status = match body.get("status").and_then(Value::as_str) {
+            None => None,
+            Some(text) => Some(EipStatus::parse(text).ok_or_else(|| {
+                format!("status {text:?} is not one of DOWN, ACTIVE, FREEZED, BIND_ERROR, ELB, VPN")
+            })?),
+        };
+        let port_id = body.get("port_id").and_then(Value::as_str);
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        let eip = state
+            .eips
+            .get_mut(id)
+            .ok_or_else(|| format!("no EIP {id}"))?;
+        if let Some(status) = status {
+            let needs_port = matches!(status, EipStatus::Elb | EipStatus::Vpn | EipStatus::Active);
+            match port_id {
+                Some(port) if !port.is_empty() => eip.port_id = Some(port.to_owned()),
+                _ if needs_port && eip.port_id.is_none() => {
+                    return Err(format!("status {} needs a \"port_id\"", status.as_str()))
+                }
+                _ => {}
+            }
+            if status == EipStatus::Down {
+                eip.port_id = None;
+                eip.private_ip = None;
+            }
+            eip.status = status;
+            eip.transition = None;
+        }
+        if let Some(firewall) = body.get("firewall").and_then(Value::as_bool) {
+            eip.firewall = firewall;
+        }
+        Ok(json!({"id": id, "status": eip.status.as_str(), "port_id": eip.port_id}))
     }
 }
 
@@ -205,7 +262,9 @@ fn fresh_state(config: &HuaweiConfig, seed: u64) -> State {
             updated: created,
         })
         .collect();
-    State::new(seed, shared)
+    let mut state = State::new(seed, shared);
+    state.ip_pool = config.ip_pool;
+    state
 }
 
 impl CloudApi for HuaweiSim {
@@ -217,6 +276,30 @@ impl CloudApi for HuaweiSim {
         Route::of(&parts.method, parts.uri.path())
             .action()
             .to_owned()
+    }
+
+    fn gateway_error(&self, status: StatusCode, request_id: &str) -> Response<Body> {
+        ApiError::gateway(status).into_response(&huawei_request_id(request_id))
+    }
+
+    /// 429 `APIGW.0308` naming the policy, as a real answer of vpc.cn-north-4 does
+    /// (huaweicloud/terraform-provider-huaweicloud#1335: "policy user over
+    /// ratelimit,limit:200,time:5 minute"; sbercloud-terraform/terraform-provider-sbercloud#388:
+    /// "policy ip over ratelimit,limit:5,time:1 second"). The window is the effective one,
+    /// so a client that waits for it stays within a time-scaled run.
+    fn quota_error(&self, quota: &QuotaHit, request_id: &str) -> Response<Body> {
+        let message = format!(
+            "The throttling threshold has been reached: policy {} over ratelimit,limit:{},time:{}",
+            quota.scope.as_str(),
+            quota.limit,
+            quota.window_text()
+        );
+        ApiError::Gateway {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "APIGW.0308",
+            message,
+        }
+        .into_response(&huawei_request_id(request_id))
     }
 
     fn injected_error(&self, error: InjectedError, request_id: &str) -> Response<Body> {
@@ -247,10 +330,11 @@ impl CloudApi for HuaweiSim {
         parts: Parts,
         body: Bytes,
         request_id: String,
+        effects: Effects,
     ) -> BoxFuture<'_, Response<Body>> {
         Box::pin(async move {
             let request_id = huawei_request_id(&request_id);
-            match self.dispatch(&parts, &body, &request_id) {
+            match self.dispatch(&parts, &body, &request_id, effects) {
                 Ok(response) => response,
                 Err(error) => error.into_response(&request_id),
             }
@@ -283,6 +367,19 @@ impl CloudApi for HuaweiSim {
             "revoke_tokens" => self.revoke_tokens(&body),
             "expire_tokens" => Ok(self.expire_tokens()),
             "seed_eips" => self.seed_eips(&body),
+            "set_status" => self.set_status(&body),
+            "set_ip_pool" => {
+                let free = match body.get("free") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(
+                        v.as_u64()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .ok_or("\"free\" must be a non-negative integer or null")?,
+                    ),
+                };
+                self.lock().ip_pool = free;
+                Ok(json!({ "free": free }))
+            }
             "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
             _ => Err(format!("unknown huawei control operation {op:?}")),
         }

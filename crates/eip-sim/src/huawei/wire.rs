@@ -304,6 +304,7 @@ mod tests {
             bandwidth_id: "bw".to_owned(),
             enterprise_project_id: "0".to_owned(),
             created: datetime!(2024-05-06 07:08:09 UTC),
+            firewall: false,
         }
     }
 
