@@ -1,10 +1,14 @@
 //! A wire-faithful emulator of the Alibaba Cloud VPC EIP API (RPC, 2016-04-28) and the Huawei
 //! Cloud IAM + VPC v1 EIP APIs, for tests and CI — in-process or as the `eip-sim` binary.
 //!
-//! It checks signatures with its own code (written from the API notes, sharing nothing with the
-//! client crates), answers with the documented status codes and error bodies, makes
-//! association and release asynchronous with configurable transition delays, and injects
-//! faults (throttling, 5xx, dropped connections, "commit then drop", latency) deterministically.
+//! It checks signatures with its own code (sharing nothing with the client crates), answers with
+//! the documented status codes and error bodies, makes association and release asynchronous
+//! with configurable transition times, and injects faults deterministically: throttling, 5xx,
+//! dropped connections, "commit then drop", and the ways real gateways fail — a write executed
+//! and then answered with a gateway error (`commit_then_error`), a write applied after the
+//! client gave up (`late_delivery`), reads that lag writes (`read_lag`), and quota windows with
+//! the clouds' own throttling answers. A global time scale compresses every emulated duration,
+//! so second-scale behaviour runs in a test in milliseconds.
 //!
 //! # In-process
 //!
@@ -34,6 +38,37 @@
 //!
 //! Dropping the [`Sim`] stops the server.
 //!
+//! # The realistic profile
+//!
+//! [`SimBuilder::realistic`] (`eip-sim --profile realistic`) turns on a documented mix — see
+//! [`Realistic`] for each part and its public source:
+//!
+//! - commit-then-504 on 10 % of writes (Huawei `504 APIG.0201 "Backend timeout."`, Alibaba
+//!   `503 ServiceUnavailable`), late delivery (15 s) on 5 % of writes;
+//! - read lag: 2 s after every write, a new EIP is 404 (Huawei) / absent (Alibaba) and a changed
+//!   one shows its previous state;
+//! - Huawei quota windows: 200 requests per 5 minutes per account, 5 per second per client IP
+//!   (429 `APIGW.0308` "policy user over ratelimit,limit:200,time:5 minute");
+//! - transitions uniform in 2–5 s; the Neutron bind order on Huawei ([`BindOrder::Neutron`]).
+//!
+//! Each part is a field of [`Realistic`]; pass a modified one to [`SimBuilder::profile`], and
+//! call [`SimBuilder::transitions`], [`SimBuilder::huawei_bind_order`] after it to override
+//! those. With `time_scale(0.01)` the whole mix runs 100 times faster (windows included; the
+//! Huawei throttling message then names the scaled window).
+//!
+//! ```
+//! use std::time::Duration;
+//! use eip_sim::{Realistic, SimBuilder};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let profile = Realistic { late_delivery: 0.0, ..Realistic::default() };
+//! let sim = SimBuilder::new().profile(profile).time_scale(0.01).start().await?;
+//! assert!(!sim.faults().rules().is_empty());
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Routes
 //!
 //! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`
@@ -42,6 +77,9 @@
 //! # Control API
 //!
 //! Under `/_sim` on the same listener; not logged and not subject to faults. JSON in and out.
+//! It answers loopback clients only (others get 403) unless
+//! [`SimBuilder::control_allow_remote`] / `--control-allow-remote` says otherwise: it hands out
+//! credentials and rewrites state.
 //!
 //! | route | effect |
 //! |---|---|
@@ -54,13 +92,35 @@
 //! | `POST /_sim/faults` | adds a [`FaultRule`], e.g. `{"cloud":"alibaba","action":"AllocateEipAddress","kind":{"error":"throttled"},"trigger":{"probability":0.3}}` |
 //! | `DELETE /_sim/faults` | removes every rule and zeroes the counters |
 //! | `GET /_sim/faults/stats` | [`FaultStats`]: injected faults by kind |
-//! | `POST /_sim/alibaba/{op}` | Alibaba control ops: `seed_eips {"count":N,"name_prefix":"bulk"}` creates N Available EIPs; `set_quota {"quota":N}` |
-//! | `POST /_sim/huawei/{op}` | Huawei control ops (token revocation and expiry, see the Huawei module) |
+//! | `POST /_sim/alibaba/{op}` | Alibaba control ops: `seed_eips {"count":N,"name_prefix":"bulk"}` creates N Available EIPs (at most [`MAX_SEED_EIPS`]); `set_quota {"quota":N}`; `set_lock {"allocation_id":"eip-…","lock_reasons":["financial"\|"security"],"business_status":"FinancialLocked"}` (empty list: unlocked; a locked EIP refuses writes with `Forbidden.FinancialLocked` 403 / `InvalidEIPStatus.BizDisabled` 400); `join_bandwidth_package {"allocation_id":"eip-…","package_id":"cbwp-…","bandwidth":200}` (`Bandwidth` then reads 200, `EipBandwidth` the EIP's own) |
+//! | `POST /_sim/huawei/{op}` | Huawei control ops: token revocation and expiry, `seed_eips`, `set_status`, `set_ip_pool` (see the Huawei module) |
 //!
 //! Fault JSON: `kind` is `{"error":"throttled"|"unavailable"|"internal"|"busy"}`,
-//! `"close_connection"`, `"commit_then_drop"` or `{"latency":{"fixed_ms":N,"jitter_ms":M}}`;
-//! `trigger` is `{"probability":P}`, `{"sequence":[false,true]}` or `{"times":N}`; `cloud` and
-//! `action` are optional filters.
+//! `"close_connection"`, `"commit_then_drop"`, `{"latency":{"fixed_ms":N,"jitter_ms":M}}`,
+//! `{"commit_then_error":{"status":504}}`, `{"late_delivery":{"delay_ms":N}}`,
+//! `{"read_lag":{"lag_ms":N}}` or `{"quota":{"scope":"user"|"api"|"ip","limit":N,"window_ms":M}}`;
+//! `trigger` is `{"probability":P}`, `{"sequence":[false,true]}` or `{"times":N}` (ignored by
+//! quota windows); `cloud` and `action` are optional filters. See [`FaultKind`].
+//!
+//! # Answers as the real APIs send them
+//!
+//! - Alibaba DescribeEipAddresses spells the description `Descritpion` (and never
+//!   `Description`); `PrivateIpAddress` is `""` for an ECS binding; `EipBandwidth` is the EIP's
+//!   own bandwidth, `Bandwidth` the shared package's once it joined one; `OperationLocks` and
+//!   `BusinessStatus` show locks.
+//! - Huawei v1 ListPorts takes ONE `id` (a repeated `id` uses the first value);
+//!   `GET /v1/{project}/ports/{id}` and the v3 `GET /v3/{project}/ports` (an `id` list) are
+//!   served too. Lists accept `enterprise_project_id` (`all_granted_eps`: every project).
+//!   A create with a line type the region does not offer is 400 `VPC.0501`
+//!   ([`huawei::line_types`]).
+//!
+//! # Limits
+//!
+//! The request log is a ring buffer ([`SimBuilder::request_log_capacity`], default 100,000;
+//! [`Sim::requests_dropped`] counts what fell out). Connections are closed when their request
+//! headers take longer than [`SimBuilder::header_read_timeout`] (30 s) or when idle for
+//! [`SimBuilder::idle_timeout`] (120 s). `seed_eips` creates at most [`MAX_SEED_EIPS`] per call
+//! ([`SeedError::TooMany`]).
 //!
 //! # Default credentials
 //!
@@ -75,6 +135,7 @@ mod control;
 mod faults;
 pub mod huawei;
 mod log;
+mod profile;
 mod server;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -90,8 +151,9 @@ pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTim
 pub use faults::{
     FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,
 };
-pub use huawei::{HuaweiConfig, HuaweiInfo};
+pub use huawei::{BindOrder, HuaweiConfig, HuaweiInfo};
 pub use log::LoggedRequest;
+pub use profile::{Realistic, WRITE_ACTIONS};
 
 use alibaba::AlibabaSim;
 use huawei::HuaweiSim;
@@ -150,6 +212,7 @@ pub struct SimBuilder {
     log_capacity: usize,
     control_allow_remote: bool,
     connections: ConnectionLimits,
+    bind_order: Option<BindOrder>,
 }
 
 impl Default for SimBuilder {
@@ -163,6 +226,7 @@ impl Default for SimBuilder {
             log_capacity: log::DEFAULT_CAPACITY,
             control_allow_remote: false,
             connections: ConnectionLimits::default(),
+            bind_order: None,
         }
     }
 }
@@ -203,6 +267,30 @@ impl SimBuilder {
     /// that is not finite and positive counts as 1.
     pub fn time_scale(mut self, scale: f64) -> Self {
         self.common.time_scale = scale;
+        self
+    }
+
+    /// The [realistic profile](Realistic) with its documented defaults: commit-then-504 on 10 % of
+    /// writes, late delivery on 5 %, 2 s read lag, Huawei's quota windows, 2–5 s transitions,
+    /// Neutron bind order on Huawei. Setters called after it override its transitions and bind
+    /// order; to change its fault mix, use [`profile`](Self::profile).
+    pub fn realistic() -> Self {
+        Self::new().profile(Realistic::default())
+    }
+
+    /// Applies a (possibly modified) [`Realistic`] mix: its fault rules are added after the
+    /// rules already given, its transitions and Huawei bind order replace the current ones.
+    pub fn profile(mut self, profile: Realistic) -> Self {
+        self.faults.extend(profile.fault_rules());
+        self.common.transitions = Some(profile.transitions);
+        self.bind_order = Some(profile.huawei_bind_order);
+        self
+    }
+
+    /// The order in which a Huawei bind or unbind changes `port_id` and `status` (overrides
+    /// [`HuaweiConfig::bind_order`]).
+    pub fn huawei_bind_order(mut self, order: BindOrder) -> Self {
+        self.bind_order = Some(order);
         self
     }
 
@@ -267,6 +355,10 @@ impl SimBuilder {
         let listener = TcpListener::bind(self.listen).await?;
         let local_addr = listener.local_addr()?;
         let endpoint = format!("http://{}", reachable(local_addr));
+        let mut huawei_config = self.huawei;
+        if let Some(order) = self.bind_order {
+            huawei_config.bind_order = order;
+        }
         let timing = self.common.timing();
         let faults = Faults::with_scale(self.common.seed, timing.time_scale);
         for rule in self.faults {
@@ -274,7 +366,7 @@ impl SimBuilder {
         }
         let shared = Arc::new(Shared {
             alibaba: AlibabaSim::new(self.alibaba, &self.common),
-            huawei: HuaweiSim::new(self.huawei, &self.common),
+            huawei: HuaweiSim::new(huawei_config, &self.common),
             faults,
             log: log::RequestLog::new(self.log_capacity),
             base_url: endpoint.clone(),

@@ -10,11 +10,31 @@
 //! | `expire_tokens` | `{}` | every token issued so far is expired now |
 //! | `seed_eips` | `{"count":N}` | N `DOWN` EIPs with dedicated 5 Mbit/s bandwidths, created at once |
 //! | `token_count` | `{}` | `{"count":N}`: tokens issued since the start (or the last reset) |
+//! | `set_status` | `{"id":"…","status":"FREEZED"\|"BIND_ERROR"\|"ELB"\|"VPN"\|"DOWN"\|"ACTIVE","port_id":"…","firewall":true}` | puts an EIP in a state the API cannot reach (`ELB`, `VPN`, `ACTIVE` need a `port_id`) |
+//! | `set_ip_pool` | `{"free":N}` or `{"free":null}` | addresses left in the region's pool; at 0 a create is 500 `VPC.0504` |
+//!
+//! # States and the codes they give
+//!
+//! - `FREEZED`: every PUT and DELETE is 403 `VPC.0502`.
+//! - `ELB`: bind 409 `VPC.0510`, unbind and delete 500 `VPC.0516` ("used by ELB").
+//! - `VPN`: bind 409 `VPC.0510`, unbind 500 `VPC.0509`; delete 409 `VPC.0517` (bound).
+//! - `BIND_ERROR`: bind 500 `VPC.0509`; unbind is allowed.
+//! - `firewall`: delete 500 `VPC.0518`.
+//!
+//! The codes are Huawei's (error-code table, https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html);
+//! which write gets which one where the table is silent is the emulator's choice.
+//!
+//! # Bind order
+//!
+//! [`BindOrder::Pending`] (the default) or [`BindOrder::Neutron`] (`port_id` changes on the
+//! PUT, `status` follows): the real order is not documented, so a client must be right under
+//! both.
 //!
 //! # Choices where the sources are silent
 //!
-//! - A bind PUT shows `port_id` and `private_ip_address` at once, with status `PENDING_UPDATE`
-//!   until `ACTIVE`; an unbind keeps them until `DOWN`. Clients must wait for the status.
+//! - With [`BindOrder::Pending`], a bind PUT shows `port_id` and `private_ip_address` at once,
+//!   with status `PENDING_UPDATE` until `ACTIVE`; an unbind keeps them until `DOWN`.
+//! - An unknown port on `GET ports/{id}` is 404 `VPC.0101` "Port could not be found.".
 //! - Binding an EIP that already holds a port, even the same one, is 409 `VPC.0510`.
 //! - Unbinding an EIP that is not bound succeeds and changes nothing.
 //! - `limit=0` or no `limit` gives the default page of `max_limit` items.

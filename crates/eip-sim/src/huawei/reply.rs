@@ -119,9 +119,9 @@ impl ApiError {
     }
 
     /// What the API gateway answers when the backend executed a request but the answer did
-    /// not come back in time: 504 `APIG.0201` "Backend timeout." (APIG error codes,
-    /// https://support.huaweicloud.com/intl/en-us/devg-apig/apig-err-code.html), a 500 VPC
-    /// error, or for 502, 503 and other statuses an HTML page.
+    /// not come back in time: 504 `APIG.0201` "Backend timeout." (Huawei's FAQ on it,
+    /// https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html, says the backend may still have
+    /// processed the request), a 500 VPC error, or for 502, 503 and other statuses an HTML page.
     pub(crate) fn gateway(status: StatusCode) -> Self {
         match status {
             StatusCode::GATEWAY_TIMEOUT => Self::Gateway {
