@@ -47,7 +47,7 @@ override its parts; --time-scale compresses every duration.";
 ///
 /// On start it prints one JSON line on stdout:
 /// {"alibaba":{"endpoint":..,"region":..,"access_key_id":..,"access_key_secret":..,"instances":[..],..},
-///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"http://H:P/_sim"}
+///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"<http://H:P/_sim"}>
 /// then serves until killed. The control API (inventory, request log, faults, reset) lives under
 /// /_sim on the same listener. Log verbosity: RUST_LOG (default info), on stderr.
 #[derive(Debug, Parser)]

@@ -28,7 +28,7 @@ pub const WRITE_ACTIONS: &[(Cloud, &str)] = &[
 ///
 /// | part | default | why |
 /// |---|---|---|
-/// | `commit_then_error` | 10 % of writes, status 504 | Huawei's APIG answers `504 APIG.0201 "Backend timeout."` when the backend was slow, and the backend may have processed the request (https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html: after a backend timeout, check whether the request was processed) |
+/// | `commit_then_error` | 10 % of writes, status 504 | Huawei's APIG answers `504 APIG.0201 "Backend timeout."` when the backend was slow, and the backend may have processed the request (<https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>: after a backend timeout, check whether the request was processed) |
 /// | `late_delivery` | 5 % of writes, applied 15 s after arrival | a request the client gave up on can still land later |
 /// | `read_lag` | 2 s after every write | reads lag writes: Terraform's Huawei EIP waiter treats a 404 right after create as pending (huaweicloud/terraform-provider-huaweicloud `resource_huaweicloud_vpc_eip.go`) |
 /// | `quotas` | Huawei: 200 requests per 5 minutes per account, 5 per second per client IP; Alibaba: none | the Huawei windows of real `APIGW.0308` answers (huaweicloud/terraform-provider-huaweicloud#1335, sbercloud-terraform/terraform-provider-sbercloud#388); Alibaba documents no window size |

@@ -10,8 +10,8 @@
 use std::time::{Duration, Instant};
 
 use eip_sim::{
-    BindOrder, Cloud, FaultKind, FaultRule, HuaweiConfig, QuotaScope, QuotaWindow, Realistic,
-    SeedError, Sim, SimBuilder, TransitionTime, Trigger, MAX_SEED_EIPS,
+    AlibabaConfig, BindOrder, Cloud, FaultKind, FaultRule, HuaweiConfig, QuotaScope, QuotaWindow,
+    Realistic, SeedError, Sim, SimBuilder, TransitionTime, Trigger, MAX_SEED_EIPS,
 };
 use serde_json::{json, Value};
 
@@ -560,6 +560,20 @@ async fn alibaba_answers_carry_the_real_fields() {
         (Some("200"), Some("5"))
     );
     assert_eq!(row["BandwidthPackageId"], "cbwp-sim0001");
+
+    // Opting in sends both spellings, for clients built on the official tea model.
+    let both = AlibabaConfig {
+        also_send_description: true,
+        ..AlibabaConfig::default()
+    };
+    let sim = start(fast().alibaba(both)).await;
+    ali(&sim, "AllocateEipAddress", &[("Description", "db tier")]).await;
+    let listed = ali(&sim, "DescribeEipAddresses", &[]).await;
+    let row = &listed.json["EipAddresses"]["EipAddress"][0];
+    assert_eq!(
+        (row["Descritpion"].as_str(), row["Description"].as_str()),
+        (Some("db tier"), Some("db tier"))
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! The DescribeEipAddresses answer (alibaba.md §3.4), serialized straight from the page's
+//! The DescribeEipAddresses answer (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>), serialized straight from the page's
 //! records once the account's lock is released.
 //!
 //! Fields are written in the byte order of their names: the answer used to be built as a
@@ -22,6 +22,8 @@ pub(crate) struct DescribePage {
     /// How many EIPs match, over all pages.
     total: usize,
     eips: Vec<Eip>,
+    /// Also write `Description` next to `Descritpion` ([`AlibabaConfig::also_send_description`](super::AlibabaConfig::also_send_description)).
+    pub(crate) also_description: bool,
 }
 
 impl DescribePage {
@@ -31,6 +33,7 @@ impl DescribePage {
             page_size: req.page_size,
             total,
             eips,
+            also_description: false,
         }
     }
 
@@ -50,7 +53,7 @@ impl DescribePage {
         page
     }
 
-    /// The answer's body: the page with its `RequestId`, flat (alibaba.md §3: no wrapper).
+    /// The answer's body: the page with its `RequestId`, flat (the VPC API reference, <https://api.alibabacloud.com/document/Vpc/2016-04-28/>: no wrapper).
     pub(crate) fn answer<'a>(&'a self, region: &'a str, request_id: &'a str) -> DescribeAnswer<'a> {
         DescribeAnswer {
             page: self,
@@ -73,6 +76,7 @@ impl Serialize for DescribeAnswer<'_> {
         let items = EipAddresses {
             eips: &page.eips,
             region: self.region,
+            also_description: page.also_description,
         };
         let mut answer = serializer.serialize_struct("DescribeEipAddressesResponse", 5)?;
         answer.serialize_field("EipAddresses", &Wrapped("EipAddress", items))?;
@@ -88,6 +92,7 @@ impl Serialize for DescribeAnswer<'_> {
 struct EipAddresses<'a> {
     eips: &'a [Eip],
     region: &'a str,
+    also_description: bool,
 }
 
 impl Serialize for EipAddresses<'_> {
@@ -95,14 +100,16 @@ impl Serialize for EipAddresses<'_> {
         serializer.collect_seq(self.eips.iter().map(|eip| EipAddress {
             eip,
             region: self.region,
+            also_description: self.also_description,
         }))
     }
 }
 
-/// One `EipAddress` item with every documented field (alibaba.md §3.4).
+/// One `EipAddress` item with every documented field (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct EipAddress<'a> {
     eip: &'a Eip,
     region: &'a str,
+    also_description: bool,
 }
 
 impl Serialize for EipAddress<'_> {
@@ -113,7 +120,7 @@ impl Serialize for EipAddress<'_> {
         let mut m = serializer.serialize_struct("EipAddress", 37)?;
         m.serialize_field("AllocationId", &e.allocation_id)?;
         m.serialize_field("AllocationTime", &e.allocation_time)?;
-        // alibaba.md §3.4 / §9.8: the metadata types bandwidth as a string.
+        // DescribeEipAddresses, https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: the metadata types bandwidth as a string.
         // Inside an Internet Shared Bandwidth, `Bandwidth` is the package's and `EipBandwidth`
         // the EIP's own (DescribeEipAddresses response table; Terraform's
         // alicloud/resource_alicloud_eip_address.go reads `EipBandwidth` first).
@@ -140,6 +147,9 @@ impl Serialize for EipAddress<'_> {
         // table; aliyun/terraform-provider-alicloud alicloud/data_source_alicloud_eip_addresses.go
         // reads it under that name); `Description` is never sent.
         m.serialize_field("Descritpion", &e.description)?;
+        if self.also_description {
+            m.serialize_field("Description", &e.description)?;
+        }
         m.serialize_field("EipBandwidth", &Text(e.bandwidth))?;
         m.serialize_field("ExpiredTime", "")?;
         m.serialize_field("HDMonitorStatus", "OFF")?;
@@ -179,7 +189,7 @@ impl Serialize for EipAddress<'_> {
     }
 }
 
-/// `{"<name>": value}`: how the RPC JSON wraps every list (alibaba.md §3.4).
+/// `{"<name>": value}`: how the RPC JSON wraps every list (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct Wrapped<T>(&'static str, T);
 
 impl<T: Serialize> Serialize for Wrapped<T> {

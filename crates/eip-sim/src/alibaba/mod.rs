@@ -2,7 +2,7 @@
 //! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
 //! and ClientToken idempotency.
 //!
-//! Facts come from `shared/api/alibaba.md`; section numbers in comments refer to that note.
+//! Comments cite the public sources: the VPC API reference (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official Python SDKs.
 
 mod actions;
 mod auth;
@@ -112,6 +112,13 @@ pub struct AlibabaConfig {
     pub quota: usize,
     /// Largest accepted distance between the request time and the server clock.
     pub timestamp_skew: Duration,
+    /// DescribeEipAddresses spells the description `Descritpion`, as the real API does (API
+    /// reference response table; aliyun/terraform-provider-alicloud
+    /// `alicloud/data_source_alicloud_eip_addresses.go`). The official tea model
+    /// (alibabacloud-vpc20160428 7.2.2, `models/_describe_eip_addresses_response_body.py`)
+    /// reads `Description`, so its users read an empty description from the real API and from
+    /// the emulator alike. `true` also sends `Description`; `false` by default.
+    pub also_send_description: bool,
 }
 
 impl Default for AlibabaConfig {
@@ -141,6 +148,7 @@ impl Default for AlibabaConfig {
             havips,
             quota: 20_000,
             timestamp_skew: Duration::from_secs(15 * 60),
+            also_send_description: false,
         }
     }
 }
@@ -156,6 +164,7 @@ impl fmt::Debug for AlibabaConfig {
             .field("havips", &self.havips)
             .field("quota", &self.quota)
             .field("timestamp_skew", &self.timestamp_skew)
+            .field("also_send_description", &self.also_send_description)
             .finish()
     }
 }
@@ -223,7 +232,7 @@ pub(crate) struct AlibabaSim {
     config: AlibabaConfig,
     auth: Authenticator,
     state: AlibabaState,
-    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (alibaba.md §5).
+    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (the endpoint list, <https://www.alibabacloud.com/help/en/openapi/endpoints>).
     host_id: String,
 }
 

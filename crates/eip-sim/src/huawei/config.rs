@@ -12,7 +12,7 @@ use serde::Serialize;
 /// can hard-code them. `Debug` masks the password, the secret key and the security token.
 #[derive(Clone)]
 pub struct HuaweiConfig {
-    /// Region id, also the name of the project (huawei.md §1.3). Default `cn-north-4`.
+    /// Region id, also the name of the project (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>). Default `cn-north-4`.
     pub region: String,
     /// Project id (32 lower-case hex digits), used in every VPC URL.
     pub project_id: String,
@@ -33,9 +33,9 @@ pub struct HuaweiConfig {
     /// SK of the AK/SK pair.
     pub secret_key: String,
     /// When `Some`, the AK/SK is temporary and every AK/SK-signed call must carry this value in
-    /// `X-Security-Token` (huawei.md §1.4).
+    /// `X-Security-Token` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub security_token: Option<String>,
-    /// How long an IAM token lives (huawei.md §1.1: 24 h).
+    /// How long an IAM token lives (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: 24 h).
     pub token_lifetime: Duration,
     /// ECS servers and their NICs (ports).
     pub servers: Vec<ServerSeed>,
@@ -45,7 +45,7 @@ pub struct HuaweiConfig {
     pub shared_bandwidths: Vec<BandwidthSeed>,
     /// Maximum number of EIPs the project may hold (VPC.0521 beyond it).
     pub quota: usize,
-    /// Largest `limit` a list accepts and the default page size (huawei.md §3.3).
+    /// Largest `limit` a list accepts and the default page size (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
     pub max_limit: usize,
     /// In which order a bind or unbind PUT changes `port_id` and `status`.
     pub bind_order: BindOrder,
@@ -72,7 +72,7 @@ pub enum BindOrder {
 
 /// The `publicip.type` line types a region offers, where the emulator knows them: cn-northeast-1
 /// offers `5_telcom` and `5_union`, cn-east-2 `5_sbgp` (publicip data types,
-/// https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0001.html, and yunionio/cloudmux
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0001.html>, and yunionio/cloudmux
 /// pkg/multicloud/huawei/eip.go `AllocateEIP`). Other regions accept every type the emulator
 /// knows.
 pub fn line_types(region: &str) -> &'static [&'static str] {

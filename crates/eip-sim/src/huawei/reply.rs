@@ -1,6 +1,6 @@
 //! Huawei's response shapes: VPC `{"code","message"}`, API gateway
 //! `{"error_code","error_msg","request_id"}` and Keystone `{"error":{"code","message","title"}}`
-//! (huawei.md §6.1), every one with an `X-Request-Id` header.
+//! (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>), every one with an `X-Request-Id` header.
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode};
@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::cloud::ErrorCode;
 
-/// The header Huawei's SDKs read the request id from (huawei.md §6.1).
+/// The header Huawei's SDKs read the request id from (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
 const REQUEST_ID: &str = "x-request-id";
 
 /// An error answer, rendered in the shape of the component that produces it.
@@ -48,7 +48,7 @@ impl ApiError {
         Self::vpc(StatusCode::BAD_REQUEST, "VPC.0501", message)
     }
 
-    /// 409 `VPC.0512`: the EIP is in a transitional state (huawei.md §6.2).
+    /// 409 `VPC.0512`: the EIP is in a transitional state (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn busy() -> Self {
         Self::vpc(
             StatusCode::CONFLICT,
@@ -57,7 +57,7 @@ impl ApiError {
         )
     }
 
-    /// 404 `VPC.0504`: unknown publicip (huawei.md §10.3 item 9 gives the message).
+    /// 404 `VPC.0504`: unknown publicip (what huaweicloud-sdk-python-v3 3.1.219 sends gives the message).
     pub(crate) fn eip_not_found() -> Self {
         Self::vpc(
             StatusCode::NOT_FOUND,
@@ -66,7 +66,7 @@ impl ApiError {
         )
     }
 
-    /// 401 `VPC.0008` (huawei.md §1.1).
+    /// 401 `VPC.0008` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub(crate) fn invalid_token() -> Self {
         Self::vpc(
             StatusCode::UNAUTHORIZED,
@@ -75,7 +75,7 @@ impl ApiError {
         )
     }
 
-    /// 400 `VPC.0007`: the project in the URL is not the caller's (huawei.md §6.2).
+    /// 400 `VPC.0007`: the project in the URL is not the caller's (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn wrong_project() -> Self {
         Self::vpc(
             StatusCode::BAD_REQUEST,
@@ -120,7 +120,7 @@ impl ApiError {
 
     /// What the API gateway answers when the backend executed a request but the answer did
     /// not come back in time: 504 `APIG.0201` "Backend timeout." (Huawei's FAQ on it,
-    /// https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html, says the backend may still have
+    /// <https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>, says the backend may still have
     /// processed the request), a 500 VPC error, or for 502, 503 and other statuses an HTML page.
     pub(crate) fn gateway(status: StatusCode) -> Self {
         match status {
