@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use eip_core::retry::{RetryPolicy, Timeouts};
 use eip_core::{validate, Error, RateLimiter, Secret};
+use eip_http::{ClientOptions, HttpClient};
 use url::Url;
 
 use crate::client::HuaweiProvider;
@@ -58,9 +59,7 @@ pub struct HuaweiBuilder {
     refusal_memory: Duration,
     retry: RetryPolicy,
     rate_limiter: RateLimit,
-    timeouts: Timeouts,
-    client: Option<reqwest::Client>,
-    allow_http: bool,
+    options: ClientOptions,
 }
 
 /// The rate limiter the builder puts on the retry policy.
@@ -106,9 +105,7 @@ impl Default for HuaweiBuilder {
             refusal_memory: DEFAULT_REFUSAL_MEMORY,
             retry: RetryPolicy::default(),
             rate_limiter: RateLimit::Default,
-            timeouts: Timeouts::default(),
-            client: None,
-            allow_http: false,
+            options: ClientOptions::new(),
         }
     }
 }
@@ -127,9 +124,7 @@ impl fmt::Debug for HuaweiBuilder {
             .field("refusal_memory", &self.refusal_memory)
             .field("retry", &self.retry)
             .field("rate_limiter", &self.rate_limiter)
-            .field("timeouts", &self.timeouts)
-            .field("custom_client", &self.client.is_some())
-            .field("allow_http", &self.allow_http)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -379,28 +374,52 @@ impl HuaweiBuilder {
         self
     }
 
-    /// Sets the timeouts (the connect timeout applies only to the client this builder makes).
+    /// Sets the timeouts (connect, attempt, operation).
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.options = self.options.with_timeouts(timeouts);
         self
     }
 
-    /// Uses this HTTP client instead of the provider's own.
-    ///
-    /// The provider's own client never follows redirects and never sends a plain-http request
-    /// through a proxy. A client given here must do the same: build it with
-    /// `.redirect(reqwest::redirect::Policy::none())` (and `.no_proxy()` for `http://` endpoints).
-    /// An answer that arrives from another URL than the one requested (a followed redirect) is
-    /// refused as [`Error::InvalidResponse`], but by then the request was re-sent.
+    /// Sets how requests travel (timeouts, proxy, root certificates, user agent, answer size
+    /// cap, an injected client), replacing what the other transport setters set.
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends every https request through this proxy (`http://host:port`, no credentials in it);
+    /// plain-http endpoints (an emulator on loopback) never use a proxy. Without it,
+    /// `HTTPS_PROXY` / `NO_PROXY` are honoured for https only.
+    pub fn with_proxy(mut self, url: impl Into<String>) -> Self {
+        self.options = self.options.with_proxy(url);
+        self
+    }
+
+    /// Trusts the root certificates of this PEM file too, besides the bundled ones (a TLS
+    /// inspecting proxy, a private endpoint).
+    pub fn with_root_certificate_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.options = self.options.with_root_certificate_file(path);
+        self
+    }
+
+    /// Appends a product token to the `User-Agent` (`eipctl/0.1.0`).
+    pub fn with_user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.options = self.options.with_user_agent_suffix(suffix);
+        self
+    }
+
+    /// Uses this HTTP client instead of the provider's own (see
+    /// [`ClientOptions::with_http_client`] for what it must be built with: it must never follow
+    /// redirects; a 3xx or a redirected answer is refused as [`Error::InvalidResponse`]).
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.options = self.options.with_http_client(client);
         self
     }
 
     /// Allows plain `http://` endpoints on hosts other than loopback (never do this with real
     /// credentials: the token and the password travel in clear).
     pub fn with_allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
+        self.options = self.options.with_allow_http(allow);
         self
     }
 
@@ -429,26 +448,11 @@ impl HuaweiBuilder {
             &default_vpc_endpoint(&region),
         )?;
         let credentials = self.credentials(project_name)?;
-        // A proxy from the environment (HTTP_PROXY, ALL_PROXY) would see a plain-http
-        // endpoint's token, password or signature in clear: plain http goes direct.
-        let plain_http = iam.scheme() == "http" || vpc.scheme() == "http";
-        let client = match self.client {
-            Some(client) => client,
-            None => proxy_rule(reqwest::Client::builder(), plain_http)
-                // Never follow a redirect: reqwest would re-post the IAM body (the password)
-                // and re-send X-Auth-Token / X-Security-Token to the Location host.
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.timeouts.connect)
-                .user_agent(concat!(
-                    "multicloud-eip/",
-                    env!("CARGO_PKG_VERSION"),
-                    " eip-huawei"
-                ))
-                .build()
-                .map_err(|e| {
-                    Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
-                })?,
-        };
+        // Redirects refused, https-only proxies, the answer size cap, one error mapping:
+        // eip-http's policies for every request of the provider, IAM's included.
+        let client = HttpClient::new(&self.options)?
+            .with_request_id_headers(&["x-request-id"])
+            .with_sensitive_headers(&["x-auth-token", "x-security-token", "x-subject-token"]);
         let retry = match self.rate_limiter {
             RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
             RateLimit::Default if self.retry.limiter.is_some() => self.retry,
@@ -460,7 +464,7 @@ impl HuaweiBuilder {
             vpc,
             credentials,
             retry,
-            timeouts: self.timeouts,
+            timeouts: self.options.timeouts(),
         };
         Ok(HuaweiProvider::new(region, transport))
     }
@@ -516,8 +520,7 @@ impl HuaweiBuilder {
                 "must have no query, fragment or user info",
             ));
         }
-        let host = url.host_str().unwrap_or_default();
-        validate::endpoint_scheme(field, url.scheme(), host, self.allow_http)?;
+        self.options.check_endpoint(field, &url)?;
         Ok(url)
     }
 }
@@ -580,15 +583,6 @@ pub(crate) fn default_iam_endpoint(region: &str) -> String {
 /// region so, huaweicloud-sdk-python-v3 `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/region/eip_region.py`).
 pub(crate) fn default_vpc_endpoint(region: &str) -> String {
     format!("https://vpc.{region}.{}", cloud_domain(region))
-}
-
-/// No proxy at all when an endpoint is plain http; the environment's otherwise.
-fn proxy_rule(builder: reqwest::ClientBuilder, plain_http: bool) -> reqwest::ClientBuilder {
-    if plain_http {
-        builder.no_proxy()
-    } else {
-        builder
-    }
 }
 
 /// The three parts of password credentials must be set.

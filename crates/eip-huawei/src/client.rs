@@ -290,10 +290,10 @@ impl HuaweiProvider {
         ours: Eip,
         created: Option<&str>,
     ) -> Result<Eip, Error> {
-        if created.is_some() {
-            // Look only once the second of our create has ended: an address made in the same
-            // second (the tie the lowest id breaks) is then listed for us as for its maker, and
-            // one made later is newer, so both callers pick the same winner.
+        if created.is_some() || is_fresh(&ours) {
+            // Look only once the second of this address's create has ended: an address made in
+            // the same second (the tie the lowest id breaks) is then listed for us as for its
+            // maker, and one made later is newer, so every caller picks the same winner.
             tokio::time::sleep(CREATE_TIME_RESOLUTION).await;
         }
         let found = self.all_stamped(stamp, Reads::Retried).await?;
@@ -399,7 +399,8 @@ impl HuaweiProvider {
         if key_given && stamp != Stamp::None {
             if let Some(existing) = self.find_stamped(&stamp, Reads::Retried).await? {
                 tracing::debug!(id = %existing.id, "an address with this idempotency key exists; returning it");
-                return Ok(existing);
+                // Just made by another caller: another one may be on its way in the same second.
+                return self.reconcile(&stamp, existing, None).await;
             }
         }
         let reauthenticated = AtomicBool::new(false);
@@ -814,6 +815,14 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
 /// `create_time` has whole seconds (`2015-07-16 04:22:32`, EIP API reference,
 /// https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0002.html).
 const CREATE_TIME_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether `eip` was created so recently that an address with the same stamp made in the same
+/// second may not be listed yet (or its time is unknown).
+fn is_fresh(eip: &Eip) -> bool {
+    eip.created_at.is_none_or(|created| {
+        time::OffsetDateTime::now_utc() - created < CREATE_TIME_RESOLUTION.saturating_mul(2)
+    })
+}
 
 /// Of several addresses carrying one stamp, the one every caller keeps: the oldest
 /// `create_time`, then the lowest id (the time has whole seconds). An address without a

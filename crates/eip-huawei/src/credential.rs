@@ -206,7 +206,7 @@ impl TokenCache {
     /// A token fresh enough to use, fetching one if the cache holds none.
     pub(crate) async fn token(
         &self,
-        client: &reqwest::Client,
+        client: &eip_http::HttpClient,
         iam: &Url,
     ) -> Result<Arc<CachedToken>, Error> {
         let mut slot = self.slot.lock().await;
@@ -269,7 +269,7 @@ impl TokenCache {
 
     async fn fetch(
         &self,
-        client: &reqwest::Client,
+        client: &eip_http::HttpClient,
         iam: &Url,
         auth: &PasswordAuth,
     ) -> Result<CachedToken, Error> {
@@ -447,7 +447,7 @@ impl ProjectCache {
     /// callers share the one lookup).
     pub(crate) async fn id(
         &self,
-        client: &reqwest::Client,
+        client: &eip_http::HttpClient,
         iam: &Url,
         key: &AccessKey,
     ) -> Result<String, Error> {
@@ -459,7 +459,7 @@ impl ProjectCache {
 }
 
 async fn discover(
-    client: &reqwest::Client,
+    client: &eip_http::HttpClient,
     iam: &Url,
     key: &AccessKey,
     name: &str,

@@ -150,22 +150,6 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
-/// At most 200 characters of a body that is not JSON, for the message.
-fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let trimmed: String = text
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(200)
-        .collect();
-    if trimmed.is_empty() {
-        "(empty body)".to_owned()
-    } else {
-        trimmed
-    }
-}
-
 /// What one failed HTTP answer carried.
 #[derive(Debug)]
 pub(crate) struct FailedAnswer<'a> {
@@ -185,27 +169,27 @@ pub(crate) struct FailedAnswer<'a> {
 
 /// Turns a non-2xx answer into an [`Error`].
 ///
-/// A body that is not JSON (an HTML page from a gateway or proxy) is [`Error::InvalidResponse`]
-/// with the status, even a 404: such a page is not the cloud saying the EIP is gone. Only 401,
-/// 403 and 429 mean the same whatever the body, and keep their kinds.
+/// A body that is not JSON (an HTML page from a gateway or proxy) follows eip-http's one rule
+/// for both clouds ([`eip_http::unreadable_answer`]): 429 rate limited, 5xx a retryable
+/// `HTTP 5xx` service error (a write's outcome then is unknown and settled by reading back),
+/// anything else [`Error::InvalidResponse`], even a 404: such a page is not the cloud saying
+/// the EIP is gone. 401 and 403 mean the same whatever the body, and keep their kinds.
 pub(crate) fn from_answer(answer: &FailedAnswer<'_>) -> Error {
     let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(answer.body).is_ok();
-    if !is_json && !matches!(answer.status, 401 | 403 | 429) {
-        return Error::InvalidResponse {
-            operation: answer.action.to_owned(),
-            reason: format!(
-                "HTTP {} with a body that is not JSON: {}",
-                answer.status,
-                snippet(answer.body)
-            ),
-            http_status: Some(answer.status),
-            request_id: answer.request_id.clone(),
-        };
+    if !is_json && !matches!(answer.status, 401 | 403) {
+        return eip_http::unreadable_answer(
+            KIND,
+            answer.action,
+            answer.status,
+            answer.request_id.clone(),
+            answer.retry_after,
+            answer.body,
+        );
     }
     let (code, message, body_request_id) = parse_body(answer.body).unwrap_or_else(|| {
         (
             format!("HTTP {}", answer.status),
-            snippet(answer.body),
+            eip_http::snippet(answer.body),
             None,
         )
     });
@@ -256,16 +240,10 @@ pub(crate) fn from_answer(answer: &FailedAnswer<'_>) -> Error {
     }
 }
 
-/// Reads `Retry-After` given in seconds (the gateway's only form).
-pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
-}
-
-/// The retry rules of huawei.md §6.4: throttling (429, `APIGW.0308`, honouring `Retry-After`),
-/// "busy" (409 `VPC.0512`), 5xx and transport failures are retried; everything the caller must
-/// fix, and every refused credential, is not (IAM locks an account after repeated failures,
-/// huawei.md §1.1/§2.1).
+/// The retry rules: throttling (429, `APIGW.0308`, honouring `Retry-After`), "busy" (409
+/// `VPC.0512`), 5xx and transport failures are retried (reads; a write whose outcome is
+/// unknown is settled by core's loop instead); the final 5xx codes, everything the caller must
+/// fix and every refused credential are not (IAM locks a user after repeated failed logins).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct HuaweiClassifier;
 
@@ -464,11 +442,13 @@ mod tests {
     fn bodies_that_are_not_json_still_give_typed_errors() {
         let html = answer(502, "<html><body>Bad Gateway</body></html>");
         match &html {
-            Error::InvalidResponse {
-                http_status: Some(502),
-                reason,
-                ..
-            } => assert!(reason.contains("Bad Gateway"), "{reason}"),
+            Error::Service {
+                retryable: true,
+                service,
+            } => {
+                assert_eq!(service.code, "HTTP 502");
+                assert!(service.message.contains("Bad Gateway"));
+            }
             other => panic!("{other:?}"),
         }
         assert!(html.outcome_unknown(), "a gateway page hides the outcome");

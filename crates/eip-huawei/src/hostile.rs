@@ -405,10 +405,10 @@ fn check_error(status: u16, body: &[u8]) {
                 || matches!(&error, Error::InvalidInput { reason, .. } if reason.contains(&code)),
             "{error:?}"
         ),
-        // Not JSON at all (a gateway page): invalid, with the status, unless the status alone
-        // means something (401, 403, 429); a gateway page is not proof the EIP is gone.
+        // Not JSON at all (a gateway page): eip-http's one rule, invalid with its status unless
+        // 429 or 5xx; a gateway page is not proof the EIP is gone.
         None if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
-            && !matches!(status, 401 | 403 | 429) =>
+            && !matches!(status, 401 | 403 | 429 | 500..=599) =>
         {
             assert!(
                 matches!(error, Error::InvalidResponse { http_status: Some(s), .. } if s == status),

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::{Error, Secret};
-use reqwest::header::HeaderValue;
+use eip_http::{HttpClient, Request};
+use reqwest::header::{HeaderName, HeaderValue};
 use reqwest::Method;
 use url::Url;
 
@@ -56,98 +57,32 @@ impl Answer {
     }
 }
 
-/// Headers that carry a credential.
-const SENSITIVE_HEADERS: &[&str] = &["X-Auth-Token", "X-Security-Token", "Authorization"];
-
-/// Sends one request and reads the whole answer. Records the request id in the current span
-/// (the retry loop's attempt span).
+/// Sends one request through the provider's [`HttpClient`] (redirects refused, the answer read
+/// under the size cap, auth headers sensitive, one error mapping) and reads the whole answer.
 pub(crate) async fn send(
-    client: &reqwest::Client,
-    action: &str,
+    http: &HttpClient,
+    action: &'static str,
     outgoing: &Outgoing,
 ) -> Result<Answer, Error> {
-    let mut request = client.request(outgoing.method.clone(), outgoing.url.clone());
+    let mut request = Request::new(action, outgoing.method.clone(), outgoing.url.clone());
     for (name, value) in &outgoing.headers {
-        let mut value = HeaderValue::from_str(value)
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| Error::invalid_input("header", "not a valid HTTP header name"))?;
+        let value = HeaderValue::from_str(value)
             .map_err(|_| Error::invalid_input(name.as_str(), "not a valid HTTP header value"))?;
-        // Kept out of reqwest's and hyper's Debug output and out of HTTP/2 header compression.
-        value.set_sensitive(
-            SENSITIVE_HEADERS
-                .iter()
-                .any(|s| name.eq_ignore_ascii_case(s)),
-        );
-        request = request.header(name.as_str(), value);
+        request = request.header_value(name, value);
     }
     if let Some(body) = &outgoing.body {
         request = request.body(body.clone());
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| transport_error(action, e))?;
-    // The provider's own client never follows a redirect; an injected one might have (it would
-    // have re-sent the token, the signature or the password to the Location host): refuse its
-    // answer rather than use it.
-    if response.url() != &outgoing.url {
-        return Err(Error::InvalidResponse {
-            operation: action.to_owned(),
-            reason: "the HTTP client followed a redirect; build it with redirect::Policy::none()"
-                .to_owned(),
-            http_status: Some(response.status().as_u16()),
-            request_id: None,
-        });
-    }
-    let status = response.status().as_u16();
-    let headers = response.headers();
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let request_id = header("x-request-id");
-    let subject_token = header("x-subject-token").map(Secret::new);
-    let retry_after = error::retry_after(headers);
-    if let Some(id) = &request_id {
-        tracing::Span::current().record("request_id", id.as_str());
-    }
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| transport_error(action, e))?
-        // Without a copy when the body arrived in one piece the buffer owns alone.
-        .into();
-    tracing::debug!(action, method = %outgoing.method, path = outgoing.url.path(), status, request_id = request_id.as_deref(), "answer");
+    let response = http.send(request).await?;
     Ok(Answer {
-        status,
-        request_id,
-        retry_after,
-        subject_token,
-        body,
+        status: response.status(),
+        request_id: response.request_id().map(str::to_owned),
+        retry_after: response.retry_after_seconds("retry-after"),
+        subject_token: response.header("x-subject-token").map(Secret::new),
+        body: response.into_body().to_vec(),
     })
-}
-
-/// A failure to connect was never sent; any later failure may have reached the cloud.
-fn transport_error(action: &str, error: reqwest::Error) -> Error {
-    let maybe_sent = !error.is_connect();
-    if error.is_timeout() {
-        return Error::Timeout {
-            operation: action.to_owned(),
-            elapsed: Duration::ZERO,
-            maybe_sent,
-        };
-    }
-    // reqwest's Display names the URL but never headers, so no token or signature leaks here.
-    let message = std::iter::successors(Some(&error as &dyn std::error::Error), |e| e.source())
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join(": ");
-    Error::Transport {
-        operation: action.to_owned(),
-        message,
-        maybe_sent,
-        source: Some(Box::new(error)),
-    }
 }
 
 /// A request signed with `key` at the current time (huawei.md §2.1). Signs `content-type` (when
@@ -291,7 +226,7 @@ impl VpcRequest {
 
 /// The HTTP side of the provider.
 pub(crate) struct Transport {
-    pub client: reqwest::Client,
+    pub client: HttpClient,
     pub iam: Url,
     pub vpc: Url,
     pub credentials: Credentials,

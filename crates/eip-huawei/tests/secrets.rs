@@ -30,7 +30,7 @@ async fn trace_logs_and_errors_carry_no_secret() {
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_env_filter(
-            "eip_huawei=trace,eip_core=trace,reqwest=trace,hyper=trace,hyper_util=trace",
+            "eip_huawei=trace,eip_http=trace,eip_core=trace,reqwest=trace,hyper=trace,hyper_util=trace",
         )
         .with_writer(move || writer.clone())
         .with_ansi(false)

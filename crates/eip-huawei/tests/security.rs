@@ -49,7 +49,13 @@ async fn an_iam_redirect_is_not_followed_so_the_password_goes_nowhere_else() {
 
     let error = huawei.get(SOME_ID).await.unwrap_err();
     assert!(
-        matches!(&error, Error::Service { service, .. } if service.code == "HTTP 307"),
+        matches!(
+            &error,
+            Error::InvalidResponse {
+                http_status: Some(307),
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(iam.received().len(), 1);
