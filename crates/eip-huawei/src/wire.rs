@@ -1,16 +1,13 @@
 //! Huawei's JSON as serde types, tolerant of what the API really sends: every field may be
-//! missing or `null`, numbers may come as strings (huawei.md §5.1: "decimals and strings are
-//! coerced"), and unknown fields are ignored. Bodies we send are built here too.
+//! missing or `null`, numbers may come as strings (the SDK models coerce "decimals and strings"
+//! into integer fields, e.g. `bandwidth.size` of `UpdateBandwidthOption` in huaweicloudsdkeip),
+//! and unknown fields are ignored. Bodies we send are built here too.
 
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, DeserializeOwned, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use eip_core::Error;
+use eip_http::de;
 
 /// Parses a 2xx body; anything that is not the expected JSON is [`Error::InvalidResponse`].
 pub(crate) fn parse<T: DeserializeOwned>(
@@ -31,337 +28,44 @@ pub(crate) fn parse<T: DeserializeOwned>(
     })
 }
 
-// The field readers below take each value straight from the JSON stream, in one pass: no
-// `serde_json::Value` is built for a scalar, and a structure where a scalar belongs is skipped
-// without being stored.
-
-/// A string, a number or a boolean as text; `null`, `""` and anything else as `None`.
-fn lenient_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(Scalar(text, None))
-}
-
-/// A non-negative integer given as a number (decimals truncated) or a string.
-fn lenient_u32<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    Ok(d.deserialize_any(Scalar(count, None))?
-        .and_then(|n| u32::try_from(n).ok()))
-}
-
-/// `true`/`false`, also as strings.
-fn lenient_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    d.deserialize_any(Scalar(flag, None))
-}
-
-/// A list that may be `null` or missing; an item that is not the expected object is dropped.
-/// The list is buffered as a `serde_json::Value` first, so that a malformed item can be dropped
-/// whatever is wrong with it; used for the short port and project lists.
-fn lenient_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    Ok(match Value::deserialize(d)? {
-        Value::Array(items) => items
-            .into_iter()
-            .filter_map(|v| serde_json::from_value(v).ok())
-            .collect(),
-        _ => Vec::new(),
-    })
-}
-
-/// [`lenient_vec`] read in one pass, for the long publicip lists: each item is read in place;
-/// an item that is not an object (a scalar, or a list longer than the struct) is dropped. An
-/// item object naming one of its fields twice makes the answer unreadable (the buffered reader
-/// kept the last value; the API never sends such objects).
-fn streamed_vec<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Vec<T>, D::Error> {
-    d.deserialize_any(Items(PhantomData))
-}
-
-/// Skips the rest of a list that is not kept.
-fn skip_seq<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<(), A::Error> {
-    while seq.next_element::<Skipped>()?.is_some() {}
-    Ok(())
-}
-
-/// Skips the rest of an object that is not kept.
-fn skip_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Error> {
-    while map.next_entry::<IgnoredAny, Skipped>()?.is_some() {}
-    Ok(())
-}
-
-/// A value read and dropped. Unlike [`IgnoredAny`] (which serde_json skips without a depth
-/// limit), it is read through `deserialize_any`, so a value nested deeper than serde_json's
-/// recursion limit makes the answer unreadable, as it did when values were buffered.
-struct Skipped;
-
-impl<'de> Deserialize<'de> for Skipped {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(Scalar(|_| Skipped, Skipped))
-    }
-}
-
-/// A visitor that maps any scalar with `keep` and skips a structure, giving `otherwise` for it
-/// (and for `null`).
-struct Scalar<T, F: FnOnce(Seen<'_>) -> T>(F, T);
-
-/// A scalar as the stream gave it.
-enum Seen<'a> {
-    Str(&'a str),
-    Owned(String),
-    U64(u64),
-    I64(i64),
-    F64(f64),
-    Bool(bool),
-}
-
-impl<'de, T, F: FnOnce(Seen<'_>) -> T> Visitor<'de> for Scalar<T, F> {
-    type Value = T;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<T, E> {
-        Ok(self.0(Seen::Str(v)))
-    }
-
-    fn visit_string<E: de::Error>(self, v: String) -> Result<T, E> {
-        Ok(self.0(Seen::Owned(v)))
-    }
-
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<T, E> {
-        Ok(self.0(Seen::U64(v)))
-    }
-
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<T, E> {
-        Ok(self.0(Seen::I64(v)))
-    }
-
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<T, E> {
-        Ok(self.0(Seen::F64(v)))
-    }
-
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<T, E> {
-        Ok(self.0(Seen::Bool(v)))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<T, E> {
-        Ok(self.1)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<T, E> {
-        Ok(self.1)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<T, A::Error> {
-        skip_seq(seq).map(|()| self.1)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
-        skip_map(map).map(|()| self.1)
-    }
-}
-
-/// The reader of [`lenient_string`].
-fn text(seen: Seen<'_>) -> Option<String> {
-    match seen {
-        Seen::Str(s) => (!s.is_empty()).then(|| s.to_owned()),
-        Seen::Owned(s) => (!s.is_empty()).then_some(s),
-        Seen::U64(n) => Some(n.to_string()),
-        Seen::I64(n) => Some(n.to_string()),
-        // Written as serde_json writes a number (`5.0`); a non-finite one is no number.
-        Seen::F64(f) => serde_json::Number::from_f64(f).map(|n| n.to_string()),
-        Seen::Bool(b) => Some(b.to_string()),
-    }
-}
-
-/// The reader of [`lenient_u32`]: any non-negative number, decimals truncated.
-fn count(seen: Seen<'_>) -> Option<u64> {
-    // `as` saturates: a number beyond u64 becomes u64::MAX, which no u32 accepts.
-    let non_negative = |f: f64| (f >= 0.0).then_some(f as u64);
-    match seen {
-        Seen::U64(n) => Some(n),
-        Seen::I64(n) => u64::try_from(n).ok(),
-        Seen::F64(f) => non_negative(f),
-        Seen::Str(s) => s.trim().parse::<f64>().ok().and_then(non_negative),
-        Seen::Owned(s) => s.trim().parse::<f64>().ok().and_then(non_negative),
-        Seen::Bool(_) => None,
-    }
-}
-
-/// The reader of [`lenient_bool`].
-fn flag(seen: Seen<'_>) -> Option<bool> {
-    let word = |s: &str| {
-        if s.eq_ignore_ascii_case("true") {
-            Some(true)
-        } else if s.eq_ignore_ascii_case("false") {
-            Some(false)
-        } else {
-            None
-        }
-    };
-    match seen {
-        Seen::Bool(b) => Some(b),
-        Seen::Str(s) => word(s),
-        Seen::Owned(s) => word(&s),
-        _ => None,
-    }
-}
-
-/// The visitor of [`streamed_vec`].
-struct Items<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for Items<T> {
-    type Value = Vec<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a list")
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(2_000));
-        while let Some(Item(item)) = seq.next_element::<Item<T>>()? {
-            items.extend(item);
-        }
-        Ok(items)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Vec<T>, A::Error> {
-        skip_map(map).map(|()| Vec::new())
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Vec<T>, E> {
-        Ok(Vec::new())
-    }
-}
-
-/// One item of a [`streamed_vec`]: `None` when it is not an object of `T`.
-struct Item<T>(Option<T>);
-
-impl<'de, T: DeserializeOwned> Deserialize<'de> for Item<T> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ItemVisitor(PhantomData))
-    }
-}
-
-struct ItemVisitor<T>(PhantomData<T>);
-
-impl<'de, T: DeserializeOwned> Visitor<'de> for ItemVisitor<T> {
-    type Value = Item<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Item<T>, A::Error> {
-        T::deserialize(MapAccessDeserializer::new(map)).map(|item| Item(Some(item)))
-    }
-
-    /// A list is read positionally, as serde reads a struct from one; one with more elements
-    /// than the struct has fields is no item.
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Item<T>, A::Error> {
-        let item = T::deserialize(SeqAccessDeserializer::new(&mut seq))?;
-        if seq.next_element::<Skipped>()?.is_some() {
-            skip_seq(seq)?;
-            return Ok(Item(None));
-        }
-        Ok(Item(Some(item)))
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Item<T>, D::Error> {
-        d.deserialize_any(self)
-    }
-
-    fn visit_none<E: de::Error>(self) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Item<T>, E> {
-        Ok(Item(None))
-    }
-}
+// The field readers are eip-http's, shared with the Alibaba provider: a scalar is read straight
+// from the stream, `""` is absent, numbers may come as strings (decimals truncated, as the
+// SDK coerces them), and an item of a list that is not the expected object is dropped.
 
 /// A publicip object (`PublicipShowResp`, `PublicipCreateResp`, `PublicipUpdateResp`, huawei.md §3.6).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct Publicip {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub status: Option<String>,
-    #[serde(rename = "type", deserialize_with = "lenient_string")]
+    #[serde(rename = "type", deserialize_with = "de::opt_string")]
     pub ip_type: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub public_ip_address: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub public_ipv6_address: Option<String>,
-    #[serde(deserialize_with = "lenient_u32")]
+    #[serde(deserialize_with = "de::opt_uint_truncated")]
     pub ip_version: Option<u32>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub private_ip_address: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub port_id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub create_time: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub bandwidth_id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub bandwidth_name: Option<String>,
-    #[serde(deserialize_with = "lenient_u32")]
+    #[serde(deserialize_with = "de::opt_uint_truncated")]
     pub bandwidth_size: Option<u32>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub bandwidth_share_type: Option<String>,
     /// Not in the v1 object (huawei.md §3.6), read when a deployment adds it.
-    #[serde(alias = "bandwidth_charge_mode", deserialize_with = "lenient_string")]
+    #[serde(alias = "bandwidth_charge_mode", deserialize_with = "de::opt_string")]
     pub charge_mode: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub alias: Option<String>,
 }
 
@@ -376,7 +80,7 @@ pub(crate) struct PublicipEnvelope {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct PublicipList {
-    #[serde(deserialize_with = "streamed_vec")]
+    #[serde(deserialize_with = "de::list_of_objects")]
     pub publicips: Vec<Publicip>,
 }
 
@@ -384,9 +88,9 @@ pub(crate) struct PublicipList {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct FixedIp {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub subnet_id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub ip_address: Option<String>,
 }
 
@@ -394,7 +98,7 @@ pub(crate) struct FixedIp {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct VifDetails {
-    #[serde(deserialize_with = "lenient_bool")]
+    #[serde(deserialize_with = "de::opt_bool")]
     pub primary_interface: Option<bool>,
 }
 
@@ -402,13 +106,13 @@ pub(crate) struct VifDetails {
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct Port {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub device_id: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub device_owner: Option<String>,
-    #[serde(deserialize_with = "lenient_vec")]
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
     pub fixed_ips: Vec<FixedIp>,
     #[serde(rename = "binding:vif_details")]
     pub vif_details: Option<VifDetails>,
@@ -439,7 +143,7 @@ impl Port {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct PortList {
-    #[serde(deserialize_with = "lenient_vec")]
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
     pub ports: Vec<Port>,
 }
 
@@ -447,7 +151,7 @@ pub(crate) struct PortList {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct TokenProject {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub id: Option<String>,
 }
 
@@ -455,9 +159,9 @@ pub(crate) struct TokenProject {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Token {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub expires_at: Option<String>,
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub issued_at: Option<String>,
     pub project: Option<TokenProject>,
 }
@@ -473,7 +177,7 @@ pub(crate) struct TokenEnvelope {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Project {
-    #[serde(deserialize_with = "lenient_string")]
+    #[serde(deserialize_with = "de::opt_string")]
     pub id: Option<String>,
 }
 
@@ -481,7 +185,7 @@ pub(crate) struct Project {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct ProjectList {
-    #[serde(deserialize_with = "lenient_vec")]
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
     pub projects: Vec<Project>,
 }
 
