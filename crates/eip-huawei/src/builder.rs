@@ -65,7 +65,7 @@ pub struct HuaweiBuilder {
 /// The rate limiter the builder puts on the retry policy.
 #[derive(Clone, Debug, Default)]
 enum RateLimit {
-    /// [`default_rate_limiter`], unless the retry policy brings its own.
+    /// [`default_rate_limiter`](crate::default_rate_limiter), unless the retry policy brings its own.
     #[default]
     Default,
     /// This one (`None`: no limit).
@@ -217,7 +217,7 @@ impl HuaweiBuilder {
     /// | password | `HW_USER_PASSWORD`, `OS_PASSWORD` |
     /// | account (domain) name | `HW_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`, `OS_DOMAIN_NAME` |
     ///
-    /// Credentials: an AK/SK pair wins over a password (as in Terraform, huawei.md §8.2); without
+    /// Credentials: an AK/SK pair wins over a password (as in Terraform, huaweicloud/terraform-provider-huaweicloud `huaweicloud/provider.go`); without
     /// one, the user name, password and account name are all required. Half a pair, or part of
     /// the password trio, is an [`Error::InvalidInput`] naming the missing variable; no
     /// credentials at all is reported by [`HuaweiBuilder::build`] (so they can still be set in code).
@@ -349,7 +349,7 @@ impl HuaweiBuilder {
         self
     }
 
-    /// How long a password IAM refused is remembered (default [`DEFAULT_REFUSAL_MEMORY`], 5
+    /// How long a password IAM refused is remembered (default [`DEFAULT_REFUSAL_MEMORY`](crate::DEFAULT_REFUSAL_MEMORY), 5
     /// minutes): calls within it fail at once with [`Error::Unauthenticated`] and send nothing,
     /// since IAM locks a user after a few failed logins; the first call after it asks IAM once
     /// more. [`HuaweiProvider::reset_auth`] and [`HuaweiProvider::set_password`] end it early.
@@ -366,7 +366,7 @@ impl HuaweiBuilder {
 
     /// Shares this token bucket among every request of the provider (operations and waiter
     /// polls); `None` for no limit. By default each provider gets its own
-    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// [`default_rate_limiter`](crate::default_rate_limiter), unless the retry policy of [`with_retry`](Self::with_retry)
     /// carries one. Share one limiter between the providers of one account to keep them all
     /// under its quota.
     pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {

@@ -31,7 +31,7 @@ use crate::KIND;
 
 /// Added to every list (and the idempotency search): without it, EIPs of enterprise projects
 /// other than the default one are not listed ("all_granted_eps" lists every enterprise project
-/// the caller may see, https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html).
+/// the caller may see, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
 const ALL_ENTERPRISE_PROJECTS: (&str, &str) = ("enterprise_project_id", "all_granted_eps");
 
 /// Which reads a step makes.
@@ -201,7 +201,7 @@ impl HuaweiProvider {
 
     /// Fills in the instance behind each bound address from the port cache, reading each port
     /// not cached yet with one `GET ports?id=<port>`: the v1 ListPorts documents `id` as ONE
-    /// string ("id: String", https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html;
+    /// string ("id: String", <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
     /// the SDK model `ListPortsRequest` types it `str`), so several ids in one query are not
     /// something the API promises to honour.
     async fn resolve_bindings(&self, eips: &mut [Eip]) -> Result<(), Error> {
@@ -367,7 +367,7 @@ impl HuaweiProvider {
     async fn allocate_stamped(&self, request: &AllocateRequest) -> Result<Eip, Error> {
         request.validate(&self.capabilities)?;
         if request.shared_bandwidth_id.is_some() {
-            // huawei.md §3.1: with WHOLE, name and size are ignored; refuse rather than ignore.
+            // https://support.huaweicloud.com/api-eip/eip_api_0001.html: with WHOLE, name and size are ignored; refuse rather than ignore.
             if request.bandwidth_mbps.is_some() {
                 return Err(Error::invalid_input(
                     "bandwidth_mbps",
@@ -675,7 +675,7 @@ impl HuaweiProvider {
             }
         };
         // Setting a value twice is harmless, so both writes may be repeated after a lost answer.
-        // huawei.md §3.4: alias and port_id are never sent together (only alias would apply).
+        // https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias and port_id are never sent together (only alias would apply).
         if let Some(name) = &change.name {
             self.update_publicip(
                 id,
@@ -776,7 +776,7 @@ impl HuaweiProvider {
                 ));
             }
         }
-        // huawei.md §3.3: `id` and `public_ip_address` are repeatable server-side filters.
+        // https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html: `id` and `public_ip_address` are repeatable server-side filters.
         query.extend(filter.ids.iter().map(|id| ("id".to_owned(), id.clone())));
         query.extend(
             filter
@@ -800,7 +800,7 @@ impl HuaweiProvider {
     }
 }
 
-/// huawei.md §3.3: the v1 list has no next marker in its body; a full page may have a
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>: the v1 list has no next marker in its body; a full page may have a
 /// successor, found with `marker=<its last id>`.
 fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     match (
@@ -813,7 +813,7 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
 }
 
 /// `create_time` has whole seconds (`2015-07-16 04:22:32`, EIP API reference,
-/// https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0002.html).
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0002.html>).
 const CREATE_TIME_RESOLUTION: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Whether `eip` was created so recently that an address with the same stamp made in the same

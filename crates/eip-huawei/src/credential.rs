@@ -1,5 +1,5 @@
-//! Credentials and their caches: the IAM password token (huawei.md §1.1), the AK/SK pair
-//! (huawei.md §1.4, §2) and the project id lookup (huawei.md §1.3).
+//! Credentials and their caches: the IAM password token (<https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>), the AK/SK pair
+//! (huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/credentials.py`, `X-Security-Token`; <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>) and the project id lookup (huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/internal.py`).
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,7 @@ use url::Url;
 use crate::transport::{send, Answer, Outgoing};
 use crate::wire::{self, ProjectList, TokenEnvelope};
 
-/// IAM user credentials for the password token flow (huawei.md §1.1).
+/// IAM user credentials for the password token flow (<https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 ///
 /// `Debug` masks the password.
 #[derive(Clone, Debug)]
@@ -48,7 +48,7 @@ impl PasswordAuth {
 }
 
 /// An access key pair for `SDK-HMAC-SHA256` signing, optionally temporary (with a security
-/// token, huawei.md §1.4).
+/// token, huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/credentials.py`, `X-Security-Token`).
 ///
 /// `Debug` shows the access key id and masks the secret key and the security token.
 #[derive(Clone, Debug)]
@@ -79,7 +79,7 @@ impl AccessKey {
     }
 }
 
-/// How a password token is scoped (huawei.md §1.1: `scope.project` by `id` or by `name`).
+/// How a password token is scoped (<https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: `scope.project` by `id` or by `name`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Scope {
     /// A project id.
@@ -118,7 +118,7 @@ enum Slot {
     /// passed (or the credentials change, or [`TokenCache::reset`]). IAM's account lockout locks
     /// a user for 15 minutes (by default) once 5 unsuccessful logins (by default) happen within
     /// 15 minutes, and nobody can unlock it early (IAM user guide, "Login Authentication
-    /// Policy": https://support.huaweicloud.com/intl/en-us/usermanual-iam5/iam_01_1172.html), so
+    /// Policy": <https://support.huaweicloud.com/intl/en-us/usermanual-iam5/iam_01_1172.html>), so
     /// a refused password is never retried in a loop; one refusal (say, a password being
     /// rotated) does not disable the provider for the rest of the process either.
     Refused {
@@ -275,7 +275,7 @@ impl TokenCache {
     ) -> Result<CachedToken, Error> {
         const ACTION: &str = "KeystoneCreateToken";
         let mut url = iam_url(iam, "/v3/auth/tokens");
-        // huawei.md §1.1: any non-empty value leaves the (large) catalog out.
+        // https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html: any non-empty value leaves the (large) catalog out.
         url.set_query(Some("nocatalog=true"));
         let body = wire::to_body(&self.body(auth))?;
         let outgoing = Outgoing {
@@ -409,7 +409,7 @@ fn refresh_after(lifetime: Duration, margin: Duration) -> Duration {
 }
 
 /// `path` under the IAM endpoint; an endpoint given as `.../v3` (the form of `OS_AUTH_URL` and
-/// Terraform's `auth_url`, huawei.md §1.2) is accepted too.
+/// Terraform's `auth_url`, <https://support.huaweicloud.com/en-us/api-iam/iam_01_0004.html>) is accepted too.
 pub(crate) fn iam_url(iam: &Url, path: &str) -> Url {
     let mut url = iam.clone();
     let base = iam.path().trim_end_matches('/');
@@ -419,7 +419,7 @@ pub(crate) fn iam_url(iam: &Url, path: &str) -> Url {
     url
 }
 
-/// The project id for AK/SK calls: given, or looked up once by name (huawei.md §1.3).
+/// The project id for AK/SK calls: given, or looked up once by name (huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/internal.py`).
 pub(crate) struct ProjectCache {
     name: String,
     cell: OnceCell<String>,
@@ -479,7 +479,7 @@ async fn discover(
         &answer.body,
     )?;
     let ids: Vec<String> = list.projects.into_iter().filter_map(|p| p.id).collect();
-    // huawei.md §1.3: the Python SDK also fails on 0 or more than one; taking the first (as
+    // huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/internal.py`: the Python SDK also fails on 0 or more than one; taking the first (as
     // golangsdk does) could act on the wrong project.
     match ids.as_slice() {
         [id] => {

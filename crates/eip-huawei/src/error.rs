@@ -1,6 +1,6 @@
 //! Huawei's error answers → [`eip_core::Error`] kinds, and the retry classifier.
 //!
-//! Four body shapes are parsed (huawei.md §6.1): `{"code","message"}` (VPC v1),
+//! Four body shapes are parsed (huaweicloud-sdk-python-v3 `huaweicloudsdkcore/exceptions/exception_handler.py`): `{"code","message"}` (VPC v1),
 //! `{"error_code","error_msg","request_id"}` (API gateway, newer IAM), `{"error":{...}}`
 //! (Keystone-style IAM) and `{"NeutronError":{...}}`. The request id comes from the
 //! `X-Request-Id` header, else from the body. Which code means which kind is decided in ONE
@@ -40,7 +40,7 @@ pub(crate) enum ErrorKind {
 }
 
 /// Codes with a meaning of their own; `Some(status)` restricts an entry to that HTTP status
-/// (huawei.md §6.2: `VPC.0504` is "not found" as 404 on get/update/delete, but "no IP found"
+/// (<https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>: `VPC.0504` is "not found" as 404 on get/update/delete, but "no IP found"
 /// as 500 on create).
 pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
     ("VPC.0504", Some(404), ErrorKind::NotFound),
@@ -67,7 +67,7 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
 
 /// 5xx codes that are final answers, not outages: the cloud looked at the request and refused
 /// it, so retrying or settling it cannot help (VPC error codes,
-/// https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html): `VPC.0503` "creation
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>): `VPC.0503` "creation
 /// failed", `VPC.0509` "Floating ip double status is invalid." (update), `VPC.0516` the EIP is
 /// used by a load balancer and `VPC.0518` it has firewall rules (delete). `VPC.0504` is final as
 /// a 500 of a create only ("no IP found"; the table entry above).
@@ -78,7 +78,7 @@ pub(crate) const PERMANENT_5XX: &[&str] = &["VPC.0503", "VPC.0509", "VPC.0516", 
 /// core's loop settles by reading back: API Gateway answers `504 APIG.0201 "Backend timeout."`
 /// while the backend may go on, and Huawei's advice for that code is to "check whether the
 /// result of the previous request is returned at the backend" before sending another,
-/// https://support.huaweicloud.com/intl/en-us/sis_faq/sis_04_0085.html).
+/// <https://support.huaweicloud.com/intl/en-us/sis_faq/sis_04_0085.html>).
 pub(crate) fn is_final(error: &Error) -> bool {
     error.service().is_some_and(|s| {
         PERMANENT_5XX.contains(&s.code.as_str())

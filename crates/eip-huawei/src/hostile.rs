@@ -1,4 +1,4 @@
-//! Hostile answers (issue 7, item 6): arbitrary bytes and arbitrary JSON shapes fed to every
+//! Hostile answers: arbitrary bytes and arbitrary JSON shapes fed to every
 //! answer parser of the crate (publicip, publicip lists, ports, IAM token and project answers,
 //! error bodies), then to the provider itself over HTTP with both kinds of authentication.
 //! Never a panic; always `Ok` or a typed `eip_core::Error` of the kind the answer calls for.
@@ -195,7 +195,7 @@ fn projects_json() -> BoxedStrategy<Value> {
     wrapped("projects", true)
 }
 
-/// The four error shapes of huawei.md §6.1 with hostile values, or anything else.
+/// The four error shapes of huaweicloud-sdk-python-v3 `huaweicloudsdkcore/exceptions/exception_handler.py` with hostile values, or anything else.
 fn error_json() -> BoxedStrategy<Value> {
     let shapes = (field_value(), field_value(), field_value(), 0u8..4).prop_map(
         |(code, message, id, shape)| match shape {
@@ -275,7 +275,7 @@ fn is_json(body: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
 }
 
-/// huawei.md §3.7: the 13 documented statuses.
+/// huaweicloudsdkeip `v2/model/publicip_show_resp.py`, `status`: the 13 documented statuses.
 const DOCUMENTED_STATUSES: [&str; 13] = [
     "FREEZED",
     "BIND_ERROR",

@@ -117,7 +117,8 @@ mod transport;
 mod wire;
 
 pub use builder::{
-    AuthMethod, HuaweiBuilder, DEFAULT_REFUSAL_MEMORY, DEFAULT_TOKEN_REFRESH_MARGIN,
+    default_rate_limiter, AuthMethod, HuaweiBuilder, DEFAULT_QUOTA_WINDOW, DEFAULT_REFUSAL_MEMORY,
+    DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_TOKEN_REFRESH_MARGIN,
 };
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};

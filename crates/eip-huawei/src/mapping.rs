@@ -4,10 +4,10 @@
 //!
 //! # Status mapping
 //!
-//! Every status of huawei.md §3.7 maps onto exactly one [`EipStatus`]; the raw value is kept in
+//! Every status of huaweicloudsdkeip `v2/model/publicip_show_resp.py`, `status` maps onto exactly one [`EipStatus`]; the raw value is kept in
 //! [`Eip::raw_status`]:
 //!
-//! | Huawei `status` | meaning (huawei.md §3.7) | [`EipStatus`] |
+//! | Huawei `status` | meaning (huaweicloudsdkeip `v2/model/publicip_show_resp.py`, `status`) | [`EipStatus`] |
 //! |---|---|---|
 //! | `DOWN` | unbound, usable | `Available` |
 //! | `ACTIVE` | bound to a port | `Bound` |
@@ -40,9 +40,9 @@ use crate::KIND;
 /// The normalized status of a publicip, from its `status` and whether it names a port.
 ///
 /// The v1 publicips are Neutron floating IPs, and in Neutron the PUT changes `port_id` at once
-/// while `status` follows (https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips);
+/// while `status` follows (<https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips>);
 /// Huawei's own bind example answers `ACTIVE` with the port already set
-/// (https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0004.html). The order of the two
+/// (<https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0004.html>). The order of the two
 /// is not documented, so the port decides, as Terraform's association waiter does (it waits on
 /// `port_id`, `huaweicloud/services/eip/resource_huaweicloud_vpc_eip_associate.go`):
 /// `ACTIVE` without a port has been unbound (its status has not caught up), and `DOWN` with a
@@ -71,7 +71,7 @@ pub(crate) fn status_of(raw: &str) -> EipStatus {
 }
 
 /// `create_time` as the API writes it, `YYYY-MM-DD HH:MM:SS` in UTC with no zone
-/// (huawei.md §3.6); an ISO form with `T` is accepted too. Unreadable → `None`.
+/// (huaweicloudsdkeip `v2/model/publicip_show_resp.py`); an ISO form with `T` is accepted too. Unreadable → `None`.
 pub(crate) fn parse_create_time(raw: &str) -> Option<OffsetDateTime> {
     let spaced = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     let iso = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
@@ -125,7 +125,7 @@ pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip,
     eip.name = ip.alias.clone();
     eip.charge_mode = ip.charge_mode.as_deref().map(charge_mode_of);
     eip.created_at = ip.create_time.as_deref().and_then(parse_create_time);
-    // huawei.md §3.6: `private_ip_address` may be set while DOWN, so binding is read from port_id.
+    // huaweicloudsdkeip `v2/model/publicip_show_resp.py`: `private_ip_address` may be set while DOWN, so binding is read from port_id.
     if let Some(port) = &ip.port_id {
         let mut binding = Binding::new(TargetKind::NetworkInterface);
         binding.nic_id = Some(port.clone());
@@ -221,10 +221,11 @@ pub(crate) fn check_line(region: &str, line: &str) -> Result<(), Error> {
     }
 }
 
-/// The largest page of `GET publicips` (huawei.md §3.3: "treat 2000 as the default and page cap").
+/// The largest page of `GET publicips`: the list's `limit` defaults to 2000 and regional
+/// references cap it there (<https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
 pub(crate) const MAX_PAGE_SIZE: u32 = 2000;
 
-/// huawei.md §3.1: `alias` is 1–64 letters, digits, CJK characters and `_ - .`.
+/// <https://support.huaweicloud.com/api-eip/eip_api_0001.html>: `alias` is 1–64 letters, digits, CJK characters and `_ - .`.
 pub(crate) const NAME_RULE: TextRule = TextRule {
     min_chars: 1,
     max_chars: 64,
@@ -250,14 +251,14 @@ pub(crate) fn capabilities() -> Capabilities {
     // The v1 create has no client token: allocate reconciles by a marker (see `client`).
     caps.server_side_idempotency = false;
     caps.bandwidth_mbps = 1..=2000;
-    // huawei.md §5.2: descriptions exist only in the v3 API.
+    // https://support.huaweicloud.com/api-vpc/AssociatePublicips.html: descriptions exist only in the v3 API.
     caps.description_rule = None;
-    // The v1 create takes no tags (they are a separate v2.0 API, huawei.md §3.9).
+    // The v1 create takes no tags (they are a separate v2.0 API, huaweicloudsdkeip `v2/eip_client.py`).
     caps.max_tags = 0;
     caps
 }
 
-/// huawei.md §3.1: bandwidth goes in steps of 1 Mbit/s up to 300, of 50 up to 1000 and of 500
+/// <https://support.huaweicloud.com/api-eip/eip_api_0001.html>: bandwidth goes in steps of 1 Mbit/s up to 300, of 50 up to 1000 and of 500
 /// above (the range itself is checked by [`Capabilities::check_bandwidth`]).
 pub(crate) fn check_bandwidth_step(mbps: u32) -> Result<(), Error> {
     let (ok, step) = match mbps {

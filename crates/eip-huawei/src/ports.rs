@@ -1,6 +1,6 @@
 //! Which port (NIC) an association targets, as pure functions over the ports the API listed.
 //!
-//! huawei.md §4.1: the primary ECS NIC is the port of the server whose `device_owner` starts with
+//! <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>: the primary ECS NIC is the port of the server whose `device_owner` starts with
 //! `compute:` and whose `binding:vif_details.primary_interface` is true. Terraform takes the first
 //! port instead; we refuse to guess: a single compute port is the primary, several with none (or
 //! more than one) marked primary is a conflict naming them.

@@ -1,7 +1,7 @@
-//! AK/SK request signing, `SDK-HMAC-SHA256` (huawei.md §2.1), as pure functions.
+//! AK/SK request signing, `SDK-HMAC-SHA256` (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>), as pure functions.
 //!
 //! Nothing here does I/O or reads a clock: the caller passes the date, the headers to sign and the
-//! exact body bytes, so every step can be checked against the known-answer vectors of huawei.md §2.2
+//! exact body bytes, so every step can be checked against the known-answer vectors of huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/tests/test_signer.py`
 //! (the tests below hold all of them).
 //!
 //! ```
@@ -32,7 +32,7 @@ pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
 pub const SDK_DATE_FORMAT: &[time::format_description::FormatItem<'static>] =
     time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
 
-/// Everything but `A-Za-z0-9-_.~` is percent-encoded (huawei.md §2.1 step 3).
+/// Everything but `A-Za-z0-9-_.~` is percent-encoded (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -44,7 +44,7 @@ pub fn encode(value: &str) -> String {
     utf8_percent_encode(value, UNRESERVED).to_string()
 }
 
-/// The canonical URI: each path segment encoded, always ending with `/` (huawei.md §2.1: the
+/// The canonical URI: each path segment encoded, always ending with `/` (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: the
 /// request path `/v1/p/publicips` is signed as `/v1/p/publicips/`).
 pub fn canonical_uri(path: &str) -> String {
     let mut uri = path.split('/').map(encode).collect::<Vec<_>>().join("/");
@@ -59,7 +59,7 @@ pub fn canonical_uri(path: &str) -> String {
 
 /// The canonical query: parameters sorted by key then value, keys and values encoded, repeated
 /// keys written `k=v1&k=v2`. The client also sends this exact string as the URL's query
-/// (huawei.md §2.1 step 8), so the server sees the signed order.
+/// (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>), so the server sees the signed order.
 pub fn canonical_query(params: &[(String, String)]) -> String {
     let mut encoded: Vec<(String, String)> =
         params.iter().map(|(k, v)| (encode(k), encode(v))).collect();
@@ -121,7 +121,7 @@ pub struct SigningInput<'a> {
     pub body: &'a [u8],
 }
 
-/// The CanonicalRequest of huawei.md §2.1 step 3.
+/// The CanonicalRequest of <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>.
 pub fn canonical_request(input: &SigningInput<'_>) -> String {
     format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
@@ -170,7 +170,7 @@ pub fn authorization(
 }
 
 /// The `Host` value to sign and send: the host, with `:port` unless the port is the scheme's
-/// default (huawei.md §2.1: "leave out `:port` for the default ports 443 and 80").
+/// default (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: "leave out `:port` for the default ports 443 and 80").
 pub fn host_header(url: &url::Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
@@ -286,7 +286,7 @@ mod tests {
             sign(b"{\"Name\":\"test\",\"Id\":1}\n"),
             "cecc2af119b18ab70b4d094c0750f3b42c02f254903179a0fc2cc72fc9db4f59"
         );
-        // huawei.md §2.2 documents only the prefix of the signature without the newline.
+        // huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/tests/test_signer.py` documents only the prefix of the signature without the newline.
         assert!(sign(b"{\"Name\":\"test\",\"Id\":1}").starts_with("83599e52"));
     }
 

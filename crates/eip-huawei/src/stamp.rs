@@ -1,9 +1,9 @@
 //! Exactly-once allocation without a client token.
 //!
-//! The v1 create has no idempotency token (huawei.md §3.1), so a create whose answer was lost
+//! The v1 create has no idempotency token (<https://support.huaweicloud.com/api-eip/eip_api_0001.html>), so a create whose answer was lost
 //! cannot simply be sent again. Each allocation therefore carries a *stamp* derived from its
 //! idempotency key, `mce-` + the first 28 hex digits of SHA-256(key) (32 characters, valid as a
-//! bandwidth name and as an alias: 1–64 of `[A-Za-z0-9_.-]`, huawei.md §3.1, §5.1):
+//! bandwidth name and as an alias: 1–64 of `[A-Za-z0-9_.-]`, <https://support.huaweicloud.com/api-eip/eip_api_0001.html>; <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>):
 //!
 //! - with a dedicated (`PER`) bandwidth, the stamp is the **bandwidth name**, so the EIP's own
 //!   name (`alias`) stays the caller's;

@@ -85,7 +85,7 @@ pub(crate) async fn send(
     })
 }
 
-/// A request signed with `key` at the current time (huawei.md §2.1). Signs `content-type` (when
+/// A request signed with `key` at the current time (<https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>). Signs `content-type` (when
 /// there is a body), `host`, `x-project-id` (when given), `x-sdk-date` and `x-security-token`.
 pub(crate) fn signed(
     method: Method,

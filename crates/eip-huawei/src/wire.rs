@@ -32,7 +32,7 @@ pub(crate) fn parse<T: DeserializeOwned>(
 // from the stream, `""` is absent, numbers may come as strings (decimals truncated, as the
 // SDK coerces them), and an item of a list that is not the expected object is dropped.
 
-/// A publicip object (`PublicipShowResp`, `PublicipCreateResp`, `PublicipUpdateResp`, huawei.md §3.6).
+/// A publicip object (`PublicipShowResp`, `PublicipCreateResp`, `PublicipUpdateResp`, huaweicloudsdkeip `v2/model/publicip_show_resp.py`).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct Publicip {
@@ -62,7 +62,7 @@ pub(crate) struct Publicip {
     pub bandwidth_size: Option<u32>,
     #[serde(deserialize_with = "de::opt_string")]
     pub bandwidth_share_type: Option<String>,
-    /// Not in the v1 object (huawei.md §3.6), read when a deployment adds it.
+    /// Not in the v1 object (huaweicloudsdkeip `v2/model/publicip_show_resp.py`), read when a deployment adds it.
     #[serde(alias = "bandwidth_charge_mode", deserialize_with = "de::opt_string")]
     pub charge_mode: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
@@ -102,7 +102,7 @@ pub(crate) struct VifDetails {
     pub primary_interface: Option<bool>,
 }
 
-/// A port (NIC), huawei.md §4.1.
+/// A port (NIC), <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(default)]
 pub(crate) struct Port {
@@ -155,7 +155,7 @@ pub(crate) struct TokenProject {
     pub id: Option<String>,
 }
 
-/// The `token` object of `POST /v3/auth/tokens` (huawei.md §1.1).
+/// The `token` object of `POST /v3/auth/tokens` (<https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Token {
@@ -173,7 +173,7 @@ pub(crate) struct TokenEnvelope {
     pub token: Option<Token>,
 }
 
-/// One project of `GET /v3/projects` (huawei.md §1.3).
+/// One project of `GET /v3/projects` (huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/internal.py`).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Project {
@@ -191,7 +191,7 @@ pub(crate) struct ProjectList {
 
 // ---- bodies we send ----
 
-/// `publicip` of a create (huawei.md §3.1).
+/// `publicip` of a create (<https://support.huaweicloud.com/api-eip/eip_api_0001.html>).
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct CreatePublicip {
     #[serde(rename = "type")]
@@ -223,7 +223,7 @@ pub(crate) struct CreateRequest {
 }
 
 /// `publicip` of an update; every field left out is unchanged, and an empty object unbinds
-/// (huawei.md §3.4: Huawei's own tools send `{"publicip":{}}`).
+/// (<https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>: Huawei's own tools send `{"publicip":{}}`).
 #[derive(Clone, Debug, Default, Serialize)]
 pub(crate) struct UpdatePublicip {
     #[serde(skip_serializing_if = "Option::is_none")]
