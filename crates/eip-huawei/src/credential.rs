@@ -7,16 +7,29 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::{validate, Error, Secret, ServiceError};
+use eip_http::{TemporaryToken, TokenCache as HttpTokenCache};
 use reqwest::Method;
 use serde_json::json;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::OnceCell;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
 use crate::transport::{send, Answer, Outgoing};
 use crate::wire::{self, ProjectList, TokenEnvelope};
+
+/// eip-http's token cache as this provider uses it: refreshed at a token's `refresh_at` (the
+/// margin is applied when the token is read), a refused password held for `refusal_memory`, and
+/// no backoff of its own for other failures (the retry loop around each call bounds them).
+fn token_cache(refusal_memory: Duration) -> HttpTokenCache<Arc<CachedToken>> {
+    HttpTokenCache::new()
+        .with_min_ttl(Duration::ZERO)
+        .with_backoff(Duration::ZERO, Duration::ZERO)
+        .with_failure_hold(move |error| {
+            matches!(error, Error::Unauthenticated { .. }).then_some(refusal_memory)
+        })
+}
 
 /// IAM user credentials for the password token flow (<https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 ///
@@ -111,33 +124,24 @@ impl fmt::Debug for CachedToken {
 /// How long a refused password is remembered by default before IAM is asked again.
 pub const DEFAULT_REFUSAL_MEMORY: Duration = Duration::from_secs(5 * 60);
 
-enum Slot {
-    Empty,
-    Ready(Arc<CachedToken>),
-    /// IAM refused the password at `at`. It is not asked again before the refusal memory has
-    /// passed (or the credentials change, or [`TokenCache::reset`]). IAM's account lockout locks
-    /// a user for 15 minutes (by default) once 5 unsuccessful logins (by default) happen within
-    /// 15 minutes, and nobody can unlock it early (IAM user guide, "Login Authentication
-    /// Policy": <https://support.huaweicloud.com/intl/en-us/usermanual-iam5/iam_01_1172.html>), so
-    /// a refused password is never retried in a loop; one refusal (say, a password being
-    /// rotated) does not disable the provider for the rest of the process either.
-    Refused {
-        at: Instant,
-        service: Option<Box<ServiceError>>,
-    },
-}
-
-/// The password token cache, single-flight.
+/// The password token cache, on eip-http's [`eip_http::TokenCache`]: single flight (concurrent
+/// callers on a cold or expired cache wait for the ONE IAM request in flight and share its
+/// token), a token replaced at `refresh_at`, and a refused password held.
 ///
-/// The slot's lock is held while a token is fetched, so concurrent callers on a cold (or
-/// expired) cache wait for the ONE IAM request in flight and then share its token.
+/// A refused password is not sent again before the refusal memory has passed (or the
+/// credentials change, or [`TokenCache::reset`]). IAM's account lockout locks a user for 15
+/// minutes (by default) once 5 unsuccessful logins (by default) happen within 15 minutes, and
+/// nobody can unlock it early (IAM user guide, "Login Authentication Policy":
+/// <https://support.huaweicloud.com/intl/en-us/usermanual-iam5/iam_01_1172.html>), so a refused
+/// password is never retried in a loop; one refusal (say, a password being rotated) does not
+/// disable the provider for the rest of the process either.
 pub(crate) struct TokenCache {
     /// Replaceable while the provider runs ([`TokenCache::set_auth`]); read once per IAM request.
     auth: std::sync::RwLock<PasswordAuth>,
     scope: Scope,
     margin: Duration,
     refusal_memory: Duration,
-    slot: Mutex<Slot>,
+    cache: HttpTokenCache<Arc<CachedToken>>,
     requests: AtomicU64,
     generations: AtomicU64,
 }
@@ -162,7 +166,7 @@ impl TokenCache {
             scope,
             margin,
             refusal_memory: DEFAULT_REFUSAL_MEMORY,
-            slot: Mutex::new(Slot::Empty),
+            cache: token_cache(DEFAULT_REFUSAL_MEMORY),
             requests: AtomicU64::new(0),
             generations: AtomicU64::new(0),
         }
@@ -171,6 +175,7 @@ impl TokenCache {
     /// Remembers a refused password for `memory` instead of [`DEFAULT_REFUSAL_MEMORY`].
     pub(crate) fn with_refusal_memory(mut self, memory: Duration) -> Self {
         self.refusal_memory = memory;
+        self.cache = token_cache(memory);
         self
     }
 
@@ -189,18 +194,17 @@ impl TokenCache {
 
     /// Forgets the cached token and any remembered refusal: the next call asks IAM again.
     pub(crate) async fn reset(&self) {
-        *self.slot.lock().await = Slot::Empty;
+        self.cache.reset().await;
     }
 
     /// Replaces the credentials (a rotated password); the cached token and any remembered
     /// refusal are dropped.
     pub(crate) async fn set_auth(&self, auth: PasswordAuth) {
-        let mut slot = self.slot.lock().await;
         *self
             .auth
             .write()
             .unwrap_or_else(|poisoned| poisoned.into_inner()) = auth;
-        *slot = Slot::Empty;
+        self.cache.reset().await;
     }
 
     /// A token fresh enough to use, fetching one if the cache holds none.
@@ -209,42 +213,32 @@ impl TokenCache {
         client: &eip_http::HttpClient,
         iam: &Url,
     ) -> Result<Arc<CachedToken>, Error> {
-        let mut slot = self.slot.lock().await;
-        match &*slot {
-            Slot::Ready(token) if Instant::now() < token.refresh_at => return Ok(token.clone()),
-            Slot::Refused { at, service } if at.elapsed() < self.refusal_memory => {
-                return Err(refused(&self.auth(), service.clone(), self.refusal_memory));
-            }
-            _ => {}
-        }
-        let auth = self.auth();
-        match self.fetch(client, iam, &auth).await {
-            Ok(token) => {
-                let token = Arc::new(token);
-                *slot = Slot::Ready(token.clone());
-                Ok(token)
-            }
-            Err(Error::Unauthenticated { service, .. }) => {
-                *slot = Slot::Refused {
-                    at: Instant::now(),
-                    service: service.clone(),
-                };
-                Err(refused(&auth, service, self.refusal_memory))
-            }
-            Err(other) => Err(other),
-        }
+        self.cache
+            .get_or_insert_with(|| async {
+                let auth = self.auth();
+                match self.fetch(client, iam, &auth).await {
+                    Ok(token) => Ok(TemporaryToken {
+                        expiry: Some(token.refresh_at),
+                        token: Arc::new(token),
+                    }),
+                    // Held by the cache for the refusal memory, with this explanation.
+                    Err(Error::Unauthenticated { service, .. }) => {
+                        Err(refused(&auth, service, self.refusal_memory))
+                    }
+                    Err(other) => Err(other),
+                }
+            })
+            .await
     }
 
     /// Drops `stale` after a service refused it, unless another caller already replaced it.
     pub(crate) async fn invalidate(&self, stale: &CachedToken) {
-        let mut slot = self.slot.lock().await;
-        if matches!(&*slot, Slot::Ready(current) if current.generation == stale.generation) {
-            tracing::debug!(
-                generation = stale.generation,
-                "token refused by the service; dropping it"
-            );
-            *slot = Slot::Empty;
-        }
+        tracing::debug!(
+            generation = stale.generation,
+            "token refused by the service; dropping it"
+        );
+        self.cache
+            .invalidate_if(|current| current.generation == stale.generation);
     }
 
     fn body(&self, auth: &PasswordAuth) -> serde_json::Value {
