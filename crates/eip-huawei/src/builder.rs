@@ -486,10 +486,10 @@ impl HuaweiBuilder {
                     Some(id) => Scope::ProjectId(id.clone()),
                     None => Scope::ProjectName(project_name),
                 };
-                Ok(Credentials::Password(
+                Ok(Credentials::Password(Box::new(
                     TokenCache::new(auth.clone(), scope, self.token_refresh_margin)
                         .with_refusal_memory(self.refusal_memory),
-                ))
+                )))
             }
             (None, Some(key)) => {
                 if key.access_key.trim().is_empty() {

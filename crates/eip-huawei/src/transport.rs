@@ -149,7 +149,7 @@ pub(crate) fn call_of(request: &VpcRequest) -> Call {
 /// How requests are authenticated.
 pub(crate) enum Credentials {
     /// IAM password tokens, `X-Auth-Token`.
-    Password(TokenCache),
+    Password(Box<TokenCache>),
     /// AK/SK signatures.
     AccessKey {
         key: AccessKey,
