@@ -48,8 +48,6 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
     ("VPC.0511", None, ErrorKind::AlreadyAssociated),
     ("VPC.0517", None, ErrorKind::Bound),
     ("VPC.0521", None, ErrorKind::Quota),
-    ("APIGW.0308", None, ErrorKind::RateLimited),
-    ("APIG.0308", None, ErrorKind::RateLimited),
     ("VPC.0008", None, ErrorKind::Unauthenticated),
     ("APIGW.0301", None, ErrorKind::Unauthenticated),
     ("APIG.0301", None, ErrorKind::Unauthenticated),
@@ -58,9 +56,6 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
     ("VPC.2701", None, ErrorKind::PermissionDenied),
     ("VPC.0501", None, ErrorKind::InvalidInput),
     ("VPC.0007", None, ErrorKind::InvalidInput),
-    // "Resource status is busy, try it again later." (VPC error codes,
-    // https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html)
-    ("VPC.0512", None, ErrorKind::Retryable),
     // Create: "no IP found" is a 500 that waiting does not fix.
     ("VPC.0504", Some(500), ErrorKind::Permanent),
 ];
@@ -71,7 +66,31 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
 /// failed", `VPC.0509` "Floating ip double status is invalid." (update), `VPC.0516` the EIP is
 /// used by a load balancer and `VPC.0518` it has firewall rules (delete). `VPC.0504` is final as
 /// a 500 of a create only ("no IP found"; the table entry above).
-pub(crate) const PERMANENT_5XX: &[&str] = &["VPC.0503", "VPC.0509", "VPC.0516", "VPC.0518"];
+pub const PERMANENT_5XX: &[&str] = &["VPC.0503", "VPC.0509", "VPC.0516", "VPC.0518"];
+
+/// The API gateway's throttling codes, answered with 429: `APIGW.0308` ("The throttling
+/// threshold has been reached: policy user over ratelimit,limit:200,time:5 minute", a real
+/// answer quoted in huaweicloud/terraform-provider-huaweicloud issue #1335) and the older
+/// gateway's `APIG.0308` (Huawei advises retrying after 2–5 s,
+/// <https://support.huaweicloud.com/intl/en-us/oce_faq/en-us_topic_0000001887959462.html>).
+/// Retried, honouring `Retry-After`.
+pub const THROTTLING_ERRORS: &[&str] = &["APIGW.0308", "APIG.0308"];
+
+/// Codes that mean "not now": `VPC.0512`, "Resource status is busy, try it again later." (VPC
+/// error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>). The cloud
+/// did nothing, so even a write is retried. Any other 5xx is retried too (a read; a write's
+/// outcome is then unknown and settled), except [`PERMANENT_5XX`].
+pub const TRANSIENT_ERRORS: &[&str] = &["VPC.0512"];
+
+/// Whether `code` is one of [`THROTTLING_ERRORS`].
+pub fn is_throttling(code: &str) -> bool {
+    eip_http::code_in(THROTTLING_ERRORS, code)
+}
+
+/// Whether `code` is one of [`TRANSIENT_ERRORS`].
+pub fn is_transient(code: &str) -> bool {
+    eip_http::code_in(TRANSIENT_ERRORS, code)
+}
 
 /// Whether `error` is one of the final answers above: the classifier stops on it, so the retry
 /// loop neither repeats nor settles it (a gateway 5xx, by contrast, is an unknown outcome that
@@ -93,9 +112,15 @@ pub(crate) fn kind_for(status: u16, code: &str) -> ErrorKind {
         .find(|(c, only, _)| *c == code && only.is_none_or(|s| s == status))
         .map(|(_, _, kind)| *kind);
     let listed = listed.or_else(|| {
-        PERMANENT_5XX
-            .contains(&code)
-            .then_some(ErrorKind::Permanent)
+        if is_throttling(code) {
+            Some(ErrorKind::RateLimited)
+        } else if is_transient(code) {
+            Some(ErrorKind::Retryable)
+        } else if PERMANENT_5XX.contains(&code) {
+            Some(ErrorKind::Permanent)
+        } else {
+            None
+        }
     });
     listed.unwrap_or(match status {
         401 => ErrorKind::Unauthenticated,

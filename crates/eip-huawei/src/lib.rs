@@ -122,7 +122,10 @@ pub use builder::{
 };
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
-pub use error::HuaweiClassifier;
+pub use error::{
+    is_throttling, is_transient, HuaweiClassifier, PERMANENT_5XX, THROTTLING_ERRORS,
+    TRANSIENT_ERRORS,
+};
 
 use eip_core::{Eip, EipStatus, Error, ProviderKind};
 
