@@ -24,7 +24,7 @@ use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
 use crate::transport::{call_of, Answer, Transport, VpcRequest};
 use crate::wire::{
-    self, Port, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
+    self, Port, PortEnvelope, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
     UpdateBandwidthRequest, UpdatePublicip, UpdateRequest,
 };
 use crate::KIND;
@@ -199,9 +199,32 @@ impl HuaweiProvider {
         Ok(list.ports)
     }
 
+    /// One port by id, `GET /v1/{project_id}/ports/{port_id}` (ShowPort, huaweicloudsdkvpc
+    /// `v2/vpc_client.py` `show_port`); `None` when it no longer exists.
+    async fn show_port(&self, id: &str) -> Result<Option<Port>, Error> {
+        let request = VpcRequest::get(
+            "ShowPort",
+            format!("ports/{id}"),
+            Vec::new(),
+            format!("network interface {id}"),
+        );
+        let answer = match self.transport.vpc(&request).await {
+            Ok(answer) => answer,
+            Err(Error::NotFound { .. }) => return Ok(None),
+            Err(other) => return Err(other),
+        };
+        let envelope: PortEnvelope = wire::parse(
+            request.action,
+            answer.status,
+            answer.request_id.as_deref(),
+            &answer.body,
+        )?;
+        Ok(envelope.port.filter(|p| p.id.as_deref() == Some(id)))
+    }
+
     /// Fills in the instance behind each bound address from the port cache, reading each port
-    /// not cached yet with one `GET ports?id=<port>`: the v1 ListPorts documents `id` as ONE
-    /// string ("id: String", <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
+    /// not cached yet once by its id (ShowPort). The v1 ListPorts documents `id` as ONE string
+    /// ("id: String", <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
     /// the SDK model `ListPortsRequest` types it `str`), so several ids in one query are not
     /// something the API promises to honour.
     async fn resolve_bindings(&self, eips: &mut [Eip]) -> Result<(), Error> {
@@ -213,14 +236,13 @@ impl HuaweiProvider {
         port_ids.sort();
         port_ids.dedup();
         for id in &port_ids {
-            let query = vec![("id".to_owned(), id.clone())];
-            let ports = self.ports(query, format!("network interface {id}")).await?;
-            // Only the port asked for: a server ignoring the filter must not fill the cache.
-            self.ports.insert(
-                ports
-                    .iter()
-                    .filter(|p| p.id.as_deref() == Some(id.as_str())),
-            );
+            // An id from the cloud goes into a path: checked like a caller's.
+            if validate::id("port_id", id).is_err() {
+                continue;
+            }
+            if let Some(port) = self.show_port(id).await? {
+                self.ports.insert([&port]);
+            }
         }
         for eip in eips.iter_mut() {
             let port = eip

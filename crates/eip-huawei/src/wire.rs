@@ -139,6 +139,14 @@ impl Port {
     }
 }
 
+/// `{"port":{...}}` (`GET /v1/{project_id}/ports/{port_id}`).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct PortEnvelope {
+    #[serde(deserialize_with = "de::opt_object")]
+    pub port: Option<Port>,
+}
+
 /// `{"ports":[...]}`.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
