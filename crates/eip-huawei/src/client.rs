@@ -453,9 +453,10 @@ impl HuaweiProvider {
                         Ok(Settled::Applied(eip))
                     }
                     Ok(None) => Ok(Settled::NotApplied),
+                    // Core's loop reads again within the window after a retryable failure.
                     Err(lookup) => {
-                        tracing::warn!(%lookup, "cannot tell whether the lost create took effect");
-                        Ok(Settled::Unknown)
+                        tracing::debug!(%lookup, "reading back the lost create failed");
+                        Err(lookup)
                     }
                 }
             })

@@ -25,8 +25,11 @@
 //!   and reused until `expires_at` minus a margin (30 min by default, at most half its life);
 //!   concurrent callers on a cold cache share one IAM request; a 401 from VPC drops the token,
 //!   re-authenticates once and repeats the call once. A refused password is reported as
-//!   [`eip_core::Error::Unauthenticated`] after one IAM request and never tried again by this
-//!   provider (IAM locks accounts after repeated failures).
+//!   [`eip_core::Error::Unauthenticated`] after one IAM request and not sent again for the
+//!   refusal memory ([`DEFAULT_REFUSAL_MEMORY`], 5 minutes; IAM locks users after repeated
+//!   failed logins); [`HuaweiProvider::set_password`] and [`HuaweiProvider::reset_auth`] end it
+//!   early. A project id IAM names is checked like a configured one before it enters a path.
+//!   Redirects are never followed (the password would be re-posted to the `Location` host).
 //! - **AK/SK** ([`AccessKey`]): every request is signed (`content-type` when there is a body,
 //!   `host`, `x-project-id`, `x-sdk-date`, and `x-security-token` for temporary keys). The project
 //!   id is configured or looked up once with a signed `GET /v3/projects?name=<project name>`;
@@ -76,6 +79,10 @@
 //! | `BIND_ERROR`, `ERROR` | `Failed` |
 //! | anything else | `Unknown(raw)` |
 //!
+//! The port decides between the two ends of a bind or unbind, whichever order the cloud
+//! changes `port_id` and `status` in: `ACTIVE` without a `port_id` is `Available` (unbound, the
+//! status not caught up yet), `DOWN` with a `port_id` is `Associating`.
+//!
 //! # Errors
 //! | Huawei answer | [`eip_core::Error`] |
 //! |---|---|
@@ -95,6 +102,16 @@
 //! not JSON at all (a gateway's HTML page, even as a 404: it is not the cloud saying the address
 //! is gone), with its status; a JSON error without a code keeps its status as the code
 //! (`HTTP 502`).
+//!
+//! # Requests and quotas
+//! Every request goes through eip-http (`ClientOptions` in the builder: proxy for https only,
+//! extra root certificates, user agent suffix, answer size cap) and core's one retry loop, which
+//! draws from a token bucket per provider sized to the API gateway's per-user quota
+//! ([`default_rate_limiter`], 200 requests per 5 minutes; [`HuaweiBuilder::with_rate_limiter`]
+//! shares or disables it). A bound address's port is read once per provider instance and cached,
+//! so a waiter polls with `ShowPublicip` alone. Lists ask for `enterprise_project_id=all_granted_eps`
+//! (every enterprise project the caller may see). A line (`publicip.type`) the region does not
+//! offer is refused before sending; the default line is one the region offers.
 //!
 //! # Capabilities
 //! Instance, network-interface and private-IP targets; IPv6; shared bandwidth; pages of up to
