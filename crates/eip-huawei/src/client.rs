@@ -627,7 +627,7 @@ impl HuaweiProvider {
             if from.is_none() {
                 return Ok(());
             }
-            let current = self.show_raw(id, Reads::Once).await?;
+            let current = self.show_raw(id, Reads::Once).await.map_err(sent_nothing)?;
             if current.port_id.is_some() && current.port_id == nic {
                 Ok(())
             } else {
@@ -832,6 +832,21 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     ) {
         (true, Some(last)) => Some(PageToken::Marker(last)),
         _ => None,
+    }
+}
+
+/// A read that failed inside a write's attempt, before the write was sent: the attempt sent
+/// nothing, so its failure must not count as a write whose outcome is unknown (a gateway 5xx on
+/// the read would otherwise make the loop settle a write that never left).
+fn sent_nothing(error: Error) -> Error {
+    if !error.outcome_unknown() {
+        return error;
+    }
+    Error::Transport {
+        operation: "ShowPublicip".to_owned(),
+        message: format!("the read before the write failed: {error}"),
+        maybe_sent: false,
+        source: Some(Box::new(error)),
     }
 }
 
