@@ -9,19 +9,17 @@ use async_trait::async_trait;
 use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
-    AllocateRequest, AssociateTarget, Binding, Capabilities, ChargeMode, Charset, Eip, EipProvider,
-    EipStatus, Error, ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result,
-    TargetKind, TextRule,
+    AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result,
 };
-use time::OffsetDateTime;
 use tracing::Instrument;
 use url::Url;
 
 use crate::builder::{AlibabaBuilder, SignatureVersion};
 use crate::credential::AccessKey;
 use crate::error::{self, AlibabaClassifier, Subject};
+use crate::mapping::{self, wire_target};
 use crate::rpc::{self, Failure, RpcRequest, Transport};
-use crate::status;
 use crate::wire;
 use crate::KIND;
 
@@ -79,42 +77,6 @@ impl fmt::Debug for AlibabaProvider {
     }
 }
 
-/// What Alibaba's EIP API supports (alibaba.md §3).
-pub fn capabilities() -> Capabilities {
-    let mut caps = Capabilities::new(TextRule {
-        // alibaba.md §3.1 (DISAGREE 7: the older Modify page says 2–128; the Allocate page wins).
-        min_chars: 1,
-        max_chars: 128,
-        starts_with_letter: true,
-        charset: Charset::Restricted {
-            extra: "._-",
-            cjk: false,
-        },
-        forbidden_prefixes: &[],
-    });
-    caps.targets = vec![
-        TargetKind::Instance,
-        TargetKind::NetworkInterface,
-        TargetKind::HighAvailabilityVip,
-        TargetKind::NatGateway,
-        TargetKind::LoadBalancer,
-    ];
-    caps.max_page_size = 100;
-    caps.parallel_pages = true;
-    caps.conditional_disassociate = true;
-    caps.server_side_idempotency = true;
-    caps.bandwidth_mbps = 1..=500;
-    caps.description_rule = Some(TextRule {
-        min_chars: 2,
-        max_chars: 256,
-        starts_with_letter: true,
-        charset: Charset::Printable,
-        forbidden_prefixes: &["http://", "https://"],
-    });
-    caps.max_tags = 20;
-    caps
-}
-
 impl AlibabaProvider {
     /// A builder.
     pub fn builder() -> AlibabaBuilder {
@@ -133,7 +95,7 @@ impl AlibabaProvider {
                 signature_version: config.signature_version,
                 http: config.http,
             },
-            capabilities: capabilities(),
+            capabilities: mapping::capabilities(),
         }
     }
 
@@ -204,7 +166,7 @@ impl AlibabaProvider {
             .items()
             .iter()
             .find(|e| e.allocation_id.as_deref() == Some(id))?;
-        Some(status::from_alibaba(
+        Some(mapping::status_from_alibaba(
             item.status.as_deref().unwrap_or_default(),
         ))
     }
@@ -286,7 +248,7 @@ impl AlibabaProvider {
     }
 
     fn to_eip(&self, item: &wire::EipAddress) -> Result<Eip> {
-        to_eip(item, &self.region)
+        mapping::to_eip(item, &self.region)
     }
 
     async fn allocate_inner(&self, request: &AllocateRequest) -> Result<Eip> {
@@ -294,7 +256,7 @@ impl AlibabaProvider {
         let charge = request
             .charge_mode
             .as_ref()
-            .map(internet_charge_type)
+            .map(mapping::internet_charge_type)
             .transpose()?;
         if let Some(mbps) = request.bandwidth_mbps {
             check_traffic_bandwidth(charge, mbps)?;
@@ -410,7 +372,7 @@ impl AlibabaProvider {
             )
             .set_opt(
                 "Status",
-                filter.status.as_ref().and_then(status::to_alibaba),
+                filter.status.as_ref().and_then(mapping::status_to_alibaba),
             )
             .set_opt(
                 "AssociatedInstanceId",
@@ -474,7 +436,7 @@ impl AlibabaProvider {
                 "InstanceType",
                 item.instance_type
                     .clone()
-                    .unwrap_or_else(|| status::DEFAULT_INSTANCE_TYPE.into()),
+                    .unwrap_or_else(|| mapping::DEFAULT_INSTANCE_TYPE.into()),
             )
             .set("ClientToken", mint_token());
         let settle = Settle::new(
@@ -643,17 +605,6 @@ fn conflict(eip: &Eip, what: &str) -> Error {
     }
 }
 
-fn internet_charge_type(mode: &ChargeMode) -> Result<&str> {
-    match mode {
-        ChargeMode::ByBandwidth => Ok("PayByBandwidth"),
-        ChargeMode::ByTraffic => Ok("PayByTraffic"),
-        ChargeMode::Other(raw) => validate::id("charge_mode", raw).map(|()| raw.as_str()),
-        other => Err(Error::Unsupported {
-            what: format!("charge mode {other}"),
-        }),
-    }
-}
-
 fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
     if charge == Some("PayByTraffic") && mbps > MAX_TRAFFIC_MBPS {
         return Err(Error::invalid_input(
@@ -662,33 +613,6 @@ fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// A target as the API names it.
-struct WireTarget {
-    instance_id: String,
-    instance_type: String,
-    private_ip: Option<String>,
-}
-
-fn wire_target(target: &AssociateTarget) -> Result<WireTarget> {
-    let kind = target.kind();
-    let instance_type =
-        status::target_kind_to_alibaba(&kind).ok_or_else(|| Error::Unsupported {
-            what: format!("association with a {}", target.kind()),
-        })?;
-    let instance_id = target.id().ok_or_else(|| Error::Unsupported {
-        what: format!("association with a {target}"),
-    })?;
-    let private_ip = match target {
-        AssociateTarget::NetworkInterface { private_ip, .. } => private_ip.map(|ip| ip.to_string()),
-        _ => None,
-    };
-    Ok(WireTarget {
-        instance_id: instance_id.to_owned(),
-        instance_type: instance_type.to_owned(),
-        private_ip,
-    })
 }
 
 /// What a write is meant to achieve, to recognise that a request whose answer was lost took
@@ -777,86 +701,6 @@ impl<'a> Settle<'a> {
     }
 }
 
-/// Maps one `EipAddress` of the API onto the model.
-pub(crate) fn to_eip(item: &wire::EipAddress, default_region: &str) -> Result<Eip> {
-    let invalid = |reason: String| Error::InvalidResponse {
-        operation: DESCRIBE.into(),
-        reason,
-        http_status: Some(200),
-        request_id: None,
-    };
-    let id = item
-        .allocation_id
-        .as_deref()
-        .ok_or_else(|| invalid("an EipAddress has no AllocationId".into()))?;
-    let raw_address = item.ip_address.as_deref().unwrap_or_default();
-    let address: IpAddr = raw_address.parse().map_err(|_| {
-        invalid(format!(
-            "{id} has IpAddress {raw_address:?}, which is not an IP address"
-        ))
-    })?;
-    let raw_status = item.status.clone().unwrap_or_default();
-    let region = item.region_id.as_deref().unwrap_or(default_region);
-    let mut eip = Eip::new(
-        KIND,
-        region,
-        id,
-        address,
-        status::from_alibaba(&raw_status),
-        raw_status,
-    );
-    eip.bandwidth_mbps = item.bandwidth.and_then(|b| u32::try_from(b).ok());
-    eip.bandwidth_id = item.bandwidth_package_id.clone();
-    eip.name = item.name.clone();
-    eip.description = item.description.clone();
-    eip.binding = binding(item);
-    eip.charge_mode = item.internet_charge_type.as_deref().map(|raw| match raw {
-        "PayByBandwidth" => ChargeMode::ByBandwidth,
-        "PayByTraffic" => ChargeMode::ByTraffic,
-        other => ChargeMode::Other(other.to_owned()),
-    });
-    eip.created_at = item.allocation_time.as_deref().and_then(parse_time);
-    if let Some(tags) = &item.tags {
-        for tag in &tags.tag {
-            if let Some(key) = &tag.key {
-                let value = tag.value.clone().unwrap_or_default();
-                eip.tags.insert(key.clone(), value);
-            }
-        }
-    }
-    Ok(eip)
-}
-
-fn binding(item: &wire::EipAddress) -> Option<Binding> {
-    let instance_id = item.instance_id.clone()?;
-    let kind = status::target_kind_from_alibaba(item.instance_type.as_deref().unwrap_or_default());
-    let mut binding = Binding::new(kind.clone());
-    if kind == TargetKind::NetworkInterface {
-        binding.nic_id = Some(instance_id);
-    } else {
-        binding.instance_id = Some(instance_id);
-    }
-    binding.private_ip = item
-        .private_ip_address
-        .as_deref()
-        .and_then(|ip| ip.parse().ok());
-    Some(binding)
-}
-
-/// `AllocationTime`: RFC 3339 (`2024-01-01T00:00:00Z`), or without seconds as some Alibaba
-/// timestamps are written (`2024-01-01T00:00Z`).
-fn parse_time(raw: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .or_else(|| {
-            let minutes =
-                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
-            time::PrimitiveDateTime::parse(raw, minutes)
-                .ok()
-                .map(|t| t.assume_utc())
-        })
-}
-
 fn allocated_without_read(
     answer: &wire::AllocateResponse,
     id: &str,
@@ -881,101 +725,7 @@ fn allocated_without_read(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    fn item(json: &str) -> wire::EipAddress {
-        serde_json::from_str(json).unwrap()
-    }
-
-    #[test]
-    fn an_eip_address_maps_onto_the_model() {
-        let eip = to_eip(
-            &item(
-                r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"InUse","Bandwidth":"5","Name":"web",
-                    "InstanceId":"eni-1","InstanceType":"NetworkInterface","PrivateIpAddress":"10.0.0.7",
-                    "InternetChargeType":"PayByTraffic","AllocationTime":"2024-01-01T00:00:00Z",
-                    "Tags":{"Tag":[{"Key":"env","Value":"prod"},{"Key":"bare"}]}}"#,
-            ),
-            "cn-hangzhou",
-        )
-        .unwrap();
-        assert_eq!(
-            (eip.id.as_str(), eip.status.clone(), eip.raw_status.as_str()),
-            ("eip-1", EipStatus::Bound, "InUse")
-        );
-        assert_eq!(eip.bandwidth_mbps, Some(5));
-        assert_eq!(eip.region, "cn-hangzhou");
-        assert_eq!(eip.charge_mode, Some(ChargeMode::ByTraffic));
-        assert_eq!(
-            eip.created_at,
-            Some(time::macros::datetime!(2024-01-01 0:00 UTC))
-        );
-        assert_eq!(eip.tags.get("env").map(String::as_str), Some("prod"));
-        assert_eq!(eip.tags.get("bare").map(String::as_str), Some(""));
-        let b = eip.binding.clone().unwrap();
-        assert_eq!(
-            (b.kind, b.nic_id.as_deref(), b.private_ip),
-            (
-                TargetKind::NetworkInterface,
-                Some("eni-1"),
-                Some("10.0.0.7".parse().unwrap())
-            )
-        );
-        assert!(eip.is_bound_to(&AssociateTarget::nic("eni-1", None)));
-        assert!(eip.is_bound_to(&AssociateTarget::nic(
-            "eni-1",
-            Some("10.0.0.7".parse().unwrap())
-        )));
-    }
-
-    #[test]
-    fn each_instance_type_becomes_a_binding() {
-        for (raw, target) in [
-            ("EcsInstance", AssociateTarget::instance("x-1")),
-            ("", AssociateTarget::instance("x-1")),
-            (
-                "HaVip",
-                AssociateTarget::HighAvailabilityVip { id: "x-1".into() },
-            ),
-            ("Nat", AssociateTarget::NatGateway { id: "x-1".into() }),
-            (
-                "SlbInstance",
-                AssociateTarget::LoadBalancer { id: "x-1".into() },
-            ),
-        ] {
-            let json = format!(
-                r#"{{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"InUse","InstanceId":"x-1","InstanceType":"{raw}"}}"#
-            );
-            let eip = to_eip(&item(&json), "r").unwrap();
-            assert!(eip.is_bound_to(&target), "{raw}");
-            assert_eq!(
-                wire_target(&target).unwrap().instance_type,
-                if raw.is_empty() { "EcsInstance" } else { raw }
-            );
-        }
-        let free = to_eip(&item(r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"Available","InstanceId":""}"#), "r").unwrap();
-        assert_eq!(free.binding, None);
-    }
-
-    #[test]
-    fn unreadable_items_are_invalid_responses() {
-        for json in [
-            r#"{"IpAddress":"1.2.3.4"}"#,
-            r#"{"AllocationId":"eip-1","IpAddress":"nope"}"#,
-            r#"{"AllocationId":"eip-1"}"#,
-        ] {
-            assert!(
-                matches!(to_eip(&item(json), "r"), Err(Error::InvalidResponse { .. })),
-                "{json}"
-            );
-        }
-        let odd = to_eip(&item(r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"Frozen","AllocationTime":"yesterday"}"#), "r").unwrap();
-        assert_eq!(odd.status, EipStatus::Unknown("Frozen".into()));
-        assert_eq!(odd.created_at, None);
-        assert_eq!(
-            parse_time("2024-05-06T07:08Z"),
-            Some(time::macros::datetime!(2024-05-06 7:08 UTC))
-        );
-    }
+    use eip_core::{Binding, TargetKind};
 
     fn eip(status: EipStatus, bound_to: Option<&str>) -> Eip {
         let mut eip = Eip::new(
@@ -1068,18 +818,7 @@ mod tests {
     }
 
     #[test]
-    fn capabilities_follow_the_api_note() {
-        let caps = capabilities();
-        assert_eq!(caps.max_page_size, 100);
-        assert_eq!(caps.bandwidth_mbps, 1..=500);
-        assert!(
-            caps.parallel_pages && caps.conditional_disassociate && caps.server_side_idempotency
-        );
-        assert!(!caps.private_ip_targets);
-        assert_eq!(caps.max_tags, 20);
-        assert!(caps.name_rule.check("name", "a").is_ok());
-        assert!(caps.name_rule.check("name", "1a").is_err());
-        assert!(caps.check_description("https://x").is_err());
+    fn traffic_bandwidth_is_capped() {
         assert!(check_traffic_bandwidth(Some("PayByTraffic"), 201).is_err());
         assert!(check_traffic_bandwidth(Some("PayByBandwidth"), 500).is_ok());
     }

@@ -119,15 +119,23 @@ pub struct EipAddress {
     /// The name.
     #[serde(default, deserialize_with = "opt_string")]
     pub name: Option<String>,
-    /// The description.
+    /// The description, as the documented request parameter spells it.
     #[serde(default, deserialize_with = "opt_string")]
     pub description: Option<String>,
+    /// The description, as DescribeEipAddresses really spells it in its answers (its API
+    /// reference response table; Terraform's `alicloud/data_source_alicloud_eip_addresses.go`).
+    #[serde(default, rename = "Descritpion", deserialize_with = "opt_string")]
+    pub descritpion: Option<String>,
     /// When it was allocated (ISO 8601, ending in `Z`).
     #[serde(default, deserialize_with = "opt_string")]
     pub allocation_time: Option<String>,
     /// Mbit/s, as a number or a string.
     #[serde(default, deserialize_with = "opt_u64")]
     pub bandwidth: Option<u64>,
+    /// The address's own bandwidth, which stays its own inside an Internet Shared Bandwidth
+    /// (where `Bandwidth` is the shared one's).
+    #[serde(default, deserialize_with = "opt_u64")]
+    pub eip_bandwidth: Option<u64>,
     /// The bandwidth package, when the EIP joined one.
     #[serde(default, deserialize_with = "opt_string")]
     pub bandwidth_package_id: Option<String>,
@@ -155,6 +163,30 @@ pub struct EipAddress {
     /// Tags.
     #[serde(default, deserialize_with = "opt_object")]
     pub tags: Option<Tags>,
+    /// `Normal`, `OperationLock`, `Unactivated`.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub business_status: Option<String>,
+    /// The locks the cloud put on the address.
+    #[serde(default, deserialize_with = "opt_object")]
+    pub operation_locks: Option<OperationLocks>,
+}
+
+/// `{"LockReason": [{"LockReason": "financial"}]}`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct OperationLocks {
+    /// The locks.
+    #[serde(default, deserialize_with = "one_or_many")]
+    pub lock_reason: Vec<LockRecord>,
+}
+
+/// One lock.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct LockRecord {
+    /// `financial` or `security`.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub lock_reason: Option<String>,
 }
 
 /// `{"Tag": [...]}`.
@@ -521,53 +553,6 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for OneOrMany<T> {
     fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
         Ok(Vec::new())
     }
-}
-
-// ---- the provider's answer handling, for tools and property tests (issue 7, item 6) ----
-
-/// Reads one raw answer to `action` as the provider does: the body of a 2xx, else the
-/// [`eip_core::Error`] the status and body mean (the error table of alibaba.md §4, or
-/// [`eip_core::Error::InvalidResponse`] for an answer that is not the API's JSON). A wrong-state
-/// refusal is mapped without the follow-up status read the provider makes.
-///
-/// ```
-/// let refusal = br#"{"RequestId":"r-1","Code":"Throttling.User","Message":"flow control"}"#;
-/// let error = eip_alibaba::wire::read_answer("DescribeEipAddresses", 400, refusal).unwrap_err();
-/// assert_eq!((error.kind_name(), error.request_id()), ("rate_limited", Some("r-1")));
-/// ```
-pub fn read_answer(
-    action: &'static str,
-    http_status: u16,
-    body: &[u8],
-) -> eip_core::Result<bytes::Bytes> {
-    let reply = crate::rpc::Reply {
-        status: http_status,
-        retry_after: None,
-        body: bytes::Bytes::copy_from_slice(body),
-    };
-    crate::rpc::read_reply(action, reply).map_err(|failure| match failure {
-        crate::rpc::Failure::Refused(api) => {
-            let subject = crate::error::Subject {
-                action,
-                ..Default::default()
-            };
-            crate::error::to_error(api, subject, None)
-        }
-        crate::rpc::Failure::Other(error) => error,
-    })
-}
-
-/// Parses the body of a 2xx answer to `action` into one of this module's types, as the provider
-/// does: anything else is [`eip_core::Error::InvalidResponse`].
-pub fn parse<T: DeserializeOwned>(action: &str, body: &[u8]) -> eip_core::Result<T> {
-    crate::rpc::parse(action, body)
-}
-
-/// Maps one `EipAddress` onto the normalized model as the provider does (`region` when the item
-/// names none); an item without an id or a readable address is
-/// [`eip_core::Error::InvalidResponse`].
-pub fn to_eip(item: &EipAddress, region: &str) -> eip_core::Result<eip_core::Eip> {
-    crate::client::to_eip(item, region)
 }
 
 #[cfg(test)]
