@@ -2,6 +2,7 @@
 //! answers, and the mapping between the API's JSON and the normalized model.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -10,9 +11,8 @@ use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
     AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
-    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result, ServiceError,
 };
-use tracing::Instrument;
 use url::Url;
 
 use crate::builder::{AlibabaBuilder, SignatureVersion};
@@ -115,8 +115,8 @@ impl AlibabaProvider {
 
     /// One attempt, with a refusal mapped through the error table and a 2xx body read by
     /// `read` (in the attempt, so its request id lands in the attempt span). A wrong-state
-    /// refusal reads the EIP's status first, so the classifier can tell a transition (retry)
-    /// from a stable state.
+    /// refusal reads the EIP's status first (one request, no retries of its own), so the
+    /// classifier can tell a transition (retry) from a stable state.
     async fn attempt<T>(
         &self,
         request: &RpcRequest,
@@ -130,7 +130,9 @@ impl AlibabaProvider {
                 let subject = subject(request);
                 let current = match subject.eip {
                     Some(id) if error::classify(&api.code, api.http_status).needs_eip_status() => {
-                        self.current_status(id).await
+                        self.read_once(id).await.ok().flatten().map(|item| {
+                            mapping::status_from_alibaba(item.status.as_deref().unwrap_or_default())
+                        })
                     }
                     _ => None,
                 };
@@ -139,83 +141,147 @@ impl AlibabaProvider {
         }
     }
 
-    /// The EIP's status now, or `None` when it cannot be read. Kept apart from [`Self::attempt`]
-    /// (it maps refusals without reading any status) so the two never recurse.
-    async fn current_status(&self, id: &str) -> Option<EipStatus> {
+    /// The EIP as one DescribeEipAddresses request reports it (`None`: it does not exist), with
+    /// no retries of its own: the extra read an attempt makes inside the one retry loop.
+    async fn read_once(&self, id: &str) -> Result<Option<wire::EipAddress>> {
         let request = self.request(DESCRIBE).set("AllocationId", id);
-        let call = Call::read(KIND, DESCRIBE);
-        let page: wire::DescribeResponse = retry::run(
-            &call,
+        let reply = self.transport.exchange(&request).await?;
+        let page: wire::DescribeResponse = match rpc::read_reply(DESCRIBE, reply) {
+            Ok(body) => rpc::read_answer(DESCRIBE, &body)?,
+            Err(Failure::Refused(api)) => {
+                return Err(error::to_error(api, subject(&request), None))
+            }
+            Err(Failure::Other(error)) => return Err(error),
+        };
+        Ok(find(page, id))
+    }
+
+    /// The retry loop, telling each attempt whether an earlier one may have been processed
+    /// (its answer was lost or cut off by the attempt timeout, or it got a gateway 5xx).
+    async fn run_with<T, F, Fut>(&self, call: &Call, mut attempt: F) -> Result<T>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        let earlier = AtomicBool::new(false);
+        let in_flight = AtomicBool::new(false);
+        retry::run(
+            call,
             &self.retry,
             &self.timeouts,
             &AlibabaClassifier,
-            |_| async {
-                let reply = self.transport.exchange(&request).await?;
-                match rpc::read_reply(DESCRIBE, reply) {
-                    Ok(body) => rpc::read_answer(DESCRIBE, &body),
-                    Err(Failure::Refused(api)) => {
-                        Err(error::to_error(api, subject(&request), None))
+            |number| {
+                // An attempt cut off by the attempt timeout never reported back: it may have landed.
+                if in_flight.swap(true, Ordering::SeqCst) {
+                    earlier.store(true, Ordering::SeqCst);
+                }
+                let pending = attempt(Attempt {
+                    number,
+                    earlier_maybe_processed: earlier.load(Ordering::SeqCst),
+                });
+                let (earlier, in_flight) = (&earlier, &in_flight);
+                async move {
+                    let outcome = pending.await;
+                    in_flight.store(false, Ordering::SeqCst);
+                    if outcome.as_ref().err().is_some_and(error::maybe_processed) {
+                        earlier.store(true, Ordering::SeqCst);
                     }
-                    Err(Failure::Other(error)) => Err(error),
+                    outcome
                 }
             },
         )
         .await
-        .ok()?;
-        let item = page
-            .items()
-            .iter()
-            .find(|e| e.allocation_id.as_deref() == Some(id))?;
-        Some(mapping::status_from_alibaba(
-            item.status.as_deref().unwrap_or_default(),
-        ))
     }
 
-    /// Runs a request through the retry loop, its 2xx body read by `read`. With `settle`, an
-    /// error after an answer was lost is checked against the address's state: when the lost
-    /// request evidently took effect, the call succeeded (`Ok(None)`).
+    /// Runs a request through the retry loop, its 2xx body read by `read`.
     ///
-    /// An answer that cannot be read is `InvalidResponse`, which is never retried nor settled,
-    /// so reading inside the loop ends the call as reading after it did.
+    /// With a `goal`, the address is read back (one request per check) before a retry when an
+    /// earlier attempt may have been processed (always, for an unbind: the fence re-check), and
+    /// after a refusal that may be the echo of an earlier attempt. When the goal already holds,
+    /// the call succeeded (`Ok(None)`) without sending again.
     async fn execute<T>(
         &self,
         call: Call,
         request: &RpcRequest,
-        settle: Option<&Settle<'_>>,
+        goal: Option<Goal<'_>>,
         read: fn(&str, &[u8]) -> Result<T>,
     ) -> Result<Option<T>> {
-        retry::run(&call, &self.retry, &self.timeouts, &AlibabaClassifier, |_| async move {
-            if let Some(settle) = settle {
-                settle.begin_attempt();
+        self.run_with(&call, |attempt| async move {
+            let Some(goal) = goal else {
+                return self.attempt(request, read).await.map(Some);
+            };
+            if attempt.number > 1
+                && (attempt.earlier_maybe_processed || goal.recheck_every_retry())
+                && self.check(goal, attempt.earlier_maybe_processed).await? == Check::Reached
+            {
+                return Ok(None);
             }
-            let outcome = self.attempt(request, read).await;
-            let Some(settle) = settle else { return outcome.map(Some) };
-            settle.end_attempt(outcome.as_ref().err());
-            match outcome {
-                Ok(answer) => Ok(Some(answer)),
-                Err(error) if settle.worth_checking(&error) => {
-                    let now = self.get(settle.id).await;
-                    if settle.reached(&now) {
-                        tracing::debug!(%error, "the earlier request took effect; treating the call as done");
-                        Ok(None)
-                    } else {
-                        Err(error)
+            match self.attempt(request, read).await {
+                Err(error) if attempt.earlier_maybe_processed && goal.may_echo(&error) => {
+                    match self.check(goal, true).await {
+                        Ok(Check::Reached) => {
+                            tracing::debug!(%error, "an earlier attempt took effect; the call is done");
+                            Ok(None)
+                        }
+                        _ => Err(error),
                     }
                 }
-                Err(error) => Err(error),
+                outcome => outcome.map(Some),
             }
         })
         .await
     }
 
+    /// Reads the address back (one request) and says whether `goal` holds; a state in which
+    /// sending again would be wrong is an error.
+    async fn check(&self, goal: Goal<'_>, earlier_maybe_processed: bool) -> Result<Check> {
+        let Some(item) = self.read_once(goal.id()).await? else {
+            return match goal {
+                Goal::Released { .. } => Ok(Check::Reached),
+                _ => Err(Error::not_found(format!("eip {}", goal.id()))),
+            };
+        };
+        let eip = self.to_eip(&item)?;
+        let unbinding = matches!(eip.status, EipStatus::Unassociating | EipStatus::Available);
+        match goal {
+            Goal::Released { .. } if eip.status == EipStatus::Releasing => Ok(Check::Reached),
+            Goal::Released { .. } => Ok(Check::NotYet),
+            Goal::BoundTo { target, .. } => {
+                let ours = eip.binding.as_ref().is_some_and(|b| b.matches(target));
+                match eip.status {
+                    EipStatus::Associating | EipStatus::Bound if ours => Ok(Check::Reached),
+                    EipStatus::Locked => Err(locked(&eip, ASSOCIATE)),
+                    _ => Ok(Check::NotYet),
+                }
+            }
+            Goal::UnboundFrom {
+                instance, fenced, ..
+            } => {
+                let named = item.instance_id.as_deref() == Some(instance);
+                if unbinding && (earlier_maybe_processed || !fenced) {
+                    Ok(Check::Reached)
+                } else if unbinding {
+                    Err(conflict(
+                        &eip,
+                        &format!("it is no longer bound to {instance}: someone else unbound it"),
+                    ))
+                } else if named && matches!(eip.status, EipStatus::Bound | EipStatus::Associating) {
+                    Ok(Check::NotYet)
+                } else if eip.status == EipStatus::Locked {
+                    Err(locked(&eip, UNASSOCIATE))
+                } else {
+                    Err(conflict(
+                        &eip,
+                        &format!("it is no longer bound to {instance}"),
+                    ))
+                }
+            }
+        }
+    }
+
     /// Runs a write whose answer carries nothing but its request id.
-    async fn write(
-        &self,
-        call: Call,
-        request: &RpcRequest,
-        settle: Option<&Settle<'_>>,
-    ) -> Result<()> {
-        self.execute(call, request, settle, |_, body| {
+    async fn write(&self, call: Call, request: &RpcRequest, goal: Option<Goal<'_>>) -> Result<()> {
+        self.execute(call, request, goal, |_, body| {
             rpc::acknowledge(body);
             Ok(())
         })
@@ -229,7 +295,7 @@ impl AlibabaProvider {
             .await?
         {
             Some(page) => Ok(page),
-            // Without `settle` an answer is always read; an empty body reads as one would.
+            // Without a goal an answer is always read; an empty body reads as one would.
             None => rpc::read_answer(DESCRIBE, b""),
         }
     }
@@ -239,12 +305,7 @@ impl AlibabaProvider {
         let page = self
             .read(&self.request(DESCRIBE).set("AllocationId", id))
             .await?;
-        // alibaba.md §3.4: an unknown or released AllocationId answers 200 with an empty list.
-        Ok(page
-            .eip_addresses
-            .into_iter()
-            .flat_map(|e| e.eip_address)
-            .find(|e| e.allocation_id.as_deref() == Some(id)))
+        Ok(find(page, id))
     }
 
     fn to_eip(&self, item: &wire::EipAddress) -> Result<Eip> {
@@ -390,6 +451,11 @@ impl AlibabaProvider {
         validate::id("id", id)?;
         target.validate(&self.capabilities)?;
         let wire_target = wire_target(target)?;
+        // A locked address refuses every change; say so, naming the lock, before sending one.
+        let eip = self.get(id).await?;
+        if eip.status == EipStatus::Locked {
+            return Err(locked(&eip, ASSOCIATE));
+        }
         let request = self
             .request(ASSOCIATE)
             .set("AllocationId", id)
@@ -397,8 +463,8 @@ impl AlibabaProvider {
             .set("InstanceType", wire_target.instance_type)
             .set_opt("PrivateIpAddress", wire_target.private_ip)
             .set("ClientToken", mint_token());
-        let settle = Settle::new(id, Goal::BoundTo(target));
-        self.write(Call::write(KIND, ASSOCIATE, true), &request, Some(&settle))
+        let goal = Goal::BoundTo { id, target };
+        self.write(Call::write(KIND, ASSOCIATE, true), &request, Some(goal))
             .await
     }
 
@@ -412,26 +478,29 @@ impl AlibabaProvider {
             .await?
             .ok_or_else(|| Error::not_found(format!("eip {id}")))?;
         let eip = self.to_eip(&item)?;
-        let bound = matches!(eip.status, EipStatus::Bound | EipStatus::Associating)
-            && item.instance_id.is_some();
-        if !bound {
+        if eip.status == EipStatus::Locked {
+            return Err(locked(&eip, UNASSOCIATE));
+        }
+        let bound = matches!(eip.status, EipStatus::Bound | EipStatus::Associating);
+        let Some(instance) = item.instance_id.as_deref().filter(|_| bound) else {
             return match from {
                 None => Ok(()),
                 Some(from) => Err(conflict(&eip, &format!("it is not bound to {from}"))),
             };
-        }
+        };
         if let Some(from) = from {
             if !eip.binding.as_ref().is_some_and(|b| b.matches(from)) {
                 return Err(conflict(&eip, &format!("it is not bound to {from}")));
             }
         }
-        // The InstanceId sent is the one just read (or the caller's `from`, which matched): the API
-        // refuses with InvalidBindingStatus when the address is no longer bound to it, so the check
-        // above and the unbind cannot be split by another mover (the server-side fence).
+        // The InstanceId sent is the one just read (or the caller's `from`, which matched). No
+        // Alibaba document says the cloud refuses an unbind naming another instance, so the fence
+        // is this read and the re-read before every retry: another mover can still bind the
+        // address between the read and the request (the window RELIABILITY.md states).
         let request = self
             .request(UNASSOCIATE)
             .set("AllocationId", id)
-            .set_opt("InstanceId", item.instance_id.clone())
+            .set("InstanceId", instance)
             .set(
                 "InstanceType",
                 item.instance_type
@@ -439,18 +508,13 @@ impl AlibabaProvider {
                     .unwrap_or_else(|| mapping::DEFAULT_INSTANCE_TYPE.into()),
             )
             .set("ClientToken", mint_token());
-        let settle = Settle::new(
+        let goal = Goal::UnboundFrom {
             id,
-            Goal::Unbound {
-                unconditional: from.is_none(),
-            },
-        );
-        self.write(
-            Call::write(KIND, UNASSOCIATE, true),
-            &request,
-            Some(&settle),
-        )
-        .await
+            instance,
+            fenced: from.is_some(),
+        };
+        self.write(Call::write(KIND, UNASSOCIATE, true), &request, Some(goal))
+            .await
     }
 
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
@@ -491,25 +555,35 @@ impl AlibabaProvider {
     async fn release_inner(&self, id: &str) -> Result<()> {
         validate::id("id", id)?;
         let request = self.request(RELEASE).set("AllocationId", id);
-        let settle = Settle::new(id, Goal::Released);
-        // alibaba.md §3.6: ReleaseEipAddress takes no ClientToken, so it is not idempotent and a
-        // lost answer is settled by reading the address back before sending again.
+        let goal = Goal::Released { id };
+        // ReleaseEipAddress takes no ClientToken (its API reference lists none), so it is not
+        // idempotent: an answer that may hide a processed request is settled by reading the
+        // address back before sending again.
         retry::at_most_once(
             self.retry.max_attempts,
             || async {
-                self.write(Call::write(KIND, RELEASE, false), &request, Some(&settle))
+                self.write(Call::write(KIND, RELEASE, false), &request, Some(goal))
                     .await
             },
             || async {
-                match self.get(id).await {
-                    Err(Error::NotFound { .. }) => Ok(Settled::Applied(())),
-                    Ok(eip) if eip.status == EipStatus::Releasing => Ok(Settled::Applied(())),
-                    Ok(eip) if eip.status == EipStatus::Available => Ok(Settled::NotApplied),
-                    Ok(eip) => Err(Error::InvalidState {
+                // One read: the settling step makes no retries of its own.
+                match self
+                    .read_once(id)
+                    .await
+                    .map(|item| item.map(|i| self.to_eip(&i)))
+                {
+                    Ok(None) => Ok(Settled::Applied(())),
+                    Ok(Some(Ok(eip))) if eip.status == EipStatus::Releasing => {
+                        Ok(Settled::Applied(()))
+                    }
+                    Ok(Some(Ok(eip))) if eip.status == EipStatus::Available => {
+                        Ok(Settled::NotApplied)
+                    }
+                    Ok(Some(Ok(eip))) => Err(Error::InvalidState {
                         current: Some(eip.status),
                         service: None,
                     }),
-                    Err(_) => Ok(Settled::Unknown),
+                    Ok(Some(Err(_))) | Err(_) => Ok(Settled::Unknown),
                 }
             },
         )
@@ -532,9 +606,7 @@ impl EipProvider for AlibabaProvider {
     }
 
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip> {
-        self.allocate_inner(request)
-            .instrument(tracing::info_span!("alibaba.allocate"))
-            .await
+        self.allocate_inner(request).await
     }
 
     async fn get(&self, id: &str) -> Result<Eip> {
@@ -547,36 +619,23 @@ impl EipProvider for AlibabaProvider {
     }
 
     async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {
-        self.list_page_inner(filter, page)
-            .instrument(tracing::debug_span!("alibaba.list_page", page = ?page.token))
-            .await
+        self.list_page_inner(filter, page).await
     }
 
     async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<()> {
-        self.associate_inner(id, target)
-            .instrument(tracing::info_span!("alibaba.associate", id, %target))
-            .await
+        self.associate_inner(id, target).await
     }
 
     async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
-        let span = tracing::info_span!(
-            "alibaba.disassociate",
-            id,
-            from = from.map(tracing::field::display)
-        );
-        self.disassociate_inner(id, from).instrument(span).await
+        self.disassociate_inner(id, from).await
     }
 
     async fn modify(&self, id: &str, change: &Modification) -> Result<()> {
-        self.modify_inner(id, change)
-            .instrument(tracing::info_span!("alibaba.modify", id))
-            .await
+        self.modify_inner(id, change).await
     }
 
     async fn release(&self, id: &str) -> Result<()> {
-        self.release_inner(id)
-            .instrument(tracing::info_span!("alibaba.release", id))
-            .await
+        self.release_inner(id).await
     }
 }
 
@@ -615,89 +674,105 @@ fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
     Ok(())
 }
 
-/// What a write is meant to achieve, to recognise that a request whose answer was lost took
-/// effect.
+/// One attempt of a call, as the retry loop describes it.
+#[derive(Clone, Copy, Debug)]
+struct Attempt {
+    /// 1 for the first attempt.
+    number: u32,
+    /// Whether an earlier attempt of this call may have been processed.
+    earlier_maybe_processed: bool,
+}
+
+/// What a write is meant to achieve, to recognise by reading the address back that an earlier
+/// attempt took effect.
 #[derive(Clone, Copy, Debug)]
 enum Goal<'a> {
-    BoundTo(&'a AssociateTarget),
-    /// Unbound; `unconditional` when any binding may go (no `from`), so an address someone else
-    /// unbound meanwhile is as good as one we unbound.
-    Unbound {
-        unconditional: bool,
+    /// Bound (or being bound) to the target.
+    BoundTo {
+        id: &'a str,
+        target: &'a AssociateTarget,
     },
-    Released,
+    /// No longer bound to the instance the unbind names; `fenced` when the caller asked for
+    /// that instance (a move), so that an address someone else unbound is a conflict.
+    UnboundFrom {
+        id: &'a str,
+        instance: &'a str,
+        fenced: bool,
+    },
+    /// Released or being released.
+    Released { id: &'a str },
 }
 
-/// Reconciliation state of one logical write across its attempts.
-struct Settle<'a> {
-    id: &'a str,
-    goal: Goal<'a>,
-    /// An earlier attempt may have been processed without us seeing the answer.
-    lost: AtomicBool,
-    /// An attempt started and has not reported back (the retry loop's attempt timeout drops it).
-    in_flight: AtomicBool,
+impl Goal<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Self::BoundTo { id, .. } | Self::UnboundFrom { id, .. } | Self::Released { id } => id,
+        }
+    }
+
+    /// An unbind re-reads the binding before every retry, so that it never unbinds an address
+    /// another mover bound in between.
+    fn recheck_every_retry(&self) -> bool {
+        matches!(self, Self::UnboundFrom { .. })
+    }
+
+    /// Whether this refusal could be the cloud's answer to a request repeating one that took
+    /// effect: `InvalidAssociation.Duplicated` or a wrong state for a repeated bind, a wrong
+    /// binding or state for a repeated unbind, `InvalidAllocationId.NotFound` for a repeated
+    /// release.
+    fn may_echo(&self, error: &Error) -> bool {
+        match self {
+            Self::BoundTo { .. } => matches!(
+                error,
+                Error::AlreadyAssociated { .. }
+                    | Error::InvalidState { .. }
+                    | Error::Conflict { .. }
+            ),
+            Self::UnboundFrom { .. } => matches!(
+                error,
+                Error::InvalidState { .. } | Error::Conflict { .. } | Error::Service { .. }
+            ),
+            Self::Released { .. } => {
+                matches!(error, Error::NotFound { .. } | Error::InvalidState { .. })
+            }
+        }
+    }
 }
 
-impl<'a> Settle<'a> {
-    fn new(id: &'a str, goal: Goal<'a>) -> Self {
-        Self {
-            id,
-            goal,
-            lost: AtomicBool::new(false),
-            in_flight: AtomicBool::new(false),
-        }
-    }
+/// What reading the address back showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// The goal holds: the call is done.
+    Reached,
+    /// It does not hold yet: sending (again) is right.
+    NotYet,
+}
 
-    fn begin_attempt(&self) {
-        if self.in_flight.swap(true, Ordering::SeqCst) {
-            self.lost.store(true, Ordering::SeqCst);
-        }
-    }
+/// The item of a page describing `id`. An unknown or released AllocationId answers 200 with an
+/// empty list (DescribeEipAddresses API reference), so absent means gone.
+fn find(page: wire::DescribeResponse, id: &str) -> Option<wire::EipAddress> {
+    page.eip_addresses
+        .into_iter()
+        .flat_map(|e| e.eip_address)
+        .find(|e| e.allocation_id.as_deref() == Some(id))
+}
 
-    fn end_attempt(&self, error: Option<&Error>) {
-        self.in_flight.store(false, Ordering::SeqCst);
-        if error.is_some_and(Error::maybe_sent) {
-            self.lost.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// Whether this refusal could be the echo of our own earlier request.
-    fn worth_checking(&self, error: &Error) -> bool {
-        let lost = self.lost.load(Ordering::SeqCst);
-        match self.goal {
-            // A release refused because the address is already going (or gone, after a lost
-            // answer) has what it wanted.
-            Goal::Released => {
-                matches!(error, Error::InvalidState { .. })
-                    || (lost && matches!(error, Error::NotFound { .. }))
-            }
-            Goal::Unbound {
-                unconditional: true,
-            } => matches!(error, Error::InvalidState { .. } | Error::Conflict { .. }),
-            Goal::BoundTo(_) | Goal::Unbound { .. } => {
-                lost && matches!(
-                    error,
-                    Error::InvalidState { .. }
-                        | Error::AlreadyAssociated { .. }
-                        | Error::Conflict { .. }
-                )
-            }
-        }
-    }
-
-    fn reached(&self, now: &Result<Eip>) -> bool {
-        match (self.goal, now) {
-            (Goal::Released, Err(Error::NotFound { .. })) => true,
-            (Goal::Released, Ok(eip)) => eip.status == EipStatus::Releasing,
-            (Goal::BoundTo(target), Ok(eip)) => {
-                matches!(eip.status, EipStatus::Associating | EipStatus::Bound)
-                    && eip.binding.as_ref().is_some_and(|b| b.matches(target))
-            }
-            (Goal::Unbound { .. }, Ok(eip)) => {
-                matches!(eip.status, EipStatus::Unassociating | EipStatus::Available)
-            }
-            _ => false,
-        }
+/// The refusal of a change to a locked address, naming the lock; nothing was sent.
+fn locked(eip: &Eip, action: &str) -> Error {
+    let lock = mapping::lock_of(eip).unwrap_or("unknown reason");
+    let service = ServiceError::new(
+        KIND,
+        action,
+        "OperationLocks",
+        format!(
+            "{} is locked by Alibaba Cloud ({lock}); the request was not sent: no change \
+             succeeds until the lock is lifted",
+            eip.id
+        ),
+    );
+    Error::InvalidState {
+        current: Some(EipStatus::Locked),
+        service: Some(Box::new(service)),
     }
 }
 
@@ -725,96 +800,48 @@ fn allocated_without_read(
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use eip_core::{Binding, TargetKind};
 
-    fn eip(status: EipStatus, bound_to: Option<&str>) -> Eip {
-        let mut eip = Eip::new(
-            KIND,
-            "r",
-            "eip-1",
-            "1.2.3.4".parse().unwrap(),
-            status,
-            "raw",
+    #[test]
+    fn a_locked_refusal_names_the_lock() {
+        let item: wire::EipAddress = serde_json::from_str(
+            r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"InUse","InstanceId":"i-1",
+                "OperationLocks":{"LockReason":[{"LockReason":"security"}]}}"#,
+        )
+        .unwrap();
+        let error = locked(&mapping::to_eip(&item, "r").unwrap(), ASSOCIATE);
+        assert!(matches!(
+            error,
+            Error::InvalidState {
+                current: Some(EipStatus::Locked),
+                ..
+            }
+        ));
+        assert!(!error.is_retryable());
+        let text = error.to_string();
+        assert!(
+            text.contains("security") && text.contains("eip-1"),
+            "{text}"
         );
-        eip.binding = bound_to.map(|id| {
-            let mut b = Binding::new(TargetKind::Instance);
-            b.instance_id = Some(id.into());
-            b
-        });
-        eip
-    }
-
-    fn state_error(current: EipStatus) -> Error {
-        Error::InvalidState {
-            current: Some(current),
-            service: None,
-        }
     }
 
     #[test]
-    fn settling_a_lost_answer() {
+    fn which_refusals_may_echo_an_earlier_attempt() {
         let vm = AssociateTarget::instance("i-1");
-        let lost_transport = Error::Transport {
-            operation: "x".into(),
-            message: "reset".into(),
-            maybe_sent: true,
-            source: None,
+        let bind = Goal::BoundTo {
+            id: "e",
+            target: &vm,
         };
-
-        let bind = Settle::new("eip-1", Goal::BoundTo(&vm));
-        assert!(
-            !bind.worth_checking(&state_error(EipStatus::Bound)),
-            "no answer was lost yet"
-        );
-        bind.begin_attempt();
-        bind.end_attempt(Some(&lost_transport));
-        assert!(bind.worth_checking(&state_error(EipStatus::Bound)));
-        assert!(bind.reached(&Ok(eip(EipStatus::Associating, Some("i-1")))));
-        assert!(bind.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
-        assert!(
-            !bind.reached(&Ok(eip(EipStatus::Bound, Some("i-2")))),
-            "bound elsewhere is not ours"
-        );
-        assert!(!bind.reached(&Ok(eip(EipStatus::Available, None))));
-
-        // An attempt cut off by the attempt timeout never reports back: the next one knows.
-        let timed_out = Settle::new("eip-1", Goal::BoundTo(&vm));
-        timed_out.begin_attempt();
-        timed_out.begin_attempt();
-        assert!(timed_out.worth_checking(&Error::AlreadyAssociated { service: None }));
-
-        let release = Settle::new("eip-1", Goal::Released);
-        assert!(release.worth_checking(&state_error(EipStatus::Releasing)));
-        assert!(
-            !release.worth_checking(&Error::not_found("eip eip-1")),
-            "gone before we ever sent: a real NotFound"
-        );
-        release.end_attempt(Some(&lost_transport));
-        assert!(release.worth_checking(&Error::not_found("eip eip-1")));
-        assert!(release.reached(&Err(Error::not_found("eip eip-1"))));
-        assert!(release.reached(&Ok(eip(EipStatus::Releasing, None))));
-        assert!(!release.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
-
-        let fenced = Settle::new(
-            "eip-1",
-            Goal::Unbound {
-                unconditional: false,
-            },
-        );
-        assert!(
-            !fenced.worth_checking(&state_error(EipStatus::Available)),
-            "a fenced unbind refused is a refusal"
-        );
-        let any = Settle::new(
-            "eip-1",
-            Goal::Unbound {
-                unconditional: true,
-            },
-        );
-        assert!(any.worth_checking(&state_error(EipStatus::Available)));
-        assert!(any.reached(&Ok(eip(EipStatus::Unassociating, Some("i-1")))));
-        assert!(any.reached(&Ok(eip(EipStatus::Available, None))));
-        assert!(!any.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
+        assert!(bind.may_echo(&Error::AlreadyAssociated { service: None }));
+        assert!(!bind.may_echo(&Error::not_found("eip e")));
+        let release = Goal::Released { id: "e" };
+        assert!(release.may_echo(&Error::not_found("eip e")));
+        assert!(!release.may_echo(&Error::invalid_input("id", "x")));
+        let unbind = Goal::UnboundFrom {
+            id: "e",
+            instance: "i-1",
+            fenced: true,
+        };
+        assert!(unbind.recheck_every_retry() && !bind.recheck_every_retry());
     }
 
     #[test]

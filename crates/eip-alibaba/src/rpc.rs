@@ -305,16 +305,22 @@ pub(crate) fn read_reply(action: &'static str, reply: Reply) -> Result<Bytes, Fa
             }
             Ok(ErrorBody { request_id, .. }) => {
                 record_request_id(request_id.as_deref());
-                Err(Failure::Other(unreadable_refusal(
-                    action, &reply, request_id,
-                )))
+                Err(Failure::Other(codeless_refusal(action, &reply, request_id)))
             }
             Err(_) => {
+                // Not the API's JSON (a gateway's HTML page, a truncated body): not proof of
+                // anything about the address, even as a 404.
                 let request_id = request_id_of(&reply.body);
                 record_request_id(request_id.as_deref());
-                Err(Failure::Other(unreadable_refusal(
-                    action, &reply, request_id,
-                )))
+                Err(Failure::Other(Error::InvalidResponse {
+                    operation: action.to_owned(),
+                    reason: format!(
+                        "the error body is not the API's JSON: {}",
+                        snippet(&reply.body)
+                    ),
+                    http_status: Some(status),
+                    request_id,
+                }))
             }
         },
         _ => {
@@ -381,31 +387,22 @@ fn request_id_of(body: &[u8]) -> Option<String> {
         .and_then(|a| a.request_id)
 }
 
-/// A 4xx/5xx whose body is not the API's error JSON (a proxy page, a truncated body): a 5xx is a
-/// retryable service failure, a 429 a rate limit, anything else an invalid response.
-fn unreadable_refusal(action: &str, reply: &Reply, request_id: Option<String>) -> Error {
+/// A 4xx/5xx in the API's JSON shape but without a `Code`: a service error coded `HTTP <status>`;
+/// a 5xx is retryable, a 429 a rate limit.
+fn codeless_refusal(action: &str, reply: &Reply, request_id: Option<String>) -> Error {
     let status = reply.status;
     let mut service =
-        ServiceError::new(KIND, action, format!("HTTP{status}"), snippet(&reply.body));
+        ServiceError::new(KIND, action, format!("HTTP {status}"), snippet(&reply.body));
     service.http_status = Some(status);
-    service.request_id = request_id.clone();
+    service.request_id = request_id;
     match status {
         429 => Error::RateLimited {
             retry_after: reply.retry_after,
             service: Some(Box::new(service)),
         },
-        500..=599 => Error::Service {
-            retryable: true,
+        _ => Error::Service {
+            retryable: status >= 500,
             service: Box::new(service),
-        },
-        _ => Error::InvalidResponse {
-            operation: action.to_owned(),
-            reason: format!(
-                "the error body is not the API's JSON: {}",
-                snippet(&reply.body)
-            ),
-            http_status: Some(status),
-            request_id,
         },
     }
 }
@@ -487,10 +484,19 @@ mod tests {
             Err(Failure::Other(e)) => (e.kind_name(), e.is_retryable()),
             _ => panic!("expected an error"),
         };
-        assert_eq!(kind(502, "<html>Bad Gateway</html>"), ("service", true));
-        assert_eq!(kind(503, r#"{"Code":"#), ("service", true));
-        assert_eq!(kind(429, ""), ("rate_limited", true));
+        assert_eq!(
+            kind(502, "<html>Bad Gateway</html>"),
+            ("invalid_response", false)
+        );
+        assert_eq!(kind(503, r#"{"Code":"#), ("invalid_response", false));
+        assert_eq!(kind(429, ""), ("invalid_response", false));
         assert_eq!(kind(404, "not here"), ("invalid_response", false));
+        assert_eq!(kind(502, r#"{"RequestId":"r"}"#), ("service", true));
+        assert_eq!(kind(429, r#"{"RequestId":"r"}"#), ("rate_limited", true));
+        match read_reply("X", reply(502, r#"{"RequestId":"r"}"#)) {
+            Err(Failure::Other(e)) => assert_eq!(e.service().unwrap().code, "HTTP 502"),
+            _ => panic!("expected an error"),
+        }
         assert_eq!(kind(302, ""), ("invalid_response", false));
         assert!(read_reply("X", reply(200, "{}")).is_ok());
         assert!(matches!(

@@ -114,15 +114,16 @@ async fn an_associate_whose_answer_was_lost_binds_once() {
     let p = provider(&sim);
     let vm = AssociateTarget::instance(instance(&sim, 2));
     let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+    // The retry reads the address back first: it is already being bound, so nothing is re-sent.
     fault(&sim, FaultKind::CommitThenDrop, 1, "AssociateEipAddress");
     p.associate(&eip.id, &vm).await.unwrap();
     p.wait_until_bound_to(&eip.id, &vm, &wait()).await.unwrap();
-    assert_eq!(count(&sim, "AssociateEipAddress"), 2);
+    assert_eq!(count(&sim, "AssociateEipAddress"), 1);
 
     fault(&sim, FaultKind::CommitThenDrop, 1, "UnassociateEipAddress");
     p.disassociate(&eip.id, Some(&vm)).await.unwrap();
     p.wait_until_available(&eip.id, &wait()).await.unwrap();
-    assert_eq!(count(&sim, "UnassociateEipAddress"), 2);
+    assert_eq!(count(&sim, "UnassociateEipAddress"), 1);
 }
 
 #[tokio::test]
