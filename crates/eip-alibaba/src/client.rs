@@ -559,11 +559,20 @@ impl AlibabaProvider {
         // ReleaseEipAddress takes no ClientToken (its API reference lists none), so it is not
         // idempotent: an answer that may hide a processed request is settled by reading the
         // address back before sending again.
+        let sent = AtomicBool::new(false);
         retry::at_most_once(
             self.retry.max_attempts,
             || async {
-                self.write(Call::write(KIND, RELEASE, false), &request, Some(goal))
+                let resent = sent.swap(true, Ordering::SeqCst);
+                match self
+                    .write(Call::write(KIND, RELEASE, false), &request, Some(goal))
                     .await
+                {
+                    // Sent again after a read that still showed the address (reads lag
+                    // writes): the first send released it.
+                    Err(Error::NotFound { .. }) if resent => Ok(()),
+                    outcome => outcome,
+                }
             },
             || async {
                 // One read: the settling step makes no retries of its own.

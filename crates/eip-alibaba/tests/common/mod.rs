@@ -7,6 +7,8 @@ use eip_alibaba::{AccessKey, AlibabaProvider, SignatureVersion};
 use eip_core::{RetryPolicy, Timeouts, WaitPolicy};
 use eip_sim::{LoggedRequest, Sim, SimBuilder};
 
+pub mod stub;
+
 /// Transitions of 30 ms: fast, but long enough to observe Associating / Unassociating.
 pub const TRANSITION: Duration = Duration::from_millis(30);
 
@@ -84,4 +86,25 @@ pub fn count(sim: &Sim, action: &str) -> usize {
 /// The emulator's first ECS instance, its ENI (with its private IP) and its first HaVip.
 pub fn instance(sim: &Sim, n: usize) -> String {
     sim.alibaba().instances[n].clone()
+}
+
+/// A provider sending to `endpoint` (a [`stub::Stub`]), with quick retries.
+pub fn provider_at(endpoint: &str, key: AccessKey) -> AlibabaProvider {
+    AlibabaProvider::builder()
+        .with_region("cn-hangzhou")
+        .with_endpoint(endpoint)
+        .with_credentials(key)
+        .with_retry(fast_retry())
+        .with_timeouts(Timeouts::new(
+            Duration::from_secs(2),
+            Duration::from_secs(5),
+            Duration::from_secs(30),
+        ))
+        .build()
+        .unwrap()
+}
+
+/// The test key the stubs are called with.
+pub fn stub_key() -> AccessKey {
+    AccessKey::new("stub-id", "stub-secret")
 }

@@ -1,0 +1,161 @@
+//! What real Alibaba accounts and gateways answer that the emulator does not: the fields of a
+//! real DescribeEipAddresses answer, locked addresses, writes committed behind a gateway 5xx. Each runs against a scripted
+//! loopback endpoint and checks what the user would see and which requests were sent.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::stub::{self, Stub};
+use common::*;
+use eip_core::{AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, MoveOptions};
+
+const DESCRIBE: &str = "DescribeEipAddresses";
+const ASSOCIATE: &str = "AssociateEipAddress";
+const UNASSOCIATE: &str = "UnassociateEipAddress";
+const RELEASE: &str = "ReleaseEipAddress";
+
+const AVAILABLE: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"Available"}"#;
+const BOUND: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"InUse","InstanceId":"i-1","InstanceType":"EcsInstance","PrivateIpAddress":""}"#;
+
+#[tokio::test]
+async fn describe_reads_the_fields_a_real_account_answers_with() {
+    let stub = Stub::start(|_, _| {
+        stub::page(&[
+            r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"InUse",
+            "Descritpion":"web tier","InstanceId":"i-1","InstanceType":"EcsInstance",
+            "PrivateIpAddress":"","Bandwidth":"200","EipBandwidth":"5",
+            "BandwidthPackageId":"cbwp-1","BusinessStatus":"Normal",
+            "OperationLocks":{"LockReason":[]}}"#,
+        ])
+    })
+    .await;
+    let eip = provider_at(&stub.endpoint, stub_key())
+        .get("eip-1")
+        .await
+        .unwrap();
+    assert_eq!(eip.description.as_deref(), Some("web tier"));
+    assert_eq!(
+        eip.bandwidth_mbps,
+        Some(5),
+        "its own bandwidth, not the shared one's"
+    );
+    assert_eq!(eip.status, EipStatus::Bound);
+    let binding = eip.binding.clone().unwrap();
+    assert_eq!(binding.private_ip, None, "\"\" is no private IP");
+    assert!(eip.is_bound_to(&AssociateTarget::instance("i-1")));
+}
+
+#[tokio::test]
+async fn a_locked_address_refuses_associate_and_move_before_any_write() {
+    let stub = Stub::start(|_, _| {
+        stub::page(&[
+            r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"InUse",
+            "InstanceId":"i-1","InstanceType":"EcsInstance","BusinessStatus":"OperationLock",
+            "OperationLocks":{"LockReason":[{"LockReason":"financial"}]}}"#,
+        ])
+    })
+    .await;
+    let p = provider_at(&stub.endpoint, stub_key());
+    let eip = p.get("eip-1").await.unwrap();
+    assert_eq!(eip.status, EipStatus::Locked);
+    assert!(eip.raw_status.contains("financial"), "{}", eip.raw_status);
+
+    let (vm1, vm2) = (
+        AssociateTarget::instance("i-1"),
+        AssociateTarget::instance("i-2"),
+    );
+    let error = p.associate("eip-1", &vm2).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InvalidState {
+                current: Some(EipStatus::Locked),
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("financial"), "{error}");
+    let error = p
+        .move_to("eip-1", &vm1, &vm2, &MoveOptions::default())
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("financial"), "{error}");
+    assert_eq!(
+        (stub.count(ASSOCIATE), stub.count(UNASSOCIATE)),
+        (0, 0),
+        "no write was sent: {:?}",
+        stub.actions()
+    );
+}
+
+#[tokio::test]
+async fn a_bind_committed_behind_a_gateway_504_is_a_success() {
+    // The bind is committed but the gateway answers 504; the read before the retry still shows
+    // the old state (reads lag writes), so the bind is sent again and refused as a duplicate
+    // while the address is bound to exactly the requested instance: that is success.
+    let stub = Stub::start(|seen, n| match (seen.action.as_str(), n) {
+        (ASSOCIATE, 0) => stub::gateway_timeout(),
+        (ASSOCIATE, _) => stub::refusal(400, "InvalidAssociation.Duplicated"),
+        (DESCRIBE, 0 | 1) => stub::page(&[AVAILABLE]),
+        (DESCRIBE, _) => stub::page(&[BOUND]),
+        _ => stub::refusal(400, "Unexpected"),
+    })
+    .await;
+    let p = provider_at(&stub.endpoint, stub_key());
+    p.associate("eip-1", &AssociateTarget::instance("i-1"))
+        .await
+        .unwrap();
+    assert_eq!(stub.count(ASSOCIATE), 2, "{:?}", stub.actions());
+}
+
+#[tokio::test]
+async fn a_bind_refused_as_a_duplicate_without_an_earlier_attempt_is_still_refused() {
+    let stub = Stub::start(|seen, _| match seen.action.as_str() {
+        ASSOCIATE => stub::refusal(400, "InvalidAssociation.Duplicated"),
+        _ => stub::page(&[AVAILABLE]),
+    })
+    .await;
+    let p = provider_at(&stub.endpoint, stub_key());
+    let error = p
+        .associate("eip-1", &AssociateTarget::instance("i-1"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::AlreadyAssociated { .. }),
+        "{error:?}"
+    );
+    assert_eq!(stub.count(ASSOCIATE), 1);
+}
+
+#[tokio::test]
+async fn a_release_whose_retry_finds_it_gone_is_a_success() {
+    // The release is committed but answered 500; the read back still shows the address (lag),
+    // so it is sent again and refused as not found: the first one released it.
+    let stub = Stub::start(|seen, n| match (seen.action.as_str(), n) {
+        (RELEASE, 0) => stub::refusal(500, "InternalError"),
+        (RELEASE, _) => stub::refusal(404, "InvalidAllocationId.NotFound"),
+        (DESCRIBE, 0) => stub::page(&[AVAILABLE]),
+        (DESCRIBE, _) => stub::page(&[]),
+        _ => stub::refusal(400, "Unexpected"),
+    })
+    .await;
+    let p = provider_at(&stub.endpoint, stub_key());
+    p.release("eip-1").await.unwrap();
+    assert_eq!(stub.count(RELEASE), 2, "{:?}", stub.actions());
+}
+
+#[tokio::test]
+async fn a_release_of_an_address_that_never_existed_is_not_found() {
+    let stub = Stub::start(|seen, _| match seen.action.as_str() {
+        RELEASE => stub::refusal(404, "InvalidAllocationId.NotFound"),
+        _ => stub::page(&[]),
+    })
+    .await;
+    let error = provider_at(&stub.endpoint, stub_key())
+        .release("eip-1")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+    assert_eq!(stub.count(RELEASE), 1);
+}
