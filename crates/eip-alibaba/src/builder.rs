@@ -85,7 +85,9 @@ impl AlibabaBuilder {
     /// A builder with credentials and region read from the environment and, when the environment
     /// holds no AccessKey, from the CLI profile file `~/.aliyun/config.json`.
     ///
-    /// Variables (alibaba.md §6.1), most preferred first:
+    /// Variables, most preferred first: the standard names of the official credentials library
+    /// (alibabacloud-credentials `alibabacloud_credentials/utils/auth_util.py`), then the aliases
+    /// of the CLI (aliyun/aliyun-cli `config/profile.go`) and of Terraform's alicloud provider:
     /// - key id: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABACLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY`;
     /// - secret: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABACLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_SECRET_KEY`;
     /// - STS token: `ALIBABA_CLOUD_SECURITY_TOKEN`, `ALIBABACLOUD_SECURITY_TOKEN`, `ALICLOUD_SECURITY_TOKEN`;
@@ -235,31 +237,86 @@ fn check_credentials(key: &AccessKey) -> Result<()> {
     Ok(())
 }
 
-/// Regions the SDK resolvers send to the central host `vpc.aliyuncs.com` (alibaba.md §5).
-const CENTRAL_REGIONS: &[&str] = &[
-    "cn-hangzhou",
-    "cn-shanghai-finance-1",
-    "cn-shenzhen-finance-1",
-    "cn-north-2-gov-1",
-    "cn-beijing-finance-pop",
-    "cn-hongkong-finance-pop",
-    "cn-wuhan",
-    "cn-zhangbei",
-    "cn-fujian",
-    "ap-northeast-2-pop",
-    "rus-west-1-pop",
+/// The regions whose VPC endpoint is not `vpc.<region>.aliyuncs.com`, and their hosts, as the
+/// official tea client resolves them: alibabacloud-vpc20160428 `alibabacloud_vpc20160428/client.py`,
+/// `Client.__init__` (`self._endpoint_map`, with `self._endpoint_rule = 'regional'` for every
+/// other region). Finance, government and internal regions are served by the central host; the
+/// nebula (edge) regions by `vpc-nebula.cn-qingdao-nebula.aliyuncs.com`. `cn-beijing-finance-1`
+/// is in the map of earlier releases of the same client (which also sent the older public
+/// regions to the central host); the current release's map no longer lists it, and its regional
+/// rule would invent a host that is not documented, so the central host is kept for it.
+const ENDPOINT_MAP: &[(&str, &str)] = &[
+    ("cn-hangzhou", "vpc.aliyuncs.com"),
+    ("cn-shanghai-finance-1", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-finance-1", "vpc.aliyuncs.com"),
+    ("cn-north-2-gov-1", "vpc.aliyuncs.com"),
+    ("ap-northeast-2-pop", "vpc.aliyuncs.com"),
+    ("cn-beijing-finance-1", "vpc.aliyuncs.com"),
+    ("cn-beijing-finance-pop", "vpc.aliyuncs.com"),
+    ("cn-beijing-gov-1", "vpc.aliyuncs.com"),
+    ("cn-beijing-nu16-b01", "vpc.aliyuncs.com"),
+    ("cn-edge-1", "vpc-nebula.cn-qingdao-nebula.aliyuncs.com"),
+    ("cn-fujian", "vpc.aliyuncs.com"),
+    ("cn-haidian-cm12-c01", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-bj-b01", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-finance", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-internal-prod-1", "vpc.aliyuncs.com"),
+    (
+        "cn-hangzhou-internal-test-1",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    (
+        "cn-hangzhou-internal-test-2",
+        "vpc-inner-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    (
+        "cn-hangzhou-internal-test-3",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    ("cn-hangzhou-test-306", "vpc-pre.cn-hangzhou.aliyuncs.com"),
+    ("cn-hongkong-finance-pop", "vpc.aliyuncs.com"),
+    (
+        "cn-huhehaote-nebula-1",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    (
+        "cn-qingdao-nebula",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    ("cn-shanghai-et15-b01", "vpc-pre.cn-hangzhou.aliyuncs.com"),
+    ("cn-shanghai-et2-b01", "vpc.aliyuncs.com"),
+    ("cn-shanghai-inner", "vpc.aliyuncs.com"),
+    (
+        "cn-shanghai-internal-test-1",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    ("cn-shenzhen-inner", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-st4-d01", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-su18-b01", "vpc.aliyuncs.com"),
+    ("cn-wuhan", "vpc.aliyuncs.com"),
+    ("cn-yushanfang", "vpc.aliyuncs.com"),
+    ("cn-zhangbei", "vpc.aliyuncs.com"),
+    ("cn-zhangbei-na61-b01", "vpc.aliyuncs.com"),
+    ("cn-zhangjiakou-na62-a01", "vpc.cn-zhangjiakou.aliyuncs.com"),
+    (
+        "cn-zhengzhou-nebula-1",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    (
+        "eu-west-1-oxs",
+        "vpc-nebula.cn-shenzhen-cloudstone.aliyuncs.com",
+    ),
+    ("rus-west-1-pop", "vpc.aliyuncs.com"),
 ];
 
-/// The public endpoint of a region, as the official SDK resolvers pick it (alibaba.md §5):
-/// `vpc.aliyuncs.com` for cn-hangzhou and the special regions, `vpc.<region>.aliyuncs.com` for
-/// the others; always HTTPS.
+/// The public endpoint of a region, as the official tea client resolves it: the host of
+/// [`ENDPOINT_MAP`] for the regions it lists, `vpc.<region>.aliyuncs.com` for the others; always
+/// HTTPS (the client's default protocol).
 pub fn default_endpoint(region: &str) -> Result<Url> {
     check_region(region)?;
-    let host = match region {
-        r if CENTRAL_REGIONS.contains(&r) => "vpc.aliyuncs.com".to_owned(),
-        // alibaba.md §5: this internal region resolves to its parent region's host.
-        "cn-zhangjiakou-na62-a01" => "vpc.cn-zhangjiakou.aliyuncs.com".to_owned(),
-        r => format!("vpc.{r}.aliyuncs.com"),
+    let host = match ENDPOINT_MAP.iter().find(|(r, _)| *r == region) {
+        Some((_, host)) => (*host).to_owned(),
+        None => format!("vpc.{region}.aliyuncs.com"),
     };
     Url::parse(&format!("https://{host}/"))
         .map_err(|e| Error::invalid_input("region", e.to_string()))
@@ -310,6 +367,17 @@ mod tests {
         for (region, url) in [
             ("cn-hangzhou", "https://vpc.aliyuncs.com/"),
             ("cn-shanghai-finance-1", "https://vpc.aliyuncs.com/"),
+            ("cn-beijing-finance-1", "https://vpc.aliyuncs.com/"),
+            ("cn-hangzhou-finance", "https://vpc.aliyuncs.com/"),
+            ("cn-beijing-gov-1", "https://vpc.aliyuncs.com/"),
+            (
+                "cn-qingdao-nebula",
+                "https://vpc-nebula.cn-qingdao-nebula.aliyuncs.com/",
+            ),
+            (
+                "cn-huhehaote-nebula-1",
+                "https://vpc-nebula.cn-qingdao-nebula.aliyuncs.com/",
+            ),
             ("cn-wuhan", "https://vpc.aliyuncs.com/"),
             ("rus-west-1-pop", "https://vpc.aliyuncs.com/"),
             ("cn-beijing", "https://vpc.cn-beijing.aliyuncs.com/"),
