@@ -4,6 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use eip_core::{validate, Error, Result, RetryPolicy, Timeouts};
+use eip_http::{ClientOptions, HttpClient};
 use url::Url;
 
 use crate::client::{AlibabaProvider, Config};
@@ -55,9 +56,7 @@ pub struct AlibabaBuilder {
     endpoint: Option<String>,
     signature_version: SignatureVersion,
     retry: RetryPolicy,
-    timeouts: Timeouts,
-    client: Option<reqwest::Client>,
-    allow_http: bool,
+    options: ClientOptions,
 }
 
 impl fmt::Debug for AlibabaBuilder {
@@ -68,9 +67,7 @@ impl fmt::Debug for AlibabaBuilder {
             .field("endpoint", &self.endpoint)
             .field("signature_version", &self.signature_version)
             .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
-            .field("client", &self.client.as_ref().map(|_| "custom"))
-            .field("allow_http", &self.allow_http)
+            .field("options", &self.options)
             .finish()
     }
 }
@@ -142,22 +139,50 @@ impl AlibabaBuilder {
         self
     }
 
-    /// Sets the timeouts. The connect timeout applies to the HTTP client built here; an injected
-    /// client keeps its own.
+    /// Sets the timeouts (connect, attempt, operation).
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+        self.options = self.options.with_timeouts(timeouts);
         self
     }
 
-    /// Uses this HTTP client (proxies, custom roots...).
+    /// Sets how requests travel (timeouts, proxy, root certificates, user agent, answer size
+    /// cap), replacing what the other transport setters set.
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends every https request through this proxy (`http://host:port`, no credentials in it);
+    /// plain-http endpoints (an emulator on loopback) never use a proxy. Without it,
+    /// `HTTPS_PROXY` / `NO_PROXY` are honoured for https only.
+    pub fn with_proxy(mut self, url: impl Into<String>) -> Self {
+        self.options = self.options.with_proxy(url);
+        self
+    }
+
+    /// Trusts the certificates of this PEM file in addition to the bundled roots (a company's
+    /// TLS-inspecting proxy, the system bundle).
+    pub fn with_root_certificate_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.options = self.options.with_root_certificate_file(path);
+        self
+    }
+
+    /// Appends a product token (`mytool/1.0`) to the `User-Agent`.
+    pub fn with_user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.options = self.options.with_user_agent_suffix(suffix);
+        self
+    }
+
+    /// Uses this HTTP client (to share a connection pool). It must refuse redirects and use no
+    /// proxy for plain http: see [`ClientOptions::with_http_client`].
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.options = self.options.with_http_client(client);
         self
     }
 
     /// Allows plain `http` to hosts other than loopback.
     pub fn with_allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
+        self.options = self.options.with_allow_http(allow);
         self
     }
 
@@ -179,27 +204,20 @@ impl AlibabaBuilder {
         })?;
         check_credentials(&credentials)?;
         let endpoint = match &self.endpoint {
-            Some(given) => parse_endpoint(given, self.allow_http)?,
+            Some(given) => parse_endpoint(given, &self.options)?,
             None => default_endpoint(&region)?,
         };
-        let http = match self.client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.timeouts.connect)
-                // A redirect would carry a signed request somewhere else; the API never sends one.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| {
-                    Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
-                })?,
-        };
+        // Alibaba answers carry their request id in the body; the STS token travels in a
+        // header under V3.
+        let http =
+            HttpClient::new(&self.options)?.with_sensitive_headers(&["x-acs-security-token"]);
         Ok(AlibabaProvider::from_config(Config {
             region,
             credentials,
             endpoint,
             signature_version: self.signature_version,
             retry: self.retry,
-            timeouts: self.timeouts,
+            timeouts: self.options.timeouts(),
             http,
         }))
     }
@@ -323,18 +341,14 @@ pub fn default_endpoint(region: &str) -> Result<Url> {
 }
 
 /// Parses an endpoint override: `http(s)://host[:port][/]`, no credentials, query or path.
-fn parse_endpoint(given: &str, allow_http: bool) -> Result<Url> {
+fn parse_endpoint(given: &str, options: &ClientOptions) -> Result<Url> {
     let field = "endpoint";
     let url = Url::parse(given)
         .map_err(|e| Error::invalid_input(field, format!("{given:?} is not a URL: {e}")))?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| Error::invalid_input(field, "has no host"))?;
-    validate::endpoint_scheme(field, url.scheme(), host, allow_http)?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_input(field, "must not carry credentials"));
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(field, "has no host"));
     }
+    options.check_endpoint(field, &url)?;
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_input(
             field,

@@ -43,7 +43,7 @@ pub(crate) struct Config {
     pub signature_version: SignatureVersion,
     pub retry: RetryPolicy,
     pub timeouts: Timeouts,
-    pub http: reqwest::Client,
+    pub http: eip_http::HttpClient,
 }
 
 /// The Alibaba Cloud EIP provider (VPC API 2016-04-28).

@@ -383,7 +383,7 @@ fn documented_hostile_answers_get_the_expected_kinds() {
             retryable: true,
             service,
         } => {
-            assert_eq!(service.code, "HTTP502");
+            assert_eq!(service.code, "HTTP 502");
             assert!(service.message.contains("502 Bad Gateway"), "{service:?}");
         }
         other => panic!("{other:?}"),
