@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
@@ -54,7 +55,18 @@ pub(crate) struct Config {
 /// call (or the caller's idempotency key for allocate), so a retry never acts twice. A Release
 /// whose answer was lost is settled by reading the address back, since that action has no token.
 ///
-/// Status and target mappings are documented in [`crate::status`].
+/// # Idempotency keys
+///
+/// [`AllocateRequest::idempotency_key`] is sent as the ClientToken. Alibaba's idempotence page
+/// (<https://help.aliyun.com/knowledge_detail/36569.html>) says a repeated token with the same
+/// parameters returns "the same result as the first time", and documents **no retention
+/// period**: a key may be honoured for as long as Alibaba keeps it. A key replayed after its
+/// address was released therefore answers with the old, released AllocationId; the provider
+/// reads it back a few times (reads may lag a new address) and then returns
+/// [`Error::Conflict`] ("idempotency key already used for a released address"). Use a new key
+/// per address.
+///
+/// Status, lock and target mappings are documented in [`crate::mapping`].
 pub struct AlibabaProvider {
     region: String,
     endpoint: Url,
@@ -355,13 +367,41 @@ impl AlibabaProvider {
                 request_id: answer.request_id.clone(),
             })?;
         match self.get(&id).await {
-            // alibaba.md §3.1: allocation is synchronous; if a read lags behind, the answer and
-            // the request still describe the new, available address.
+            // A replayed key answers with the AllocationId of its first allocation, which may
+            // have been released since (see `AlibabaProvider`'s idempotency notes).
+            Err(Error::NotFound { .. }) if request.idempotency_key.is_some() => {
+                self.read_lagging_allocation(&id).await
+            }
+            // A fresh token cannot be a replay: the address is new, and AllocateEipAddress is
+            // synchronous ("the new EIP is Available"), so the answer and the request describe
+            // it while reads lag behind.
             Err(Error::NotFound { .. }) => {
                 allocated_without_read(&answer, &id, request, &self.region)
             }
             other => other,
         }
+    }
+
+    /// After a keyed allocation answered with an id that reads as missing: the address is new
+    /// and reads lag (it appears within a few spaced reads), or the key was used before for an
+    /// address released since, which Alibaba answers with the old AllocationId: a conflict,
+    /// never an invented address.
+    async fn read_lagging_allocation(&self, id: &str) -> Result<Eip> {
+        const READS: u32 = 3;
+        let spacing = self.retry.max_delay.min(Duration::from_secs(2));
+        for _ in 0..READS {
+            tokio::time::sleep(spacing).await;
+            if let Some(item) = self.describe(id).await? {
+                return self.to_eip(&item);
+            }
+        }
+        Err(Error::Conflict {
+            reason: format!(
+                "idempotency key already used for a released address: AllocateEipAddress \
+                 answered with {id}, which no longer exists; use a new key"
+            ),
+            service: None,
+        })
     }
 
     async fn list_page_inner(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {

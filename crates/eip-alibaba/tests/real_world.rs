@@ -159,3 +159,28 @@ async fn a_release_of_an_address_that_never_existed_is_not_found() {
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
     assert_eq!(stub.count(RELEASE), 1);
 }
+
+#[tokio::test]
+async fn a_keyed_allocation_that_reads_lag_behind_is_still_returned() {
+    // A new address invisible to the first reads is not mistaken for a replayed key.
+    let stub = Stub::start(|seen, n| match (seen.action.as_str(), n) {
+        ("AllocateEipAddress", _) => (
+            200,
+            r#"{"RequestId":"r","AllocationId":"eip-1","EipAddress":"47.0.0.1"}"#.to_owned(),
+        ),
+        (DESCRIBE, 0 | 1) => stub::page(&[]),
+        (DESCRIBE, _) => stub::page(&[AVAILABLE]),
+        _ => stub::refusal(400, "Unexpected"),
+    })
+    .await;
+    let eip = provider_at(&stub.endpoint, stub_key())
+        .allocate(&eip_core::AllocateRequest::new().idempotency_key("k-1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (eip.id.as_str(), eip.status),
+        ("eip-1", EipStatus::Available)
+    );
+    assert_eq!(stub.count("AllocateEipAddress"), 1);
+    assert_eq!(stub.count(DESCRIBE), 3);
+}
