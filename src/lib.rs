@@ -20,6 +20,15 @@
 //! | `alibaba://<region>[?endpoint=URL&signature=v1\|v3]` | Alibaba Cloud VPC (feature `alibaba`) |
 //! | `huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token\|aksk]` | Huawei Cloud VPC v1 (feature `huawei`) |
 //! | `sim://alibaba`, `sim://huawei` | the embedded emulator (feature `sim`) |
+//!
+//! A spec's `endpoint=`, `iam_endpoint=` and `vpc_endpoint=` must name a loopback host or a host
+//! under the cloud's own domains (Alibaba `*.aliyuncs.com`; Huawei `*.myhuaweicloud.com`,
+//! `*.myhuaweicloud.eu`, `*.myhuaweicloud.cn`): the spec often comes from the environment
+//! ([`PROVIDER_ENV`]), and the provider sends the environment's credentials to that host. Any
+//! other host is refused with [`Error::InvalidInput`] naming the option, unless the caller opts in
+//! with [`ConnectOptions::allow_custom_endpoint`]. The IAM endpoint variables Huawei's `from_env`
+//! reads (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`, `OS_AUTH_URL`) get the same check when the
+//! spec has no `iam_endpoint=`.
 #![deny(missing_docs)]
 
 use std::sync::Arc;
@@ -68,6 +77,9 @@ pub struct ConnectOptions {
     pub retry: Option<RetryPolicy>,
     /// The timeouts; each provider's default when `None`.
     pub timeouts: Option<Timeouts>,
+    /// Whether a spec may point `endpoint=`, `iam_endpoint=` or `vpc_endpoint=` at a host outside
+    /// the cloud's domains (a proxy, a private deployment). `false` by default.
+    pub allow_custom_endpoint: bool,
 }
 
 impl ConnectOptions {
@@ -87,6 +99,83 @@ impl ConnectOptions {
         self.timeouts = Some(timeouts);
         self
     }
+
+    /// Allows (or, with `false`, refuses again) endpoint options naming a host that is neither
+    /// loopback nor under the cloud's documented domains. Only for endpoints the caller chose
+    /// itself: credentials are sent there.
+    ///
+    /// ```
+    /// use multicloud_eip::{connect_with, ConnectOptions, Error};
+    ///
+    /// let spec = "alibaba://cn-hangzhou?endpoint=https://vpc.example.net";
+    /// let refused = connect_with(spec, &ConnectOptions::new()).err();
+    /// assert!(matches!(refused, Some(Error::InvalidInput { field, .. }) if field == "endpoint"));
+    /// ```
+    pub fn allow_custom_endpoint(mut self, allow: bool) -> Self {
+        self.allow_custom_endpoint = allow;
+        self
+    }
+}
+
+/// Alibaba Cloud's API hosts: `<product>.aliyuncs.com`, `<product>.<region>.aliyuncs.com` and,
+/// inside a VPC, `<product>-vpc.<region>.aliyuncs.com`
+/// (<https://www.alibabacloud.com/help/en/openapi/endpoints>; alibabacloud-tea-openapi builds the
+/// same names).
+#[cfg(feature = "alibaba")]
+const ALIBABA_DOMAINS: &[&str] = &["aliyuncs.com"];
+
+/// Huawei Cloud's API hosts: `iam.<region>.myhuaweicloud.com` and `vpc.<region>.myhuaweicloud.com`
+/// (<https://support.huaweicloud.com/en-us/api-iam/iam_01_0004.html>), the Europe site's
+/// `*.myhuaweicloud.eu` (<https://support.huaweicloud.com/eu/api-drs/drs_api_0111.html>; Terraform's
+/// `huaweicloud/provider.go` `getCloudDomain`), and `*.myhuaweicloud.cn`, which the official
+/// SDK's region tables use for some regions (huaweicloud-sdk-python-v3,
+/// `huaweicloudsdknat/v2/region/nat_region.py`, ap-southeast-4).
+#[cfg(feature = "huawei")]
+const HUAWEI_DOMAINS: &[&str] = &["myhuaweicloud.com", "myhuaweicloud.eu", "myhuaweicloud.cn"];
+
+/// The variables `HuaweiBuilder::from_env` reads the IAM endpoint from.
+#[cfg(feature = "huawei")]
+const HUAWEI_IAM_ENDPOINT_ENV: [&str; 3] =
+    ["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"];
+
+/// Refuses an endpoint option whose host is neither loopback nor under one of `domains`, unless
+/// [`ConnectOptions::allow_custom_endpoint`]. Everything else about the URL (scheme, path, plain
+/// http only to loopback) is the provider builder's check.
+#[cfg(any(feature = "alibaba", feature = "huawei"))]
+fn check_endpoint(
+    option: &str,
+    endpoint: &str,
+    domains: &[&str],
+    options: &ConnectOptions,
+) -> Result<()> {
+    if options.allow_custom_endpoint {
+        return Ok(());
+    }
+    let url = url::Url::parse(endpoint)
+        .map_err(|e| Error::invalid_input(option, format!("{endpoint:?} is not a URL: {e}")))?;
+    let host = url.host_str().unwrap_or_default();
+    if validate::is_loopback(host) {
+        return Ok(());
+    }
+    // `url` lower-cases host names; a fully qualified name may end in a dot.
+    let name = host.strip_suffix('.').unwrap_or(host);
+    let under = |domain: &&str| {
+        name.strip_suffix(domain)
+            .is_some_and(|rest| rest.ends_with('.') && rest.len() > 1)
+    };
+    if url.domain().is_some() && domains.iter().any(under) {
+        return Ok(());
+    }
+    let allowed: Vec<String> = domains.iter().map(|d| format!("*.{d}")).collect();
+    Err(Error::invalid_input(
+        option,
+        format!(
+            "host {host:?} is neither loopback nor under {}; credentials would be sent there, \
+             so a custom endpoint must be allowed explicitly \
+             (ConnectOptions::allow_custom_endpoint, eipctl --allow-custom-endpoint)",
+            allowed.join(", ")
+        ),
+    ))
 }
 
 /// Like [`connect`], with a retry policy and timeouts.
@@ -188,6 +277,9 @@ impl Spec {
 #[cfg(feature = "alibaba")]
 fn connect_alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     let params = spec.params(&["endpoint", "signature"])?;
+    if let Some(endpoint) = params.get("endpoint") {
+        check_endpoint("endpoint", endpoint, ALIBABA_DOMAINS, options)?;
+    }
     let mut builder = eip_alibaba::AlibabaBuilder::from_env()?.with_region(spec.host.clone());
     if let Some(endpoint) = params.get("endpoint") {
         builder = builder.with_endpoint(endpoint);
@@ -219,6 +311,22 @@ fn signature_version(option: Option<&str>) -> Result<eip_alibaba::SignatureVersi
 fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
     use eip_huawei::AuthMethod;
     let params = spec.params(&["project_id", "iam_endpoint", "vpc_endpoint", "auth"])?;
+    for option in ["iam_endpoint", "vpc_endpoint"] {
+        if let Some(endpoint) = params.get(option) {
+            check_endpoint(option, endpoint, HUAWEI_DOMAINS, options)?;
+        }
+    }
+    if !params.contains_key("iam_endpoint") {
+        // The builder also takes the IAM endpoint from the environment, where the same hostile
+        // environment could have put it; it gets the same check, naming the variable.
+        for variable in HUAWEI_IAM_ENDPOINT_ENV {
+            if let Ok(endpoint) = std::env::var(variable) {
+                if !endpoint.trim().is_empty() {
+                    check_endpoint(variable, endpoint.trim(), HUAWEI_DOMAINS, options)?;
+                }
+            }
+        }
+    }
     let method = match params.get("auth").copied() {
         None => None,
         Some("token") => Some(AuthMethod::Token),
@@ -252,3 +360,126 @@ fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipPr
 
 #[cfg(feature = "sim")]
 pub mod embedded;
+
+#[cfg(all(test, feature = "alibaba", feature = "huawei"))]
+mod tests {
+    use super::*;
+
+    fn refused_field(spec: &str, options: &ConnectOptions) -> Option<String> {
+        match connect_with(spec, options) {
+            Err(Error::InvalidInput { field, reason }) if reason.contains("neither loopback") => {
+                Some(field)
+            }
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn the_clouds_domains_and_loopback_pass_the_allow_list() {
+        let strict = ConnectOptions::new();
+        for (option, url, domains) in [
+            ("endpoint", "https://vpc.aliyuncs.com", ALIBABA_DOMAINS),
+            (
+                "endpoint",
+                "https://vpc.cn-beijing.aliyuncs.com.",
+                ALIBABA_DOMAINS,
+            ),
+            (
+                "endpoint",
+                "https://VPC-VPC.CN-HANGZHOU.ALIYUNCS.COM:443",
+                ALIBABA_DOMAINS,
+            ),
+            (
+                "vpc_endpoint",
+                "https://vpc.cn-north-4.myhuaweicloud.com",
+                HUAWEI_DOMAINS,
+            ),
+            (
+                "iam_endpoint",
+                "https://iam.myhuaweicloud.eu/v3",
+                HUAWEI_DOMAINS,
+            ),
+            (
+                "vpc_endpoint",
+                "https://vpc.ap-southeast-4.myhuaweicloud.cn",
+                HUAWEI_DOMAINS,
+            ),
+            ("endpoint", "http://127.0.0.1:8080", ALIBABA_DOMAINS),
+            ("endpoint", "http://127.9.9.9:8080", ALIBABA_DOMAINS),
+            ("iam_endpoint", "http://[::1]:5000", HUAWEI_DOMAINS),
+            ("vpc_endpoint", "http://localhost:5000", HUAWEI_DOMAINS),
+        ] {
+            assert!(
+                check_endpoint(option, url, domains, &strict).is_ok(),
+                "{option}={url}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_hosts_are_refused_naming_the_option_unless_allowed() {
+        let strict = ConnectOptions::new();
+        let open = ConnectOptions::new().allow_custom_endpoint(true);
+        for (option, url, domains) in [
+            ("endpoint", "https://aliyuncs.com", ALIBABA_DOMAINS),
+            (
+                "endpoint",
+                "https://vpc.aliyuncs.com.evil.example",
+                ALIBABA_DOMAINS,
+            ),
+            ("endpoint", "https://evilaliyuncs.com", ALIBABA_DOMAINS),
+            (
+                "endpoint",
+                "https://vpc.aliyuncs.com@evil.example",
+                ALIBABA_DOMAINS,
+            ),
+            ("endpoint", "https://vpc.myhuaweicloud.com", ALIBABA_DOMAINS),
+            (
+                "vpc_endpoint",
+                "https://vpc.cn-hangzhou.aliyuncs.com",
+                HUAWEI_DOMAINS,
+            ),
+            ("iam_endpoint", "https://198.51.100.4/v3", HUAWEI_DOMAINS),
+            ("iam_endpoint", "https://0.0.0.0:443", HUAWEI_DOMAINS),
+            ("vpc_endpoint", "https://[::ffff:127.0.0.1]", HUAWEI_DOMAINS),
+        ] {
+            match check_endpoint(option, url, domains, &strict) {
+                Err(Error::InvalidInput { field, .. }) => assert_eq!(field, option, "{url}"),
+                other => panic!("{option}={url}: {other:?}"),
+            }
+            assert!(check_endpoint(option, url, domains, &open).is_ok(), "{url}");
+        }
+        assert!(matches!(
+            check_endpoint("endpoint", "not a url", ALIBABA_DOMAINS, &strict),
+            Err(Error::InvalidInput { field, .. }) if field == "endpoint"
+        ));
+    }
+
+    /// The check runs before the builder reads any credential, for every option of every spec.
+    #[test]
+    fn specs_are_checked_before_credentials_are_read() {
+        let strict = ConnectOptions::new();
+        for (spec, option) in [
+            (
+                "alibaba://cn-hangzhou?endpoint=https://evil.example",
+                "endpoint",
+            ),
+            (
+                "huawei://cn-north-4?iam_endpoint=https://evil.example",
+                "iam_endpoint",
+            ),
+            (
+                "huawei://cn-north-4?vpc_endpoint=https://evil.example",
+                "vpc_endpoint",
+            ),
+        ] {
+            assert_eq!(
+                refused_field(spec, &strict).as_deref(),
+                Some(option),
+                "{spec}"
+            );
+            let open = ConnectOptions::new().allow_custom_endpoint(true);
+            assert_eq!(refused_field(spec, &open), None, "{spec}");
+        }
+    }
+}

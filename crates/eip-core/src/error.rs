@@ -217,6 +217,15 @@ pub enum Error {
     },
 }
 
+/// Whether an error could go away by itself (see [`Error::status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorStatus {
+    /// Retrying the same request cannot help: bad input, not found, refused credentials...
+    Permanent,
+    /// Retrying could help: throttling, a busy or transitional state, a transient failure.
+    Temporary,
+}
+
 fn suffix(service: &Option<Box<ServiceError>>) -> String {
     service
         .as_ref()
@@ -252,17 +261,39 @@ impl Error {
     }
 
     /// Whether the outcome of a write is unknown: the request may have been processed without an
-    /// answer ([`Error::maybe_sent`]), or the cloud answered 2xx with a body that could not be
-    /// read. Such a write is settled by reading the resource back, never blindly repeated.
+    /// answer ([`Error::maybe_sent`]), the cloud answered 2xx with a body that could not be read,
+    /// or a gateway answered 5xx (a JSON error or an HTML page). Such a write is settled by reading
+    /// the resource back, never blindly repeated.
+    ///
+    /// A 5xx from a gateway does not say the backend did nothing: Huawei's API gateway answers
+    /// `504 APIG.0201 "Backend timeout."` when the backend was too slow, and advises checking
+    /// whether the request was processed before sending it again
+    /// (<https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>); Alibaba's idempotence page
+    /// says the same of a 500/503 or a missing answer
+    /// (<https://help.aliyun.com/knowledge_detail/36569.html>).
     pub fn outcome_unknown(&self) -> bool {
         self.maybe_sent()
             || matches!(
                 self,
                 Self::InvalidResponse {
-                    http_status: Some(200..=299),
+                    http_status: Some(200..=299 | 500..=599),
                     ..
                 }
             )
+            || matches!(self, Self::Service { service, .. } if service.http_status.is_some_and(|s| s >= 500))
+    }
+
+    /// How this error stands with respect to retrying, in the spirit of OpenDAL's `ErrorStatus`:
+    /// [`ErrorStatus::Temporary`] when another attempt could succeed, [`ErrorStatus::Permanent`]
+    /// when the caller must change something first. The retry loop returns the last temporary
+    /// error once its attempts or budget run out; [`crate::retry::RetryStats::exhausted`] counts
+    /// those.
+    pub fn status(&self) -> ErrorStatus {
+        if self.is_retryable() {
+            ErrorStatus::Temporary
+        } else {
+            ErrorStatus::Permanent
+        }
     }
 
     /// The cloud's answer, when this error came from one.
@@ -394,7 +425,28 @@ mod tests {
         assert!(lost.outcome_unknown());
         assert!(!refused.outcome_unknown());
         assert!(unreadable(200).outcome_unknown());
-        assert!(!unreadable(502).outcome_unknown());
+        assert!(
+            unreadable(502).outcome_unknown(),
+            "a gateway page may hide a processed write"
+        );
+        assert!(!unreadable(404).outcome_unknown());
+        let gateway = |status| {
+            let mut s = ServiceError::new(
+                ProviderKind::new("p"),
+                "Op",
+                "APIG.0201",
+                "Backend timeout.",
+            );
+            s.http_status = Some(status);
+            Error::Service {
+                retryable: true,
+                service: Box::new(s),
+            }
+        };
+        assert!(gateway(504).outcome_unknown());
+        assert!(!gateway(429).outcome_unknown());
+        assert_eq!(gateway(504).status(), ErrorStatus::Temporary);
+        assert_eq!(Error::not_found("x").status(), ErrorStatus::Permanent);
         assert!(!Error::not_found("eip x").outcome_unknown());
     }
 

@@ -17,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod limit;
 pub mod model;
 pub mod moving;
 pub mod paginate;
@@ -27,7 +28,8 @@ pub mod secret;
 pub mod validate;
 pub mod wait;
 
-pub use error::{Error, Result, ServiceError};
+pub use error::{Error, ErrorStatus, Result, ServiceError};
+pub use limit::RateLimiter;
 pub use model::{Binding, ChargeMode, Eip, EipStatus, IpVersion, ProviderKind, TargetKind};
 pub use moving::{MoveOptions, MoveReport};
 pub use paginate::ListOptions;
@@ -35,7 +37,9 @@ pub use provider::{Capabilities, EipProvider, EipProviderExt};
 pub use request::{
     AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest, PageToken,
 };
-pub use retry::{Call, RetryAction, RetryClassifier, RetryPolicy, Settled, Timeouts};
+pub use retry::{
+    Attempt, Call, RetryAction, RetryClassifier, RetryPolicy, SettlePolicy, Settled, Timeouts,
+};
 pub use secret::Secret;
 pub use validate::{Charset, TextRule};
-pub use wait::WaitPolicy;
+pub use wait::{TransitionKind, Transitions, WaitPolicy};

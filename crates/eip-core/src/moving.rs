@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use crate::model::{Eip, EipStatus};
 use crate::provider::EipProvider;
 use crate::request::AssociateTarget;
-use crate::wait::WaitPolicy;
+use crate::wait::{TransitionKind, WaitPolicy};
 
 /// How to move.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -83,9 +83,19 @@ async fn fenced_move<P: EipProvider + ?Sized>(
     provider.disassociate(id, Some(from)).await?;
     let disassociate_accepted = started.elapsed();
 
-    let seen = crate::wait::until(provider, id, &options.wait, |eip| {
-        eip.status == EipStatus::Available || (eip.status.is_bound() && !eip.is_bound_to(from))
-    })
+    // "Bound elsewhere" is judged by the binding, not the status: after an unbind a Neutron-style
+    // floating IP clears its port at once and changes its status later, so an address can read
+    // as active with no binding for a while (OpenStack Networking API, floating IPs).
+    let seen = crate::wait::until_kind(
+        provider,
+        id,
+        &options.wait,
+        Some(TransitionKind::Disassociate),
+        |eip| {
+            eip.status == EipStatus::Available
+                || eip.binding.as_ref().is_some_and(|b| !b.matches(from))
+        },
+    )
     .await?;
     if seen.status != EipStatus::Available {
         return Err(conflict(
@@ -110,7 +120,14 @@ async fn fenced_move<P: EipProvider + ?Sized>(
     }
     let associate_accepted = started.elapsed();
 
-    let eip = crate::wait::until(provider, id, &options.wait, |eip| eip.status.is_bound()).await?;
+    let eip = crate::wait::until_kind(
+        provider,
+        id,
+        &options.wait,
+        Some(TransitionKind::Associate),
+        |eip| eip.status.is_bound() && eip.binding.is_some(),
+    )
+    .await?;
     if !eip.is_bound_to(to) {
         return Err(conflict(&eip, "it ended up bound elsewhere"));
     }

@@ -4,10 +4,15 @@ use std::collections::HashSet;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Eip;
 use crate::provider::EipProvider;
 use crate::request::{ListFilter, PageRequest, PageToken};
+
+/// The most pages one listing reads: a cloud that never stops paging (a repeated marker is caught
+/// sooner, but a fresh marker on every page is not) ends with [`Error::InvalidResponse`] here,
+/// after 10,000 pages (a million addresses in pages of 100, far above any account's quota).
+pub const MAX_PAGES: u32 = 10_000;
 
 /// How to walk the pages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,12 +87,36 @@ where
             Err(e) => return stream::once(async { Err(e) }).boxed(),
         };
         let items = stream::iter(page.items.into_iter().map(Ok));
+        // The pages a reported total allows: more than that is a cloud that does not stop.
+        let allowed = page
+            .total
+            .map(|total| total.div_ceil(u64::from(size)).saturating_add(1))
+            .unwrap_or(u64::from(MAX_PAGES));
+        if allowed > u64::from(MAX_PAGES) {
+            return stream::once(async move {
+                Err(invalid_page(format!(
+                    "the cloud reports {} matches, more than {MAX_PAGES} pages of {size}",
+                    page.total.unwrap_or_default()
+                )))
+            })
+            .boxed();
+        }
+        let allowed = u32::try_from(allowed).unwrap_or(MAX_PAGES);
         let rest = match (page.next, page.total) {
             (Some(PageToken::Number(next)), Some(total)) if parallel => {
-                let last = u32::try_from(total.div_ceil(u64::from(size))).unwrap_or(u32::MAX);
+                let last = u32::try_from(total.div_ceil(u64::from(size))).unwrap_or(MAX_PAGES);
+                if next < 2 {
+                    return items
+                        .chain(stream::once(async move {
+                            Err(invalid_page(format!(
+                                "the first page points back to page {next}"
+                            )))
+                        }))
+                        .boxed();
+                }
                 numbered(provider, filter, size, next..=last, options.concurrency)
             }
-            (Some(token), _) => sequential(provider, filter, size, token),
+            (Some(token), _) => sequential(provider, filter, size, token, allowed),
             (None, _) => stream::empty().boxed(),
         };
         items.chain(rest).boxed()
@@ -140,19 +169,25 @@ fn sequential<'a, P: EipProvider + ?Sized>(
     filter: &'a ListFilter,
     size: u32,
     token: PageToken,
+    max_pages: u32,
 ) -> BoxStream<'a, Result<Eip>> {
-    walk(Some(token), move |token| async move {
-        let page = provider
-            .list_page(
-                filter,
-                &PageRequest {
-                    token,
-                    size: Some(size),
-                },
-            )
-            .await?;
-        Ok((page.items, page.next))
-    })
+    // The first page has been read already.
+    walk_bounded(
+        Some(token),
+        max_pages.saturating_sub(1),
+        move |token| async move {
+            let page = provider
+                .list_page(
+                    filter,
+                    &PageRequest {
+                        token,
+                        size: Some(size),
+                    },
+                )
+                .await?;
+            Ok((page.items, page.next))
+        },
+    )
 }
 
 /// Walks pages one after the other, starting at `start` (`None`: the first page), until a page
@@ -162,24 +197,87 @@ fn sequential<'a, P: EipProvider + ?Sized>(
 /// must search its cloud's raw pages (for a field the normalized model does not carry) uses it
 /// rather than writing the loop again. `fetch` gets the token of the page to read and returns
 /// its items and the next token.
-pub fn walk<'a, T, F, Fut>(start: Option<PageToken>, mut fetch: F) -> BoxStream<'a, Result<T>>
+///
+/// The walk ends with [`Error::InvalidResponse`] instead of another request when the cloud
+/// hands out a token it gave before (a repeated marker would loop forever) or after
+/// [`MAX_PAGES`] pages.
+pub fn walk<'a, T, F, Fut>(start: Option<PageToken>, fetch: F) -> BoxStream<'a, Result<T>>
 where
     T: Send + 'a,
     F: FnMut(Option<PageToken>) -> Fut + Send + 'a,
     Fut: std::future::Future<Output = Result<(Vec<T>, Option<PageToken>)>> + Send + 'a,
 {
-    // `Some(token)`: a page to read (`Some(None)` is the first); `None`: done.
-    stream::try_unfold(Some(start), move |state| {
-        let next = state.map(&mut fetch);
+    walk_bounded(start, MAX_PAGES, fetch)
+}
+
+/// [`walk`] reading at most `max_pages` pages.
+pub fn walk_bounded<'a, T, F, Fut>(
+    start: Option<PageToken>,
+    max_pages: u32,
+    mut fetch: F,
+) -> BoxStream<'a, Result<T>>
+where
+    T: Send + 'a,
+    F: FnMut(Option<PageToken>) -> Fut + Send + 'a,
+    Fut: std::future::Future<Output = Result<(Vec<T>, Option<PageToken>)>> + Send + 'a,
+{
+    struct Walk {
+        /// `Some(token)`: a page to read (`Some(None)` is the first); `None`: done.
+        next: Option<Option<PageToken>>,
+        seen: HashSet<PageToken>,
+        pages: u32,
+        /// A bad token seen after the last page's items: reported after yielding them.
+        bad: Option<Error>,
+    }
+    let state = Walk {
+        seen: start.iter().cloned().collect(),
+        next: Some(start),
+        pages: 0,
+        bad: None,
+    };
+    stream::try_unfold(state, move |mut state| {
+        let request = match state.next.take() {
+            _ if state.bad.is_some() => Err(state
+                .bad
+                .take()
+                .unwrap_or_else(|| invalid_page(String::new()))),
+            Some(_) if state.pages >= max_pages => Err(invalid_page(format!(
+                "the cloud still had pages after {max_pages}"
+            ))),
+            Some(token) => {
+                state.pages += 1;
+                Ok(Some(fetch(token)))
+            }
+            None => Ok(None),
+        };
         async move {
-            let Some(page) = next else { return Ok(None) };
+            let Some(page) = request? else {
+                return Ok(None);
+            };
             let (items, token) = page.await?;
-            Ok(Some((items, token.map(Some))))
+            match token {
+                Some(token) if !state.seen.insert(token.clone()) => {
+                    state.bad = Some(invalid_page(format!(
+                        "the cloud handed out page token {token:?} a second time"
+                    )));
+                }
+                token => state.next = token.map(Some),
+            }
+            Ok(Some((items, state)))
         }
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
     .boxed()
+}
+
+fn invalid_page(reason: String) -> Error {
+    Error::InvalidResponse {
+        operation: "list".into(),
+        reason,
+        http_status: None,
+        request_id: None,
+    }
 }
 
 #[cfg(test)]
@@ -214,5 +312,36 @@ mod tests {
         let seen: Vec<Result<i32>> = failing.collect().await;
         assert_eq!(seen.len(), 2, "one item, then the error, then the end");
         assert!(seen[0].is_ok() && seen[1].is_err());
+    }
+
+    #[tokio::test]
+    async fn a_repeated_marker_ends_the_walk_instead_of_looping() {
+        let mut reads = 0u32;
+        let walked: Vec<Result<u32>> = walk(None, |_token: Option<PageToken>| {
+            reads += 1;
+            let n = reads;
+            async move { Ok((vec![n], Some(PageToken::Marker("same".into())))) }
+        })
+        .collect()
+        .await;
+        assert_eq!(walked.len(), 3, "two pages, then the error: {walked:?}");
+        assert!(matches!(
+            walked.last(),
+            Some(Err(Error::InvalidResponse { reason, .. })) if reason.contains("second time")
+        ));
+    }
+
+    #[tokio::test]
+    async fn endless_fresh_markers_stop_at_the_page_cap() {
+        let mut reads = 0u32;
+        let walked: Vec<Result<u32>> = walk_bounded(None, 5, |_token: Option<PageToken>| {
+            reads += 1;
+            let n = reads;
+            async move { Ok((vec![n], Some(PageToken::Marker(format!("m{n}"))))) }
+        })
+        .collect()
+        .await;
+        assert_eq!(walked.len(), 6, "five pages then the error");
+        assert!(walked[5].is_err());
     }
 }

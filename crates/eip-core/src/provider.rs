@@ -15,7 +15,7 @@ use crate::request::{
     AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest,
 };
 use crate::validate::TextRule;
-use crate::wait::WaitPolicy;
+use crate::wait::{TransitionKind, Transitions, WaitPolicy};
 
 /// What a provider supports, so callers can ask before acting.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -118,6 +118,12 @@ pub trait EipProvider: Send + Sync + Debug {
     /// What this provider supports.
     fn capabilities(&self) -> &Capabilities;
 
+    /// The transition times this provider instance has learned, when it keeps them; waiters
+    /// place their first poll near the typical time (see [`crate::wait`]). `None` by default.
+    fn transitions(&self) -> Option<&Transitions> {
+        None
+    }
+
     /// Allocates a new address. With the same idempotency key, repeated calls (and retries)
     /// yield the same address, never a second one.
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip>;
@@ -178,8 +184,8 @@ pub trait EipProviderExt: EipProvider {
         status: EipStatus,
         policy: &WaitPolicy,
     ) -> Result<Eip> {
-        self.wait_until(id, policy, move |eip| eip.status == status)
-            .await
+        let kind = crate::wait::kind_for_status(&status);
+        crate::wait::until_kind(self, id, policy, kind, move |eip| eip.status == status).await
     }
 
     /// Waits until the address is bound to exactly `target`.
@@ -189,8 +195,10 @@ pub trait EipProviderExt: EipProvider {
         target: &AssociateTarget,
         policy: &WaitPolicy,
     ) -> Result<Eip> {
-        self.wait_until(id, policy, |eip| eip.is_bound_to(target))
-            .await
+        crate::wait::until_kind(self, id, policy, Some(TransitionKind::Associate), |eip| {
+            eip.is_bound_to(target)
+        })
+        .await
     }
 
     /// Waits until the address is unbound and usable.
@@ -228,6 +236,9 @@ impl<P: EipProvider + ?Sized> EipProvider for Arc<P> {
     }
     fn capabilities(&self) -> &Capabilities {
         (**self).capabilities()
+    }
+    fn transitions(&self) -> Option<&Transitions> {
+        (**self).transitions()
     }
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip> {
         (**self).allocate(request).await

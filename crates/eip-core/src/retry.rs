@@ -15,6 +15,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::error::{Error, Result};
+use crate::limit::RateLimiter;
 use crate::model::ProviderKind;
 
 /// How often and how patiently to retry.
@@ -31,6 +32,10 @@ pub struct RetryPolicy {
     pub budget: Duration,
     /// Counters of attempts and retries, when the caller wants figures.
     pub stats: Option<Arc<RetryStats>>,
+    /// How a write whose answer was lost is read back (see [`run_settled`]).
+    pub settle: SettlePolicy,
+    /// The token bucket every attempt draws from, when the provider (or the caller) shares one.
+    pub limiter: Option<Arc<RateLimiter>>,
 }
 
 impl Default for RetryPolicy {
@@ -42,6 +47,8 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(5),
             budget: Duration::from_secs(120),
             stats: None,
+            settle: SettlePolicy::default(),
+            limiter: None,
         }
     }
 }
@@ -80,6 +87,24 @@ impl RetryPolicy {
         self
     }
 
+    /// Sets how lost answers are read back.
+    pub fn with_settle(mut self, settle: SettlePolicy) -> Self {
+        self.settle = settle;
+        self
+    }
+
+    /// Makes every attempt take a token from `limiter` first (`None`: no limit).
+    pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.limiter = limiter;
+        self
+    }
+
+    /// The most requests one call through [`run_settled`] can make with this policy: every
+    /// attempt plus every read-back. With the default policy: 10 + 10 = 20.
+    pub fn max_requests_per_call(&self) -> u32 {
+        self.max_attempts.saturating_add(self.settle.max_reads)
+    }
+
     /// The backoff cap before retry number `retry` (1-based): `base * 2^(retry-1)`, at most
     /// `max_delay`. The actual delay is drawn uniformly from `0..=cap` (full jitter).
     pub fn backoff_cap(&self, retry: u32) -> Duration {
@@ -111,6 +136,62 @@ impl RetryStats {
     pub fn exhausted(&self) -> u64 {
         self.exhausted.load(Ordering::Relaxed)
     }
+}
+
+/// How a write whose answer was lost is settled by reading back.
+///
+/// Real clouds show a write to reads only after a while (Terraform's Huawei EIP waiter treats a
+/// 404 right after a create as "still pending": huaweicloud/terraform-provider-huaweicloud
+/// `huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`), and a request can be delivered
+/// to the backend after the client gave up on it. So "not applied" is believed only once
+/// `window` has passed since the answer was lost; until then the resource is read again every
+/// `spacing`. "Applied" is believed at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SettlePolicy {
+    /// How long after a lost answer a read that shows nothing is still not proof.
+    pub window: Duration,
+    /// The interval between read-backs inside the window.
+    pub spacing: Duration,
+    /// The most read-backs one call makes, over all its lost answers.
+    pub max_reads: u32,
+}
+
+impl Default for SettlePolicy {
+    /// A 10 s window, a read every second, at most 10 reads per call.
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(10),
+            spacing: Duration::from_secs(1),
+            max_reads: 10,
+        }
+    }
+}
+
+impl SettlePolicy {
+    /// A policy with this window and spacing (and `window / spacing + 1` reads at most).
+    pub fn new(window: Duration, spacing: Duration) -> Self {
+        let spacing = spacing.max(Duration::from_millis(1));
+        let reads = window.as_nanos() / spacing.as_nanos();
+        Self {
+            window,
+            spacing,
+            max_reads: u32::try_from(reads).unwrap_or(u32::MAX).saturating_add(1),
+        }
+    }
+}
+
+/// What an attempt knows about the call it belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Attempt {
+    /// 1-based attempt number.
+    pub number: u32,
+    /// Whether an earlier attempt of this call may have been processed by the cloud (its answer
+    /// was lost, or a gateway answered 5xx). A provider then checks, inside this attempt and
+    /// with single reads, whether the change is already there (a fence re-check, a "bound to the
+    /// requested port already" test) instead of running a loop of its own.
+    pub earlier_maybe_processed: bool,
 }
 
 /// The three timeouts of a call.
@@ -157,6 +238,8 @@ pub struct Call {
     /// Whether repeating the request has no further effect: reads, and writes carrying an
     /// idempotency token the cloud honours.
     pub idempotent: bool,
+    /// The resource the call is about, for the operation span.
+    pub id: Option<String>,
 }
 
 impl Call {
@@ -166,6 +249,7 @@ impl Call {
             provider,
             action,
             idempotent: true,
+            id: None,
         }
     }
 
@@ -175,7 +259,14 @@ impl Call {
             provider,
             action,
             idempotent,
+            id: None,
         }
+    }
+
+    /// Names the resource the call is about (shown as `id` in the `eip.operation` span).
+    pub fn on(mut self, id: impl Into<String>) -> Self {
+        self.id = Some(id.into());
+        self
     }
 }
 
@@ -222,9 +313,10 @@ impl RetryClassifier for DefaultClassifier {}
 /// or the operation timeout fires.
 ///
 /// `attempt` gets the 1-based attempt number and must build a fresh request each time (new nonce,
-/// new timestamp, same idempotency token). A failure that may have reached the cloud (a timeout
-/// after sending, a connection dropped mid-answer) is retried only when `call.idempotent`;
-/// otherwise it is returned as is, for the provider to reconcile.
+/// new timestamp, same idempotency token). A failure whose outcome is unknown
+/// ([`Error::outcome_unknown`]: a timeout after sending, a dropped connection, a gateway 5xx) is
+/// retried only when `call.idempotent`; otherwise it is returned as is, for the provider to settle
+/// by reading back (see [`run_settled`], which does that inside the same loop).
 pub async fn run<T, F, Fut>(
     call: &Call,
     policy: &RetryPolicy,
@@ -236,36 +328,96 @@ where
     F: FnMut(u32) -> Fut,
     Fut: Future<Output = Result<T>>,
 {
+    run_with(call, policy, timeouts, classifier, |a: Attempt| {
+        attempt(a.number)
+    })
+    .await
+}
+
+/// [`run`], with the attempt told whether an earlier attempt may have been processed.
+pub async fn run_with<T, F, Fut>(
+    call: &Call,
+    policy: &RetryPolicy,
+    timeouts: &Timeouts,
+    classifier: &dyn RetryClassifier,
+    attempt: F,
+) -> Result<T>
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let no_settle = || async { Ok(Settled::Unknown) };
+    run_settled(call, policy, timeouts, classifier, attempt, no_settle).await
+}
+
+/// The one retry loop, with lost answers settled inside it.
+///
+/// When an attempt of a write the cloud does not deduplicate (`!call.idempotent`) fails with an
+/// unknown outcome, the loop does not send it again blindly: it calls `settle`, which must make
+/// ONE read and say whether the write took effect. [`Settled::Applied`] ends the call with its
+/// value; [`Settled::NotApplied`] is believed once [`SettlePolicy::window`] has passed since the
+/// answer was lost (reads lag writes), and then the write is sent again as the next attempt;
+/// [`Settled::Unknown`] (or a read that fails for good) returns the original error. Read-backs
+/// that fail with a retryable error are read again within the window.
+///
+/// Every send is an attempt of this loop and every read-back counts against
+/// [`SettlePolicy::max_reads`], so one call makes at most
+/// [`RetryPolicy::max_requests_per_call`] requests; nothing here nests another loop.
+pub async fn run_settled<T, F, Fut, S, SFut>(
+    call: &Call,
+    policy: &RetryPolicy,
+    timeouts: &Timeouts,
+    classifier: &dyn RetryClassifier,
+    mut attempt: F,
+    mut settle: S,
+) -> Result<T>
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Result<T>>,
+    S: FnMut() -> SFut,
+    SFut: Future<Output = Result<Settled<T>>>,
+{
     let span = tracing::info_span!(
         "eip.operation",
         provider = %call.provider,
-        action = call.action,
+        operation = call.action,
+        id = call.id.as_deref().unwrap_or(""),
         idempotent = call.idempotent,
     );
     let started = Instant::now();
     let attempts = async {
         let mut number = 0u32;
+        let mut maybe_processed = false;
+        let mut reads = 0u32;
         loop {
-            number += 1;
+            number = number.saturating_add(1);
             if let Some(stats) = &policy.stats {
                 stats.attempts.fetch_add(1, Ordering::Relaxed);
                 if number > 1 {
                     stats.retries.fetch_add(1, Ordering::Relaxed);
                 }
             }
+            if let Some(limiter) = &policy.limiter {
+                limiter.acquire().await;
+            }
             let attempt_span = tracing::debug_span!(
                 "eip.attempt",
                 attempt = number,
                 request_id = tracing::field::Empty,
             );
-            let outcome = match tokio::time::timeout(timeouts.attempt, attempt(number))
+            let this = Attempt {
+                number,
+                earlier_maybe_processed: maybe_processed,
+            };
+            let attempt_started = Instant::now();
+            let outcome = match tokio::time::timeout(timeouts.attempt, attempt(this))
                 .instrument(attempt_span)
                 .await
             {
                 Ok(outcome) => outcome,
                 Err(_) => Err(Error::Timeout {
                     operation: call.action.to_owned(),
-                    elapsed: timeouts.attempt,
+                    elapsed: attempt_started.elapsed(),
                     maybe_sent: true,
                 }),
             };
@@ -273,11 +425,20 @@ where
                 Ok(value) => return Ok(value),
                 Err(error) => error,
             };
+            let unknown = error.outcome_unknown();
+            maybe_processed |= unknown;
             let after = match classifier.classify(&error) {
                 RetryAction::Stop => return Err(error),
-                RetryAction::Retry { .. } if error.maybe_sent() && !call.idempotent => {
-                    tracing::debug!(%error, "not retrying: the request may have been processed and is not idempotent");
-                    return Err(error);
+                RetryAction::Retry { .. } if unknown && !call.idempotent => {
+                    match settle_lost(policy, &mut settle, &mut reads).await {
+                        Ok(Some(value)) => return Ok(value),
+                        Ok(None) => None,
+                        Err(Some(read_error)) => return Err(read_error),
+                        Err(None) => {
+                            tracing::debug!(%error, "not retrying: the write may have been processed and reading back could not tell");
+                            return Err(error);
+                        }
+                    }
                 }
                 RetryAction::Retry { after } => after,
             };
@@ -290,9 +451,9 @@ where
             if started.elapsed().saturating_add(delay) > policy.budget {
                 count_exhausted(policy);
                 tracing::debug!(%error, "giving up: retry budget exhausted");
-                return Err(error);
+                return Err(outlasted(error, policy.budget));
             }
-            tracing::debug!(%error, attempt = number, delay_ms = delay.as_millis() as u64, "retrying");
+            tracing::debug!(%error, attempt = number, delay_ms = millis(delay), "retrying");
             tokio::time::sleep(delay).await;
         }
     };
@@ -307,6 +468,88 @@ where
             maybe_sent: true,
         }),
     }
+}
+
+/// Reads back after a lost answer. `Ok(Some)`: applied; `Ok(None)`: provably not applied (send
+/// again); `Err(Some(e))`: a read failed for good; `Err(None)`: could not tell.
+async fn settle_lost<T, S, SFut>(
+    policy: &RetryPolicy,
+    settle: &mut S,
+    reads: &mut u32,
+) -> std::result::Result<Option<T>, Option<Error>>
+where
+    S: FnMut() -> SFut,
+    SFut: Future<Output = Result<Settled<T>>>,
+{
+    let lost_at = Instant::now();
+    let window = policy.settle.window;
+    loop {
+        if *reads >= policy.settle.max_reads {
+            return Err(None);
+        }
+        *reads += 1;
+        if let Some(limiter) = &policy.limiter {
+            limiter.acquire().await;
+        }
+        let seen = settle().await;
+        let proof_window_over = lost_at.elapsed() >= window;
+        match seen {
+            Ok(Settled::Applied(value)) => {
+                tracing::debug!(
+                    reads = *reads,
+                    "the answer was lost but the write took effect"
+                );
+                return Ok(Some(value));
+            }
+            Ok(Settled::NotApplied) if proof_window_over => {
+                tracing::debug!(
+                    reads = *reads,
+                    "the answer was lost and the write did not take effect; sending it again"
+                );
+                return Ok(None);
+            }
+            Ok(Settled::NotApplied) => {}
+            Ok(Settled::Unknown) => return Err(None),
+            Err(error) if error.is_retryable() => {
+                tracing::debug!(%error, "read-back failed; reading again");
+            }
+            Err(error) => return Err(Some(error)),
+        }
+        let remaining = window.saturating_sub(lost_at.elapsed());
+        tokio::time::sleep(
+            policy
+                .settle
+                .spacing
+                .min(remaining.max(Duration::from_millis(1))),
+        )
+        .await;
+    }
+}
+
+/// A throttled call whose cloud-given wait outlasts the budget says so in its error.
+fn outlasted(error: Error, budget: Duration) -> Error {
+    match error {
+        Error::RateLimited {
+            retry_after: Some(after),
+            service: Some(mut service),
+        } if after > budget => {
+            service.message = format!(
+                "{} (the cloud's window of {}s outlasts the retry budget of {}s)",
+                service.message,
+                after.as_secs(),
+                budget.as_secs()
+            );
+            Error::RateLimited {
+                retry_after: Some(after),
+                service: Some(service),
+            }
+        }
+        other => other,
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// What reading a resource back after a lost answer showed.
@@ -376,6 +619,7 @@ fn jittered(policy: &RetryPolicy, retry: u32) -> Duration {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::error::ServiceError;
     use std::sync::Mutex;
 
     const P: ProviderKind = ProviderKind::new("test");
@@ -678,5 +922,205 @@ mod tests {
         .await;
         assert!(matches!(result, Err(Error::Timeout { .. })));
         assert_eq!(started.elapsed(), Duration::from_secs(5));
+    }
+
+    fn gateway_504() -> Error {
+        let mut service = ServiceError::new(P, "Create", "APIG.0201", "Backend timeout.");
+        service.http_status = Some(504);
+        Error::Service {
+            retryable: true,
+            service: Box::new(service),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_gateway_5xx_on_a_plain_write_is_never_sent_twice() {
+        let sends = Mutex::new(0);
+        let result: Result<()> = run(
+            &Call::write(P, "Create", false),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| async {
+                *sends.lock().unwrap() += 1;
+                Err(gateway_504())
+            },
+        )
+        .await;
+        assert!(result.unwrap_err().outcome_unknown());
+        assert_eq!(
+            *sends.lock().unwrap(),
+            1,
+            "a 504 may hide a processed create"
+        );
+        // The same error on an idempotent write is retried, and the attempt knows an earlier
+        // one may have landed.
+        let seen = Mutex::new(Vec::new());
+        let value = run_with(
+            &Call::write(P, "Bind", true),
+            &policy(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| {
+                seen.lock().unwrap().push(a.earlier_maybe_processed);
+                async move {
+                    if a.number < 3 {
+                        Err(gateway_504())
+                    } else {
+                        Ok(a.number)
+                    }
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, 3);
+        assert_eq!(*seen.lock().unwrap(), vec![false, true, true]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_write_is_read_back_through_the_lag_window_before_it_is_sent_again() {
+        let start = Instant::now();
+        let settle = SettlePolicy::new(Duration::from_secs(4), Duration::from_secs(1));
+        let policy = policy().with_settle(settle);
+        let sends = Mutex::new(0u32);
+        let reads = Mutex::new(Vec::new());
+        // The first send is lost and never lands; reads show nothing, so after the 4 s window
+        // the write is sent again and succeeds.
+        let value = run_settled(
+            &Call::write(P, "Create", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| {
+                *sends.lock().unwrap() += 1;
+                async move {
+                    if a.number == 1 {
+                        Err(gateway_504())
+                    } else {
+                        Ok("created")
+                    }
+                }
+            },
+            || {
+                reads.lock().unwrap().push(start.elapsed().as_secs());
+                async { Ok(Settled::NotApplied) }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, "created");
+        assert_eq!(*sends.lock().unwrap(), 2);
+        assert_eq!(
+            *reads.lock().unwrap(),
+            vec![0, 1, 2, 3, 4],
+            "spaced reads over the window"
+        );
+
+        // A write that lands late (visible at the third read) is adopted, not repeated.
+        let sends = Mutex::new(0u32);
+        let reads = Mutex::new(0u32);
+        let value = run_settled(
+            &Call::write(P, "Create", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                *sends.lock().unwrap() += 1;
+                async { Err::<&str, _>(lost()) }
+            },
+            || {
+                let mut r = reads.lock().unwrap();
+                *r += 1;
+                let n = *r;
+                async move {
+                    Ok(if n >= 3 {
+                        Settled::Applied("adopted")
+                    } else {
+                        Settled::NotApplied
+                    })
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, "adopted");
+        assert_eq!(*sends.lock().unwrap(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_call_makes_at_most_the_stated_number_of_requests() {
+        let requests = Mutex::new(0u32);
+        let policy = RetryPolicy::default();
+        let result: Result<()> = run_settled(
+            &Call::write(P, "Create", false),
+            &policy,
+            &Timeouts::new(
+                Duration::from_secs(5),
+                Duration::from_secs(30),
+                Duration::from_secs(3600),
+            ),
+            &DefaultClassifier,
+            |_| {
+                *requests.lock().unwrap() += 1;
+                async { Err(lost()) }
+            },
+            || {
+                *requests.lock().unwrap() += 1;
+                async { Ok(Settled::NotApplied) }
+            },
+        )
+        .await;
+        assert!(result.is_err());
+        let made = *requests.lock().unwrap();
+        assert!(
+            made <= policy.max_requests_per_call(),
+            "{made} requests > {}",
+            policy.max_requests_per_call()
+        );
+        assert_eq!(policy.max_requests_per_call(), 20);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_window_longer_than_the_budget_is_named_in_the_error() {
+        let mut service = ServiceError::new(P, "Get", "APIGW.0308", "over ratelimit");
+        service.http_status = Some(429);
+        let result: Result<()> = run(
+            &Call::read(P, "Get"),
+            &policy().budget(Duration::from_secs(20)),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| {
+                let service = Box::new(service.clone());
+                async move {
+                    Err(Error::RateLimited {
+                        retry_after: Some(Duration::from_secs(300)),
+                        service: Some(service),
+                    })
+                }
+            },
+        )
+        .await;
+        let text = result.unwrap_err().to_string();
+        assert!(text.contains("outlasts the retry budget of 20s"), "{text}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn every_attempt_draws_from_the_shared_limiter() {
+        let limiter = Arc::new(RateLimiter::per_second(1.0, 1));
+        let policy = policy().with_rate_limiter(Some(limiter));
+        let start = Instant::now();
+        for _ in 0..3 {
+            let _: u32 = run(
+                &Call::read(P, "Get"),
+                &policy,
+                &Timeouts::default(),
+                &DefaultClassifier,
+                |_| async { Ok(1) },
+            )
+            .await
+            .unwrap();
+        }
+        assert_eq!(start.elapsed().as_secs(), 2, "3 calls at 1 per second");
     }
 }

@@ -9,7 +9,7 @@ pub const MASK: &str = "******";
 ///
 /// Its `Debug` and `Display` print [`MASK`], so a secret cannot reach a log line, an error message
 /// or a `{:?}` of a configuration struct by accident. Read it with [`Secret::expose`] at the one
-/// place that signs or sends it.
+/// place that signs or sends it. The memory is wiped when the value is dropped.
 ///
 /// ```
 /// use eip_core::Secret;
@@ -46,6 +46,12 @@ impl From<String> for Secret {
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
         Self(value.to_owned())
+    }
+}
+
+impl Drop for Secret {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.0);
     }
 }
 

@@ -13,7 +13,7 @@ pub const MAX_ID_LEN: usize = 128;
 pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 64;
 
 /// Checks a resource id (EIP, instance, NIC, bandwidth...): non-empty, at most [`MAX_ID_LEN`]
-/// characters of `[A-Za-z0-9._:-]`, and no `..`.
+/// characters of `[A-Za-z0-9._:-]`, not `.` and without `..`.
 pub fn id(field: &str, value: &str) -> Result<()> {
     if value.is_empty() {
         return Err(Error::invalid_input(field, "must not be empty"));
@@ -33,8 +33,13 @@ pub fn id(field: &str, value: &str) -> Result<()> {
             format!("contains {}", describe_char(bad)),
         ));
     }
-    if value.contains("..") {
-        return Err(Error::invalid_input(field, "contains '..'"));
+    // `.` and `..` are path segments a URL normaliser (reqwest's `Url`, a proxy, the gateway)
+    // rewrites, so `/publicips/..` would address the collection, not a resource.
+    if value == "." || value.contains("..") {
+        return Err(Error::invalid_input(
+            field,
+            format!("'{value}' is a relative path segment, not an id"),
+        ));
     }
     Ok(())
 }
@@ -223,7 +228,7 @@ mod tests {
     #[test]
     fn ids_refuse_each_bad_class() {
         for bad in [
-            "", "a/b", "a?b", "a#b", "a%2f", "a b", "a\tb", "a\u{7}b", "..", "eip-..x", "ü",
+            "", "a/b", "a?b", "a#b", "a%2f", "a b", "a\tb", "a\u{7}b", "..", ".", "eip-..x", "ü",
         ] {
             assert_eq!(
                 field_of(id("eip_id", bad)),

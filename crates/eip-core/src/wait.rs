@@ -4,21 +4,36 @@
 //! `growth` (10 % by default) of the elapsed time, within `min_interval..=max_interval`. So a
 //! transition is seen at most about 10 % after it happens (a 200 ms bind is seen by ~220 ms),
 //! while a minute-long one costs about 70 reads (a fixed 20 ms poll would make 3,000).
+//!
+//! Reads are a quota too (Huawei: 200 requests per 5 minutes per user), so a provider that keeps
+//! a [`Transitions`] learns how long each kind of transition usually takes: the first poll then
+//! goes just before the expected time, and a 5-second bind costs two or three reads instead of
+//! sixty. Before anything is learned, polls grow by `cold_growth` (50 %) so that even the first
+//! wait stays cheap.
+//!
+//! `max_wait` is a deadline: a read that hangs is cut there. A `NotFound` right after a create is
+//! "not visible yet" for `not_found_grace` (reads lag writes on real clouds: Terraform's Huawei
+//! EIP waiter treats that 404 as pending, huaweicloud/terraform-provider-huaweicloud
+//! `huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`).
 
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use tokio::time::Instant;
 
 use crate::error::{Error, Result};
-use crate::model::Eip;
+use crate::model::{Eip, EipStatus};
 use crate::provider::EipProvider;
+
+/// The longest wait accepted; longer values saturate to it (30 days).
+pub const MAX_WAIT: Duration = Duration::from_secs(30 * 24 * 3600);
 
 /// How to poll.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct WaitPolicy {
-    /// Delay before the first read.
+    /// Delay before the first read (when nothing has been learned).
     pub first_delay: Duration,
     /// The shortest interval between reads.
     pub min_interval: Duration,
@@ -26,28 +41,36 @@ pub struct WaitPolicy {
     pub max_interval: Duration,
     /// The interval as a fraction of the time waited so far.
     pub growth: f64,
-    /// Give up after this long.
+    /// The same, while the provider has not learned this kind of transition yet.
+    pub cold_growth: f64,
+    /// Give up after this long (at most [`MAX_WAIT`]).
     pub max_wait: Duration,
+    /// How long a `NotFound` is taken for "not visible yet" (waits for an address to appear or
+    /// change; not for waits until it is gone).
+    pub not_found_grace: Duration,
 }
 
 impl Default for WaitPolicy {
-    /// First read after 20 ms, then every 20 ms growing to 10 % of the time waited, at most every
-    /// 5 s, for up to 5 minutes (the bind/unbind budget the clouds' own tools use).
+    /// First read after 20 ms, then every 20 ms growing to 10 % of the time waited (50 % while
+    /// nothing is learned), at most every 5 s, for up to 5 minutes (the bind/unbind budget the
+    /// clouds' own tools use); `NotFound` tolerated for 10 s.
     fn default() -> Self {
         Self {
             first_delay: Duration::from_millis(20),
             min_interval: Duration::from_millis(20),
             max_interval: Duration::from_secs(5),
             growth: 0.1,
+            cold_growth: 0.5,
             max_wait: Duration::from_secs(300),
+            not_found_grace: Duration::from_secs(10),
         }
     }
 }
 
 impl WaitPolicy {
-    /// Sets the longest wait.
+    /// Sets the longest wait (saturating at [`MAX_WAIT`]).
     pub fn max_wait(mut self, max_wait: Duration) -> Self {
-        self.max_wait = max_wait;
+        self.max_wait = max_wait.min(MAX_WAIT);
         self
     }
 
@@ -64,11 +87,97 @@ impl WaitPolicy {
         self
     }
 
+    /// Sets how long a `NotFound` counts as "not visible yet".
+    pub fn not_found_grace(mut self, grace: Duration) -> Self {
+        self.not_found_grace = grace;
+        self
+    }
+
     /// The interval to sleep after having waited `elapsed`.
     pub fn interval_after(&self, elapsed: Duration) -> Duration {
-        elapsed
-            .mul_f64(self.growth.max(0.0))
-            .clamp(self.min_interval, self.max_interval)
+        interval(self, self.growth, elapsed)
+    }
+}
+
+fn interval(policy: &WaitPolicy, growth: f64, elapsed: Duration) -> Duration {
+    let growth = if growth.is_finite() {
+        growth.clamp(0.0, 10.0)
+    } else {
+        0.0
+    };
+    elapsed
+        .mul_f64(growth)
+        .clamp(policy.min_interval, policy.max_interval)
+}
+
+/// The kinds of transition a provider learns the duration of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TransitionKind {
+    /// A new address becoming usable.
+    Allocate,
+    /// A bind taking effect.
+    Associate,
+    /// An unbind taking effect.
+    Disassociate,
+    /// A released address disappearing.
+    Release,
+}
+
+impl TransitionKind {
+    fn index(self) -> usize {
+        match self {
+            Self::Allocate => 0,
+            Self::Associate => 1,
+            Self::Disassociate => 2,
+            Self::Release => 3,
+        }
+    }
+
+    /// The kind whose duration is the best guess while this one is unknown (a bind and an unbind
+    /// take about as long on both clouds).
+    fn sibling(self) -> Option<Self> {
+        match self {
+            Self::Associate => Some(Self::Disassociate),
+            Self::Disassociate => Some(Self::Associate),
+            _ => None,
+        }
+    }
+}
+
+/// Typical transition times learned by one provider instance (an average of what its waiters
+/// saw, newest weighted most).
+#[derive(Debug, Default)]
+pub struct Transitions {
+    learned: Mutex<[Option<Duration>; 4]>,
+}
+
+impl Transitions {
+    /// A learner that knows nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The typical time of `kind` (or of its sibling kind), when one has been seen.
+    pub fn typical(&self, kind: TransitionKind) -> Option<Duration> {
+        let learned = self.lock();
+        learned[kind.index()].or_else(|| kind.sibling().and_then(|k| learned[k.index()]))
+    }
+
+    /// Records that a transition of `kind` took about `took`.
+    pub fn record(&self, kind: TransitionKind, took: Duration) {
+        let mut learned = self.lock();
+        let slot = &mut learned[kind.index()];
+        *slot = Some(match *slot {
+            Some(old) => (old + took) / 2,
+            None => took,
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, [Option<Duration>; 4]> {
+        match self.learned.lock() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        }
     }
 }
 
@@ -81,35 +190,94 @@ pub enum Progress<T> {
     Pending(Option<Box<Eip>>),
 }
 
+/// What a wait learned: roughly when the condition started to hold, midway between the last
+/// read that was pending (or the start) and the one that was done. A wait whose first read is
+/// already done thus lowers the estimate, so a transition that got faster is learned too.
+#[derive(Clone, Copy, Debug)]
+struct Observed {
+    took: Duration,
+}
+
 /// Polls `check` with `policy` until it reports [`Progress::Done`], fails, or time runs out.
 ///
 /// An error from `check` ends the wait (the provider has already retried what was retryable).
 /// A pending address in a failed or locked state ends it with [`Error::WaitFailed`].
-pub async fn poll<T, F, Fut>(policy: &WaitPolicy, mut check: F) -> Result<T>
+pub async fn poll<T, F, Fut>(policy: &WaitPolicy, check: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Progress<T>>>,
+{
+    poll_scheduled(policy, Schedule::Plain, check)
+        .await
+        .map(|(value, _)| value)
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Schedule {
+    /// `first_delay`, then `growth`.
+    Plain,
+    /// Nothing learned yet: `first_delay`, then `cold_growth`.
+    Cold,
+    /// First read just before the expected time, then `growth`.
+    Expect(Duration),
+}
+
+async fn poll_scheduled<T, F, Fut>(
+    policy: &WaitPolicy,
+    schedule: Schedule,
+    mut check: F,
+) -> Result<(T, Observed)>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Progress<T>>>,
 {
     let started = Instant::now();
+    let max_wait = policy.max_wait.min(MAX_WAIT);
+    let deadline = started.checked_add(max_wait).unwrap_or(started);
+    let (first, growth) = match schedule {
+        Schedule::Plain => (policy.first_delay, policy.growth),
+        Schedule::Cold => (policy.first_delay, policy.cold_growth),
+        Schedule::Expect(typical) => (policy.first_delay.max(typical.mul_f64(0.9)), policy.growth),
+    };
     // Polls are scheduled from the start, not from the end of the previous read, so the time a
     // read takes does not push every later poll back (a 300 ms transition is seen at the 322 ms
     // poll, not after a drift of one round trip per poll).
-    let mut next = started + policy.first_delay;
+    let mut next = (started + first.min(max_wait)).min(deadline);
     let mut polls = 0u32;
+    let mut last_pending: Option<Duration> = None;
+    let mut last: Option<Box<Eip>> = None;
     loop {
         tokio::time::sleep_until(next).await;
-        polls += 1;
-        let last = match check().await? {
+        polls = polls.saturating_add(1);
+        let read_at = started.elapsed();
+        let progress = match tokio::time::timeout_at(deadline.max(Instant::now()), check()).await {
+            Ok(progress) => progress?,
+            // The read hung past the deadline: the deadline wins.
+            Err(_) => {
+                return Err(Error::WaitTimeout {
+                    waited: started.elapsed(),
+                    last,
+                })
+            }
+        };
+        match progress {
             Progress::Done(value) => {
+                let before = last_pending.unwrap_or_default();
+                let took = before + read_at.saturating_sub(before) / 2;
                 tracing::debug!(
                     polls,
-                    waited_ms = started.elapsed().as_millis() as u64,
+                    waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     "wait done"
                 );
-                return Ok(value);
+                return Ok((value, Observed { took }));
             }
-            Progress::Pending(last) => last,
-        };
+            Progress::Pending(seen) => {
+                last_pending = Some(read_at);
+                if seen.is_some() {
+                    last = seen;
+                }
+            }
+        }
         if let Some(eip) = &last {
             if eip.status.is_failed() {
                 return Err(Error::WaitFailed {
@@ -119,13 +287,12 @@ where
             }
         }
         let waited = started.elapsed();
-        if waited >= policy.max_wait {
+        if Instant::now() >= deadline {
             return Err(Error::WaitTimeout { waited, last });
         }
         let scheduled = next - started;
-        let deadline = started + policy.max_wait;
         // A read slower than the interval is followed by the next one straight away, never by two.
-        next = (next + policy.interval_after(scheduled))
+        next = (next + interval(policy, growth, scheduled))
             .max(Instant::now())
             .min(deadline);
     }
@@ -137,15 +304,37 @@ where
     P: EipProvider + ?Sized,
     F: Fn(&Eip) -> bool,
 {
-    poll(policy, || async {
-        let eip = provider.get(id).await?;
-        Ok(if done(&eip) {
-            Progress::Done(eip)
-        } else {
-            Progress::Pending(Some(Box::new(eip)))
-        })
+    until_kind(provider, id, policy, None, done).await
+}
+
+/// Waits until `done` holds, learning (and using) the typical time of `kind` when the provider
+/// keeps [`Transitions`].
+pub async fn until_kind<P, F>(
+    provider: &P,
+    id: &str,
+    policy: &WaitPolicy,
+    kind: Option<TransitionKind>,
+    done: F,
+) -> Result<Eip>
+where
+    P: EipProvider + ?Sized,
+    F: Fn(&Eip) -> bool,
+{
+    let started = Instant::now();
+    let (learner, schedule) = schedule_for(provider, kind);
+    let (eip, observed) = poll_scheduled(policy, schedule, || async {
+        match provider.get(id).await {
+            Ok(eip) if done(&eip) => Ok(Progress::Done(eip)),
+            Ok(eip) => Ok(Progress::Pending(Some(Box::new(eip)))),
+            Err(Error::NotFound { .. }) if started.elapsed() < policy.not_found_grace => {
+                Ok(Progress::Pending(None))
+            }
+            Err(other) => Err(other),
+        }
     })
-    .await
+    .await?;
+    learn(learner, observed);
+    Ok(eip)
 }
 
 /// Waits until the address no longer exists.
@@ -153,14 +342,48 @@ pub async fn until_gone<P>(provider: &P, id: &str, policy: &WaitPolicy) -> Resul
 where
     P: EipProvider + ?Sized,
 {
-    poll(policy, || async {
+    let (learner, schedule) = schedule_for(provider, Some(TransitionKind::Release));
+    let ((), observed) = poll_scheduled(policy, schedule, || async {
         match provider.get(id).await {
             Ok(eip) => Ok(Progress::Pending(Some(Box::new(eip)))),
             Err(Error::NotFound { .. }) => Ok(Progress::Done(())),
             Err(other) => Err(other),
         }
     })
-    .await
+    .await?;
+    learn(learner, observed);
+    Ok(())
+}
+
+/// The transition kind a wait for `status` is about.
+pub fn kind_for_status(status: &EipStatus) -> Option<TransitionKind> {
+    match status {
+        EipStatus::Bound => Some(TransitionKind::Associate),
+        EipStatus::Available => Some(TransitionKind::Disassociate),
+        _ => None,
+    }
+}
+
+fn schedule_for<P: EipProvider + ?Sized>(
+    provider: &P,
+    kind: Option<TransitionKind>,
+) -> (Option<(&Transitions, TransitionKind)>, Schedule) {
+    match (provider.transitions(), kind) {
+        (Some(learner), Some(kind)) => {
+            let schedule = match learner.typical(kind) {
+                Some(typical) => Schedule::Expect(typical),
+                None => Schedule::Cold,
+            };
+            (Some((learner, kind)), schedule)
+        }
+        _ => (None, Schedule::Plain),
+    }
+}
+
+fn learn(learner: Option<(&Transitions, TransitionKind)>, observed: Observed) {
+    if let Some((learner, kind)) = learner {
+        learner.record(kind, observed.took);
+    }
 }
 
 #[cfg(test)]
@@ -299,5 +522,189 @@ mod tests {
         .await
         .unwrap();
         assert_eq!(first, Duration::from_millis(20));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn max_wait_is_a_deadline_even_for_a_read_that_hangs() {
+        let start = Instant::now();
+        let policy = WaitPolicy::default().max_wait(Duration::from_millis(500));
+        let result: Result<()> = poll(&policy, || async {
+            tokio::time::sleep(Duration::from_secs(8)).await;
+            Ok(Progress::Pending(None))
+        })
+        .await;
+        assert!(
+            matches!(result, Err(Error::WaitTimeout { .. })),
+            "{result:?}"
+        );
+        assert_eq!(start.elapsed(), Duration::from_millis(500));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_max_wait_saturates_instead_of_overflowing() {
+        let policy = WaitPolicy::default().max_wait(Duration::MAX);
+        assert_eq!(policy.max_wait, MAX_WAIT);
+        // Set directly, bypassing the setter.
+        let raw = WaitPolicy {
+            max_wait: Duration::MAX,
+            ..WaitPolicy::default()
+        };
+        let done = poll(&raw, || async { Ok(Progress::Done(7)) })
+            .await
+            .unwrap();
+        assert_eq!(done, 7);
+    }
+
+    /// A provider whose one address is invisible until `visible_at`, then changes from
+    /// `Associating` to `Bound` at `bound_at`; it counts reads and keeps a learner.
+    #[derive(Debug)]
+    struct Lagging {
+        start: Instant,
+        visible_at: Duration,
+        bound_at: std::sync::Mutex<Duration>,
+        reads: std::sync::atomic::AtomicU32,
+        learner: Transitions,
+        caps: crate::Capabilities,
+    }
+
+    impl Lagging {
+        fn new(visible_at: Duration, bound_at: Duration) -> Self {
+            Self {
+                start: Instant::now(),
+                visible_at,
+                bound_at: std::sync::Mutex::new(bound_at),
+                reads: Default::default(),
+                learner: Transitions::new(),
+                caps: crate::Capabilities::new(crate::TextRule {
+                    min_chars: 1,
+                    max_chars: 8,
+                    starts_with_letter: false,
+                    charset: crate::Charset::Printable,
+                    forbidden_prefixes: &[],
+                }),
+            }
+        }
+        fn reads(&self) -> u32 {
+            self.reads.swap(0, std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    #[async_trait::async_trait]
+    impl EipProvider for Lagging {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::new("test")
+        }
+        fn region(&self) -> &str {
+            "r"
+        }
+        fn capabilities(&self) -> &crate::Capabilities {
+            &self.caps
+        }
+        fn transitions(&self) -> Option<&Transitions> {
+            Some(&self.learner)
+        }
+        async fn allocate(&self, _: &crate::AllocateRequest) -> Result<Eip> {
+            Err(Error::Unsupported {
+                what: "allocate".into(),
+            })
+        }
+        async fn get(&self, _id: &str) -> Result<Eip> {
+            self.reads
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let now = self.start.elapsed();
+            if now < self.visible_at {
+                return Err(Error::not_found("eip eip-1"));
+            }
+            let bound_at = *self.bound_at.lock().unwrap();
+            Ok(eip(if now >= bound_at {
+                EipStatus::Bound
+            } else {
+                EipStatus::Associating
+            }))
+        }
+        async fn list_page(
+            &self,
+            _: &crate::ListFilter,
+            _: &crate::PageRequest,
+        ) -> Result<crate::Page> {
+            Err(Error::Unsupported {
+                what: "list".into(),
+            })
+        }
+        async fn associate(&self, _: &str, _: &crate::AssociateTarget) -> Result<()> {
+            Err(Error::Unsupported {
+                what: "associate".into(),
+            })
+        }
+        async fn disassociate(&self, _: &str, _: Option<&crate::AssociateTarget>) -> Result<()> {
+            Err(Error::Unsupported {
+                what: "disassociate".into(),
+            })
+        }
+        async fn modify(&self, _: &str, _: &crate::Modification) -> Result<()> {
+            Err(Error::Unsupported {
+                what: "modify".into(),
+            })
+        }
+        async fn release(&self, _: &str) -> Result<()> {
+            Err(Error::Unsupported {
+                what: "release".into(),
+            })
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn not_found_right_after_a_create_is_waited_out_within_the_grace() {
+        let p = Lagging::new(Duration::from_millis(2_500), Duration::ZERO);
+        let policy = WaitPolicy::default();
+        let eip = until(&p, "eip-1", &policy, |e| e.status.is_bound())
+            .await
+            .unwrap();
+        assert_eq!(eip.status, EipStatus::Bound);
+        // Past the grace, NotFound is the answer.
+        let gone = Lagging::new(Duration::from_secs(3_600), Duration::ZERO);
+        let result = until(
+            &gone,
+            "eip-1",
+            &policy.clone().not_found_grace(Duration::from_secs(1)),
+            |_| true,
+        )
+        .await;
+        assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_learned_transition_costs_a_few_reads() {
+        let p = Lagging::new(Duration::ZERO, Duration::from_secs(5));
+        async fn wait(p: &Lagging) -> Duration {
+            *p.bound_at.lock().unwrap() = p.start.elapsed() + Duration::from_secs(5);
+            let began = Instant::now();
+            until_kind(
+                p,
+                "eip-1",
+                &WaitPolicy::default(),
+                Some(TransitionKind::Associate),
+                |e| e.status.is_bound(),
+            )
+            .await
+            .unwrap();
+            began.elapsed()
+        }
+        let cold_took = wait(&p).await;
+        let cold_reads = p.reads();
+        assert!(cold_reads <= 16, "cold: {cold_reads} reads");
+        assert!(
+            cold_took <= Duration::from_millis(7_500),
+            "cold: {cold_took:?}"
+        );
+        for _ in 0..3 {
+            let took = wait(&p).await;
+            let reads = p.reads();
+            assert!(reads <= 4, "warm: {reads} reads");
+            assert!(
+                took <= Duration::from_millis(5_500),
+                "warm: seen after {took:?}"
+            );
+        }
     }
 }

@@ -12,6 +12,11 @@ Providers (--provider or EIP_PROVIDER):
   huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token|aksk]
                                                         credentials from HUAWEICLOUD_SDK_* / HW_* / OS_*
   sim://alibaba, sim://huawei                           an emulator inside this process (empty at start)
+  endpoint=, iam_endpoint= and vpc_endpoint= must be loopback or under *.aliyuncs.com (Alibaba),
+  *.myhuaweicloud.com / .eu / .cn (Huawei), unless --allow-custom-endpoint is given.
+
+Billing: without --charge-mode, both clouds bill an address by its bandwidth, hourly, whether or
+not traffic flows (an idle 5 Mbit/s address still costs its bandwidth every hour).
 
 Exit codes:
   0 success            2 invalid input or usage     3 not found
@@ -24,6 +29,15 @@ Examples:
   eipctl --provider alibaba://cn-hangzhou allocate --bandwidth 5 --name web-1 --wait
   eipctl move eip-bp1xyz --from i-primary --to i-standby
   eipctl --output json show eip-bp1xyz | jq .status";
+
+const ALLOCATE_HELP: &str = "\
+Billing: without --charge-mode, both clouds bill the address by bandwidth (Alibaba PayByBandwidth,
+Huawei charge_mode bandwidth): every hour for the bandwidth reserved, whether or not traffic flows,
+so an idle 5 Mbit/s address is still billed hourly (Huawei's eu-west-0 documents traffic as its
+default). --charge-mode traffic bills the traffic that flows instead. `show` and `list` print the
+charge mode where the cloud reports it.
+
+Example: eipctl allocate --bandwidth 10 --name web-1 --idempotency-key deploy-42 --wait";
 
 /// A text argument. clap's default refuses invalid UTF-8 without naming the argument; this one
 /// names it (`invalid value '..' for '<ID>': not valid UTF-8`).
@@ -53,6 +67,29 @@ pub struct Cli {
     #[arg(long, global = true, env = "EIPCTL_MAX_ATTEMPTS", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: Option<u32>,
 
+    /// Give up on one request after this many seconds (fractions allowed; default 30). A request
+    /// that timed out is retried (reads) or settled by reading back (writes).
+    #[arg(
+        long,
+        global = true,
+        env = "EIPCTL_REQUEST_TIMEOUT",
+        value_name = "SECONDS",
+        allow_negative_numbers = true
+    )]
+    pub request_timeout: Option<f64>,
+
+    /// Allow endpoint=, iam_endpoint= or vpc_endpoint= to name a host outside the cloud's own
+    /// domains (a proxy, a private deployment). The provider's credentials are sent to that host.
+    /// The variable counts as set unless it is empty, 0, false, no or off.
+    #[arg(
+        long,
+        global = true,
+        env = "EIPCTL_ALLOW_CUSTOM_ENDPOINT",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub allow_custom_endpoint: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -81,9 +118,7 @@ pub enum Command {
         id: String,
     },
     /// Allocate a new address.
-    #[command(
-        after_help = "Example: eipctl allocate --bandwidth 10 --name web-1 --idempotency-key deploy-42 --wait"
-    )]
+    #[command(after_help = ALLOCATE_HELP)]
     Allocate(AllocateArgs),
     /// Bind an address to an instance or a network interface.
     #[command(
@@ -128,7 +163,7 @@ pub enum Command {
         /// The instance to bind it to.
         #[arg(long, value_name = "INSTANCE", value_parser = text())]
         to: String,
-        /// Give up after this many seconds.
+        /// Give up after this many seconds (at most a week).
         #[arg(
             long,
             default_value_t = 300,
@@ -146,7 +181,7 @@ pub enum Command {
         /// available, bound, associating, unassociating, creating, releasing, updating, failed, locked, or gone.
         #[arg(long, value_name = "STATUS", value_parser = text())]
         until: String,
-        /// Give up after this many seconds.
+        /// Give up after this many seconds (at most a week).
         #[arg(
             long,
             default_value_t = 300,
@@ -186,7 +221,8 @@ pub struct AllocateArgs {
     /// A description.
     #[arg(long, value_parser = text())]
     pub description: Option<String>,
-    /// Billing: bandwidth or traffic.
+    /// Billing: bandwidth or traffic. Without it, both clouds bill by bandwidth: hourly for the
+    /// bandwidth reserved, even when no traffic flows.
     #[arg(long, value_name = "MODE", value_parser = text())]
     pub charge_mode: Option<String>,
     /// A key that makes the allocation happen at most once, however often the command is rerun.

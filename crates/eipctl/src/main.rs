@@ -1,20 +1,20 @@
 //! `eipctl`: Elastic IPs on Alibaba Cloud and Huawei Cloud from the command line.
 
 mod cli;
+mod escape;
 mod exit;
 mod output;
 
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use futures::TryStreamExt;
 use multicloud_eip::{
     AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt,
     EipStatus, Error, ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy,
-    WaitPolicy,
+    Timeouts, WaitPolicy,
 };
 
 use cli::{Cli, Command, Output};
@@ -32,30 +32,52 @@ fn main() -> ExitCode {
             return ExitCode::from(exit::OTHER);
         }
     };
-    match runtime.block_on(run(&cli)) {
+    // One buffer over the locked stdout, flushed once: a line-buffered stdout makes a `write`
+    // system call per line, 160,000 of them for a JSON list of 10,000 addresses.
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, stdout.lock());
+    let result = runtime.block_on(run(&cli, &mut out));
+    // What was written is flushed on failure too: a listing cut short shows how far it got.
+    let flushed = out.flush().map_err(io_error);
+    match result.and(flushed) {
         Ok(()) => ExitCode::from(exit::OK),
         Err(error) => {
-            eprintln!("eipctl: {}: {error}", error.kind_name());
+            let message = error.to_string();
+            eprintln!("eipctl: {}: {}", error.kind_name(), escape::text(&message));
             ExitCode::from(exit::code(&error))
         }
     }
 }
 
+/// The stdout buffer: a few hundred `write` calls for a listing of 10,000 addresses.
+const OUTPUT_BUFFER: usize = 64 * 1024;
+
 fn init_logging(level: &str) {
     let filter = tracing_subscriber::EnvFilter::try_new(level)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    // Log fields carry the cloud's messages; every line is escaped on its way to stderr, so
+    // colours are off (their escape sequences would be escaped too).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_writer(|| escape::Escaping(std::io::stderr()))
         .try_init();
 }
 
-async fn run(cli: &Cli) -> Result<()> {
+async fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
     // Check the command's arguments before connecting, so bad input never costs a request.
     let action = Action::from_command(&cli.command)?;
-    let mut options = ConnectOptions::new();
+    let mut options = ConnectOptions::new().allow_custom_endpoint(cli.allow_custom_endpoint);
     if let Some(attempts) = cli.max_attempts {
         options = options.retry(RetryPolicy::default().max_attempts(attempts));
+    }
+    if let Some(seconds) = cli.request_timeout {
+        let defaults = Timeouts::default();
+        options = options.timeouts(Timeouts::new(
+            defaults.connect,
+            request_timeout(seconds)?,
+            defaults.operation,
+        ));
     }
     let spec = match &cli.provider {
         Some(spec) => spec.clone(),
@@ -71,7 +93,7 @@ async fn run(cli: &Cli) -> Result<()> {
         ));
     }
     let provider = multicloud_eip::connect_with(spec.trim(), &options)?;
-    action.run(provider, cli.output).await
+    action.run(provider, cli.output, out).await
 }
 
 /// A validated command.
@@ -203,7 +225,7 @@ impl Action {
                 id: checked("id", id)?,
                 from: AssociateTarget::instance(checked("from", from)?),
                 to: AssociateTarget::instance(checked("to", to)?),
-                timeout: Duration::from_secs(*timeout),
+                timeout: timeout_of(*timeout)?,
             },
             Command::Wait { id, until, timeout } => Self::Wait {
                 id: checked("id", id)?,
@@ -212,27 +234,28 @@ impl Action {
                 } else {
                     Some(parse_status("until", until)?)
                 },
-                timeout: Duration::from_secs(*timeout),
+                timeout: timeout_of(*timeout)?,
             },
         })
     }
 
-    async fn run(self, provider: Arc<dyn EipProvider>, format: Output) -> Result<()> {
+    async fn run(
+        self,
+        provider: Arc<dyn EipProvider>,
+        format: Output,
+        stdout: &mut impl Write,
+    ) -> Result<()> {
         let provider = provider.as_ref();
-        let mut stdout = std::io::stdout().lock();
         let policy = WaitPolicy::default();
         match self {
             Self::List(filter) => {
                 filter.validate(provider.capabilities())?;
-                let eips: Vec<_> = provider
-                    .list(&filter, ListOptions::default())
-                    .try_collect()
-                    .await?;
-                output::list(&mut stdout, format, &eips).map_err(io_error)?;
+                let eips = provider.list(&filter, ListOptions::default());
+                output::list(stdout, format, eips).await?;
             }
             Self::Show(id) => {
                 let eip = provider.get(&id).await?;
-                output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+                output::eip(stdout, format, &eip).map_err(io_error)?;
             }
             Self::Allocate { request, wait } => {
                 let mut eip = provider.allocate(&request).await?;
@@ -243,7 +266,7 @@ impl Action {
                     )
                     .await?;
                 }
-                output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+                output::eip(stdout, format, &eip).map_err(io_error)?;
             }
             Self::Associate { id, target, wait } => {
                 provider.associate(&id, &target).await?;
@@ -254,7 +277,7 @@ impl Action {
                     )
                     .await?;
                 }
-                show(provider, &mut stdout, format, &id).await?;
+                show(provider, stdout, format, &id).await?;
             }
             Self::Disassociate { id, wait } => {
                 provider.disassociate(&id, None).await?;
@@ -265,7 +288,7 @@ impl Action {
                     )
                     .await?;
                 }
-                show(provider, &mut stdout, format, &id).await?;
+                show(provider, stdout, format, &id).await?;
             }
             Self::Modify { id, change, wait } => {
                 provider.modify(&id, &change).await?;
@@ -276,7 +299,7 @@ impl Action {
                     )
                     .await?;
                 }
-                show(provider, &mut stdout, format, &id).await?;
+                show(provider, stdout, format, &id).await?;
             }
             Self::Release { id, wait } => {
                 provider.release(&id).await?;
@@ -288,7 +311,7 @@ impl Action {
                     .await?;
                 }
                 report(
-                    &mut stdout,
+                    stdout,
                     format,
                     serde_json::json!({"id": id, "released": true}),
                     &format!("released {id}"),
@@ -302,7 +325,7 @@ impl Action {
             } => {
                 let options = MoveOptions::with_wait(policy.max_wait(timeout));
                 let moved = spin("moving", provider.move_to(&id, &from, &to, &options)).await?;
-                let ms = |d: Duration| d.as_millis() as u64;
+                let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
                 let json = serde_json::json!({
                     "eip": moved.eip,
                     "phases_ms": {
@@ -319,7 +342,7 @@ impl Action {
                     ms(moved.associate_accepted),
                     ms(moved.bound)
                 );
-                report(&mut stdout, format, json, &text)?;
+                report(stdout, format, json, &text)?;
             }
             Self::Wait { id, until, timeout } => {
                 let policy = policy.max_wait(timeout);
@@ -331,7 +354,7 @@ impl Action {
                         )
                         .await?;
                         report(
-                            &mut stdout,
+                            stdout,
                             format,
                             serde_json::json!({"id": id, "gone": true}),
                             &format!("{id} is gone"),
@@ -340,13 +363,49 @@ impl Action {
                     Some(status) => {
                         let eip =
                             spin("waiting", provider.wait_for_status(&id, status, &policy)).await?;
-                        output::eip(&mut stdout, format, &eip).map_err(io_error)?;
+                        output::eip(stdout, format, &eip).map_err(io_error)?;
                     }
                 }
             }
         }
-        stdout.flush().map_err(io_error)
+        Ok(())
     }
+}
+
+/// The longest `--timeout`: a week. Longer is surely a mistake, and a deadline that far away
+/// could overflow the clock arithmetic of the waiters (`Instant + Duration` panics on overflow).
+const MAX_TIMEOUT: Duration = Duration::from_secs(7 * 24 * 60 * 60);
+
+/// The longest `--request-timeout`: an hour.
+const MAX_REQUEST_TIMEOUT: Duration = Duration::from_secs(60 * 60);
+
+/// A `--request-timeout` in (fractional) seconds: more than zero, at most an hour.
+fn request_timeout(seconds: f64) -> Result<Duration> {
+    let bad = |reason: String| Error::invalid_input("request-timeout", reason);
+    let timeout = Duration::try_from_secs_f64(seconds)
+        .map_err(|_| bad(format!("{seconds} is not a number of seconds")))?;
+    if timeout.is_zero() || timeout > MAX_REQUEST_TIMEOUT {
+        return Err(bad(format!(
+            "{seconds} seconds is not between 0 and {} (an hour)",
+            MAX_REQUEST_TIMEOUT.as_secs()
+        )));
+    }
+    Ok(timeout)
+}
+
+/// A `--timeout` in seconds, refused above [`MAX_TIMEOUT`] before anything is sent.
+fn timeout_of(seconds: u64) -> Result<Duration> {
+    let timeout = Duration::from_secs(seconds);
+    if timeout > MAX_TIMEOUT {
+        return Err(Error::invalid_input(
+            "timeout",
+            format!(
+                "{seconds} seconds is more than the maximum of {} (a week)",
+                MAX_TIMEOUT.as_secs()
+            ),
+        ));
+    }
+    Ok(timeout)
 }
 
 fn checked(field: &str, id: &str) -> Result<String> {
@@ -394,7 +453,7 @@ async fn spin<T>(message: &str, work: impl std::future::Future<Output = Result<T
     result
 }
 
-fn io_error(e: std::io::Error) -> Error {
+pub(crate) fn io_error(e: std::io::Error) -> Error {
     Error::Transport {
         operation: "write output".into(),
         message: e.to_string(),

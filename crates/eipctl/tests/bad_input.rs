@@ -1,4 +1,4 @@
-//! Bad input on the command line (issue 7, item 5): every case exits 2 with a stderr line naming
+//! Bad input on the command line: every case exits 2 with a stderr line naming
 //! the field at fault, and the emulator's request log shows that not one request was sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -268,6 +268,55 @@ async fn bandwidths_names_and_addresses_outside_the_rules_are_refused() {
             "negative timeout",
             Cloud::Alibaba,
             &["wait", "eip-1", "--until", "bound", "--timeout", "-1"],
+            "'--timeout <SECONDS>'",
+        ),
+        case(
+            "wait --timeout u64::MAX",
+            Cloud::Alibaba,
+            &[
+                "wait",
+                "eip-1",
+                "--until",
+                "bound",
+                "--timeout",
+                "18446744073709551615",
+            ],
+            "invalid timeout",
+        ),
+        case(
+            "move --timeout u64::MAX",
+            Cloud::Huawei,
+            &[
+                "move",
+                "eip-1",
+                "--from",
+                "i-1",
+                "--to",
+                "i-2",
+                "--timeout",
+                "18446744073709551615",
+            ],
+            "invalid timeout",
+        ),
+        case(
+            "wait --timeout a week and a second",
+            Cloud::Huawei,
+            &["wait", "eip-1", "--until", "gone", "--timeout", "604801"],
+            "invalid timeout",
+        ),
+        case(
+            "move --timeout past u64",
+            Cloud::Alibaba,
+            &[
+                "move",
+                "eip-1",
+                "--from",
+                "i-1",
+                "--to",
+                "i-2",
+                "--timeout",
+                "18446744073709551616",
+            ],
             "'--timeout <SECONDS>'",
         ),
         case(

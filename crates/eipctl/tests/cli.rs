@@ -103,7 +103,9 @@ async fn list_prints_a_table_and_a_json_array_and_applies_each_filter() {
 #[tokio::test]
 async fn list_reads_every_page() {
     let h = Harness::start().await;
-    // alibaba.md §3.4: at most 100 per page, so 250 addresses take three pages.
+    // DescribeEipAddresses takes a PageSize of at most 100
+    // (https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses), so 250
+    // addresses take three pages.
     h.sim
         .control(
             eip_sim::Cloud::Alibaba,
@@ -339,7 +341,8 @@ async fn modify_changes_bandwidth_and_name() {
     let h = Harness::start().await;
     for cloud in BOTH {
         let id = h.allocate(cloud).await;
-        // alibaba.md §3.6 (DISAGREE 7): the Modify page wants names of 2–128 characters.
+        // ModifyEipAddressAttribute wants names of 2–128 characters (AlibabaCloudDocs/eip,
+        // `intl.en-US/API Reference/Elastic IP Address/ModifyEipAddressAttribute.md`).
         let name = if cloud == Cloud::Alibaba { "xy" } else { "x" };
         let eip = h
             .run(
@@ -375,8 +378,10 @@ async fn modify_changes_bandwidth_and_name() {
 }
 
 /// Alibaba's Modify page (and the emulator) want names of 2–128 characters where Allocate allows
-/// 1–128 (alibaba.md §9 item 7): the provider refuses a one-character name locally, exits 2
-/// naming the field, and sends no ModifyEipAddressAttribute.
+/// 1–128 (AlibabaCloudDocs/eip, `ModifyEipAddressAttribute.md`, against
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>): the provider
+/// refuses a one-character name locally, exits 2 naming the field, and sends no
+/// ModifyEipAddressAttribute.
 #[tokio::test]
 async fn modify_with_a_one_character_name_is_refused_locally_on_alibaba() {
     let h = Harness::start().await;
@@ -622,7 +627,8 @@ async fn exit_2_for_invalid_input_and_without_a_provider() {
 #[tokio::test]
 async fn exit_3_for_an_unknown_address_with_the_cloud_code_and_request_id() {
     let h = Harness::start().await;
-    // alibaba.md §3.4: an unknown AllocationId answers 200 with an empty list: no cloud code.
+    // An unknown AllocationId answers 200 with an empty list, so there is no cloud code
+    // (https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses).
     let line = h
         .run(Cloud::Alibaba, &["show", "eip-doesnotexist"])
         .await

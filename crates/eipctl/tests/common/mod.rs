@@ -11,6 +11,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
+pub mod hostile;
+
 use eip_sim::{Sim, SimBuilder};
 use serde_json::Value;
 
