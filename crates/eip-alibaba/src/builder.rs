@@ -2,8 +2,10 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use eip_core::{validate, Error, Result, RetryPolicy, Timeouts};
+use eip_core::{validate, Error, RateLimiter, Result, RetryPolicy, Timeouts};
 use eip_http::{ClientOptions, HttpClient};
 use url::Url;
 
@@ -57,6 +59,33 @@ pub struct AlibabaBuilder {
     signature_version: SignatureVersion,
     retry: RetryPolicy,
     options: ClientOptions,
+    rate_limiter: RateLimit,
+}
+
+/// The rate limiter the builder puts on the retry policy.
+#[derive(Clone, Debug, Default)]
+enum RateLimit {
+    /// [`default_rate_limiter`], unless the retry policy brings its own.
+    #[default]
+    Default,
+    /// This one (`None`: no limit).
+    Given(Option<Arc<RateLimiter>>),
+}
+
+/// The requests per minute every provider instance allows itself by default: the documented
+/// DescribeEipAddresses limit of an account, 600 per 60 s (EIP quotas,
+/// <https://www.alibabacloud.com/help/en/eip/quotas>: "DescribeEipAddresses 600/60(s)";
+/// AllocateEipAddress and AssociateEipAddress are 120/60(s), and the cloud's own `Throttling.Api`
+/// answers, retried after their delay, keep writes under theirs). Waiter polls are reads, so a
+/// fleet of pollers drawing from one instance stays under the quota instead of being refused.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 600;
+
+/// A new limiter of [`DEFAULT_REQUESTS_PER_MINUTE`].
+pub fn default_rate_limiter() -> Arc<RateLimiter> {
+    Arc::new(RateLimiter::per_window(
+        DEFAULT_REQUESTS_PER_MINUTE,
+        Duration::from_secs(60),
+    ))
 }
 
 impl fmt::Debug for AlibabaBuilder {
@@ -68,6 +97,7 @@ impl fmt::Debug for AlibabaBuilder {
             .field("signature_version", &self.signature_version)
             .field("retry", &self.retry)
             .field("options", &self.options)
+            .field("rate_limiter", &self.rate_limiter)
             .finish()
     }
 }
@@ -136,6 +166,16 @@ impl AlibabaBuilder {
     /// Sets the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Shares this token bucket among every request of the provider (operations and waiter
+    /// polls); `None` for no limit. By default each provider gets its own
+    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// carries one. Share one limiter between the providers of one account to keep them all
+    /// under its quota.
+    pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.rate_limiter = RateLimit::Given(limiter);
         self
     }
 
@@ -211,12 +251,17 @@ impl AlibabaBuilder {
         // header under V3.
         let http =
             HttpClient::new(&self.options)?.with_sensitive_headers(&["x-acs-security-token"]);
+        let retry = match self.rate_limiter {
+            RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
+            RateLimit::Default if self.retry.limiter.is_some() => self.retry,
+            RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
+        };
         Ok(AlibabaProvider::from_config(Config {
             region,
             credentials,
             endpoint,
             signature_version: self.signature_version,
-            retry: self.retry,
+            retry,
             timeouts: self.options.timeouts(),
             http,
         }))
@@ -489,6 +534,23 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_provider_draws_from_a_rate_limiter_unless_told_otherwise() {
+        let provider = configured().build().unwrap();
+        assert!(provider.retry_policy().limiter.is_some(), "the default");
+        let shared = default_rate_limiter();
+        let own = configured()
+            .with_retry(RetryPolicy::default().with_rate_limiter(Some(shared.clone())))
+            .build()
+            .unwrap();
+        assert!(Arc::ptr_eq(
+            own.retry_policy().limiter.as_ref().unwrap(),
+            &shared
+        ));
+        let none = configured().with_rate_limiter(None).build().unwrap();
+        assert!(none.retry_policy().limiter.is_none());
     }
 
     #[test]

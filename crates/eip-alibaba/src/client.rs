@@ -2,17 +2,15 @@
 //! answers, and the mapping between the API's JSON and the normalized model.
 
 use std::fmt;
-use std::future::Future;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use async_trait::async_trait;
-use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
+use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
     AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
     ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result, ServiceError,
+    Transitions,
 };
 use url::Url;
 
@@ -74,6 +72,7 @@ pub struct AlibabaProvider {
     timeouts: Timeouts,
     transport: Transport,
     capabilities: Capabilities,
+    transitions: Transitions,
 }
 
 impl fmt::Debug for AlibabaProvider {
@@ -108,12 +107,18 @@ impl AlibabaProvider {
                 http: config.http,
             },
             capabilities: mapping::capabilities(),
+            transitions: Transitions::new(),
         }
     }
 
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// The retry policy calls run with (its rate limiter included).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The signature scheme requests carry.
@@ -168,49 +173,13 @@ impl AlibabaProvider {
         Ok(find(page, id))
     }
 
-    /// The retry loop, telling each attempt whether an earlier one may have been processed
-    /// (its answer was lost or cut off by the attempt timeout, or it got a gateway 5xx).
-    async fn run_with<T, F, Fut>(&self, call: &Call, mut attempt: F) -> Result<T>
-    where
-        F: FnMut(Attempt) -> Fut,
-        Fut: Future<Output = Result<T>>,
-    {
-        let earlier = AtomicBool::new(false);
-        let in_flight = AtomicBool::new(false);
-        retry::run(
-            call,
-            &self.retry,
-            &self.timeouts,
-            &AlibabaClassifier,
-            |number| {
-                // An attempt cut off by the attempt timeout never reported back: it may have landed.
-                if in_flight.swap(true, Ordering::SeqCst) {
-                    earlier.store(true, Ordering::SeqCst);
-                }
-                let pending = attempt(Attempt {
-                    number,
-                    earlier_maybe_processed: earlier.load(Ordering::SeqCst),
-                });
-                let (earlier, in_flight) = (&earlier, &in_flight);
-                async move {
-                    let outcome = pending.await;
-                    in_flight.store(false, Ordering::SeqCst);
-                    if outcome.as_ref().err().is_some_and(error::maybe_processed) {
-                        earlier.store(true, Ordering::SeqCst);
-                    }
-                    outcome
-                }
-            },
-        )
-        .await
-    }
-
-    /// Runs a request through the retry loop, its 2xx body read by `read`.
+    /// Runs a request through the one retry loop, its 2xx body read by `read`.
     ///
-    /// With a `goal`, the address is read back (one request per check) before a retry when an
-    /// earlier attempt may have been processed (always, for an unbind: the fence re-check), and
-    /// after a refusal that may be the echo of an earlier attempt. When the goal already holds,
-    /// the call succeeded (`Ok(None)`) without sending again.
+    /// With a `goal`, the address is read back (one request per check, inside the loop) before
+    /// a retry when an earlier attempt may have been processed (always, for an unbind: the fence
+    /// re-check), and after a refusal that may be the echo of an earlier attempt. When the goal
+    /// already holds, the call succeeded (`Ok(None)`) without sending again. The same check
+    /// settles a non-idempotent write (a release) whose answer was lost.
     async fn execute<T>(
         &self,
         call: Call,
@@ -218,7 +187,7 @@ impl AlibabaProvider {
         goal: Option<Goal<'_>>,
         read: fn(&str, &[u8]) -> Result<T>,
     ) -> Result<Option<T>> {
-        self.run_with(&call, |attempt| async move {
+        let attempt = |attempt: Attempt| async move {
             let Some(goal) = goal else {
                 return self.attempt(request, read).await.map(Some);
             };
@@ -240,7 +209,24 @@ impl AlibabaProvider {
                 }
                 outcome => outcome.map(Some),
             }
-        })
+        };
+        let settle = || async move {
+            match goal {
+                Some(goal) => Ok(match self.check(goal, true).await? {
+                    Check::Reached => Settled::Applied(None),
+                    Check::NotYet => Settled::NotApplied,
+                }),
+                None => Ok(Settled::Unknown),
+            }
+        };
+        retry::run_settled(
+            &call,
+            &self.retry,
+            &self.timeouts,
+            &AlibabaClassifier,
+            attempt,
+            settle,
+        )
         .await
     }
 
@@ -301,11 +287,8 @@ impl AlibabaProvider {
         .map(drop)
     }
 
-    async fn read(&self, request: &RpcRequest) -> Result<wire::DescribeResponse> {
-        match self
-            .execute(Call::read(KIND, DESCRIBE), request, None, rpc::read_answer)
-            .await?
-        {
+    async fn read(&self, call: Call, request: &RpcRequest) -> Result<wire::DescribeResponse> {
+        match self.execute(call, request, None, rpc::read_answer).await? {
             Some(page) => Ok(page),
             // Without a goal an answer is always read; an empty body reads as one would.
             None => rpc::read_answer(DESCRIBE, b""),
@@ -314,8 +297,9 @@ impl AlibabaProvider {
 
     /// The EIP as the API reports it, or `None` when it does not exist.
     async fn describe(&self, id: &str) -> Result<Option<wire::EipAddress>> {
+        let request = self.request(DESCRIBE).set("AllocationId", id);
         let page = self
-            .read(&self.request(DESCRIBE).set("AllocationId", id))
+            .read(Call::read(KIND, DESCRIBE).on(id), &request)
             .await?;
         Ok(find(page, id))
     }
@@ -387,10 +371,15 @@ impl AlibabaProvider {
     /// address released since, which Alibaba answers with the old AllocationId: a conflict,
     /// never an invented address.
     async fn read_lagging_allocation(&self, id: &str) -> Result<Eip> {
-        const READS: u32 = 3;
-        let spacing = self.retry.max_delay.min(Duration::from_secs(2));
-        for _ in 0..READS {
-            tokio::time::sleep(spacing).await;
+        // Spaced like the settling of a lost answer: "gone" is believed once the window has
+        // passed, within the policy's read budget.
+        let settle = self.retry.settle;
+        let started = tokio::time::Instant::now();
+        for _ in 0..settle.max_reads {
+            if started.elapsed() >= settle.window {
+                break;
+            }
+            tokio::time::sleep(settle.spacing).await;
             if let Some(item) = self.describe(id).await? {
                 return self.to_eip(&item);
             }
@@ -430,7 +419,7 @@ impl AlibabaProvider {
             .list_request(filter)?
             .set("PageNumber", number.to_string())
             .set("PageSize", size.to_string());
-        let answer = self.read(&request).await?;
+        let answer = self.read(Call::read(KIND, DESCRIBE), &request).await?;
         let mut items = Vec::with_capacity(answer.items().len());
         for item in answer.items() {
             let eip = self.to_eip(item)?;
@@ -504,8 +493,12 @@ impl AlibabaProvider {
             .set_opt("PrivateIpAddress", wire_target.private_ip)
             .set("ClientToken", mint_token());
         let goal = Goal::BoundTo { id, target };
-        self.write(Call::write(KIND, ASSOCIATE, true), &request, Some(goal))
-            .await
+        self.write(
+            Call::write(KIND, ASSOCIATE, true).on(id),
+            &request,
+            Some(goal),
+        )
+        .await
     }
 
     async fn disassociate_inner(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
@@ -553,8 +546,12 @@ impl AlibabaProvider {
             instance,
             fenced: from.is_some(),
         };
-        self.write(Call::write(KIND, UNASSOCIATE, true), &request, Some(goal))
-            .await
+        self.write(
+            Call::write(KIND, UNASSOCIATE, true).on(id),
+            &request,
+            Some(goal),
+        )
+        .await
     }
 
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
@@ -588,7 +585,7 @@ impl AlibabaProvider {
             .set_opt("Description", change.description.as_deref())
             .set_opt("Bandwidth", change.bandwidth_mbps.map(|b| b.to_string()));
         // Setting absolute values: repeating the request changes nothing more.
-        self.write(Call::write(KIND, MODIFY, true), &request, None)
+        self.write(Call::write(KIND, MODIFY, true).on(id), &request, None)
             .await
     }
 
@@ -597,44 +594,12 @@ impl AlibabaProvider {
         let request = self.request(RELEASE).set("AllocationId", id);
         let goal = Goal::Released { id };
         // ReleaseEipAddress takes no ClientToken (its API reference lists none), so it is not
-        // idempotent: an answer that may hide a processed request is settled by reading the
-        // address back before sending again.
-        let sent = AtomicBool::new(false);
-        retry::at_most_once(
-            self.retry.max_attempts,
-            || async {
-                let resent = sent.swap(true, Ordering::SeqCst);
-                match self
-                    .write(Call::write(KIND, RELEASE, false), &request, Some(goal))
-                    .await
-                {
-                    // Sent again after a read that still showed the address (reads lag
-                    // writes): the first send released it.
-                    Err(Error::NotFound { .. }) if resent => Ok(()),
-                    outcome => outcome,
-                }
-            },
-            || async {
-                // One read: the settling step makes no retries of its own.
-                match self
-                    .read_once(id)
-                    .await
-                    .map(|item| item.map(|i| self.to_eip(&i)))
-                {
-                    Ok(None) => Ok(Settled::Applied(())),
-                    Ok(Some(Ok(eip))) if eip.status == EipStatus::Releasing => {
-                        Ok(Settled::Applied(()))
-                    }
-                    Ok(Some(Ok(eip))) if eip.status == EipStatus::Available => {
-                        Ok(Settled::NotApplied)
-                    }
-                    Ok(Some(Ok(eip))) => Err(Error::InvalidState {
-                        current: Some(eip.status),
-                        service: None,
-                    }),
-                    Ok(Some(Err(_))) | Err(_) => Ok(Settled::Unknown),
-                }
-            },
+        // idempotent: an answer that may hide a processed request is settled inside the retry
+        // loop by reading the address back (gone or Releasing: done), never blindly re-sent.
+        self.write(
+            Call::write(KIND, RELEASE, false).on(id),
+            &request,
+            Some(goal),
         )
         .await
     }
@@ -652,6 +617,10 @@ impl EipProvider for AlibabaProvider {
 
     fn capabilities(&self) -> &Capabilities {
         &self.capabilities
+    }
+
+    fn transitions(&self) -> Option<&Transitions> {
+        Some(&self.transitions)
     }
 
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip> {
@@ -721,15 +690,6 @@ fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// One attempt of a call, as the retry loop describes it.
-#[derive(Clone, Copy, Debug)]
-struct Attempt {
-    /// 1 for the first attempt.
-    number: u32,
-    /// Whether an earlier attempt of this call may have been processed.
-    earlier_maybe_processed: bool,
 }
 
 /// What a write is meant to achieve, to recognise by reading the address back that an earlier

@@ -152,20 +152,6 @@ pub(crate) fn classify(code: &str, http_status: u16) -> CodeKind {
     }
 }
 
-/// Whether an attempt that failed this way may still have been processed: its answer was lost
-/// (a timeout, a connection dropped after sending), or a gateway answered 5xx (a JSON error or
-/// an HTML page) — the backend may have committed the write before the gateway gave up.
-pub(crate) fn maybe_processed(error: &Error) -> bool {
-    error.outcome_unknown()
-        || match error {
-            Error::InvalidResponse { http_status, .. } => http_status.is_some_and(|s| s >= 500),
-            other => other
-                .service()
-                .and_then(|s| s.http_status)
-                .is_some_and(|s| s >= 500),
-        }
-}
-
 /// What the error is about, to name it in [`Error::NotFound`] and [`Error::Conflict`].
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Subject<'a> {
@@ -590,10 +576,6 @@ mod tests {
             RetryAction::Retry { after: None }
         );
         assert_eq!(AlibabaClassifier.classify(&page(404)), RetryAction::Stop);
-        assert!(maybe_processed(&page(504)));
-        assert!(!maybe_processed(&page(404)));
-        assert!(maybe_processed(&map("InternalError", 500, None)));
-        assert!(!maybe_processed(&map("Throttling.User", 400, None)));
     }
 
     #[test]

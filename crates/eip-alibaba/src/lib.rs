@@ -37,7 +37,10 @@ pub mod wire;
 
 use eip_core::ProviderKind;
 
-pub use builder::{default_endpoint, AlibabaBuilder, SignatureVersion};
+pub use builder::{
+    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion,
+    DEFAULT_REQUESTS_PER_MINUTE,
+};
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
 pub use error::AlibabaClassifier;

@@ -5,6 +5,9 @@
 
 mod common;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
 use common::stub::{self, Stub};
 use common::*;
 use eip_core::{AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, MoveOptions};
@@ -129,20 +132,44 @@ async fn a_bind_refused_as_a_duplicate_without_an_earlier_attempt_is_still_refus
 }
 
 #[tokio::test]
-async fn a_release_whose_retry_finds_it_gone_is_a_success() {
-    // The release is committed but answered 500; the read back still shows the address (lag),
-    // so it is sent again and refused as not found: the first one released it.
+async fn a_release_answered_500_that_reads_back_gone_late_is_not_sent_again() {
+    // The release is committed but answered 500; the first read back still shows the address
+    // (reads lag writes), the next one shows it gone: settled, without a second release.
     let stub = Stub::start(|seen, n| match (seen.action.as_str(), n) {
-        (RELEASE, 0) => stub::refusal(500, "InternalError"),
-        (RELEASE, _) => stub::refusal(404, "InvalidAllocationId.NotFound"),
+        (RELEASE, _) => stub::refusal(500, "InternalError"),
         (DESCRIBE, 0) => stub::page(&[AVAILABLE]),
         (DESCRIBE, _) => stub::page(&[]),
         _ => stub::refusal(400, "Unexpected"),
     })
     .await;
+    provider_at(&stub.endpoint, stub_key())
+        .release("eip-1")
+        .await
+        .unwrap();
+    assert_eq!(stub.count(RELEASE), 1, "{:?}", stub.actions());
+    assert_eq!(stub.count(DESCRIBE), 2);
+}
+
+#[tokio::test]
+async fn a_release_whose_retry_finds_it_gone_is_a_success() {
+    // The release is committed but answered 500, and reads show the address for longer than
+    // the settling window, so it is sent again; that one is refused as not found because the
+    // first one released it: success.
+    let releases = Arc::new(AtomicUsize::new(0));
+    let seen_releases = releases.clone();
+    let stub = Stub::start(move |seen, _| match seen.action.as_str() {
+        RELEASE if seen_releases.fetch_add(1, Ordering::SeqCst) == 0 => {
+            stub::refusal(500, "InternalError")
+        }
+        RELEASE => stub::refusal(404, "InvalidAllocationId.NotFound"),
+        DESCRIBE if seen_releases.load(Ordering::SeqCst) < 2 => stub::page(&[AVAILABLE]),
+        DESCRIBE => stub::page(&[]),
+        _ => stub::refusal(400, "Unexpected"),
+    })
+    .await;
     let p = provider_at(&stub.endpoint, stub_key());
     p.release("eip-1").await.unwrap();
-    assert_eq!(stub.count(RELEASE), 2, "{:?}", stub.actions());
+    assert_eq!(releases.load(Ordering::SeqCst), 2, "{:?}", stub.actions());
 }
 
 #[tokio::test]

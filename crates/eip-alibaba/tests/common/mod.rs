@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use eip_alibaba::{AccessKey, AlibabaProvider, SignatureVersion};
+use eip_core::retry::SettlePolicy;
 use eip_core::{RetryPolicy, Timeouts, WaitPolicy};
 use eip_sim::{LoggedRequest, Sim, SimBuilder};
 
@@ -33,12 +34,17 @@ pub async fn sim_with_sts() -> Sim {
         .unwrap()
 }
 
-/// Quick retries, so retry tests stay fast.
+/// Quick retries, so retry tests stay fast; a lost answer is settled within 300 ms (the
+/// emulator and the stubs are read-after-write consistent unless a test scripts a lag).
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
         .max_attempts(12)
         .delays(Duration::from_millis(2), Duration::from_millis(40))
         .budget(Duration::from_secs(20))
+        .with_settle(SettlePolicy::new(
+            Duration::from_millis(300),
+            Duration::from_millis(20),
+        ))
 }
 
 pub fn wait() -> WaitPolicy {
