@@ -29,9 +29,11 @@ const DESCRIBE: &str = "DescribeEipAddresses";
 const MODIFY: &str = "ModifyEipAddressAttribute";
 const RELEASE: &str = "ReleaseEipAddress";
 
-/// alibaba.md §3.4: `AllocationId` and `EipAddress` take at most 50 comma-separated values.
+/// DescribeEipAddresses: `AllocationId` and `EipAddress` take at most 50 comma-separated values
+/// (<https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 const MAX_LIST_VALUES: usize = 50;
-/// alibaba.md §3.1, §3.5: PayByTraffic allows at most 200 Mbit/s (PayByBandwidth 500).
+/// AllocateEipAddress and ModifyEipAddressAttribute: PayByTraffic allows at most 200 Mbit/s
+/// (PayByBandwidth 500; <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
 const MAX_TRAFFIC_MBPS: u32 = 200;
 
 /// Everything the builder checked.
@@ -557,8 +559,9 @@ impl AlibabaProvider {
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
         validate::id("id", id)?;
         change.validate(&self.capabilities)?;
-        // alibaba.md §3.5 and §9 item 7: the ModifyEipAddressAttribute page wants 2–128
-        // characters where the Allocate page allows 1–128; refuse what Modify would refuse.
+        // The ModifyEipAddressAttribute reference (AlibabaCloudDocs/eip, `intl.en-US/API
+        // Reference/Elastic IP Address/ModifyEipAddressAttribute.md`) wants 2–128 characters where
+        // the AllocateEipAddress one allows 1–128; refuse what Modify would refuse.
         if change
             .name
             .as_ref()
@@ -657,7 +660,8 @@ impl EipProvider for AlibabaProvider {
     }
 }
 
-/// A fresh ClientToken (alibaba.md §3.8: ASCII, at most 64 characters).
+/// A fresh ClientToken: ASCII, at most 64 characters (idempotence,
+/// <https://help.aliyun.com/knowledge_detail/36569.html>).
 fn mint_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }

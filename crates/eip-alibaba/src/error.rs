@@ -9,7 +9,8 @@ use eip_core::{EipStatus, Error, ServiceError};
 use crate::KIND;
 
 /// A refusal as the API sent it: HTTP status ≥ 400 with `{Code, Message, RequestId, ...}`
-/// (alibaba.md §4.1), plus the `x-acs-retry-after` delay when present.
+/// (<https://www.alibabacloud.com/help/en/openapi/error-codes>), plus the `x-acs-retry-after`
+/// delay when present.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ApiError {
     pub http_status: u16,
@@ -344,7 +345,8 @@ impl RetryClassifier for AlibabaClassifier {
     }
 }
 
-/// The states in which each action is accepted (alibaba.md §3.2–3.6).
+/// The states in which each action is accepted (the AssociateEipAddress, UnassociateEipAddress,
+/// ModifyEipAddressAttribute and ReleaseEipAddress references under <https://api.alibabacloud.com/document/Vpc/2016-04-28/>).
 fn accepts(action: &str, status: &EipStatus) -> bool {
     match action {
         "AssociateEipAddress" | "ReleaseEipAddress" => *status == EipStatus::Available,

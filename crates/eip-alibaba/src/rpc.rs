@@ -12,6 +12,7 @@ use rand::Rng;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::builder::SignatureVersion;
 use crate::credential::AccessKey;
@@ -136,14 +137,16 @@ impl Transport {
         if let Some(token) = &key.security_token {
             params.push(("SecurityToken", token.expose()));
         }
-        // The canonical query is built once: it is signed (alibaba.md §1.1 step 5) and sent as
-        // is, with `Signature` appended (the server sorts the parameters to verify).
-        let mut query = signer::canonical_query(&params);
-        let string_to_sign = format!(
+        // The canonical query is built once: it is signed (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>, "StringToSign") and
+        // sent as is, with `Signature` appended (the server sorts the parameters to verify).
+        // Both hold the STS token: wiped once the URL is built (the URL itself is dropped by the
+        // HTTP client, and never kept in an error).
+        let mut query = Zeroizing::new(signer::canonical_query(&params));
+        let string_to_sign = Zeroizing::new(format!(
             "POST&{}&{}",
             signer::percent_encode("/"),
             signer::percent_encode(&query)
-        );
+        ));
         let signature = signer::v1_signature(key.secret.expose(), &string_to_sign);
         query.push_str("&Signature=");
         query.push_str(&signer::percent_encode(&signature));
@@ -167,7 +170,8 @@ impl Transport {
             ("x-acs-content-sha256", signer::EMPTY_PAYLOAD_SHA256),
         ]);
         if let Some(token) = &key.security_token {
-            // alibaba.md §2.1, §7.2: STS under V3 travels in headers, with the key id beside it.
+            // STS under V3 travels in headers, with the key id beside it, as
+            // alibabacloud-tea-openapi `client.py` sends it.
             signed.push(("x-acs-security-token", token.expose()));
             signed.push(("x-acs-accesskey-id", key.id.as_str()));
         }
@@ -196,7 +200,7 @@ impl Transport {
 }
 
 /// The `host` header as the HTTP client sends it: the port only when it is not the scheme's
-/// default (alibaba.md §2.1).
+/// default (<https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>: `host`).
 fn host_header(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
@@ -221,7 +225,7 @@ fn nonce() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
-/// `yyyy-MM-ddTHH:mm:ssZ` in UTC (alibaba.md §1.2, §2.1).
+/// `yyyy-MM-ddTHH:mm:ssZ` in UTC (`Timestamp` of <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>, `x-acs-date` of V3).
 pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(

@@ -212,7 +212,7 @@ async fn wrong_credentials_are_unauthenticated_and_not_retried() {
 async fn not_found_codes() {
     let sim = sim().await;
     let p = provider(&sim);
-    // alibaba.md §3.4: Describe answers an unknown id with an empty list, not an error.
+    // DescribeEipAddresses answers an unknown id with an empty list, not an error.
     assert!(matches!(
         p.get("eip-bp1missing").await,
         Err(Error::NotFound { service: None, .. })

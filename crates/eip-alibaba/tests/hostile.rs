@@ -1,4 +1,4 @@
-//! Hostile answers (issue 7, item 6): arbitrary bytes and arbitrary JSON shapes fed to every
+//! Hostile answers: arbitrary bytes and arbitrary JSON shapes fed to every
 //! answer parser of the provider, then to the provider itself over HTTP. Never a panic; always
 //! `Ok` or a typed `eip_core::Error` of the kind the answer calls for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -178,7 +178,7 @@ fn nested(depth: usize, open: &str, close: &str) -> Vec<u8> {
     format!("{}{}", open.repeat(depth), close.repeat(depth)).into_bytes()
 }
 
-/// alibaba.md §3.7: the documented `Status` values.
+/// The documented `Status` values (<https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 const DOCUMENTED_STATUSES: [&str; 5] = [
     "Available",
     "InUse",
@@ -186,7 +186,7 @@ const DOCUMENTED_STATUSES: [&str; 5] = [
     "Unassociating",
     "Releasing",
 ];
-/// alibaba.md §3.2: the `InstanceType` values with a normalized kind (empty = the default,
+/// The AssociateEipAddress `InstanceType` values with a normalized kind (empty = the default,
 /// `EcsInstance`); `IpAddress` and anything else stay `Other`.
 const INSTANCE_TYPES: [&str; 6] = [
     "",
@@ -354,7 +354,7 @@ proptest! {
 
     #[test]
     fn any_status_text_maps_to_a_status(raw in prop_oneof![".{0,24}", prop::sample::select(DOCUMENTED_STATUSES.to_vec()).prop_map(str::to_owned)]) {
-        // alibaba.md §3.7: five documented values land on known variants; anything else keeps
+        // Five documented values land on known variants; anything else keeps
         // its raw text.
         match eip_alibaba::mapping::status_from_alibaba(&raw) {
             eip_core::EipStatus::Unknown(kept) => {
