@@ -55,6 +55,25 @@ pub(crate) struct Config {
 /// call (or the caller's idempotency key for allocate), so a retry never acts twice. A Release
 /// whose answer was lost is settled by reading the address back, since that action has no token.
 ///
+/// # Writes whose answer was lost
+///
+/// A timeout, a dropped connection or a gateway 5xx may hide a write the cloud processed. The
+/// next attempt of the same call then first reads the address back (one request, inside the one
+/// retry loop): already bound to the requested target, unbound, or gone is success, without
+/// sending again. A re-sent bind answered `InvalidAssociation.Duplicated` while the address is
+/// bound to exactly the requested target, or a re-sent release answered
+/// `InvalidAllocationId.NotFound`, is success too. An unbind re-reads the binding before every
+/// retry, so it never unbinds an address another mover bound in between.
+///
+/// # Requests per call
+///
+/// One attempt makes at most 4 requests: the read-back before a retry, the request, the status
+/// read that tells a transition from a stable state after an `IncorrectEipStatus`, and the
+/// read-back after a refusal that may echo an earlier attempt. With the default policy (10
+/// attempts, 10 settling reads for a release) one call makes at most 4 × 10 + 10 = 50 requests;
+/// `associate` and `disassociate` read the address first, a call of its own (at most 10 more).
+/// No retry loop runs inside another.
+///
 /// # Idempotency keys
 ///
 /// [`AllocateRequest::idempotency_key`] is sent as the ClientToken. Alibaba's idempotence page

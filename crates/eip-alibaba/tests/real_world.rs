@@ -211,3 +211,53 @@ async fn a_keyed_allocation_that_reads_lag_behind_is_still_returned() {
     assert_eq!(stub.count("AllocateEipAddress"), 1);
     assert_eq!(stub.count(DESCRIBE), 3);
 }
+
+#[tokio::test]
+async fn a_bind_answered_500_every_time_makes_one_request_per_attempt_and_one_read_back() {
+    // The most requests one call makes, with no loop inside another: the read before the bind,
+    // then per attempt one bind, and before each retry one read-back (the address still reads
+    // as available, so the bind is sent again).
+    let stub = Stub::start(|seen, _| match seen.action.as_str() {
+        ASSOCIATE => stub::refusal(500, "InternalError"),
+        _ => stub::page(&[AVAILABLE]),
+    })
+    .await;
+    let p = provider_at(&stub.endpoint, stub_key());
+    let attempts = p.retry_policy().max_attempts as usize;
+    let error = p
+        .associate("eip-1", &AssociateTarget::instance("i-1"))
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind_name(), "service", "{error:?}");
+    assert_eq!(stub.count(ASSOCIATE), attempts, "{:?}", stub.actions());
+    assert_eq!(stub.count(DESCRIBE), attempts, "1 before + 1 per retry");
+}
+
+#[tokio::test]
+async fn an_endpoint_that_never_answers_is_a_timeout() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let _hold = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let p = eip_alibaba::AlibabaProvider::builder()
+        .with_region("cn-hangzhou")
+        .with_endpoint(&endpoint)
+        .with_credentials(stub_key())
+        .with_retry(eip_core::RetryPolicy::never())
+        .with_timeouts(eip_core::Timeouts::new(
+            std::time::Duration::from_secs(1),
+            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(5),
+        ))
+        .build()
+        .unwrap();
+    let error = p.get("eip-1").await.unwrap_err();
+    assert!(
+        matches!(error, Error::Timeout { elapsed, .. } if !elapsed.is_zero()),
+        "{error:?}"
+    );
+}
