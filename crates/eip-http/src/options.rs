@@ -152,6 +152,11 @@ impl ClientOptions {
     /// Trusts the certificates of this PEM file (one or many) in addition to the bundled
     /// roots, e.g. a company's TLS-inspecting proxy. The system's roots can be added the same
     /// way: most systems keep them as one PEM bundle (`/etc/ssl/certs/ca-certificates.crt`).
+    ///
+    /// PEM files rather than `rustls-native-certs`: no extra dependency or reqwest feature
+    /// (which every crate of a build would then share), the same behaviour on every platform,
+    /// and the trust added is exactly the file the operator names. The file is read in
+    /// [`crate::HttpClient::new`]; a missing or non-PEM file is [`Error::InvalidInput`].
     pub fn with_root_certificate_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.root_certificate_files.push(path.into());
         self

@@ -4,9 +4,10 @@
 use std::fmt;
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::Duration;
 
+use eip_core::Error;
 use tokio::sync::Mutex;
 use tokio::time::Instant;
 
@@ -28,9 +29,13 @@ pub struct TemporaryToken<T> {
 /// - **Failure while valid**: when a refresh fails but the cached token has not expired yet,
 ///   it keeps being served (the failure is logged at debug level).
 /// - **Bounded backoff**: after a failed refresh the next one waits `initial`, doubling up to
-///   `max` per further failure; meanwhile a still-valid token is served, and callers without
-///   one wait out the backoff before the next refresh. So a failing token service sees at most
-///   one request per backoff interval, however many callers there are.
+///   `max` per further failure. Meanwhile a still-valid token is served, and callers without
+///   one get a copy of the last refresh error at once (same kind, code and request id;
+///   `maybe_sent: false`, since nothing was sent), without a request. So a failing token
+///   service sees at most one request per backoff interval, however many callers there are.
+/// - **Holding a failure**: [`TokenCache::with_failure_hold`] keeps chosen failures longer (a
+///   refused password, which an identity service counts towards locking the account);
+///   [`TokenCache::reset`] forgets them (after a credential change).
 ///
 /// ```
 /// use std::time::Duration;
@@ -61,13 +66,18 @@ pub struct TokenCache<T> {
     min_ttl: Duration,
     backoff_initial: Duration,
     backoff_max: Duration,
+    hold: Option<FailureHold>,
     refreshes: AtomicU64,
 }
+
+/// How long to hold a failure instead of the backoff, when it says.
+type FailureHold = Arc<dyn Fn(&Error) -> Option<Duration> + Send + Sync>;
 
 #[derive(Debug, Default)]
 struct Failures {
     consecutive: u32,
     next_refresh: Option<Instant>,
+    last: Option<Error>,
 }
 
 impl<T> fmt::Debug for TokenCache<T> {
@@ -77,6 +87,7 @@ impl<T> fmt::Debug for TokenCache<T> {
             .field("min_ttl", &self.min_ttl)
             .field("backoff_initial", &self.backoff_initial)
             .field("backoff_max", &self.backoff_max)
+            .field("failure_hold", &self.hold.is_some())
             .field("refreshes", &self.refreshes.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -98,6 +109,7 @@ impl<T: Clone> TokenCache<T> {
             min_ttl: Duration::from_secs(300),
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
+            hold: None,
             refreshes: AtomicU64::new(0),
         }
     }
@@ -115,6 +127,26 @@ impl<T: Clone> TokenCache<T> {
         self
     }
 
+    /// Holds a failed refresh for the duration `hold` gives it instead of the backoff (`None`:
+    /// the backoff applies). For a refused password: remember the refusal for minutes rather
+    /// than asking the identity service again, until [`TokenCache::reset`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use eip_core::Error;
+    /// let cache = eip_http::TokenCache::<String>::new().with_failure_hold(|e| {
+    ///     matches!(e, Error::Unauthenticated { .. }).then_some(Duration::from_secs(300))
+    /// });
+    /// # drop(cache);
+    /// ```
+    pub fn with_failure_hold(
+        mut self,
+        hold: impl Fn(&Error) -> Option<Duration> + Send + Sync + 'static,
+    ) -> Self {
+        self.hold = Some(Arc::new(hold));
+        self
+    }
+
     /// Refreshes started so far (successful or not).
     pub fn refreshes(&self) -> u64 {
         self.refreshes.load(Ordering::Relaxed)
@@ -122,11 +154,10 @@ impl<T: Clone> TokenCache<T> {
 
     /// The cached token when it has more than `min_ttl` left, else a fresh one from `refresh`
     /// (see the type's documentation for single flight, failures and backoff).
-    pub async fn get_or_insert_with<F, Fut, E>(&self, refresh: F) -> Result<T, E>
+    pub async fn get_or_insert_with<F, Fut>(&self, refresh: F) -> Result<T, Error>
     where
         F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<TemporaryToken<T>, E>>,
-        E: fmt::Display,
+        Fut: Future<Output = Result<TemporaryToken<T>, Error>>,
     {
         if let Some(token) = self.cached_if(|expiry| self.fresh(expiry)) {
             return Ok(token);
@@ -136,11 +167,16 @@ impl<T: Clone> TokenCache<T> {
         if let Some(token) = self.cached_if(|expiry| self.fresh(expiry)) {
             return Ok(token);
         }
-        if let Some(next) = failures.next_refresh.filter(|next| Instant::now() < *next) {
+        if failures
+            .next_refresh
+            .is_some_and(|next| Instant::now() < next)
+        {
             if let Some(token) = self.cached_if(still_valid) {
                 return Ok(token);
             }
-            tokio::time::sleep_until(next).await;
+            if let Some(last) = &failures.last {
+                return Err(replay(last));
+            }
         }
         self.refreshes.fetch_add(1, Ordering::Relaxed);
         match refresh().await {
@@ -152,8 +188,15 @@ impl<T: Clone> TokenCache<T> {
             }
             Err(error) => {
                 failures.consecutive = failures.consecutive.saturating_add(1);
-                let delay = backoff(self.backoff_initial, self.backoff_max, failures.consecutive);
-                failures.next_refresh = Some(Instant::now() + delay);
+                let delay = self
+                    .hold
+                    .as_ref()
+                    .and_then(|hold| hold(&error))
+                    .unwrap_or_else(|| {
+                        backoff(self.backoff_initial, self.backoff_max, failures.consecutive)
+                    });
+                failures.next_refresh = Instant::now().checked_add(delay);
+                failures.last = Some(replay(&error));
                 match self.cached_if(still_valid) {
                     Some(token) => {
                         tracing::debug!(%error, "token refresh failed; the cached token is still valid and kept");
@@ -195,6 +238,86 @@ impl<T: Clone> TokenCache<T> {
             .as_ref()
             .filter(|c| usable(c.expiry))
             .map(|c| c.token.clone())
+    }
+}
+
+/// A copy of a refresh error to hand to callers during the backoff: the same kind, code,
+/// message and request id; no source; `maybe_sent: false` (nothing is sent meanwhile).
+fn replay(error: &Error) -> Error {
+    match error {
+        Error::NotFound { resource, service } => Error::NotFound {
+            resource: resource.clone(),
+            service: service.clone(),
+        },
+        Error::AlreadyAssociated { service } => Error::AlreadyAssociated {
+            service: service.clone(),
+        },
+        Error::InvalidState { current, service } => Error::InvalidState {
+            current: current.clone(),
+            service: service.clone(),
+        },
+        Error::Conflict { reason, service } => Error::Conflict {
+            reason: reason.clone(),
+            service: service.clone(),
+        },
+        Error::QuotaExceeded { service } => Error::QuotaExceeded {
+            service: service.clone(),
+        },
+        Error::RateLimited {
+            retry_after,
+            service,
+        } => Error::RateLimited {
+            retry_after: *retry_after,
+            service: service.clone(),
+        },
+        Error::Unauthenticated { reason, service } => Error::Unauthenticated {
+            reason: reason.clone(),
+            service: service.clone(),
+        },
+        Error::PermissionDenied { service } => Error::PermissionDenied {
+            service: service.clone(),
+        },
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field: field.clone(),
+            reason: reason.clone(),
+        },
+        Error::Unsupported { what } => Error::Unsupported { what: what.clone() },
+        Error::Timeout {
+            operation, elapsed, ..
+        } => Error::Timeout {
+            operation: operation.clone(),
+            elapsed: *elapsed,
+            maybe_sent: false,
+        },
+        Error::InvalidResponse {
+            operation,
+            reason,
+            http_status,
+            request_id,
+        } => Error::InvalidResponse {
+            operation: operation.clone(),
+            reason: reason.clone(),
+            http_status: *http_status,
+            request_id: request_id.clone(),
+        },
+        Error::Service { retryable, service } => Error::Service {
+            retryable: *retryable,
+            service: service.clone(),
+        },
+        Error::Transport {
+            operation, message, ..
+        } => Error::Transport {
+            operation: operation.clone(),
+            message: message.clone(),
+            maybe_sent: false,
+            source: None,
+        },
+        other => Error::Transport {
+            operation: "token refresh".to_owned(),
+            message: other.to_string(),
+            maybe_sent: false,
+            source: None,
+        },
     }
 }
 
