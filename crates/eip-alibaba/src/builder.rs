@@ -308,7 +308,7 @@ fn check_credentials(key: &AccessKey) -> Result<()> {
 /// is in the map of earlier releases of the same client (which also sent the older public
 /// regions to the central host); the current release's map no longer lists it, and its regional
 /// rule would invent a host that is not documented, so the central host is kept for it.
-const ENDPOINT_MAP: &[(&str, &str)] = &[
+pub const ENDPOINT_MAP: &[(&str, &str)] = &[
     ("cn-hangzhou", "vpc.aliyuncs.com"),
     ("cn-shanghai-finance-1", "vpc.aliyuncs.com"),
     ("cn-shenzhen-finance-1", "vpc.aliyuncs.com"),

@@ -58,19 +58,19 @@ impl CodeKind {
 }
 
 /// Codes that mean flow control: retried, after the server's `x-acs-retry-after` when it sent
-/// one. Terraform's `NeedRetry` (aliyun/terraform-provider-alicloud `alicloud/errors.go`) retries
+/// one. An entry ending in `*` matches every code with that prefix ([`eip_http::code_in`]).
+/// Terraform's `NeedRetry` (aliyun/terraform-provider-alicloud `alicloud/errors.go`) retries
 /// `Rejected.Throttling` and every code matching `Throttling` (`Throttling.User`,
 /// `Throttling.Api`).
-pub const THROTTLING_CODES: &[&str] = &["Rejected.Throttling"];
-/// Prefixes of flow-control codes (see [`THROTTLING_CODES`]).
-pub const THROTTLING_PREFIXES: &[&str] = &["Throttling"];
+pub const THROTTLING_ERRORS: &[&str] = &["Throttling*", "Rejected.Throttling"];
 
 /// Codes that mean "busy or in progress, retry later": the codes Terraform's alicloud provider
-/// retries on these actions.
+/// retries on these actions. An entry ending in `*` matches every code with that prefix.
 ///
 /// - `ServiceUnavailable`, `SystemBusy`, `OperationConflict`, `LastTokenProcessing`,
-///   `IncorrectStatus`, `FrequentPurchase.EIP`, `VPC_TASK_CONFLICT`:
-///   `alicloud/resource_alicloud_eip_address.go` (create, modify, delete) and `alicloud/errors.go` (`NeedRetry`, for `ServiceUnavailable`).
+///   `IncorrectStatus*` (`IncorrectStatus.%s`), `FrequentPurchase.EIP`, `VPC_TASK_CONFLICT`:
+///   `alicloud/resource_alicloud_eip_address.go` (create, modify, delete) and
+///   `alicloud/errors.go` (`NeedRetry`, for `ServiceUnavailable`).
 /// - `TaskConflict`, `InvalidBindingStatus`, `IncorrectInstanceStatus` (an instance still
 ///   booting), `IncorrectStatus.NatGateway`, `InvalidStatus.EcsStatusNotSupport`,
 ///   `InvalidStatus.InstanceHasBandWidth`, `InvalidStatus.EniStatusNotSupport`,
@@ -78,14 +78,16 @@ pub const THROTTLING_PREFIXES: &[&str] = &["Throttling"];
 /// - `OperationFailed.LastTokenProcessing`, `IncorrectHaVipStatus`,
 ///   `InvalidIpStatus.HasBeenUsedBySnatTable`, `InvalidIpStatus.HasBeenUsedByForwardEntry`,
 ///   `InvalidStatus.NotAllow`, `InvalidStatus.SnatOrDnat`:
-///   `alicloud/resource_alicloud_eip_association.go` (delete).
-/// - `OperationFailed.SystemBusy`, `InternalError`: the AssociateEipAddress and
+///   `alicloud/resource_alicloud_eip_association.go` (delete); hence `InvalidStatus.*` and
+///   `InvalidIpStatus.*`.
+/// - `TaskConflict.*` ("Operate too frequent", ReleaseEipAddress API reference),
+///   `OperationFailed.SystemBusy`, `InternalError`: the AssociateEipAddress and
 ///   ModifyEipAddressAttribute API references list them as the service's own failures.
 ///
 /// `InvalidBindingStatus` is here, not a fence: no Alibaba document says UnassociateEipAddress
 /// refuses an `InstanceId` other than the bound one (its error table only has "The eip binding
 /// status invalid."), and Terraform retries it on associate and unassociate alike.
-pub const TRANSIENT_CODES: &[&str] = &[
+pub const TRANSIENT_ERRORS: &[&str] = &[
     "ServiceUnavailable",
     "InternalError",
     "SystemBusy",
@@ -93,38 +95,26 @@ pub const TRANSIENT_CODES: &[&str] = &[
     "OperationConflict",
     "LastTokenProcessing",
     "OperationFailed.LastTokenProcessing",
-    "TaskConflict",
+    "TaskConflict*",
     "InvalidBindingStatus",
     "IncorrectInstanceStatus",
     "IncorrectHaVipStatus",
+    "IncorrectStatus*",
+    "InvalidStatus.*",
+    "InvalidIpStatus.*",
     "FrequentPurchase.EIP",
     "OperationFailed.EcsMigrating",
     "VPC_TASK_CONFLICT",
 ];
 
-/// Prefixes of "retry later" codes: `IncorrectStatus.%s` (`IncorrectStatus.NatGateway`,
-/// `IncorrectStatus.ResourceStatus`...; `alicloud/resource_alicloud_eip_address.go`),
-/// `InvalidStatus.*` and `InvalidIpStatus.*` (`alicloud/resource_alicloud_eip_association.go`),
-/// `TaskConflict.*` ("Operate too frequent", ReleaseEipAddress API reference).
-pub const TRANSIENT_PREFIXES: &[&str] = &[
-    "IncorrectStatus",
-    "InvalidStatus.",
-    "InvalidIpStatus.",
-    "TaskConflict.",
-];
-
-fn listed(code: &str, exact: &[&str], prefixes: &[&str]) -> bool {
-    exact.contains(&code) || prefixes.iter().any(|p| code.starts_with(p))
-}
-
-/// Whether `code` is a flow-control code ([`THROTTLING_CODES`], [`THROTTLING_PREFIXES`]).
+/// Whether `code` is a flow-control code ([`THROTTLING_ERRORS`]).
 pub fn is_throttling(code: &str) -> bool {
-    listed(code, THROTTLING_CODES, THROTTLING_PREFIXES)
+    eip_http::code_in(THROTTLING_ERRORS, code)
 }
 
-/// Whether `code` means "retry later" ([`TRANSIENT_CODES`], [`TRANSIENT_PREFIXES`]).
+/// Whether `code` means "retry later" ([`TRANSIENT_ERRORS`]).
 pub fn is_transient(code: &str) -> bool {
-    listed(code, TRANSIENT_CODES, TRANSIENT_PREFIXES)
+    eip_http::code_in(TRANSIENT_ERRORS, code)
 }
 
 /// The one table of Alibaba codes: the API references of the six actions under
@@ -309,7 +299,7 @@ fn field_of(code: &str, message: &str) -> String {
 /// Alibaba's retry decisions.
 ///
 /// Retried: flow control (waiting at least `x-acs-retry-after`), the "retry later" codes of
-/// [`TRANSIENT_CODES`] and [`TRANSIENT_PREFIXES`] and any other 5xx, an answer a gateway sent in
+/// [`TRANSIENT_ERRORS`] and any other 5xx, an answer a gateway sent in
 /// place of the API's (a 5xx or 429 page that is not the API's JSON), transport errors and
 /// timeouts, and `IncorrectEipStatus` only while the EIP is in a transition (its status was read
 /// when the error was mapped). Everything else stops. Whether a request that may have been

@@ -39,11 +39,13 @@ use eip_core::ProviderKind;
 
 pub use builder::{
     default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion,
-    DEFAULT_REQUESTS_PER_MINUTE,
+    DEFAULT_REQUESTS_PER_MINUTE, ENDPOINT_MAP,
 };
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
-pub use error::AlibabaClassifier;
+pub use error::{
+    is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
+};
 pub use mapping::capabilities;
 
 /// This provider's kind: `alibaba`.
