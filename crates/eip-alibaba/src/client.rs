@@ -5,7 +5,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 use async_trait::async_trait;
-use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
+use eip_core::retry::{self, Attempt, Call, RetryPolicy, Timeouts};
 use eip_core::validate;
 use eip_core::{
     AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
@@ -52,8 +52,8 @@ pub(crate) struct Config {
 /// Build it with [`AlibabaProvider::builder`] (or [`AlibabaBuilder::from_env`]). Every call is
 /// validated before anything is sent, retried with the shared loop of `eip_core::retry`, and
 /// signed afresh on each attempt; every write except Release carries a ClientToken minted once per
-/// call (or the caller's idempotency key for allocate), so a retry never acts twice. A Release
-/// whose answer was lost is settled by reading the address back, since that action has no token.
+/// call (or the caller's idempotency key for allocate), so a retry never acts twice. Release has
+/// no token, but a repeated release cannot act twice either (see below).
 ///
 /// # Writes whose answer was lost
 ///
@@ -70,7 +70,7 @@ pub(crate) struct Config {
 /// One attempt makes at most 4 requests: the read-back before a retry, the request, the status
 /// read that tells a transition from a stable state after an `IncorrectEipStatus`, and the
 /// read-back after a refusal that may echo an earlier attempt. With the default policy (10
-/// attempts, 10 settling reads for a release) one call makes at most 4 × 10 + 10 = 50 requests;
+/// attempts) one call makes at most 4 × 10 = 40 requests;
 /// `associate` and `disassociate` read the address first, a call of its own (at most 10 more).
 /// No retry loop runs inside another.
 ///
@@ -199,8 +199,7 @@ impl AlibabaProvider {
     /// With a `goal`, the address is read back (one request per check, inside the loop) before
     /// a retry when an earlier attempt may have been processed (always, for an unbind: the fence
     /// re-check), and after a refusal that may be the echo of an earlier attempt. When the goal
-    /// already holds, the call succeeded (`Ok(None)`) without sending again. The same check
-    /// settles a non-idempotent write (a release) whose answer was lost.
+    /// already holds, the call succeeded (`Ok(None)`) without sending again.
     async fn execute<T>(
         &self,
         call: Call,
@@ -219,6 +218,13 @@ impl AlibabaProvider {
                 return Ok(None);
             }
             match self.attempt(request, read).await {
+                // The cloud itself says the address is gone: an earlier release took effect,
+                // whatever a lagging read would still show.
+                Err(Error::NotFound { .. })
+                    if attempt.earlier_maybe_processed && matches!(goal, Goal::Released { .. }) =>
+                {
+                    Ok(None)
+                }
                 Err(error) if attempt.earlier_maybe_processed && goal.may_echo(&error) => {
                     match self.check(goal, true).await {
                         Ok(Check::Reached) => {
@@ -231,22 +237,12 @@ impl AlibabaProvider {
                 outcome => outcome.map(Some),
             }
         };
-        let settle = || async move {
-            match goal {
-                Some(goal) => Ok(match self.check(goal, true).await? {
-                    Check::Reached => Settled::Applied(None),
-                    Check::NotYet => Settled::NotApplied,
-                }),
-                None => Ok(Settled::Unknown),
-            }
-        };
-        retry::run_settled(
+        retry::run_with(
             &call,
             &self.retry,
             &self.timeouts,
             &AlibabaClassifier,
             attempt,
-            settle,
         )
         .await
     }
@@ -615,11 +611,14 @@ impl AlibabaProvider {
         validate::id("id", id)?;
         let request = self.request(RELEASE).set("AllocationId", id);
         let goal = Goal::Released { id };
-        // ReleaseEipAddress takes no ClientToken (its API reference lists none), so it is not
-        // idempotent: an answer that may hide a processed request is settled inside the retry
-        // loop by reading the address back (gone or Releasing: done), never blindly re-sent.
+        // ReleaseEipAddress takes no ClientToken (its API reference lists none), but repeating
+        // it has no further effect: an address is released once, and a repeat is refused
+        // (`InvalidAllocationId.NotFound`, `IncorrectEipStatus` while Releasing). So it runs as
+        // an idempotent call whose retries read the address back first (gone or Releasing:
+        // done, without sending again), and whose repeat refused as not found after an attempt
+        // that may have landed is success.
         self.write(
-            Call::write(KIND, RELEASE, false).on(id),
+            Call::write(KIND, RELEASE, true).on(id),
             &request,
             Some(goal),
         )
