@@ -170,9 +170,10 @@ impl AlibabaBuilder {
     }
 
     /// Shares this token bucket among every request of the provider (operations and waiter
-    /// polls); `None` for no limit. By default each provider gets its own
-    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
-    /// carries one. Share one limiter between the providers of one account to keep them all
+    /// polls); `None` for no limit. By default a provider on the cloud's own endpoint gets its
+    /// own [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// carries one; one on an endpoint given with [`with_endpoint`](Self::with_endpoint) (an
+    /// emulator) gets none unless given here. Share one limiter between the providers of one account to keep them all
     /// under its quota.
     pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
         self.rate_limiter = RateLimit::Given(limiter);
@@ -251,9 +252,13 @@ impl AlibabaBuilder {
         // header under V3.
         let http =
             HttpClient::new(&self.options)?.with_sensitive_headers(&["x-acs-security-token"]);
+        // The documented quota is the cloud's: an endpoint of one's own (an emulator, a test
+        // rig) gets no default limit.
         let retry = match self.rate_limiter {
             RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
-            RateLimit::Default if self.retry.limiter.is_some() => self.retry,
+            RateLimit::Default if self.retry.limiter.is_some() || self.endpoint.is_some() => {
+                self.retry
+            }
             RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
         };
         Ok(AlibabaProvider::from_config(Config {
@@ -551,6 +556,20 @@ mod tests {
         ));
         let none = configured().with_rate_limiter(None).build().unwrap();
         assert!(none.retry_policy().limiter.is_none());
+        let emulator = configured()
+            .with_endpoint("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        assert!(
+            emulator.retry_policy().limiter.is_none(),
+            "not the cloud's quota"
+        );
+        let limited = configured()
+            .with_endpoint("http://127.0.0.1:9")
+            .with_rate_limiter(Some(shared.clone()))
+            .build()
+            .unwrap();
+        assert!(limited.retry_policy().limiter.is_some());
     }
 
     #[test]

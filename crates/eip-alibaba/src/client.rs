@@ -211,11 +211,17 @@ impl AlibabaProvider {
             let Some(goal) = goal else {
                 return self.attempt(request, read).await.map(Some);
             };
-            if attempt.number > 1
-                && (attempt.earlier_maybe_processed || goal.recheck_every_retry())
-                && self.check(goal, attempt.earlier_maybe_processed).await? == Check::Reached
+            if attempt.number > 1 && (attempt.earlier_maybe_processed || goal.recheck_every_retry())
             {
-                return Ok(None);
+                match self.check(goal, attempt.earlier_maybe_processed).await {
+                    Ok(Check::Reached) => return Ok(None),
+                    Ok(Check::NotYet) => {}
+                    Ok(Check::Refused(error)) => return Err(error),
+                    // The fence of an unbind must not be skipped; a bind (its ClientToken) or a
+                    // release (it cannot act twice) is safely sent without the read-back.
+                    Err(error) if goal.recheck_every_retry() => return Err(error),
+                    Err(error) => tracing::debug!(%error, "the read-back failed; sending again"),
+                }
             }
             match self.attempt(request, read).await {
                 // The cloud itself says the address is gone: an earlier release took effect,
@@ -247,13 +253,16 @@ impl AlibabaProvider {
         .await
     }
 
-    /// Reads the address back (one request) and says whether `goal` holds; a state in which
-    /// sending again would be wrong is an error.
+    /// Reads the address back (one request) and says whether `goal` holds, or why sending again
+    /// would be wrong ([`Check::Refused`]); `Err` when the read itself failed.
     async fn check(&self, goal: Goal<'_>, earlier_maybe_processed: bool) -> Result<Check> {
         let Some(item) = self.read_once(goal.id()).await? else {
             return match goal {
                 Goal::Released { .. } => Ok(Check::Reached),
-                _ => Err(Error::not_found(format!("eip {}", goal.id()))),
+                _ => Ok(Check::Refused(Error::not_found(format!(
+                    "eip {}",
+                    goal.id()
+                )))),
             };
         };
         let eip = self.to_eip(&item)?;
@@ -265,7 +274,7 @@ impl AlibabaProvider {
                 let ours = eip.binding.as_ref().is_some_and(|b| b.matches(target));
                 match eip.status {
                     EipStatus::Associating | EipStatus::Bound if ours => Ok(Check::Reached),
-                    EipStatus::Locked => Err(locked(&eip, ASSOCIATE)),
+                    EipStatus::Locked => Ok(Check::Refused(locked(&eip, ASSOCIATE))),
                     _ => Ok(Check::NotYet),
                 }
             }
@@ -276,19 +285,19 @@ impl AlibabaProvider {
                 if unbinding && (earlier_maybe_processed || !fenced) {
                     Ok(Check::Reached)
                 } else if unbinding {
-                    Err(conflict(
+                    Ok(Check::Refused(conflict(
                         &eip,
                         &format!("it is no longer bound to {instance}: someone else unbound it"),
-                    ))
+                    )))
                 } else if named && matches!(eip.status, EipStatus::Bound | EipStatus::Associating) {
                     Ok(Check::NotYet)
                 } else if eip.status == EipStatus::Locked {
-                    Err(locked(&eip, UNASSOCIATE))
+                    Ok(Check::Refused(locked(&eip, UNASSOCIATE)))
                 } else {
-                    Err(conflict(
+                    Ok(Check::Refused(conflict(
                         &eip,
                         &format!("it is no longer bound to {instance}"),
-                    ))
+                    )))
                 }
             }
         }
@@ -771,12 +780,14 @@ impl Goal<'_> {
 }
 
 /// What reading the address back showed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Check {
     /// The goal holds: the call is done.
     Reached,
     /// It does not hold yet: sending (again) is right.
     NotYet,
+    /// Sending again would be wrong (bound elsewhere, locked, gone): the call ends with this.
+    Refused(Error),
 }
 
 /// The item of a page describing `id`. An unknown or released AllocationId answers 200 with an
