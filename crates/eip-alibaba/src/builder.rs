@@ -72,19 +72,23 @@ enum RateLimit {
     Given(Option<Arc<RateLimiter>>),
 }
 
-/// The requests per minute every provider instance allows itself by default: the documented
-/// DescribeEipAddresses limit of an account, 600 per 60 s (EIP quotas,
-/// <https://www.alibabacloud.com/help/en/eip/quotas>: "DescribeEipAddresses 600/60(s)";
-/// AllocateEipAddress and AssociateEipAddress are 120/60(s), and the cloud's own `Throttling.Api`
-/// answers, retried after their delay, keep writes under theirs). Waiter polls are reads, so a
-/// fleet of pollers drawing from one instance stays under the quota instead of being refused.
-pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 600;
+/// The requests every provider instance on the cloud's endpoint allows itself per
+/// [`DEFAULT_QUOTA_WINDOW`] by default: the documented DescribeEipAddresses limit of an account,
+/// 600 per 60 s (EIP quotas, <https://www.alibabacloud.com/help/en/eip/quotas>:
+/// "DescribeEipAddresses 600/60(s)"; AllocateEipAddress and AssociateEipAddress are 120/60(s),
+/// and the cloud's own `Throttling.Api` answers, retried after their delay, keep writes under
+/// theirs). Waiter polls are reads, so a fleet of pollers drawing from one instance stays under
+/// the quota instead of being refused in the middle of a failover.
+pub const DEFAULT_REQUESTS_PER_WINDOW: u32 = 600;
 
-/// A new limiter of [`DEFAULT_REQUESTS_PER_MINUTE`].
+/// The window of [`DEFAULT_REQUESTS_PER_WINDOW`].
+pub const DEFAULT_QUOTA_WINDOW: Duration = Duration::from_secs(60);
+
+/// A new limiter of [`DEFAULT_REQUESTS_PER_WINDOW`] per [`DEFAULT_QUOTA_WINDOW`].
 pub fn default_rate_limiter() -> Arc<RateLimiter> {
     Arc::new(RateLimiter::per_window(
-        DEFAULT_REQUESTS_PER_MINUTE,
-        Duration::from_secs(60),
+        DEFAULT_REQUESTS_PER_WINDOW,
+        DEFAULT_QUOTA_WINDOW,
     ))
 }
 

@@ -38,8 +38,8 @@ pub mod wire;
 use eip_core::ProviderKind;
 
 pub use builder::{
-    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion,
-    DEFAULT_REQUESTS_PER_MINUTE, ENDPOINT_MAP,
+    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion, DEFAULT_QUOTA_WINDOW,
+    DEFAULT_REQUESTS_PER_WINDOW, ENDPOINT_MAP,
 };
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
