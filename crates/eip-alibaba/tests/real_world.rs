@@ -265,3 +265,28 @@ async fn an_endpoint_that_never_answers_is_a_timeout() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn an_answer_over_the_size_cap_is_refused_unread() {
+    // A 6 MiB page, over the default 4 MiB cap: refused as an invalid response, not buffered.
+    let huge = format!(
+        r#"{{"RequestId":"r","TotalCount":1,"EipAddresses":{{"EipAddress":[]}},"Pad":"{}"}}"#,
+        "x".repeat(6 << 20)
+    );
+    let stub = Stub::start(move |_, _| (200, huge.clone())).await;
+    let error = eip_alibaba::AlibabaProvider::builder()
+        .with_region("cn-hangzhou")
+        .with_endpoint(&stub.endpoint)
+        .with_credentials(stub_key())
+        .with_retry(eip_core::RetryPolicy::never())
+        .build()
+        .unwrap()
+        .get("eip-1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidResponse { reason, .. } if reason.contains("limit")),
+        "{error:?}"
+    );
+    assert_eq!(stub.count(DESCRIBE), 1);
+}
