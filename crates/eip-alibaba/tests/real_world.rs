@@ -290,3 +290,27 @@ async fn an_answer_over_the_size_cap_is_refused_unread() {
     );
     assert_eq!(stub.count(DESCRIBE), 1);
 }
+
+#[tokio::test]
+async fn a_redirect_is_never_followed() {
+    // The signed request (under V1 its query holds the signature and the STS token) must not
+    // go to the Location host.
+    use eip_testkit::hostile::{Answer, HostileServer};
+    let elsewhere = HostileServer::start(vec![Answer::http(200, "{}")]).await;
+    let redirecting = HostileServer::start(vec![Answer::http(307, "")
+        .with_header("location", format!("{}/?stolen=1", elsewhere.endpoint()))])
+    .await;
+    let error = eip_alibaba::AlibabaProvider::builder()
+        .with_region("cn-hangzhou")
+        .with_endpoint(redirecting.endpoint())
+        .with_credentials(stub_key().with_security_token("sts-token"))
+        .with_retry(eip_core::RetryPolicy::never())
+        .build()
+        .unwrap()
+        .get("eip-1")
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind_name(), "invalid_response", "{error:?}");
+    assert_eq!(redirecting.served(), 1);
+    assert_eq!(elsewhere.served(), 0, "nothing reached the Location host");
+}
