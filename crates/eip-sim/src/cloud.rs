@@ -10,7 +10,7 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;

@@ -1,6 +1,6 @@
 //! Alibaba's error codes, HTTP statuses and error body (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
 
-use axum::body::Body;
+use crate::server::Body;
 use http::{header, HeaderValue, Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;

@@ -16,7 +16,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;

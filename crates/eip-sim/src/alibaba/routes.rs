@@ -2,7 +2,7 @@
 //! the query and/or a form body, `+` as space, any order, the action from `Action` or
 //! `x-acs-action`; then dispatch to the six actions and flat JSON answers.
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Response, StatusCode};

@@ -1,7 +1,7 @@
 //! `PUT /v1/{project_id}/bandwidths/{id}`: rename or resize a bandwidth; the EIPs on it show the
 //! change as `bandwidth_name` / `bandwidth_size` (UpdateBandwidth, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>).
 
-use axum::body::Body;
+use crate::server::Body;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
 use time::OffsetDateTime;

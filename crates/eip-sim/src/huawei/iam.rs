@@ -1,7 +1,7 @@
 //! IAM: Keystone v3 password tokens (`POST /v3/auth/tokens`) and project lookup
 //! (`GET /v3/projects`), the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>.
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use rand::Rng;

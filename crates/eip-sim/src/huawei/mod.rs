@@ -67,7 +67,7 @@ pub use config::{
 
 use std::sync::{Mutex, MutexGuard};
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;

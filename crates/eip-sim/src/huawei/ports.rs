@@ -9,7 +9,7 @@
 
 use std::ops::Bound;
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 use std::time::Duration;
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::{json, Map, Value};

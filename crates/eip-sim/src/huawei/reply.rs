@@ -2,7 +2,7 @@
 //! `{"error_code","error_msg","request_id"}` and Keystone `{"error":{"code","message","title"}}`
 //! (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>), every one with an `X-Request-Id` header.
 
-use axum::body::Body;
+use crate::server::Body;
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;
@@ -219,7 +219,7 @@ fn html_response(status: StatusCode, request_id: &str, code: String) -> Response
 
 /// An empty answer (DELETE's 204) with `X-Request-Id`.
 pub(crate) fn empty_response(status: StatusCode, request_id: &str) -> Response<Body> {
-    let mut response = Response::new(Body::empty());
+    let mut response = Response::new(Body::default());
     *response.status_mut() = status;
     insert_request_id(response.headers_mut(), request_id);
     response
