@@ -51,7 +51,8 @@ pub enum FaultKind {
     },
     /// Hold the connection without answering, apply the request `delay` later (when the
     /// client has typically given up), then close the connection without an answer. The
-    /// effect stays. In JSON: `{"late_delivery":{"delay_ms":3000}}`.
+    /// effect stays. The request log records it when it is applied, with the status of the
+    /// answer nobody received. In JSON: `{"late_delivery":{"delay_ms":3000}}`.
     LateDelivery {
         /// When the request is applied, after it arrived.
         #[serde(rename = "delay_ms", with = "millis")]

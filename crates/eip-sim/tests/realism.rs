@@ -465,14 +465,21 @@ async fn locks_are_shown_and_refuse_writes_with_the_documented_codes() {
         None,
         "the refused bind did nothing"
     );
+    sim.set_alibaba_lock(&eip, &[]).unwrap();
+    let unlocked = ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(unlocked.status, 200, "{}", unlocked.text);
+    assert_eq!(
+        ali_describe(&sim, &eip).await[0]["BusinessStatus"],
+        "Normal"
+    );
 
     let ids = sim.seed_eips(Cloud::Huawei, 2, "l").unwrap();
-    sim.control(
-        Cloud::Huawei,
-        "set_status",
-        json!({"id": ids[0], "status": "FREEZED"}),
-    )
-    .unwrap();
+    sim.set_huawei_status(&ids[0], "FREEZED", None).unwrap();
     let port = sim.huawei().servers[0].primary_port_id.clone();
     let frozen = hw(
         &sim,
@@ -485,12 +492,8 @@ async fn locks_are_shown_and_refuse_writes_with_the_documented_codes() {
         (frozen.status, frozen.json["code"].as_str()),
         (403, Some("VPC.0502"))
     );
-    sim.control(
-        Cloud::Huawei,
-        "set_status",
-        json!({"id": ids[1], "status": "ELB", "port_id": "elb-vip-port"}),
-    )
-    .unwrap();
+    sim.set_huawei_status(&ids[1], "ELB", Some("elb-vip-port"))
+        .unwrap();
     let shown = hw(
         &sim,
         reqwest::Method::GET,
