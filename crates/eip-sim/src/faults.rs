@@ -207,6 +207,9 @@ pub struct FaultRule {
     /// names (`AssociateEipAddress`); Huawei ones are the operation names its module reports.
     #[serde(default)]
     pub action: Option<String>,
+    /// Actions the rule never applies to (e.g. Huawei's IAM calls for a VPC quota window).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
     /// What the fault does.
     pub kind: FaultKind,
     /// When it fires.
@@ -220,9 +223,16 @@ impl FaultRule {
         Self {
             cloud: None,
             action: None,
+            except: Vec::new(),
             kind,
             trigger,
         }
+    }
+
+    /// Excludes one action from the rule.
+    pub fn except(mut self, action: impl Into<String>) -> Self {
+        self.except.push(action.into());
+        self
     }
 
     /// Restricts the rule to one cloud.
@@ -238,7 +248,9 @@ impl FaultRule {
     }
 
     fn matches(&self, cloud: Cloud, action: &str) -> bool {
-        self.cloud.is_none_or(|c| c == cloud) && self.action.as_deref().is_none_or(|a| a == action)
+        self.cloud.is_none_or(|c| c == cloud)
+            && self.action.as_deref().is_none_or(|a| a == action)
+            && !self.except.iter().any(|a| a == action)
     }
 
     /// Checks that the rule can be applied: a probability between 0 and 1, a gateway status

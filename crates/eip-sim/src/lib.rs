@@ -100,7 +100,8 @@
 //! `{"commit_then_error":{"status":504}}`, `{"late_delivery":{"delay_ms":N}}`,
 //! `{"read_lag":{"lag_ms":N}}` or `{"quota":{"scope":"user"|"api"|"ip","limit":N,"window_ms":M}}`;
 //! `trigger` is `{"probability":P}`, `{"sequence":[false,true]}` or `{"times":N}` (ignored by
-//! quota windows); `cloud` and `action` are optional filters. See [`FaultKind`].
+//! quota windows); `cloud` and `action` are optional filters, `except` a list of actions the
+//! rule skips. See [`FaultKind`].
 //!
 //! # Answers as the real APIs send them
 //!

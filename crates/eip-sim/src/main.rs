@@ -150,8 +150,10 @@ struct Args {
     idle_timeout_ms: Option<u64>,
 
     /// JSON file with the same keys as the flags (listen, seed, transition_delay_ms,
-    /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...]).
-    /// Flags given on the command line win over the file.
+    /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...],
+    /// profile, transition_ms, time_scale, huawei_bind_order, huawei_region,
+    /// request_log_capacity, control_allow_remote). Flags given on the command line win over
+    /// the file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -170,6 +172,14 @@ struct FileConfig {
     token_lifetime_secs: Option<u64>,
     #[serde(default)]
     faults: Vec<String>,
+    profile: Option<String>,
+    transition_ms: Option<String>,
+    time_scale: Option<f64>,
+    huawei_bind_order: Option<String>,
+    huawei_region: Option<String>,
+    request_log_capacity: Option<usize>,
+    #[serde(default)]
+    control_allow_remote: bool,
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -327,7 +337,12 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
     if let Some(ms) = args.transition_delay_ms.or(file.transition_delay_ms) {
         sim = sim.transition_delay(Duration::from_millis(ms));
     }
-    if args.profile.as_deref() == Some("realistic") {
+    let profile = args.profile.as_deref().or(file.profile.as_deref());
+    match profile {
+        None | Some("realistic") => {}
+        Some(other) => return Err(format!("unknown profile {other:?} (known: realistic)")),
+    }
+    if profile == Some("realistic") {
         let mut profile = Realistic::default();
         if let Some(p) = args.realistic_commit_error {
             profile.commit_then_error = probability(p)?;
@@ -346,24 +361,29 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         }
         sim = sim.profile(profile);
     }
-    if let Some(text) = &args.transition_ms {
+    if let Some(text) = args.transition_ms.as_ref().or(file.transition_ms.as_ref()) {
         sim = sim.transitions(parse_transitions(text)?);
     }
-    if let Some(scale) = args.time_scale {
+    if let Some(scale) = args.time_scale.or(file.time_scale) {
         if !(scale.is_finite() && scale > 0.0) {
             return Err(format!("--time-scale {scale}: must be a positive number"));
         }
         sim = sim.time_scale(scale);
     }
-    match args.huawei_bind_order.as_deref() {
+    match args
+        .huawei_bind_order
+        .as_deref()
+        .or(file.huawei_bind_order.as_deref())
+    {
         Some("neutron") => sim = sim.huawei_bind_order(BindOrder::Neutron),
-        Some(_) => sim = sim.huawei_bind_order(BindOrder::Pending),
+        Some("pending") => sim = sim.huawei_bind_order(BindOrder::Pending),
+        Some(other) => return Err(format!("unknown bind order {other:?} (pending, neutron)")),
         None => {}
     }
-    if let Some(capacity) = args.request_log_capacity {
+    if let Some(capacity) = args.request_log_capacity.or(file.request_log_capacity) {
         sim = sim.request_log_capacity(capacity);
     }
-    if args.control_allow_remote {
+    if args.control_allow_remote || file.control_allow_remote {
         sim = sim.control_allow_remote(true);
     }
     if let Some(ms) = args.header_read_timeout_ms {
@@ -380,7 +400,7 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         alibaba.sts = Some(Default::default());
     }
     let mut huawei = HuaweiConfig::default();
-    if let Some(region) = &args.huawei_region {
+    if let Some(region) = args.huawei_region.as_ref().or(file.huawei_region.as_ref()) {
         huawei.region.clone_from(region);
         huawei.project_name.clone_from(region);
     }
