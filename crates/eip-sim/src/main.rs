@@ -19,35 +19,41 @@ Inject a fault (repeatable). Syntax: CLOUD:ACTION:KIND[:TRIGGER]
   ACTION   an action name (AllocateEipAddress, or a Huawei operation name) | *
   KIND     throttled | unavailable (503) | internal (500) | busy (409)
            | close (connection closed, no answer, no effect)
-           | commit-then-drop (executed, then the connection is closed without an answer)
+           | commit-then-drop (executed, then closed without an answer)
            | latency=FIXED_MS[+JITTER_MS]
-           | commit-then-error=STATUS (executed, then a gateway error: Huawei 504 APIG.0201
-             JSON or a 502/503 HTML page; Alibaba 503 ServiceUnavailable / 500 InternalError)
-           | late-delivery=MS (no answer; applied MS after arrival, then the connection closes)
-           | read-lag=MS (executed and answered; reads show the previous state for MS)
-           | quota-user=LIMIT/WINDOW_MS | quota-api=LIMIT/WINDOW_MS | quota-ip=LIMIT/WINDOW_MS
-             (fixed window per account / per account and action / per client IP; the next
-             request gets Huawei 429 APIGW.0308 or Alibaba 400 Throttling.User; no TRIGGER)
+           | commit-then-error=STATUS (executed, then a gateway error: Huawei
+             504 APIG.0201 JSON or a 502/503 HTML page; Alibaba 503
+             ServiceUnavailable or 500 InternalError)
+           | late-delivery=MS (no answer; applied MS after arrival, then the
+             connection closes)
+           | read-lag=MS (executed and answered; reads show the previous state
+             for MS)
+           | quota-user=LIMIT/WINDOW_MS | quota-api=LIMIT/WINDOW_MS
+           | quota-ip=LIMIT/WINDOW_MS (fixed window per account, per account
+             and action, per client IP; then Huawei 429 APIGW.0308 or Alibaba
+             400 Throttling.User; the TRIGGER is ignored)
   TRIGGER  P (a probability 0..1, e.g. 0.3) | times=N (the next N matching requests)
            | seq=0110 (scripted: the n-th matching request fires if the n-th digit is 1)
            default: every matching request
 Examples: --fault alibaba:AllocateEipAddress:throttled:0.3   --fault *:*:latency=50+20
-          --fault huawei:*:close:times=1   --fault huawei:CreatePublicip:commit-then-error=504:0.1
-          --fault huawei:*:quota-user=200/300000   --fault alibaba:*:read-lag=2000";
+          --fault huawei:*:close:times=1   --fault huawei:*:quota-user=200/300000
+          --fault huawei:CreatePublicip:commit-then-error=504:0.1
+          --fault alibaba:*:read-lag=2000";
 
 const PROFILE_HELP: &str = "\
-A named mix of faults and timings. `realistic`: commit-then-error 504 on 10 % of writes,
-late delivery (15 s) on 5 % of writes, read lag 2 s after every write, Huawei quota windows
-(200 per 5 minutes per account, 5 per second per client IP), transitions uniform in 2-5 s,
-Neutron bind order on Huawei. --transition-ms, --huawei-bind-order and the --realistic-* flags
-override its parts; --time-scale compresses every duration.";
+A named mix of faults and timings. `realistic`: commit-then-error 504 on 10 % of
+writes, late delivery (15 s) on 5 % of writes, read lag 2 s after every write,
+Huawei VPC quota windows (200 per 5 minutes per account, 5 per second per client
+IP), transitions uniform in 2-5 s, Neutron bind order on Huawei.
+--transition-ms, --huawei-bind-order and the --realistic-* flags override its
+parts; --time-scale compresses every duration.";
 
 /// A wire-faithful emulator of the Alibaba Cloud VPC EIP API and the Huawei Cloud IAM + VPC v1
 /// EIP APIs.
 ///
 /// On start it prints one JSON line on stdout:
 /// {"alibaba":{"endpoint":..,"region":..,"access_key_id":..,"access_key_secret":..,"instances":[..],..},
-///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"<http://H:P/_sim"}>
+///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"http://H:P/_sim"}
 /// then serves until killed. The control API (inventory, request log, faults, reset) lives under
 /// /_sim on the same listener. Log verbosity: RUST_LOG (default info), on stderr.
 #[derive(Debug, Parser)]
