@@ -1,5 +1,5 @@
 //! Alibaba request parsing and authentication over raw HTTP: V1 and V3 signatures, the shapes the
-//! official SDKs send (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send), nonces, clock skew, STS and gateway errors.
+//! official SDKs send (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6), nonces, clock skew, STS and gateway errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -88,7 +88,7 @@ async fn v1_get_form_body_and_the_real_method_in_the_signature() {
     assert_eq!(reply(response).await.ok()["TotalCount"], 1);
 }
 
-/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: aliyun-python-sdk-core's request, byte for byte in its quirks: unsorted
+/// the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): aliyun-python-sdk-core's request, byte for byte in its quirks: unsorted
 /// query, `%20` spaces, an empty signed `SignatureType=`, no Content-Type, a host with a port.
 #[tokio::test]
 async fn accepts_the_core_sdk_request_shape() {
@@ -163,7 +163,7 @@ fn tea_headers(host: &str, action: &str) -> Vec<(String, String)> {
     ])
 }
 
-/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: alibabacloud-tea-openapi V3: sorted query with `+` for spaces, every header
+/// the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): alibabacloud-tea-openapi V3: sorted query with `+` for spaces, every header
 /// it sets signed (accept, user-agent, x-acs-credentials-provider), a host with a port.
 #[tokio::test]
 async fn accepts_the_tea_sdk_v3_request_shape() {
@@ -198,7 +198,7 @@ async fn accepts_the_tea_sdk_v3_request_shape() {
     let eip = ali.describe_one(&id).await.unwrap();
     assert_eq!(eip["Tags"]["Tag"][0]["Value"], "test a*b~c d");
 
-    // tea 0.4.6 never adds RegionId (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send): accepted.
+    // tea 0.4.6 never adds RegionId (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): accepted.
     let headers = tea_headers(&host, "DescribeEipAddresses");
     let authorization = sign_v3("POST", &[], &headers, b"", &ali.key_id, &ali.secret);
     assert_eq!(
@@ -209,7 +209,7 @@ async fn accepts_the_tea_sdk_v3_request_shape() {
     );
 }
 
-/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send with `signature_algorithm='v2'`: lower-case `json`, `+` spaces, no SignatureType.
+/// the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6) with `signature_algorithm='v2'`: lower-case `json`, `+` spaces, no SignatureType.
 #[tokio::test]
 async fn accepts_the_tea_sdk_v1_request_shape() {
     let sim = start_sim(30).await;

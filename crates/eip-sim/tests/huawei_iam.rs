@@ -263,7 +263,7 @@ async fn list_projects_by_name_with_token_or_aksk() {
 
 #[tokio::test]
 async fn python_sdk_shaped_signed_token_request() {
-    // what huaweicloud-sdk-python-v3 3.1.219 sends: AK/SK-signed, json.dumps spacing, X-Domain-Id, nocatalog=true.
+    // huaweicloud-sdk-python-v3 3.1.219: AK/SK-signed, json.dumps spacing, X-Domain-Id, nocatalog=true.
     let hw = start().await;
     let info = hw.info().clone();
     let body = format!(

@@ -195,7 +195,7 @@ impl ApiError {
     }
 }
 
-/// A JSON answer; Alibaba always answers `application/json` here (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send).
+/// A JSON answer; Alibaba always answers `application/json` here (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6).
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let body = match serde_json::to_vec(body) {
         Ok(bytes) => bytes,

@@ -170,7 +170,7 @@ fn answer(sim: &AlibabaSim, request: &RpcRequest, effects: Effects) -> Result<An
     execute(sim, action, &params, effects.read_lag)
 }
 
-/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
+/// the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
 /// than the emulated one does not exist here.
 fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     match params.get("RegionId") {

@@ -59,7 +59,7 @@ impl HuaweiSim {
         body: &[u8],
         request_id: &str,
     ) -> Result<Response<Body>, ApiError> {
-        // what huaweicloud-sdk-python-v3 3.1.219 sends: the Python SDK AK/SK-signs this call although it needs no
+        // huaweicloud-sdk-python-v3 3.1.219: the Python SDK AK/SK-signs this call although it needs no
         // authentication; a signature that is present must still be valid.
         if verifier::is_aksk(&parts.headers) {
             self.check_aksk(parts, body)?;

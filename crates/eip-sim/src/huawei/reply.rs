@@ -57,7 +57,7 @@ impl ApiError {
         )
     }
 
-    /// 404 `VPC.0504`: unknown publicip (what huaweicloud-sdk-python-v3 3.1.219 sends gives the message).
+    /// 404 `VPC.0504`: unknown publicip (huaweicloud-sdk-python-v3 3.1.219 gives the message).
     pub(crate) fn eip_not_found() -> Self {
         Self::vpc(
             StatusCode::NOT_FOUND,
