@@ -44,7 +44,8 @@ pub enum FaultKind {
     /// Execute the request (its state change happens), then answer with a gateway error of this
     /// HTTP status, as a gateway whose backend answered too late does: Huawei 504
     /// `APIG.0201` "Backend timeout." (JSON) or a 502/503 HTML page; Alibaba 503
-    /// `ServiceUnavailable` or 500 `InternalError`. In JSON: `{"commit_then_error":{"status":504}}`.
+    /// `ServiceUnavailable` or 500 `InternalError`. In JSON:
+    /// `{"commit_then_error":{"status":504}}`.
     CommitThenError {
         /// The gateway's HTTP status (500–599).
         status: u16,
