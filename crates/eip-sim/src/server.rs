@@ -97,7 +97,9 @@ impl Shared {
         } else if under("/v3") || under("/v1") {
             Some(&self.huawei)
         } else {
-            // Alibaba's RPC API lives at `/` (the V3 signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature: the CanonicalURI is `/`).
+            // Alibaba's RPC API lives at `/` (the V3 signature page,
+            // https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature:
+            // the CanonicalURI is `/`).
             Some(&self.alibaba)
         }
     }
