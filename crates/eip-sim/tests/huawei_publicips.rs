@@ -1,6 +1,6 @@
 //! Huawei VPC v1 publicips, ports and bandwidths on the wire: lifecycle and transitions, every
 //! error code, pagination with filters (the EIP API reference,
-//! <https://support.huaweicloud.com/api-eip/eip_api_0001.html–§6>).
+//! <https://support.huaweicloud.com/api-eip/eip_api_0001.html> and its error-code table).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -225,7 +225,7 @@ fn check_tag_text(text: &str, code: &str) -> Result<(), ApiError> {
 
 /// `Name`: starts with a letter, then letters, digits, `.`, `_`, `-` (AllocateEipAddress,
 /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>). The
-/// minimum length differs between pages (§9.7): 1 for Allocate, 2 for Modify.
+/// minimum length differs between the pages: 1 on Allocate's, 2 on the older Modify page.
 fn check_name(name: &str, min: usize) -> Result<(), ApiError> {
     let len = name.chars().count();
     let starts_with_letter = name.chars().next().is_some_and(char::is_alphabetic);
@@ -255,7 +255,7 @@ fn check_description(description: &str) -> Result<(), ApiError> {
 
 /// The largest bandwidth a billing method allows (AllocateEipAddress,
 /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>; the older 1–200
-/// document of §9.6 is not followed).
+/// document that says 1–200 for every billing method is not followed).
 pub(crate) fn max_bandwidth(instance_charge_type: &str, internet_charge_type: &str) -> u32 {
     match (instance_charge_type, internet_charge_type) {
         ("PrePaid", _) => 1000,
@@ -469,7 +469,7 @@ pub(crate) fn modify(p: &Params<'_>) -> Result<ModifyRequest, ApiError> {
     let name = p.get("Name");
     if let Some(name) = name {
         // ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP
-        // Address/ModifyEipAddressAttribute.md`: 2–128 on the Modify page (§9.7).
+        // Address/ModifyEipAddressAttribute.md`: 2–128 on the Modify page.
         check_name(name, 2)?;
     }
     let description = p.get("Description");

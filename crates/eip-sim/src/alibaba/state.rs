@@ -1,7 +1,8 @@
 //! The EIPs of the emulated account, their lazy time-based transitions (the EIP statuses of
 //! DescribeEipAddresses,
 //! <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>) and
-//! the ClientToken records (§3.8).
+//! the ClientToken records (same token and parameters: the same result; Alibaba's idempotence
+//! page, <https://help.aliyun.com/knowledge_detail/36569.html>).
 //!
 //! A transition is stored as `(deadline, next status)` and applied on every access, so no
 //! background task is needed and a paused clock cannot leave state half-updated.

@@ -49,7 +49,7 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
 
 /// A bandwidth size: an integer, or a decimal or a string coerced to one (UpdateBandwidth,
 /// <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>),
-/// within 1–2000 Mbit/s with the 1 / 50 / 500 step rule (§3.1).
+/// within 1–2000 Mbit/s with the 1 / 50 / 500 step rule of CreatePublicip's `bandwidth.size`.
 pub(crate) fn bandwidth_size(value: &Value) -> Result<u32, ApiError> {
     let number = match value {
         Value::Number(n) => n

@@ -18,7 +18,7 @@ pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 /// be within 15 min of server time".
 const MAX_SKEW: Duration = Duration::minutes(15);
 
-/// Everything but the unreserved characters `A-Za-z0-9-_.~` is percent-encoded (§2.1 step 3).
+/// Everything but the unreserved characters `A-Za-z0-9-_.~` is percent-encoded (huaweicloudsdkcore `signer/signer.py`).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -164,7 +164,7 @@ fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
     }
 }
 
-/// `METHOD \n URI \n QUERY \n HEADERS \n SIGNED_HEADERS \n BODY_HASH` (§2.1 step 3).
+/// `METHOD \n URI \n QUERY \n HEADERS \n SIGNED_HEADERS \n BODY_HASH` (huaweicloudsdkcore `signer/signer.py`).
 pub(crate) fn canonical_request(
     request: &SignedRequest<'_>,
     signed_headers: &[String],
@@ -188,7 +188,7 @@ pub(crate) fn canonical_request(
     ))
 }
 
-/// Each path segment decoded then re-encoded, with a trailing `/` always present (§2.1).
+/// Each path segment decoded then re-encoded, with a trailing `/` always present (huaweicloudsdkcore `signer/signer.py`).
 fn canonical_uri(path: &str) -> String {
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let mut uri = decoded
@@ -202,7 +202,7 @@ fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// Parameters sorted by key then value, re-encoded, repeated keys kept (§2.1, §11).
+/// Parameters sorted by key then value, re-encoded, repeated keys kept (huaweicloudsdkcore `signer/signer.py`).
 fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -227,7 +227,7 @@ fn body_hash(request: &SignedRequest<'_>) -> String {
         .unwrap_or_else(|| hex::encode(Sha256::digest(request.body)))
 }
 
-/// `SDK-HMAC-SHA256 \n <X-Sdk-Date> \n hex(sha256(canonical request))` (§2.1 step 4).
+/// `SDK-HMAC-SHA256 \n <X-Sdk-Date> \n hex(sha256(canonical request))` (huaweicloudsdkcore `signer/signer.py`).
 pub(crate) fn string_to_sign(date: &str, canonical_request: &str) -> String {
     format!(
         "{ALGORITHM}\n{date}\n{}",
