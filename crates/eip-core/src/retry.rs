@@ -100,7 +100,7 @@ impl RetryPolicy {
     }
 
     /// The most requests one call through [`run_settled`] can make with this policy: every
-    /// attempt plus every read-back. With the default policy: 10 + 10 = 20.
+    /// attempt plus every read-back. With the default policy: 10 + 11 = 21.
     pub fn max_requests_per_call(&self) -> u32 {
         self.max_attempts.saturating_add(self.settle.max_reads)
     }
@@ -158,13 +158,10 @@ pub struct SettlePolicy {
 }
 
 impl Default for SettlePolicy {
-    /// A 10 s window, a read every second, at most 10 reads per call.
+    /// A 10 s window, a read every second: at most 11 reads per call (the last one at the end of
+    /// the window, so a write that never landed is proven so and sent again).
     fn default() -> Self {
-        Self {
-            window: Duration::from_secs(10),
-            spacing: Duration::from_secs(1),
-            max_reads: 10,
-        }
+        Self::new(Duration::from_secs(10), Duration::from_secs(1))
     }
 }
 
@@ -1078,7 +1075,7 @@ mod tests {
             "{made} requests > {}",
             policy.max_requests_per_call()
         );
-        assert_eq!(policy.max_requests_per_call(), 20);
+        assert_eq!(policy.max_requests_per_call(), 21);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1122,5 +1119,32 @@ mod tests {
             .unwrap();
         }
         assert_eq!(start.elapsed().as_secs(), 2, "3 calls at 1 per second");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_default_settle_policy_reaches_the_end_of_its_window() {
+        // A lost write that never landed must be proven so and sent again with the defaults.
+        let sends = Mutex::new(0u32);
+        let value = run_settled(
+            &Call::write(P, "Create", false),
+            &RetryPolicy::default(),
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| {
+                *sends.lock().unwrap() += 1;
+                async move {
+                    if a.number == 1 {
+                        Err(lost())
+                    } else {
+                        Ok(a.number)
+                    }
+                }
+            },
+            || async { Ok(Settled::NotApplied) },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, 2);
+        assert_eq!(*sends.lock().unwrap(), 2);
     }
 }

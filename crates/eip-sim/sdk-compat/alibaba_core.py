@@ -1,6 +1,6 @@
 """aliyun-python-sdk-core (AcsClient, signature V1) + aliyun-python-sdk-vpc against eip-sim, unchanged.
 
-Pointed at the emulator as alibaba.md §7.1 describes: way B (`add_endpoint(region, 'Vpc', host:port)`)
+Pointed at the emulator in the ways aliyun-python-sdk-core 2.16.1 supports: way B (`add_endpoint(region, 'Vpc', host:port)`)
 for the main client, way A (`set_endpoint` + `set_protocol_type('http')` per request) for the STS one.
 """
 
@@ -20,12 +20,12 @@ from aliyunsdkvpc.request.v20160428.UnassociateEipAddressRequest import Unassoci
 
 from simcompat import Calls, check, host_port, inject, load_info
 
-TAG = {"Key": "env", "Value": "test a*b~c d"}  # a space and `*`: alibaba.md §7.1 percent-encoding
+TAG = {"Key": "env", "Value": "test a*b~c d"}  # a space and `*`: aliyun-python-sdk-core 2.16.1 percent-encoding
 calls = Calls("alibaba_core")
 
 
 def send(client, request):
-    """do_action_with_exception returns the raw body bytes (alibaba.md §7.1)."""
+    """do_action_with_exception returns the raw body bytes (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6)."""
     return json.loads(client.do_action_with_exception(request))
 
 
@@ -112,7 +112,7 @@ def expected_error(client):
 
 
 def wrong_secret(ali, endpoint):
-    """alibaba.md §4.1: on SignatureDoesNotMatch, core compares the server's string to sign with its
+    """the API reference error codes, https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: on SignatureDoesNotMatch, core compares the server's string to sign with its
     own and, when they are equal, reports InvalidAccessKeySecret. So this code proves that the
     emulator canonicalised the SDK's request exactly as the SDK did, and still refused the secret."""
     client = AcsClient(ali["access_key_id"], "not-the-secret", ali["region"])
@@ -123,7 +123,7 @@ def wrong_secret(ali, endpoint):
 
 
 def other_shapes(ali, endpoint):
-    """Way C (port argument), GET, and a CommonRequest with parameters in a form body (alibaba.md §8)."""
+    """Way C (port argument), GET, and a CommonRequest with parameters in a form body (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6)."""
     host, port = endpoint.rsplit(":", 1)
     client = AcsClient(ali["access_key_id"], ali["access_key_secret"], ali["region"], port=int(port))
     req = DescribeEipAddressesRequest()
@@ -158,7 +158,7 @@ def injected_faults(info, client):
 
 
 def sts_round(ali, endpoint):
-    """STS credential (alibaba.md §7.1): SecurityToken in the query; endpoint set per request (way A)."""
+    """STS credential (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): SecurityToken in the query; endpoint set per request (way A)."""
     sts = ali["sts"]
     cred = StsTokenCredential(sts["access_key_id"], sts["access_key_secret"], sts["security_token"])
     client = AcsClient(region_id=ali["region"], credential=cred)

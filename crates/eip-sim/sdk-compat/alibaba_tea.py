@@ -1,6 +1,6 @@
 """alibabacloud-vpc20160428 (tea / darabonba OpenAPI client) against eip-sim, unchanged.
 
-Pointed at the emulator as alibaba.md §7.2 describes: `Config(endpoint='host:port', protocol='http')`.
+Pointed at the emulator as alibabacloud-tea-openapi 0.4.6 supports: `Config(endpoint='host:port', protocol='http')`.
 The lifecycle runs twice: with the default signature (V3, ACS3-HMAC-SHA256, sorted query, `+` for
 spaces) and with `signature_algorithm='v2'` (V1 HMAC-SHA1, `Format=json`, no `SignatureType`).
 """
@@ -103,7 +103,7 @@ def wrong_secret(ali, label, algorithm):
 
 
 def no_region(client, label):
-    """alibaba.md §8: tea never adds RegionId on its own; the emulator must not require it."""
+    """the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): tea never adds RegionId on its own; the emulator must not require it."""
     body = calls.call(f"DescribeEipAddresses[{label}](no RegionId)", client.describe_eip_addresses,
                       vpc.DescribeEipAddressesRequest()).body
     check(body.total_count is not None, "answered without TotalCount")
@@ -124,7 +124,7 @@ def injected_faults(info, client, label):
 
 
 def retried_throttling(info, label, algorithm):
-    """alibaba.md §4.5: with retry_options, tea re-signs (new nonce and date) and retries; two
+    """the API reference error codes, https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: with retry_options, tea re-signs (new nonce and date) and retries; two
     throttled answers then a success: the emulator accepts the retries and logs three requests."""
     retry = RetryOptions({"retryable": True, "retryCondition": [
         {"maxAttempts": 3, "errorCode": ["Throttling.User"], "backoff": {"policy": "Fixed", "period": 10}}]})
@@ -138,7 +138,7 @@ def retried_throttling(info, label, algorithm):
 
 
 def sts_round(ali, label, algorithm):
-    """STS (alibaba.md §7.2): V3 headers x-acs-security-token + x-acs-accesskey-id, V1 SecurityToken."""
+    """STS (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): V3 headers x-acs-security-token + x-acs-accesskey-id, V1 SecurityToken."""
     sts = ali["sts"]
     client = make_client(ali, algorithm, key=sts["access_key_id"], secret=sts["access_key_secret"],
                          token=sts["security_token"])

@@ -1,7 +1,7 @@
 """huaweicloudsdkeip / huaweicloudsdkvpc / huaweicloudsdkiam (AK/SK) and a plain Keystone client against
 eip-sim, unchanged.
 
-Pointed at the emulator as huawei.md §10.1 describes: `BasicCredentials(ak, sk, project_id)` with
+Pointed at the emulator as huaweicloud-sdk-python-v3 3.1.219 supports: `BasicCredentials(ak, sk, project_id)` with
 `with_endpoints(["http://host:port"])`; and, for the project-id discovery path, no project_id,
 `with_region(Region(name, endpoint))` and `HUAWEICLOUD_SDK_IAM_ENDPOINT`.
 """
@@ -56,7 +56,7 @@ def eip_client(hw, project_id=True, retry_times=0):
         config.retry_times = retry_times
         builder = EipClient.new_builder().with_credentials(cred).with_http_config(config)
         return builder.with_endpoints([hw["vpc_endpoint"]]).build()
-    # huawei.md §10.1: without project_id the SDK asks IAM (GET /v3/projects?name=<region>) first.
+    # huaweicloud-sdk-python-v3 3.1.219: without project_id the SDK asks IAM (GET /v3/projects?name=<region>) first.
     os.environ["HUAWEICLOUD_SDK_IAM_ENDPOINT"] = hw["iam_endpoint"]
     cred = BasicCredentials(hw["access_key"], hw["secret_key"])
     region = Region(hw["region"], hw["vpc_endpoint"])
@@ -78,7 +78,7 @@ def create(client):
 
 
 def primary_port(hw, server):
-    """VpcClient.list_ports(device_id=...) and the primary interface (huawei.md §4.1)."""
+    """VpcClient.list_ports(device_id=...) and the primary interface (ListPorts, https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html)."""
     cred = BasicCredentials(hw["access_key"], hw["secret_key"], hw["project_id"])
     vpc = VpcClient.new_builder().with_credentials(cred).with_endpoints([hw["vpc_endpoint"]]).build()
     ports = calls.call("list_ports(device_id)", vpc.list_ports, ListPortsRequest(device_id=server["id"])).ports
@@ -100,7 +100,7 @@ def bind_unbind(client, eip, port):
         public_ip_address=[eip.public_ip_address], enterprise_project_id="all_granted_eps")).publicips
     check([p.id for p in listed] == [eip.id], f"filtered list: {[p.id for p in listed]}")
 
-    # huawei.md §10.3 item 4: port_id=None serialises as {"publicip": {}}, which unbinds.
+    # huaweicloud-sdk-python-v3 3.1.219: port_id=None serialises as {"publicip": {}}, which unbinds.
     unbind = UpdatePublicipRequest(publicip_id=eip.id,
                                    body=UpdatePublicipsRequestBody(publicip=UpdatePublicipOption()))
     calls.call("update_publicip(unbind {})", client.update_publicip, unbind)
@@ -110,7 +110,7 @@ def bind_unbind(client, eip, port):
 
 def secondary_port_round(client, eip, server):
     """Alias alone in a PUT, a bind to a secondary port, the `{"publicip": {"port_id": ""}}` unbind
-    (huawei.md §3.4, §10.3 item 4) and the private_ip_address list filter."""
+    (UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html) and the private_ip_address list filter."""
     renamed = calls.call("update_publicip(alias only)", client.update_publicip, UpdatePublicipRequest(
         publicip_id=eip.id, body=UpdatePublicipsRequestBody(publicip=UpdatePublicipOption(alias="eip-renamed"))))
     check(renamed.publicip.alias == "eip-renamed", f"alias {renamed.publicip.alias}")
@@ -127,7 +127,7 @@ def secondary_port_round(client, eip, server):
 
 
 def paging(client, eips):
-    """Marker pagination (huawei.md §3.3): pages of 1 until an empty page; and the repeated id filter."""
+    """Marker pagination (ListPublicips, https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html): pages of 1 until an empty page; and the repeated id filter."""
     seen, marker = [], None
     while True:
         page = calls.call("list_publicips(limit=1, marker)", client.list_publicips,
@@ -143,7 +143,7 @@ def paging(client, eips):
 
 
 def concurrent_clients(hw):
-    """huawei.md §10.4: several clients keep their own keep-alive connections open at once."""
+    """huaweicloud-sdk-python-v3 3.1.219: several clients keep their own keep-alive connections open at once."""
     clients = [eip_client(hw) for _ in range(3)]
     errors = []
 
@@ -167,7 +167,7 @@ def injected_faults(info, hw, client):
     """Fault answers parse into the SDK's exceptions with the documented codes and a request id.
     A 429 is different: the SDK's urllib3 Retry (retry_times 0 by default) turns it into a
     ClientRequestException 429 without reading the body; with retry_times > 0 it retries
-    (huawei.md §6.4)."""
+    (the EIP error codes, https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html)."""
     for kind, exc_type, status, code in (("unavailable", ServerResponseException, 503, "APIGW.0202"),
                                          ("internal", ServerResponseException, 500, "VPC.0514"),
                                          ("busy", ClientRequestException, 409, "VPC.0512")):
@@ -228,7 +228,7 @@ def password_auth(hw):
 
 
 def keystone_sdk(hw):
-    """huaweicloudsdkiam: AK/SK-signed POST /v3/auth/tokens?nocatalog=true (huawei.md §10.3 item 10)."""
+    """huaweicloudsdkiam: AK/SK-signed POST /v3/auth/tokens?nocatalog=true (huaweicloud-sdk-python-v3 3.1.219)."""
     cred = GlobalCredentials(hw["access_key"], hw["secret_key"], hw["domain_id"])
     iam = IamClient.new_builder().with_credentials(cred).with_endpoints([hw["iam_endpoint"]]).build()
     req = KeystoneCreateUserTokenByPasswordRequest(

@@ -10,7 +10,7 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;
@@ -126,7 +126,8 @@ pub struct CommonConfig {
     /// How long an asynchronous transition (Associating → InUse, PENDING_CREATE → DOWN...) takes,
     /// unless [`transitions`](Self::transitions) is set.
     pub transition_delay: Duration,
-    /// The distribution of transition times; `None`: always [`transition_delay`](Self::transition_delay).
+    /// The distribution of transition times; `None`: always
+    /// [`transition_delay`](Self::transition_delay).
     pub transitions: Option<TransitionTime>,
     /// Multiplies every emulated duration (transitions, read lag, late delivery, quota windows,
     /// injected latency), e.g. `0.01` to run second-scale behaviour in tens of milliseconds.

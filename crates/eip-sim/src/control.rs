@@ -1,7 +1,7 @@
 //! The control API under `/_sim`, on the same listener as the clouds. Documented in the crate
 //! docs (`lib.rs`). Control calls are neither logged nor subject to faults.
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Method, Response, StatusCode};

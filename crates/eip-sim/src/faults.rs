@@ -44,14 +44,16 @@ pub enum FaultKind {
     /// Execute the request (its state change happens), then answer with a gateway error of this
     /// HTTP status, as a gateway whose backend answered too late does: Huawei 504
     /// `APIG.0201` "Backend timeout." (JSON) or a 502/503 HTML page; Alibaba 503
-    /// `ServiceUnavailable` or 500 `InternalError`. In JSON: `{"commit_then_error":{"status":504}}`.
+    /// `ServiceUnavailable` or 500 `InternalError`. In JSON:
+    /// `{"commit_then_error":{"status":504}}`.
     CommitThenError {
         /// The gateway's HTTP status (500–599).
         status: u16,
     },
     /// Hold the connection without answering, apply the request `delay` later (when the
     /// client has typically given up), then close the connection without an answer. The
-    /// effect stays. In JSON: `{"late_delivery":{"delay_ms":3000}}`.
+    /// effect stays. The request log records it when it is applied, with the status of the
+    /// answer nobody received. In JSON: `{"late_delivery":{"delay_ms":3000}}`.
     LateDelivery {
         /// When the request is applied, after it arrived.
         #[serde(rename = "delay_ms", with = "millis")]
@@ -206,6 +208,9 @@ pub struct FaultRule {
     /// names (`AssociateEipAddress`); Huawei ones are the operation names its module reports.
     #[serde(default)]
     pub action: Option<String>,
+    /// Actions the rule never applies to (e.g. Huawei's IAM calls for a VPC quota window).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub except: Vec<String>,
     /// What the fault does.
     pub kind: FaultKind,
     /// When it fires.
@@ -219,9 +224,16 @@ impl FaultRule {
         Self {
             cloud: None,
             action: None,
+            except: Vec::new(),
             kind,
             trigger,
         }
+    }
+
+    /// Excludes one action from the rule.
+    pub fn except(mut self, action: impl Into<String>) -> Self {
+        self.except.push(action.into());
+        self
     }
 
     /// Restricts the rule to one cloud.
@@ -237,7 +249,9 @@ impl FaultRule {
     }
 
     fn matches(&self, cloud: Cloud, action: &str) -> bool {
-        self.cloud.is_none_or(|c| c == cloud) && self.action.as_deref().is_none_or(|a| a == action)
+        self.cloud.is_none_or(|c| c == cloud)
+            && self.action.as_deref().is_none_or(|a| a == action)
+            && !self.except.iter().any(|a| a == action)
     }
 
     /// Checks that the rule can be applied: a probability between 0 and 1, a gateway status

@@ -100,7 +100,8 @@
 //! `{"commit_then_error":{"status":504}}`, `{"late_delivery":{"delay_ms":N}}`,
 //! `{"read_lag":{"lag_ms":N}}` or `{"quota":{"scope":"user"|"api"|"ip","limit":N,"window_ms":M}}`;
 //! `trigger` is `{"probability":P}`, `{"sequence":[false,true]}` or `{"times":N}` (ignored by
-//! quota windows); `cloud` and `action` are optional filters. See [`FaultKind`].
+//! quota windows); `cloud` and `action` are optional filters, `except` a list of actions the
+//! rule skips. See [`FaultKind`].
 //!
 //! # Answers as the real APIs send them
 //!
@@ -484,6 +485,31 @@ impl Sim {
                     .collect()
             })
             .unwrap_or_default())
+    }
+
+    /// Locks (or, with no reasons, unlocks) an Alibaba EIP: `reasons` among `financial` and
+    /// `security`. A locked EIP shows `OperationLocks` and `BusinessStatus` and refuses
+    /// writes (`Forbidden.FinancialLocked` / `InvalidEIPStatus.BizDisabled`). As the control
+    /// operation `set_lock`.
+    pub fn set_alibaba_lock(&self, allocation_id: &str, reasons: &[&str]) -> Result<(), String> {
+        let body = serde_json::json!({"allocation_id": allocation_id, "lock_reasons": reasons});
+        self.control(Cloud::Alibaba, "set_lock", body).map(drop)
+    }
+
+    /// Puts a Huawei EIP in `status` (`FREEZED`, `BIND_ERROR`, `ELB`, `VPN`, `DOWN`, `ACTIVE`),
+    /// bound to `port_id` when given (needed for `ELB`, `VPN` and `ACTIVE` unless it has one).
+    /// As the control operation `set_status`.
+    pub fn set_huawei_status(
+        &self,
+        id: &str,
+        status: &str,
+        port_id: Option<&str>,
+    ) -> Result<(), String> {
+        let mut body = serde_json::json!({"id": id, "status": status});
+        if let Some(port_id) = port_id {
+            body["port_id"] = serde_json::json!(port_id);
+        }
+        self.control(Cloud::Huawei, "set_status", body).map(drop)
     }
 
     /// Empties the request log.

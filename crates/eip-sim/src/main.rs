@@ -19,35 +19,41 @@ Inject a fault (repeatable). Syntax: CLOUD:ACTION:KIND[:TRIGGER]
   ACTION   an action name (AllocateEipAddress, or a Huawei operation name) | *
   KIND     throttled | unavailable (503) | internal (500) | busy (409)
            | close (connection closed, no answer, no effect)
-           | commit-then-drop (executed, then the connection is closed without an answer)
+           | commit-then-drop (executed, then closed without an answer)
            | latency=FIXED_MS[+JITTER_MS]
-           | commit-then-error=STATUS (executed, then a gateway error: Huawei 504 APIG.0201
-             JSON or a 502/503 HTML page; Alibaba 503 ServiceUnavailable / 500 InternalError)
-           | late-delivery=MS (no answer; applied MS after arrival, then the connection closes)
-           | read-lag=MS (executed and answered; reads show the previous state for MS)
-           | quota-user=LIMIT/WINDOW_MS | quota-api=LIMIT/WINDOW_MS | quota-ip=LIMIT/WINDOW_MS
-             (fixed window per account / per account and action / per client IP; the next
-             request gets Huawei 429 APIGW.0308 or Alibaba 400 Throttling.User; no TRIGGER)
+           | commit-then-error=STATUS (executed, then a gateway error: Huawei
+             504 APIG.0201 JSON or a 502/503 HTML page; Alibaba 503
+             ServiceUnavailable or 500 InternalError)
+           | late-delivery=MS (no answer; applied MS after arrival, then the
+             connection closes)
+           | read-lag=MS (executed and answered; reads show the previous state
+             for MS)
+           | quota-user=LIMIT/WINDOW_MS | quota-api=LIMIT/WINDOW_MS
+           | quota-ip=LIMIT/WINDOW_MS (fixed window per account, per account
+             and action, per client IP; then Huawei 429 APIGW.0308 or Alibaba
+             400 Throttling.User; the TRIGGER is ignored)
   TRIGGER  P (a probability 0..1, e.g. 0.3) | times=N (the next N matching requests)
            | seq=0110 (scripted: the n-th matching request fires if the n-th digit is 1)
            default: every matching request
 Examples: --fault alibaba:AllocateEipAddress:throttled:0.3   --fault *:*:latency=50+20
-          --fault huawei:*:close:times=1   --fault huawei:CreatePublicip:commit-then-error=504:0.1
-          --fault huawei:*:quota-user=200/300000   --fault alibaba:*:read-lag=2000";
+          --fault huawei:*:close:times=1   --fault huawei:*:quota-user=200/300000
+          --fault huawei:CreatePublicip:commit-then-error=504:0.1
+          --fault alibaba:*:read-lag=2000";
 
 const PROFILE_HELP: &str = "\
-A named mix of faults and timings. `realistic`: commit-then-error 504 on 10 % of writes,
-late delivery (15 s) on 5 % of writes, read lag 2 s after every write, Huawei quota windows
-(200 per 5 minutes per account, 5 per second per client IP), transitions uniform in 2-5 s,
-Neutron bind order on Huawei. --transition-ms, --huawei-bind-order and the --realistic-* flags
-override its parts; --time-scale compresses every duration.";
+A named mix of faults and timings. `realistic`: commit-then-error 504 on 10 % of
+writes, late delivery (15 s) on 5 % of writes, read lag 2 s after every write,
+Huawei VPC quota windows (200 per 5 minutes per account, 5 per second per client
+IP), transitions uniform in 2-5 s, Neutron bind order on Huawei.
+--transition-ms, --huawei-bind-order and the --realistic-* flags override its
+parts; --time-scale compresses every duration.";
 
 /// A wire-faithful emulator of the Alibaba Cloud VPC EIP API and the Huawei Cloud IAM + VPC v1
 /// EIP APIs.
 ///
 /// On start it prints one JSON line on stdout:
 /// {"alibaba":{"endpoint":..,"region":..,"access_key_id":..,"access_key_secret":..,"instances":[..],..},
-///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"<http://H:P/_sim"}>
+///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"http://H:P/_sim"}
 /// then serves until killed. The control API (inventory, request log, faults, reset) lives under
 /// /_sim on the same listener. Log verbosity: RUST_LOG (default info), on stderr.
 #[derive(Debug, Parser)]
@@ -150,8 +156,10 @@ struct Args {
     idle_timeout_ms: Option<u64>,
 
     /// JSON file with the same keys as the flags (listen, seed, transition_delay_ms,
-    /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...]).
-    /// Flags given on the command line win over the file.
+    /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...],
+    /// profile, transition_ms, time_scale, huawei_bind_order, huawei_region,
+    /// request_log_capacity, control_allow_remote). Flags given on the command line win over
+    /// the file.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 }
@@ -170,6 +178,14 @@ struct FileConfig {
     token_lifetime_secs: Option<u64>,
     #[serde(default)]
     faults: Vec<String>,
+    profile: Option<String>,
+    transition_ms: Option<String>,
+    time_scale: Option<f64>,
+    huawei_bind_order: Option<String>,
+    huawei_region: Option<String>,
+    request_log_capacity: Option<usize>,
+    #[serde(default)]
+    control_allow_remote: bool,
 }
 
 fn load_config(path: Option<&PathBuf>) -> Result<FileConfig, String> {
@@ -327,7 +343,12 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
     if let Some(ms) = args.transition_delay_ms.or(file.transition_delay_ms) {
         sim = sim.transition_delay(Duration::from_millis(ms));
     }
-    if args.profile.as_deref() == Some("realistic") {
+    let profile = args.profile.as_deref().or(file.profile.as_deref());
+    match profile {
+        None | Some("realistic") => {}
+        Some(other) => return Err(format!("unknown profile {other:?} (known: realistic)")),
+    }
+    if profile == Some("realistic") {
         let mut profile = Realistic::default();
         if let Some(p) = args.realistic_commit_error {
             profile.commit_then_error = probability(p)?;
@@ -346,24 +367,29 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         }
         sim = sim.profile(profile);
     }
-    if let Some(text) = &args.transition_ms {
+    if let Some(text) = args.transition_ms.as_ref().or(file.transition_ms.as_ref()) {
         sim = sim.transitions(parse_transitions(text)?);
     }
-    if let Some(scale) = args.time_scale {
+    if let Some(scale) = args.time_scale.or(file.time_scale) {
         if !(scale.is_finite() && scale > 0.0) {
             return Err(format!("--time-scale {scale}: must be a positive number"));
         }
         sim = sim.time_scale(scale);
     }
-    match args.huawei_bind_order.as_deref() {
+    match args
+        .huawei_bind_order
+        .as_deref()
+        .or(file.huawei_bind_order.as_deref())
+    {
         Some("neutron") => sim = sim.huawei_bind_order(BindOrder::Neutron),
-        Some(_) => sim = sim.huawei_bind_order(BindOrder::Pending),
+        Some("pending") => sim = sim.huawei_bind_order(BindOrder::Pending),
+        Some(other) => return Err(format!("unknown bind order {other:?} (pending, neutron)")),
         None => {}
     }
-    if let Some(capacity) = args.request_log_capacity {
+    if let Some(capacity) = args.request_log_capacity.or(file.request_log_capacity) {
         sim = sim.request_log_capacity(capacity);
     }
-    if args.control_allow_remote {
+    if args.control_allow_remote || file.control_allow_remote {
         sim = sim.control_allow_remote(true);
     }
     if let Some(ms) = args.header_read_timeout_ms {
@@ -380,7 +406,7 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         alibaba.sts = Some(Default::default());
     }
     let mut huawei = HuaweiConfig::default();
-    if let Some(region) = &args.huawei_region {
+    if let Some(region) = args.huawei_region.as_ref().or(file.huawei_region.as_ref()) {
         huawei.region.clone_from(region);
         huawei.project_name.clone_from(region);
     }

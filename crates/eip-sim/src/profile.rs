@@ -23,6 +23,12 @@ pub const WRITE_ACTIONS: &[(Cloud, &str)] = &[
     (Cloud::Huawei, "UpdateBandwidth"),
 ];
 
+/// Huawei's IAM operations, which the profile's VPC quota windows do not count.
+const IAM_ACTIONS: &[(Cloud, &str)] = &[
+    (Cloud::Huawei, "KeystoneCreateToken"),
+    (Cloud::Huawei, "KeystoneListProjects"),
+];
+
 /// The realistic mix ([`SimBuilder::realistic`](crate::SimBuilder::realistic),
 /// `eip-sim --profile realistic`). [`Default`] is the documented mix:
 ///
@@ -31,7 +37,7 @@ pub const WRITE_ACTIONS: &[(Cloud, &str)] = &[
 /// | `commit_then_error` | 10 % of writes, status 504 | Huawei's APIG answers `504 APIG.0201 "Backend timeout."` when the backend was slow, and the backend may have processed the request (<https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>: after a backend timeout, check whether the request was processed) |
 /// | `late_delivery` | 5 % of writes, applied 15 s after arrival | a request the client gave up on can still land later |
 /// | `read_lag` | 2 s after every write | reads lag writes: Terraform's Huawei EIP waiter treats a 404 right after create as pending (huaweicloud/terraform-provider-huaweicloud `resource_huaweicloud_vpc_eip.go`) |
-/// | `quotas` | Huawei: 200 requests per 5 minutes per account, 5 per second per client IP; Alibaba: none | the Huawei windows of real `APIGW.0308` answers (huaweicloud/terraform-provider-huaweicloud#1335, sbercloud-terraform/terraform-provider-sbercloud#388); Alibaba documents no window size |
+/// | `quotas` | Huawei VPC (IAM calls not counted): 200 requests per 5 minutes per account, 5 per second per client IP; Alibaba: none | the Huawei windows of real `APIGW.0308` answers (huaweicloud/terraform-provider-huaweicloud#1335, sbercloud-terraform/terraform-provider-sbercloud#388); Alibaba documents no window size |
 /// | `transitions` | uniform 2–5 s | real binds and releases take seconds |
 /// | `huawei_bind_order` | [`BindOrder::Neutron`] | v1 publicips are Neutron floating IPs: `port_id` changes at once, `status` follows |
 ///
@@ -94,7 +100,13 @@ impl Realistic {
             .quotas
             .iter()
             .map(|(cloud, window)| {
-                FaultRule::new(FaultKind::Quota(*window), Trigger::Probability(1.0)).cloud(*cloud)
+                let rule = FaultRule::new(FaultKind::Quota(*window), Trigger::Probability(1.0))
+                    .cloud(*cloud);
+                // IAM is its own service with its own limits: a VPC window does not count it.
+                IAM_ACTIONS
+                    .iter()
+                    .filter(|(c, _)| c == cloud)
+                    .fold(rule, |rule, (_, action)| rule.except(*action))
             })
             .collect();
         let per_write = |kind: FaultKind, probability: f64| {
@@ -137,6 +149,14 @@ mod tests {
         assert_eq!(count("commit_then_error"), WRITE_ACTIONS.len());
         assert_eq!(count("late_delivery"), WRITE_ACTIONS.len());
         assert!(rules.iter().all(|r| r.validate().is_ok()));
+        let window = rules.iter().find(|r| r.kind.label() == "quota_user");
+        assert_eq!(
+            window.map(|r| r.except.clone()),
+            Some(vec![
+                "KeystoneCreateToken".to_owned(),
+                "KeystoneListProjects".to_owned()
+            ])
+        );
         let quiet = Realistic {
             commit_then_error: 0.0,
             late_delivery: 0.0,

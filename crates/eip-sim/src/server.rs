@@ -6,7 +6,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::body::Body;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response, StatusCode};
@@ -24,6 +23,9 @@ use crate::cloud::{Cloud, CloudApi, Effects, ErrorCode, InventoryItem, Timing};
 use crate::faults::{Caller, Decision, FaultKind, Faults};
 use crate::huawei::HuaweiSim;
 use crate::log::{millis, LoggedRequest, RequestLog};
+
+/// Every answer's body: the emulator answers whole bodies, never streams.
+pub(crate) type Body = http_body_util::Full<Bytes>;
 
 /// Largest request body read; larger ones are answered 413.
 const MAX_BODY: usize = 1 << 20;
@@ -95,7 +97,9 @@ impl Shared {
         } else if under("/v3") || under("/v1") {
             Some(&self.huawei)
         } else {
-            // Alibaba's RPC API lives at `/` (the V3 signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature: the CanonicalURI is `/`).
+            // Alibaba's RPC API lives at `/` (the V3 signature page,
+            // https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature:
+            // the CanonicalURI is `/`).
             Some(&self.alibaba)
         }
     }

@@ -1,5 +1,6 @@
 //! The six Alibaba EIP actions over raw HTTP: transitions, rules and error codes, ClientToken,
-//! pagination and filters (the VPC API reference, <https://api.alibabacloud.com/document/Vpc/2016-04-28/>).
+//! pagination and filters (the VPC API reference,
+//! <https://api.alibabacloud.com/document/Vpc/2016-04-28/>).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -384,7 +385,8 @@ async fn modify_attributes() {
     modify(vec![("Bandwidth", "300")])
         .await
         .expect_error(400, "InvalidParameter");
-    // ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP Address/ModifyEipAddressAttribute.md`: 2–128 characters on the Modify page.
+    // ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP
+    // Address/ModifyEipAddressAttribute.md`: 2–128 characters on the Modify page.
     modify(vec![("Name", "x")])
         .await
         .expect_error(400, "InvalidParameter");
@@ -596,7 +598,9 @@ async fn describe_filters() {
         ids(q(vec![("EipAddress", address)]).await.ok()),
         [plain.as_str()]
     );
-    // DescribeEipAddresses, https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: an unknown id is 200 with an empty list.
+    // DescribeEipAddresses,
+    // https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: an unknown id is
+    // 200 with an empty list.
     let unknown = q(vec![("AllocationId", "eip-unknown".into())]).await.ok();
     assert_eq!(
         (unknown["TotalCount"].as_u64(), ids(unknown).len()),

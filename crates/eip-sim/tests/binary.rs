@@ -159,6 +159,24 @@ async fn help_documents_every_flag_and_bad_flags_fail() {
         "--fault",
         "--config",
         "CLOUD:ACTION:KIND",
+        "commit-then-error=STATUS",
+        "late-delivery=MS",
+        "read-lag=MS",
+        "quota-user=LIMIT/WINDOW_MS",
+        "--profile",
+        "--realistic-commit-error",
+        "--realistic-late-delivery",
+        "--realistic-late-delivery-ms",
+        "--realistic-read-lag-ms",
+        "--realistic-no-quotas",
+        "--transition-ms",
+        "--time-scale",
+        "--huawei-bind-order",
+        "--huawei-region",
+        "--request-log-capacity",
+        "--control-allow-remote",
+        "--header-read-timeout-ms",
+        "--idle-timeout-ms",
     ] {
         assert!(text.contains(flag), "--help does not mention {flag}");
     }
@@ -169,6 +187,48 @@ async fn help_documents_every_flag_and_bad_flags_fail() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown cloud"));
+    let bad_scale = Command::new(BIN)
+        .args(["--time-scale", "0"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!bad_scale.status.success());
+    assert!(String::from_utf8_lossy(&bad_scale.stderr).contains("--time-scale"));
+}
+
+#[tokio::test]
+async fn the_realistic_profile_starts_from_the_command_line() {
+    let (mut child, contract) = spawn(&[
+        "--profile",
+        "realistic",
+        "--time-scale",
+        "0.01",
+        "--realistic-no-quotas",
+        "--huawei-bind-order",
+        "pending",
+    ])
+    .await;
+    let control = contract["control"].as_str().unwrap();
+    let text = reqwest::get(format!("{control}/faults"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rules: Value = serde_json::from_str(&text).unwrap();
+    let kinds: Vec<String> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["kind"].to_string())
+        .collect();
+    assert!(
+        kinds.iter().any(|k| k.contains("commit_then_error")),
+        "{kinds:?}"
+    );
+    assert!(kinds.iter().any(|k| k.contains("read_lag")), "{kinds:?}");
+    assert!(!kinds.iter().any(|k| k.contains("quota")), "{kinds:?}");
+    child.kill().await.unwrap();
 }
 
 #[cfg(unix)]

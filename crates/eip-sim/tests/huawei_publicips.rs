@@ -1,5 +1,6 @@
 //! Huawei VPC v1 publicips, ports and bandwidths on the wire: lifecycle and transitions, every
-//! error code, pagination with filters (the EIP API reference, <https://support.huaweicloud.com/api-eip/eip_api_0001.html–§6>).
+//! error code, pagination with filters (the EIP API reference,
+//! <https://support.huaweicloud.com/api-eip/eip_api_0001.html> and its error-code table).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -102,7 +103,8 @@ async fn unbind_with_empty_port_id_and_alias_only_updates() {
     assert_eq!(hw.bind(&id, &port, &auth).await.status, 200);
     hw.wait_status(&id, "ACTIVE", &auth).await;
 
-    // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias together with port_id applies only the alias.
+    // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias
+    // together with port_id applies only the alias.
     let other = hw.info().servers[2].primary_port_id.clone();
     let renamed = hw
         .vpc(
@@ -215,7 +217,8 @@ async fn transitional_states_are_busy_0512() {
     let taken = hw.bind(b, &ports[0], &auth).await;
     assert_eq!((taken.status, taken.code()), (409, "VPC.0511"));
 
-    // Delete: 204, then the EIP lingers in PENDING_DELETE (DeletePublicip, https://support.huaweicloud.com/api-eip/eip_api_0005.html) and is busy.
+    // Delete: 204, then the EIP lingers in PENDING_DELETE (DeletePublicip,
+    // https://support.huaweicloud.com/api-eip/eip_api_0005.html) and is busy.
     assert_eq!(
         hw.vpc(Method::DELETE, &format!("/publicips/{b}"), None, &auth)
             .await
@@ -702,7 +705,9 @@ async fn bandwidth_update_is_reflected_on_the_eip() {
         (json!("bw-new"), json!(10))
     );
 
-    // Size only, given as a string (coerced, UpdateBandwidth, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html); an empty name means unchanged.
+    // Size only, given as a string (coerced, UpdateBandwidth,
+    // https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html); an empty name
+    // means unchanged.
     let resized = hw
         .vpc(
             Method::PUT,

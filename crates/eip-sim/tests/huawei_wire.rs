@@ -1,5 +1,6 @@
 //! Huawei on the wire: AK/SK signatures (skew, bad signature, security token), the requests the
-//! official Python and Go SDKs send (what huaweicloud-sdk-python-v3 3.1.219 sends), keep-alive, and every fault kind.
+//! official Python and Go SDKs send (huaweicloud-sdk-python-v3 3.1.219), keep-alive, and every
+//! fault kind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,7 +62,8 @@ async fn python_sdk_requests_are_accepted_end_to_end() {
     let active = hw.wait_status(&id, "ACTIVE", &Auth::Aksk).await;
     let address = active["public_ip_address"].as_str().unwrap().to_owned();
 
-    // what huaweicloud-sdk-python-v3 3.1.219 sends: sorted query, repeated keys, enterprise_project_id=all_granted_eps.
+    // huaweicloud-sdk-python-v3 3.1.219: sorted query, repeated keys,
+    // enterprise_project_id=all_granted_eps.
     let other = hw.info().servers[1].primary_port_id.clone();
     let list = format!(
         "/v1/{p}/publicips?enterprise_project_id=all_granted_eps&limit=100&port_id={port}&port_id={other}&public_ip_address={address}"
@@ -112,7 +114,8 @@ async fn python_sdk_requests_are_accepted_end_to_end() {
     assert_eq!(unbound.status, 200);
     hw.wait_status(&id, "DOWN", &Auth::Aksk).await;
 
-    // what huaweicloud-sdk-python-v3 3.1.219 sends: DELETE with Content-Type and Content-Length: 0, both signed.
+    // huaweicloud-sdk-python-v3 3.1.219: DELETE with Content-Type and Content-Length: 0, both
+    // signed.
     let signed = [
         "content-length",
         "content-type",
@@ -320,7 +323,8 @@ fn raw_request(hw: &Hw, path: &str) -> String {
 
 #[tokio::test]
 async fn several_keep_alive_connections_are_served_at_once() {
-    // what huaweicloud-sdk-python-v3 3.1.219 sends: a second client opens its own connection while the first stays open.
+    // huaweicloud-sdk-python-v3 3.1.219: a second client opens its own connection while the first
+    // stays open.
     let hw = start().await;
     let address = hw.base.trim_start_matches("http://").to_owned();
     let path = format!("/v1/{}/publicips", hw.project);

@@ -465,14 +465,21 @@ async fn locks_are_shown_and_refuse_writes_with_the_documented_codes() {
         None,
         "the refused bind did nothing"
     );
+    sim.set_alibaba_lock(&eip, &[]).unwrap();
+    let unlocked = ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(unlocked.status, 200, "{}", unlocked.text);
+    assert_eq!(
+        ali_describe(&sim, &eip).await[0]["BusinessStatus"],
+        "Normal"
+    );
 
     let ids = sim.seed_eips(Cloud::Huawei, 2, "l").unwrap();
-    sim.control(
-        Cloud::Huawei,
-        "set_status",
-        json!({"id": ids[0], "status": "FREEZED"}),
-    )
-    .unwrap();
+    sim.set_huawei_status(&ids[0], "FREEZED", None).unwrap();
     let port = sim.huawei().servers[0].primary_port_id.clone();
     let frozen = hw(
         &sim,
@@ -485,12 +492,8 @@ async fn locks_are_shown_and_refuse_writes_with_the_documented_codes() {
         (frozen.status, frozen.json["code"].as_str()),
         (403, Some("VPC.0502"))
     );
-    sim.control(
-        Cloud::Huawei,
-        "set_status",
-        json!({"id": ids[1], "status": "ELB", "port_id": "elb-vip-port"}),
-    )
-    .unwrap();
+    sim.set_huawei_status(&ids[1], "ELB", Some("elb-vip-port"))
+        .unwrap();
     let shown = hw(
         &sim,
         reqwest::Method::GET,
@@ -784,4 +787,46 @@ async fn the_realistic_profile_is_in_force_and_overridable() {
     let full = SimBuilder::realistic().start().await.unwrap();
     let kinds = full.faults().rules().len();
     assert_eq!(kinds, Realistic::default().fault_rules().len());
+}
+
+#[tokio::test]
+async fn under_the_realistic_mix_every_unanswered_or_gateway_failed_create_exists() {
+    // 100 times compressed... and then some: 15 s late deliveries land after 15 ms, the
+    // 5-minute window lasts 300 ms, the per-IP one 1 ms.
+    let sim = start(SimBuilder::realistic().seed(11).time_scale(0.001)).await;
+    let client = reqwest::Client::new();
+    let url = format!(
+        "{}/v1/{}/publicips",
+        sim.huawei().vpc_endpoint,
+        sim.huawei().project_id
+    );
+    let (mut answered, mut gateway, mut dropped, mut throttled) = (0, 0, 0, 0);
+    for _ in 0..100 {
+        let sent = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(create_body("5_bgp").to_string())
+            .send()
+            .await;
+        match sent.map(|r| r.status().as_u16()) {
+            Ok(200) => answered += 1,
+            Ok(504) => gateway += 1,
+            Ok(429) => throttled += 1,
+            Ok(other) => panic!("unexpected status {other}"),
+            Err(_) => dropped += 1,
+        }
+    }
+    // The mix did what it says at least once each with this seed.
+    assert!(
+        gateway > 0 && dropped > 0 && answered > 0,
+        "{gateway} {dropped} {answered}"
+    );
+    let created = answered + gateway + dropped;
+    let held = eventually(|| async { sim.inventory() }, |i| i.len() >= created).await;
+    assert_eq!(
+        held.len(),
+        created,
+        "every create that was answered 200, answered 504 or left unanswered exists \
+         ({throttled} throttled ones do not)"
+    );
 }

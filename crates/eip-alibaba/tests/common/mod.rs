@@ -4,18 +4,15 @@
 use std::time::Duration;
 
 use eip_alibaba::{AccessKey, AlibabaProvider, SignatureVersion};
-use eip_core::{RetryPolicy, Timeouts, WaitPolicy};
-use eip_sim::{LoggedRequest, Sim, SimBuilder};
+use eip_core::retry::SettlePolicy;
+use eip_core::{RetryPolicy, WaitPolicy};
+use eip_sim::{LoggedRequest, Sim};
 
-/// Transitions of 30 ms: fast, but long enough to observe Associating / Unassociating.
-pub const TRANSITION: Duration = Duration::from_millis(30);
+pub mod stub;
 
+/// The emulator of the shared test kit, with its 30 ms transitions.
 pub async fn sim() -> Sim {
-    SimBuilder::new()
-        .transition_delay(TRANSITION)
-        .start()
-        .await
-        .unwrap()
+    eip_testkit::emulator::sim().await
 }
 
 pub async fn sim_with_sts() -> Sim {
@@ -23,20 +20,19 @@ pub async fn sim_with_sts() -> Sim {
         sts: Some(eip_sim::alibaba::StsCredentials::default()),
         ..Default::default()
     };
-    SimBuilder::new()
-        .transition_delay(TRANSITION)
-        .alibaba(config)
-        .start()
-        .await
-        .unwrap()
+    eip_testkit::emulator::start(eip_testkit::emulator::sim_builder().alibaba(config)).await
 }
 
-/// Quick retries, so retry tests stay fast.
+/// The test kit's quick retries, with a few more attempts (a 30 ms transition outlasts the
+/// first backoffs) and a lost answer settled within 300 ms (the emulator and the stubs are
+/// read-after-write consistent unless a test scripts a lag).
 pub fn fast_retry() -> RetryPolicy {
-    RetryPolicy::default()
+    eip_testkit::policies::fast_retry()
         .max_attempts(12)
-        .delays(Duration::from_millis(2), Duration::from_millis(40))
-        .budget(Duration::from_secs(20))
+        .with_settle(SettlePolicy::new(
+            Duration::from_millis(300),
+            Duration::from_millis(20),
+        ))
 }
 
 pub fn wait() -> WaitPolicy {
@@ -44,23 +40,14 @@ pub fn wait() -> WaitPolicy {
 }
 
 pub fn key(sim: &Sim) -> AccessKey {
-    let a = sim.alibaba();
-    AccessKey::new(a.access_key_id.clone(), a.access_key_secret.as_str())
+    eip_testkit::emulator::alibaba_key(sim)
 }
 
 pub fn provider_with(sim: &Sim, version: SignatureVersion, key: AccessKey) -> AlibabaProvider {
-    let a = sim.alibaba();
-    AlibabaProvider::builder()
-        .with_region(a.region.clone())
-        .with_endpoint(&a.endpoint)
+    eip_testkit::emulator::alibaba_builder(sim)
         .with_credentials(key)
         .with_signature_version(version)
         .with_retry(fast_retry())
-        .with_timeouts(Timeouts::new(
-            Duration::from_secs(2),
-            Duration::from_secs(5),
-            Duration::from_secs(30),
-        ))
         .build()
         .unwrap()
 }
@@ -71,17 +58,31 @@ pub fn provider(sim: &Sim) -> AlibabaProvider {
 
 /// The logged requests for one action.
 pub fn requests(sim: &Sim, action: &str) -> Vec<LoggedRequest> {
-    sim.requests()
-        .into_iter()
-        .filter(|r| r.action == action)
-        .collect()
+    eip_testkit::emulator::requests(sim, action)
 }
 
 pub fn count(sim: &Sim, action: &str) -> usize {
-    requests(sim, action).len()
+    eip_testkit::emulator::count(sim, action)
 }
 
 /// The emulator's first ECS instance, its ENI (with its private IP) and its first HaVip.
 pub fn instance(sim: &Sim, n: usize) -> String {
     sim.alibaba().instances[n].clone()
+}
+
+/// A provider sending to `endpoint` (a [`stub::Stub`]), with quick retries.
+pub fn provider_at(endpoint: &str, key: AccessKey) -> AlibabaProvider {
+    AlibabaProvider::builder()
+        .with_region("cn-hangzhou")
+        .with_endpoint(endpoint)
+        .with_credentials(key)
+        .with_retry(fast_retry())
+        .with_timeouts(eip_testkit::policies::fast_timeouts())
+        .build()
+        .unwrap()
+}
+
+/// The test key the stubs are called with.
+pub fn stub_key() -> AccessKey {
+    AccessKey::new("stub-id", "stub-secret")
 }

@@ -1,4 +1,6 @@
-//! The DescribeEipAddresses answer (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>), serialized straight from the page's
+//! The DescribeEipAddresses answer (DescribeEipAddresses,
+//! <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>), serialized
+//! straight from the page's
 //! records once the account's lock is released.
 //!
 //! Fields are written in the byte order of their names: the answer used to be built as a
@@ -22,7 +24,8 @@ pub(crate) struct DescribePage {
     /// How many EIPs match, over all pages.
     total: usize,
     eips: Vec<Eip>,
-    /// Also write `Description` next to `Descritpion` ([`AlibabaConfig::also_send_description`](super::AlibabaConfig::also_send_description)).
+    /// Also write `Description` next to `Descritpion`
+    /// ([`AlibabaConfig::also_send_description`](super::AlibabaConfig::also_send_description)).
     pub(crate) also_description: bool,
 }
 
@@ -53,7 +56,8 @@ impl DescribePage {
         page
     }
 
-    /// The answer's body: the page with its `RequestId`, flat (the VPC API reference, <https://api.alibabacloud.com/document/Vpc/2016-04-28/>: no wrapper).
+    /// The answer's body: the page with its `RequestId`, flat (the VPC API reference,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/>: no wrapper).
     pub(crate) fn answer<'a>(&'a self, region: &'a str, request_id: &'a str) -> DescribeAnswer<'a> {
         DescribeAnswer {
             page: self,
@@ -105,7 +109,8 @@ impl Serialize for EipAddresses<'_> {
     }
 }
 
-/// One `EipAddress` item with every documented field (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
+/// One `EipAddress` item with every documented field (DescribeEipAddresses,
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct EipAddress<'a> {
     eip: &'a Eip,
     region: &'a str,
@@ -120,7 +125,9 @@ impl Serialize for EipAddress<'_> {
         let mut m = serializer.serialize_struct("EipAddress", 37)?;
         m.serialize_field("AllocationId", &e.allocation_id)?;
         m.serialize_field("AllocationTime", &e.allocation_time)?;
-        // DescribeEipAddresses, https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: the metadata types bandwidth as a string.
+        // DescribeEipAddresses,
+        // https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: the metadata
+        // types bandwidth as a string.
         // Inside an Internet Shared Bandwidth, `Bandwidth` is the package's and `EipBandwidth`
         // the EIP's own (DescribeEipAddresses response table; Terraform's
         // alicloud/resource_alicloud_eip_address.go reads `EipBandwidth` first).
@@ -189,7 +196,8 @@ impl Serialize for EipAddress<'_> {
     }
 }
 
-/// `{"<name>": value}`: how the RPC JSON wraps every list (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
+/// `{"<name>": value}`: how the RPC JSON wraps every list (DescribeEipAddresses,
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct Wrapped<T>(&'static str, T);
 
 impl<T: Serialize> Serialize for Wrapped<T> {

@@ -1,6 +1,7 @@
-//! Alibaba's error codes, HTTP statuses and error body (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
+//! Alibaba's error codes, HTTP statuses and error body (the API reference error codes,
+//! <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
 
-use axum::body::Body;
+use crate::server::Body;
 use http::{header, HeaderValue, Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;
@@ -52,7 +53,9 @@ impl ApiError {
         )
     }
 
-    /// AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>: the code is spelled `InvalidInstanId` in the documentation.
+    /// AssociateEipAddress,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>: the code is
+    /// spelled `InvalidInstanId` in the documentation.
     pub(crate) fn instance_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -76,7 +79,9 @@ impl ApiError {
         )
     }
 
-    /// the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>: aliyun-python-sdk-core splits this message at `:` to compare string-to-sign values.
+    /// the API reference error codes,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>: aliyun-python-sdk-core
+    /// splits this message at `:` to compare string-to-sign values.
     pub(crate) fn signature_mismatch(string_to_sign: &str) -> Self {
         Self::bad(
             "SignatureDoesNotMatch",
@@ -106,10 +111,13 @@ impl ApiError {
         )
     }
 
-    /// The error a fault rule injects (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
+    /// The error a fault rule injects (the API reference error codes,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
     pub(crate) fn injected(error: InjectedError) -> Self {
         match error {
-            // the API reference error codes, https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: no VPC row exists; the ALB and NLB tables give 400.
+            // the API reference error codes,
+            // https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: no VPC row exists;
+            // the ALB and NLB tables give 400.
             InjectedError::Throttled => Self::bad("Throttling.User", "Request was denied due to user flow control."),
             InjectedError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -180,7 +188,9 @@ impl ApiError {
         }
     }
 
-    /// The JSON error body (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>) with the [`ErrorCode`] extension for the log.
+    /// The JSON error body (the API reference error codes,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>) with the [`ErrorCode`]
+    /// extension for the log.
     pub(crate) fn into_response(self, request_id: &str, host_id: &str) -> Response<Body> {
         let body = json!({
             "RequestId": request_id,
@@ -195,7 +205,8 @@ impl ApiError {
     }
 }
 
-/// A JSON answer; Alibaba always answers `application/json` here (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send).
+/// A JSON answer; Alibaba always answers `application/json` here (aliyun-python-sdk-core 2.16.1,
+/// alibabacloud-tea-openapi 0.4.6).
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let body = match serde_json::to_vec(body) {
         Ok(bytes) => bytes,

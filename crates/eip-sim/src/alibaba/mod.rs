@@ -2,7 +2,9 @@
 //! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
 //! and ClientToken idempotency.
 //!
-//! Comments cite the public sources: the VPC API reference (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official Python SDKs.
+//! Comments cite the public sources: the VPC API reference
+//! (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official
+//! Python SDKs.
 
 mod actions;
 mod auth;
@@ -16,7 +18,7 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;
@@ -232,7 +234,8 @@ pub(crate) struct AlibabaSim {
     config: AlibabaConfig,
     auth: Authenticator,
     state: AlibabaState,
-    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (the endpoint list, <https://www.alibabacloud.com/help/en/openapi/endpoints>).
+    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (the endpoint list,
+    /// <https://www.alibabacloud.com/help/en/openapi/endpoints>).
     host_id: String,
 }
 

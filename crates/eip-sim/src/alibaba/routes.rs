@@ -1,8 +1,10 @@
-//! The RPC request as the wire carries it (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>): GET or POST, parameters in
+//! The RPC request as the wire carries it (the RPC signature page,
+//! <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>): GET or POST,
+//! parameters in
 //! the query and/or a form body, `+` as space, any order, the action from `Action` or
 //! `x-acs-action`; then dispatch to the six actions and flat JSON answers.
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{header, Response, StatusCode};
@@ -125,7 +127,8 @@ pub(crate) fn handle(
     let request = RpcRequest::parse(parts, body);
     match answer(sim, &request, effects) {
         Ok(Answer::Json(mut value)) => {
-            // the VPC API reference, https://api.alibabacloud.com/document/Vpc/2016-04-28/: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
+            // the VPC API reference, https://api.alibabacloud.com/document/Vpc/2016-04-28/: flat
+            // JSON with `RequestId`, never an `XxxResponse` wrapper.
             if let Value::Object(map) = &mut value {
                 map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
             }
@@ -163,14 +166,17 @@ fn answer(sim: &AlibabaSim, request: &RpcRequest, effects: Effects) -> Result<An
         }
     }
     sim.auth.verify(request)?;
-    // aliyun-python-sdk-core 2.16.1 `aliyunsdkcore/request.py` and alibabacloud-tea-openapi 0.4.6 `client.py`: aliyun-python-sdk-core sends `JSON`, alibabacloud-tea-openapi `json`, V3 nothing; the emulator answers JSON
+    // aliyun-python-sdk-core 2.16.1 `aliyunsdkcore/request.py` and alibabacloud-tea-openapi 0.4.6
+    // `client.py`: aliyun-python-sdk-core sends `JSON`, alibabacloud-tea-openapi `json`, V3
+    // nothing; the emulator answers JSON
     // whatever the format (no client of this crate asks for XML).
     let params = Params(&request.params);
     check_region(sim, &params)?;
     execute(sim, action, &params, effects.read_lag)
 }
 
-/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
+/// the official SDKs (aliyun-python-sdk-core 2.16.1, alibabacloud-tea-openapi 0.4.6): tea 0.4.6
+/// never adds `RegionId`, so its absence is accepted; a region other
 /// than the emulated one does not exist here.
 fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     match params.get("RegionId") {
@@ -233,7 +239,9 @@ fn execute(
         }
         Action::Release => {
             let id = actions::release(params)?;
-            // ReleaseEipAddress, https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress: neither SDK has a ClientToken for this action.
+            // ReleaseEipAddress,
+            // https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress: neither SDK
+            // has a ClientToken for this action.
             state.with_token(action.name(), None, Vec::new(), |account, world| {
                 account.lagging(lag, Some(&id), |a| a.release(world, &id))
             })

@@ -1,5 +1,8 @@
-//! The EIPs of the emulated account, their lazy time-based transitions (the EIP statuses of DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>) and
-//! the ClientToken records (§3.8).
+//! The EIPs of the emulated account, their lazy time-based transitions (the EIP statuses of
+//! DescribeEipAddresses,
+//! <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>) and
+//! the ClientToken records (same token and parameters: the same result; Alibaba's idempotence
+//! page, <https://help.aliyun.com/knowledge_detail/36569.html>).
 //!
 //! A transition is stored as `(deadline, next status)` and applied on every access, so no
 //! background task is needed and a paused clock cannot leave state half-updated.
@@ -23,7 +26,8 @@ use super::errors::ApiError;
 use super::{EcsInstance, HaVip};
 use crate::cloud::{Cloud, InventoryItem, Timing};
 
-/// The five documented statuses (the EIP statuses of DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
+/// The five documented statuses (the EIP statuses of DescribeEipAddresses,
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EipStatus {
     Available,
@@ -57,7 +61,8 @@ impl EipStatus {
     }
 }
 
-/// `InstanceType` values (AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
+/// `InstanceType` values (AssociateEipAddress,
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum InstanceKind {
     EcsInstance,
@@ -242,7 +247,9 @@ impl World {
                     .find(|i| i.network_interface_id == id)
                     .ok_or_else(not_found)?;
                 let private_ip = req.private_ip.unwrap_or(i.private_ip_address);
-                // AssociateEipAddress, https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress: PrivateIpAddress must lie in the vSwitch CIDR (a /24 here).
+                // AssociateEipAddress,
+                // https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress:
+                // PrivateIpAddress must lie in the vSwitch CIDR (a /24 here).
                 if private_ip.octets()[..3] != i.private_ip_address.octets()[..3] {
                     return Err(ApiError::invalid(
                         "PrivateIpAddress",
@@ -324,7 +331,8 @@ impl AlibabaState {
         &self.world
     }
 
-    /// Runs a mutating action under ClientToken idempotency (the idempotence page, <https://help.aliyun.com/knowledge_detail/36569.html>): the same token
+    /// Runs a mutating action under ClientToken idempotency (the idempotence page,
+    /// <https://help.aliyun.com/knowledge_detail/36569.html>): the same token
     /// with the same parameters returns the first successful result; with different
     /// parameters, `IdempotentParameterMismatch`. Checked and recorded under the same lock as
     /// the change, so two concurrent retries cannot both take effect.
@@ -635,7 +643,8 @@ impl Account {
         Ok(self.eips.entry(seq).or_insert(eip))
     }
 
-    /// AllocateEipAddress: synchronous, the EIP is Available at once (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
+    /// AllocateEipAddress: synchronous, the EIP is Available at once (AllocateEipAddress,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
     pub(crate) fn allocate(&mut self, req: AllocateRequest) -> Result<Value, ApiError> {
         let prepaid = req.instance_charge_type == "PrePaid";
         let eip = self.create(req)?;
@@ -653,7 +662,8 @@ impl Account {
         Ok(answer)
     }
 
-    /// AssociateEipAddress: Available → Associating → InUse (AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
+    /// AssociateEipAddress: Available → Associating → InUse (AssociateEipAddress,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
     pub(crate) fn associate(
         &mut self,
         world: &World,
@@ -691,7 +701,8 @@ impl Account {
         Ok(json!({}))
     }
 
-    /// UnassociateEipAddress: InUse → Unassociating → Available (UnassociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/UnassociateEipAddress>). With an
+    /// UnassociateEipAddress: InUse → Unassociating → Available (UnassociateEipAddress,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/UnassociateEipAddress>). With an
     /// `InstanceId` that is not the current one, `InvalidBindingStatus`: the fence providers use.
     pub(crate) fn unassociate(
         &mut self,
@@ -719,7 +730,9 @@ impl Account {
         Ok(json!({}))
     }
 
-    /// ModifyEipAddressAttribute: pay-as-you-go only, while Available or InUse (ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP Address/ModifyEipAddressAttribute.md`).
+    /// ModifyEipAddressAttribute: pay-as-you-go only, while Available or InUse
+    /// (ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP
+    /// Address/ModifyEipAddressAttribute.md`).
     pub(crate) fn modify(&mut self, req: &ModifyRequest) -> Result<Value, ApiError> {
         let (_, eip) = self.find(&req.allocation_id)?;
         eip.check_unlocked()?;
@@ -746,7 +759,8 @@ impl Account {
     }
 
     /// ReleaseEipAddress: Available and pay-as-you-go only; Releasing lingers one transition
-    /// delay, then the EIP is gone (ReleaseEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress>).
+    /// delay, then the EIP is gone (ReleaseEipAddress,
+    /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress>).
     pub(crate) fn release(
         &mut self,
         world: &World,
@@ -764,9 +778,7 @@ impl Account {
         Ok(json!({}))
     }
 
-    /// DescribeEipAddresses; an unknown id is simply absent (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>: 200, empty list).
-    /// Pages follow allocation order (the map's key), so the pages of an unchanging account
-    /// cover it exactly once whatever order they are fetched in.
+    /// DescribeEipAddresses, as reads see the account now: lagging EIPs in their previous version.
     fn describe_page(&self, req: &DescribeRequest) -> DescribePage {
         if self.history.is_empty() {
             return page_of(&self.eips, Some(&self.by_id), req);
@@ -809,7 +821,8 @@ impl Account {
 }
 
 /// One DescribeEipAddresses page out of `eips`; an unknown id is simply absent (200, empty
-/// list). Pages follow allocation order (the map's key), so the pages of an unchanging account
+/// list: <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>). Pages follow
+/// allocation order (the map's key), so the pages of an unchanging account
 /// cover it exactly once whatever order they are fetched in.
 fn page_of(
     eips: &BTreeMap<u64, Eip>,

@@ -1,5 +1,6 @@
 //! Who may call: AK/SK signatures (with the security token of temporary credentials) and IAM
-//! tokens, and the project check of VPC calls (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
+//! tokens, and the project check of VPC calls (the IAM token API,
+//! <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 
 use http::request::Parts;
 use time::OffsetDateTime;
@@ -71,7 +72,9 @@ impl HuaweiSim {
                 .map_err(|()| ApiError::invalid_token())?
         } else if parts.headers.contains_key(http::header::AUTHORIZATION) {
             self.check_aksk(parts, body)?;
-            // the API signing guide, https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html: AK/SK callers name their project in X-Project-Id; an AK
+            // the API signing guide,
+            // https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html: AK/SK
+            // callers name their project in X-Project-Id; an AK
             // without it acts for the account's (only) project.
             Some(
                 header(&parts.headers, "x-project-id")

@@ -12,7 +12,9 @@ use serde::Serialize;
 /// can hard-code them. `Debug` masks the password, the secret key and the security token.
 #[derive(Clone)]
 pub struct HuaweiConfig {
-    /// Region id, also the name of the project (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>). Default `cn-north-4`.
+    /// Region id, also the name of the project (the IAM token API,
+    /// <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>). Default
+    /// `cn-north-4`.
     pub region: String,
     /// Project id (32 lower-case hex digits), used in every VPC URL.
     pub project_id: String,
@@ -33,9 +35,11 @@ pub struct HuaweiConfig {
     /// SK of the AK/SK pair.
     pub secret_key: String,
     /// When `Some`, the AK/SK is temporary and every AK/SK-signed call must carry this value in
-    /// `X-Security-Token` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
+    /// `X-Security-Token` (the IAM token API,
+    /// <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub security_token: Option<String>,
-    /// How long an IAM token lives (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: 24 h).
+    /// How long an IAM token lives (the IAM token API,
+    /// <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: 24 h).
     pub token_lifetime: Duration,
     /// ECS servers and their NICs (ports).
     pub servers: Vec<ServerSeed>,
@@ -45,7 +49,8 @@ pub struct HuaweiConfig {
     pub shared_bandwidths: Vec<BandwidthSeed>,
     /// Maximum number of EIPs the project may hold (VPC.0521 beyond it).
     pub quota: usize,
-    /// Largest `limit` a list accepts and the default page size (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
+    /// Largest `limit` a list accepts and the default page size (ListPublicips,
+    /// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
     pub max_limit: usize,
     /// In which order a bind or unbind PUT changes `port_id` and `status`.
     pub bind_order: BindOrder,

@@ -1,7 +1,8 @@
 //! IAM: Keystone v3 password tokens (`POST /v3/auth/tokens`) and project lookup
-//! (`GET /v3/projects`), the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>.
+//! (`GET /v3/projects`), the IAM token API,
+//! <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>.
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
 use rand::Rng;
@@ -16,7 +17,8 @@ use super::verifier;
 use super::HuaweiSim;
 
 /// The only failure message of password authentication, whatever was wrong, so that the answer
-/// does not tell a guesser which part was right. the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>: no source confirms Huawei's
+/// does not tell a guesser which part was right. the EIP error codes,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>: no source confirms Huawei's
 /// exact body; this is the Keystone shape.
 const WRONG_PASSWORD: &str = "The username or password is wrong.";
 
@@ -26,7 +28,8 @@ enum Scope {
     Domain,
 }
 
-/// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: `%Y-%m-%dT%H:%M:%S.%fZ`, microseconds and `Z`.
+/// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>:
+/// `%Y-%m-%dT%H:%M:%S.%fZ`, microseconds and `Z`.
 fn iam_time(at: OffsetDateTime) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
@@ -59,7 +62,8 @@ impl HuaweiSim {
         body: &[u8],
         request_id: &str,
     ) -> Result<Response<Body>, ApiError> {
-        // what huaweicloud-sdk-python-v3 3.1.219 sends: the Python SDK AK/SK-signs this call although it needs no
+        // huaweicloud-sdk-python-v3 3.1.219: the Python SDK AK/SK-signs this call although it needs
+        // no
         // authentication; a signature that is present must still be valid.
         if verifier::is_aksk(&parts.headers) {
             self.check_aksk(parts, body)?;
@@ -100,7 +104,8 @@ impl HuaweiSim {
             );
             state.tokens_issued += 1;
         }
-        // the IAM token API, https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html: any non-empty `nocatalog` value leaves the catalog out.
+        // the IAM token API, https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html:
+        // any non-empty `nocatalog` value leaves the catalog out.
         let pairs = query_pairs(parts);
         let with_catalog = first(&pairs, "nocatalog").is_none_or(str::is_empty);
         let host = header(&parts.headers, "host").unwrap_or("127.0.0.1");
@@ -124,7 +129,8 @@ impl HuaweiSim {
         (named || by_id) && text("/password") == Some(config.password.as_str())
     }
 
-    /// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: project (by name or id) wins over domain; no scope gives a domain token.
+    /// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>:
+    /// project (by name or id) wins over domain; no scope gives a domain token.
     fn scope(&self, scope: Option<&Value>) -> Result<Scope, ApiError> {
         let config = &self.config;
         let text = |pointer: &str| {

@@ -1,7 +1,8 @@
 //! Huawei Cloud: IAM (Keystone v3 password tokens, project lookup), AK/SK `SDK-HMAC-SHA256`
 //! verification and the VPC v1 `publicips`, `ports` and `bandwidths` APIs.
 //!
-//! Comments cite the public sources: Huawei's EIP, VPC and IAM API references and the official Python SDK (huaweicloud-sdk-python-v3).
+//! Comments cite the public sources: Huawei's EIP, VPC and IAM API references and the official
+//! Python SDK (huaweicloud-sdk-python-v3).
 //! # Control operations (`POST /_sim/huawei/{op}`, or [`Sim::control`](crate::Sim::control))
 //!
 //! | op | body | effect |
@@ -21,7 +22,8 @@
 //! - `BIND_ERROR`: bind 500 `VPC.0509`; unbind is allowed.
 //! - `firewall`: delete 500 `VPC.0518`.
 //!
-//! The codes are Huawei's (error-code table, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>);
+//! The codes are Huawei's (error-code table,
+//! <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>);
 //! which write gets which one where the table is silent is the emulator's choice.
 //!
 //! # Bind order
@@ -41,7 +43,9 @@
 //! - An unknown bandwidth id is 404 `VPC.0504` ("Bandwidth could not be found.").
 //! - Injected 503s are gateway-shaped (`APIGW.0202`), injected 500s are `VPC.0514`.
 //! - Request ids are the server's UUID without dashes, lower case (32 hex digits).
-//! - No AK lockout after failed signatures (the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html> mentions one; tests need retries).
+//! - No AK lockout after failed signatures (the API signing guide,
+//!   <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html> mentions one; tests
+//!   need retries).
 //!
 //! Layout: `verifier` (signatures), `auth` (who may call), `iam` (tokens, projects),
 //! `publicips` / `ports` / `bandwidths` (the VPC routes), `state` (what the project holds and
@@ -67,7 +71,7 @@ pub use config::{
 
 use std::sync::{Mutex, MutexGuard};
 
-use axum::body::Body;
+use crate::server::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;
@@ -255,7 +259,8 @@ impl HuaweiSim {
     }
 }
 
-/// Huawei request ids are 32 lower-case hex digits (huaweicloud/terraform-provider-huaweicloud#1335 shows
+/// Huawei request ids are 32 lower-case hex digits (huaweicloud/terraform-provider-huaweicloud#1335
+/// shows
 /// `d4e8174b8df00840aef0c6907ec0e384`); the server's UUID loses its dashes and case.
 fn huawei_request_id(server_id: &str) -> String {
     server_id

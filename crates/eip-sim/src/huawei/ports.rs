@@ -1,7 +1,8 @@
 //! Ports: `GET /v1/{project_id}/ports` with the documented filters, `GET
 //! /v1/{project_id}/ports/{port_id}`, and `GET /v3/{project_id}/ports`.
 //!
-//! The v1 ListPorts documents `id` as ONE string (<https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
+//! The v1 ListPorts documents `id` as ONE string
+//! (<https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
 //! huaweicloud-sdk-python-v3 `huaweicloudsdkvpc/v2/model/list_ports_request.py` types it `str`):
 //! a repeated `id` uses only the first value, as a single-valued parameter does. The v3
 //! ListPorts (<https://support.huaweicloud.com/intl/en-us/api-vpc/ListPorts.html>) takes `id` as a
@@ -9,7 +10,7 @@
 
 use std::ops::Bound;
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};

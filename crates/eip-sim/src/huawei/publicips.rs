@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
 use std::time::Duration;
 
-use axum::body::Body;
+use crate::server::Body;
 use http::request::Parts;
 use http::{Response, StatusCode};
 use serde_json::{json, Map, Value};
@@ -42,7 +42,8 @@ enum NewBandwidth {
     },
 }
 
-/// What a `PUT publicips/{id}` asks for (UpdatePublicip, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
+/// What a `PUT publicips/{id}` asks for (UpdatePublicip,
+/// <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
 enum Update {
     /// `alias` (and/or `ip_version`) only: a `port_id` next to `alias` is ignored, as documented.
     Attributes {
@@ -74,7 +75,8 @@ fn parse_alias(map: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// 400 `VPC.0301`: bad bandwidth name or share_type (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>, create table).
+/// 400 `VPC.0301`: bad bandwidth name or share_type (the EIP error codes,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>, create table).
 fn bad_bandwidth(message: &str) -> ApiError {
     ApiError::vpc(StatusCode::BAD_REQUEST, "VPC.0301", message)
 }
@@ -89,7 +91,9 @@ fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
                 .ok_or_else(|| bad_bandwidth("Invalid bandwidth name."))?;
             let size = bandwidth_size(map.get("size").unwrap_or(&Value::Null))?;
             let charge_mode = match opt_str(map, "charge_mode")? {
-                // The sources disagree; the main CreatePublicip page (https://support.huaweicloud.com/api-eip/eip_api_0001.html) defaults to `bandwidth`.
+                // The sources disagree; the main CreatePublicip page
+                // (https://support.huaweicloud.com/api-eip/eip_api_0001.html) defaults to
+                // `bandwidth`.
                 None | Some("") => "bandwidth",
                 Some(mode @ ("bandwidth" | "traffic")) => mode,
                 Some(_) => return Err(ApiError::invalid("Invalid charge_mode.")),
@@ -100,7 +104,8 @@ fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
                 charge_mode: charge_mode.to_owned(),
             })
         }
-        // CreatePublicip, https://support.huaweicloud.com/api-eip/eip_api_0001.html: with WHOLE, the id of an existing shared bandwidth is required and
+        // CreatePublicip, https://support.huaweicloud.com/api-eip/eip_api_0001.html: with WHOLE,
+        // the id of an existing shared bandwidth is required and
         // name/size are ignored.
         Some("WHOLE") => match opt_str(map, "id")? {
             Some(id) if !id.is_empty() => Ok(NewBandwidth::Shared { id: id.to_owned() }),
@@ -157,7 +162,8 @@ fn parse_update(body: &[u8]) -> Result<Update, ApiError> {
     let ip_version = parse_ip_version(publicip)?;
     let has_alias = publicip.contains_key("alias");
     if has_alias || ip_version.is_some() {
-        // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias + port_id applies only the alias;
+        // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html:
+        // alias + port_id applies only the alias;
         // ip_version and port_id cannot be combined.
         if ip_version.is_some() && port_id.is_some() && !has_alias {
             return Err(ApiError::invalid(
@@ -202,7 +208,9 @@ impl HuaweiSim {
     ) -> Result<Response<Body>, ApiError> {
         let new = parse_create(body, &self.config.region)?;
         if let Some(port_id) = &new.port_id {
-            // the EIP error codes, https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html, create table: an invalid port is 500 VPC.0508 on create (the update
+            // the EIP error codes,
+            // https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html, create table: an
+            // invalid port is 500 VPC.0508 on create (the update
             // table has 400 VPC.0501 "Port id is invalid." instead).
             self.port(port_id).ok_or_else(|| {
                 ApiError::vpc(
@@ -299,7 +307,9 @@ impl HuaweiSim {
         if let Some(free) = state.ip_pool.as_mut() {
             *free = free.saturating_sub(1);
         }
-        // the status list of huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: PENDING_CREATE → DOWN, or ACTIVE when created with a port_id.
+        // the status list of huaweicloud-sdk-python-v3
+        // `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: PENDING_CREATE → DOWN, or ACTIVE when
+        // created with a port_id.
         let next = if eip.port_id.is_some() {
             Next::Active
         } else {
@@ -333,7 +343,9 @@ impl HuaweiSim {
     }
 
     /// `GET /v1/{project_id}/publicips`: sorted by id, `marker` = last id of the previous page,
-    /// repeatable filters (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>). Only the page's records are copied under the lock;
+    /// repeatable filters (ListPublicips,
+    /// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>). Only the page's
+    /// records are copied under the lock;
     /// the JSON is built and serialized after it is released.
     pub(super) fn list_publicips(
         &self,
@@ -364,7 +376,8 @@ impl HuaweiSim {
         ))
     }
 
-    /// `PUT /v1/{project_id}/publicips/{id}`: bind, unbind or rename (UpdatePublicip, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
+    /// `PUT /v1/{project_id}/publicips/{id}`: bind, unbind or rename (UpdatePublicip,
+    /// <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
     pub(super) fn update_publicip(
         &self,
         id: &str,
@@ -431,7 +444,8 @@ impl HuaweiSim {
                     let status = eip.status;
                     let delay = self.delay(&mut state);
                     if neutron {
-                        // Neutron order: `port_id` goes at once, `status` follows (ACTIVE, then DOWN).
+                        // Neutron order: `port_id` goes at once, `status` follows (ACTIVE, then
+                        // DOWN).
                         if let Some(eip) = state.eips.get_mut(id) {
                             eip.port_id = None;
                             eip.private_ip = None;
@@ -450,7 +464,8 @@ impl HuaweiSim {
     }
 
     /// `DELETE /v1/{project_id}/publicips/{id}` → 204; the EIP lingers in `PENDING_DELETE`
-    /// for one transition delay, then answers 404 (DeletePublicip, <https://support.huaweicloud.com/api-eip/eip_api_0005.html>).
+    /// for one transition delay, then answers 404 (DeletePublicip,
+    /// <https://support.huaweicloud.com/api-eip/eip_api_0005.html>).
     pub(super) fn delete_publicip(
         &self,
         id: &str,
@@ -494,7 +509,9 @@ impl HuaweiSim {
     }
 }
 
-/// The filters of `GET publicips` (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>), read once per request so that matching an
+/// The filters of `GET publicips` (ListPublicips,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>), read once per request
+/// so that matching an
 /// EIP compares values without formatting or copying its fields. An empty list means "not
 /// filtered"; a filter whose values can never match holds an empty `Some` list.
 struct ListFilter<'a> {

@@ -1,15 +1,17 @@
 //! Huawei's response shapes: VPC `{"code","message"}`, API gateway
 //! `{"error_code","error_msg","request_id"}` and Keystone `{"error":{"code","message","title"}}`
-//! (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>), every one with an `X-Request-Id` header.
+//! (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>),
+//! every one with an `X-Request-Id` header.
 
-use axum::body::Body;
+use crate::server::Body;
 use http::{HeaderValue, Response, StatusCode};
 use serde::Serialize;
 use serde_json::json;
 
 use crate::cloud::ErrorCode;
 
-/// The header Huawei's SDKs read the request id from (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
+/// The header Huawei's SDKs read the request id from (the EIP error codes,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
 const REQUEST_ID: &str = "x-request-id";
 
 /// An error answer, rendered in the shape of the component that produces it.
@@ -48,7 +50,8 @@ impl ApiError {
         Self::vpc(StatusCode::BAD_REQUEST, "VPC.0501", message)
     }
 
-    /// 409 `VPC.0512`: the EIP is in a transitional state (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
+    /// 409 `VPC.0512`: the EIP is in a transitional state (the EIP error codes,
+    /// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn busy() -> Self {
         Self::vpc(
             StatusCode::CONFLICT,
@@ -57,7 +60,7 @@ impl ApiError {
         )
     }
 
-    /// 404 `VPC.0504`: unknown publicip (what huaweicloud-sdk-python-v3 3.1.219 sends gives the message).
+    /// 404 `VPC.0504`: unknown publicip (huaweicloud-sdk-python-v3 3.1.219 gives the message).
     pub(crate) fn eip_not_found() -> Self {
         Self::vpc(
             StatusCode::NOT_FOUND,
@@ -66,7 +69,8 @@ impl ApiError {
         )
     }
 
-    /// 401 `VPC.0008` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
+    /// 401 `VPC.0008` (the IAM token API,
+    /// <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub(crate) fn invalid_token() -> Self {
         Self::vpc(
             StatusCode::UNAUTHORIZED,
@@ -75,7 +79,8 @@ impl ApiError {
         )
     }
 
-    /// 400 `VPC.0007`: the project in the URL is not the caller's (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
+    /// 400 `VPC.0007`: the project in the URL is not the caller's (the EIP error codes,
+    /// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn wrong_project() -> Self {
         Self::vpc(
             StatusCode::BAD_REQUEST,
@@ -219,7 +224,7 @@ fn html_response(status: StatusCode, request_id: &str, code: String) -> Response
 
 /// An empty answer (DELETE's 204) with `X-Request-Id`.
 pub(crate) fn empty_response(status: StatusCode, request_id: &str) -> Response<Body> {
-    let mut response = Response::new(Body::empty());
+    let mut response = Response::new(Body::default());
     *response.status_mut() = status;
     insert_request_id(response.headers_mut(), request_id);
     response

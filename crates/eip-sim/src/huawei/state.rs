@@ -14,7 +14,8 @@ use tokio::time::Instant;
 
 use super::config::{HuaweiConfig, PortSeed};
 
-/// EIP status values the emulator uses (the status list of huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`).
+/// EIP status values the emulator uses (the status list of huaweicloud-sdk-python-v3
+/// `huaweicloudsdkeip/v2/model/publicip_show_resp.py`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EipStatus {
     PendingCreate,
@@ -180,7 +181,9 @@ pub(crate) struct Token {
 
 /// Everything mutable, behind one lock.
 pub(crate) struct State {
-    /// Sorted by id, so list markers are stable (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>: marker = last id of the page).
+    /// Sorted by id, so list markers are stable (ListPublicips,
+    /// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>: marker = last id of
+    /// the page).
     pub eips: BTreeMap<String, Eip>,
     pub bandwidths: HashMap<String, Bandwidth>,
     pub tokens: HashMap<String, Token>,

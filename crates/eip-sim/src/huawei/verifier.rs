@@ -1,4 +1,6 @@
-//! Verifies AK/SK `SDK-HMAC-SHA256` signatures, written from the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>. Shares no code with the client's signer, so a
+//! Verifies AK/SK `SDK-HMAC-SHA256` signatures, written from the API signing guide,
+//! <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>. Shares no code
+//! with the client's signer, so a
 //! bug in one cannot hide behind the same bug in the other.
 
 use hmac::{Hmac, Mac};
@@ -11,10 +13,12 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 /// The only algorithm this emulator verifies.
 pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
-/// the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: "X-Sdk-Date must be within 15 min of server time".
+/// the API signing guide,
+/// <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: "X-Sdk-Date must
+/// be within 15 min of server time".
 const MAX_SKEW: Duration = Duration::minutes(15);
 
-/// Everything but the unreserved characters `A-Za-z0-9-_.~` is percent-encoded (§2.1 step 3).
+/// Everything but the unreserved characters `A-Za-z0-9-_.~` is percent-encoded (huaweicloudsdkcore `signer/signer.py`).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -160,7 +164,7 @@ fn header_value(headers: &HeaderMap, name: &str) -> Option<String> {
     }
 }
 
-/// `METHOD \n URI \n QUERY \n HEADERS \n SIGNED_HEADERS \n BODY_HASH` (§2.1 step 3).
+/// `METHOD \n URI \n QUERY \n HEADERS \n SIGNED_HEADERS \n BODY_HASH` (huaweicloudsdkcore `signer/signer.py`).
 pub(crate) fn canonical_request(
     request: &SignedRequest<'_>,
     signed_headers: &[String],
@@ -184,7 +188,7 @@ pub(crate) fn canonical_request(
     ))
 }
 
-/// Each path segment decoded then re-encoded, with a trailing `/` always present (§2.1).
+/// Each path segment decoded then re-encoded, with a trailing `/` always present (huaweicloudsdkcore `signer/signer.py`).
 fn canonical_uri(path: &str) -> String {
     let decoded = percent_decode_str(path).decode_utf8_lossy();
     let mut uri = decoded
@@ -198,7 +202,7 @@ fn canonical_uri(path: &str) -> String {
     uri
 }
 
-/// Parameters sorted by key then value, re-encoded, repeated keys kept (§2.1, §11).
+/// Parameters sorted by key then value, re-encoded, repeated keys kept (huaweicloudsdkcore `signer/signer.py`).
 fn canonical_query(query: &str) -> String {
     let mut pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -223,7 +227,7 @@ fn body_hash(request: &SignedRequest<'_>) -> String {
         .unwrap_or_else(|| hex::encode(Sha256::digest(request.body)))
 }
 
-/// `SDK-HMAC-SHA256 \n <X-Sdk-Date> \n hex(sha256(canonical request))` (§2.1 step 4).
+/// `SDK-HMAC-SHA256 \n <X-Sdk-Date> \n hex(sha256(canonical request))` (huaweicloudsdkcore `signer/signer.py`).
 pub(crate) fn string_to_sign(date: &str, canonical_request: &str) -> String {
     format!(
         "{ALGORITHM}\n{date}\n{}",
@@ -370,7 +374,8 @@ mod tests {
             now: GO_NOW,
         };
         assert_eq!(check(&v), Ok(AK.to_owned()));
-        // huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/tests/test_signer.py`: without the `\n` the signature starts with 83599e52; the verifier must
+        // huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/tests/test_signer.py`: without the `\n`
+        // the signature starts with 83599e52; the verifier must
         // hash the exact bytes, so the newline-less body fails against the published signature.
         v.body = b"{\"Name\":\"test\",\"Id\":1}";
         assert_eq!(check(&v), Err(AkskError::SignatureMismatch));
@@ -427,7 +432,9 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_and_encodes_the_published_vector() {
-        // the API signing guide, https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html, sent unsorted and with a `+` for the space.
+        // the API signing guide,
+        // https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html, sent unsorted
+        // and with a `+` for the space.
         let query = "test=%E4%B8%80+%28%26%3D%3F%21%23%25.%2A%29&multi=3&path=%2Ftmp%2F123&multi=1&limit=1&multi=2&enable=true";
         assert_eq!(
             canonical_query(query),
