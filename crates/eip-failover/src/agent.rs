@@ -130,6 +130,23 @@ pub struct Status {
     pub binding: Option<String>,
     /// The last decision and its reason.
     pub decision: String,
+    /// The last claim that bound the address here, with its phase times.
+    pub last_claim: Option<ClaimTimes>,
+}
+
+/// The phases of a claim, in milliseconds from its start.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClaimTimes {
+    /// What held the address before (`nothing` when it was free).
+    pub previous: String,
+    /// The unbind of the previous holder was accepted.
+    pub unbind_ms: Option<u64>,
+    /// The address was seen unbound.
+    pub unbound_ms: Option<u64>,
+    /// The bind was accepted.
+    pub bind_ms: Option<u64>,
+    /// The address was seen bound here.
+    pub bound_ms: u64,
 }
 
 struct Leadership {
@@ -179,6 +196,7 @@ impl Agent {
             holder: None,
             binding: None,
             decision: "starting".into(),
+            last_claim: None,
         };
         Self {
             settings,
@@ -350,7 +368,20 @@ impl Agent {
         };
         match outcome {
             Ok(report) => {
-                lock(&self.status).binding = report.eip.binding.as_ref().map(|b| b.to_string());
+                let times = ClaimTimes {
+                    previous: holder.clone(),
+                    unbind_ms: report.disassociate_accepted.map(millis),
+                    unbound_ms: report.unbound.map(millis),
+                    bind_ms: report.associate_accepted.map(millis),
+                    bound_ms: millis(report.bound),
+                };
+                {
+                    let mut status = lock(&self.status);
+                    status.binding = report.eip.binding.as_ref().map(|b| b.to_string());
+                    if report.action != ClaimAction::AlreadyHeld {
+                        status.last_claim = Some(times);
+                    }
+                }
                 if report.action != ClaimAction::AlreadyHeld {
                     self.metrics.moved(started.elapsed());
                 }

@@ -38,7 +38,7 @@ pub mod etcd;
 pub mod memory;
 pub mod metrics;
 
-pub use agent::{Agent, Role, Settings, Status};
+pub use agent::{Agent, ClaimTimes, Role, Settings, Status};
 pub use coordinator::{
     Campaign, Candidate, Coordinator, CoordinatorError, Leader, LeaseClock, LeaseGuard, Term,
 };
