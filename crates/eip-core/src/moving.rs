@@ -260,11 +260,9 @@ async fn fenced_claim<P: EipProvider + ?Sized>(
 ) -> Result<ClaimReport> {
     let started = Instant::now();
     let mut observed = provider.get(id).await?;
-    if observed.status.is_transitional() {
-        observed = crate::wait::until_kind(provider, id, &options.wait, None, |eip| {
-            !eip.status.is_transitional()
-        })
-        .await?;
+    if in_flux(&observed) {
+        observed =
+            crate::wait::until_kind(provider, id, &options.wait, None, |eip| !in_flux(eip)).await?;
     }
     if observed.is_bound_to(to) {
         tracing::info!(reason = "bound to the target already", "claimed");
@@ -361,6 +359,13 @@ async fn fenced_claim<P: EipProvider + ?Sized>(
         bound,
         eip,
     })
+}
+
+/// Whether the holder cannot be told yet: a transition is under way, or the address reads as
+/// bound with no binding, as a Neutron-style floating IP does right after an unbind (its port
+/// is cleared at once, its status later; OpenStack Networking API, floating IPs).
+fn in_flux(eip: &Eip) -> bool {
+    eip.status.is_transitional() || (eip.status.is_bound() && eip.binding.is_none())
 }
 
 /// Checks the expectation against what was seen; the holder to unbind, when bound.

@@ -291,3 +291,36 @@ async fn an_unhealthy_agent_steps_down_and_does_not_campaign() {
     assert_eq!(g.agents[0].status().role, Role::Unhealthy);
     g.one_address_bound_to(1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn takeovers_under_lost_answers_and_throttling_end_bound_to_the_new_leader() {
+    use eip_sim::{Cloud, FaultKind, FaultRule, InjectedError, Trigger};
+    let mut g = group(Duration::from_millis(100)).await;
+    for action in ["AssociateEipAddress", "UnassociateEipAddress"] {
+        g.sim.faults().add(
+            FaultRule::new(FaultKind::CommitThenDrop, Trigger::Probability(0.3))
+                .cloud(Cloud::Alibaba)
+                .action(action),
+        );
+    }
+    g.sim.faults().add(
+        FaultRule::new(
+            FaultKind::Error(InjectedError::Throttled),
+            Trigger::Probability(0.2),
+        )
+        .cloud(Cloud::Alibaba),
+    );
+    (0..3).for_each(|n| g.start(n));
+    let mut leader = g.bound_to_a_leader(None).await;
+    for _ in 0..2 {
+        g.kill(leader);
+        let new = g.bound_to_a_leader(Some(leader)).await;
+        // A takeover that reported success stays: the address is not left unbound after it.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        g.one_address_bound_to(new);
+        assert_eq!(g.leaders(), vec![new]);
+        leader = new;
+    }
+    let injected = g.sim.faults().stats();
+    println!("faults injected: {injected:?}");
+}
