@@ -275,7 +275,7 @@ impl Agent {
     async fn campaign(&self) -> Option<Leadership> {
         let me = Candidate {
             name: self.settings.name.clone(),
-            target: self.settings.target.to_string(),
+            target: crate::config::target_spec(&self.settings.target),
         };
         let sent = Instant::now();
         let outcome = tokio::time::timeout(

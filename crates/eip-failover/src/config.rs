@@ -154,6 +154,15 @@ impl Config {
     }
 }
 
+/// A target as [`parse_target`] reads it back: `instance:ID`, `nic:ID`, or its display.
+pub fn target_spec(target: &AssociateTarget) -> String {
+    match target {
+        AssociateTarget::Instance { id } => format!("instance:{id}"),
+        AssociateTarget::NetworkInterface { id, .. } => format!("nic:{id}"),
+        other => other.to_string(),
+    }
+}
+
 /// `i-...` or `instance:ID` → an instance, `nic:ID` → a NIC, `self` → unsupported for now.
 pub fn parse_target(text: &str) -> Result<AssociateTarget, Error> {
     let target = match text.split_once(':') {
@@ -180,4 +189,65 @@ pub fn parse_target(text: &str) -> Result<AssociateTarget, Error> {
     };
     multicloud_eip::validate::id("target", id)?;
     Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn config(json: &str) -> Result<Config, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn targets_read_back_what_the_leader_key_stores() {
+        for target in [
+            AssociateTarget::instance("i-1"),
+            AssociateTarget::nic("eni-1", None),
+        ] {
+            assert_eq!(parse_target(&target_spec(&target)).unwrap(), target);
+        }
+        assert_eq!(
+            parse_target("i-2").unwrap(),
+            AssociateTarget::instance("i-2")
+        );
+        assert!(matches!(
+            parse_target("self"),
+            Err(Error::Unsupported { .. })
+        ));
+        assert!(
+            matches!(parse_target("vpc:x"), Err(Error::InvalidInput { field, .. }) if field == "target")
+        );
+    }
+
+    #[test]
+    fn bad_settings_name_their_key_and_flags_override_the_file() {
+        let file = config(r#"{"name":"a","eip":"eip-1","target":"i-1","ttl_ms":10000}"#).unwrap();
+        let flags = Config {
+            ttl_ms: Some(500),
+            ..Config::default()
+        };
+        let merged = file.clone().overridden_by(flags);
+        assert!(
+            matches!(merged.settings(), Err(Error::InvalidInput { field, .. }) if field == "ttl_ms")
+        );
+        let mut margin = file.clone();
+        margin.margin_ms = Some(10_000);
+        assert!(
+            matches!(margin.settings(), Err(Error::InvalidInput { field, .. }) if field == "margin_ms")
+        );
+        let settings = file.settings().unwrap();
+        assert_eq!(
+            (settings.ttl, settings.margin),
+            (Duration::from_secs(10), Duration::from_millis(2500))
+        );
+        assert!(
+            matches!(Config::default().settings(), Err(Error::InvalidInput { field, .. }) if field == "name")
+        );
+        assert!(
+            config(r#"{"nmae":"a"}"#).is_err(),
+            "unknown keys are refused"
+        );
+    }
 }

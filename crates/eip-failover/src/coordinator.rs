@@ -32,7 +32,8 @@ pub enum CoordinatorError {
 pub struct Candidate {
     /// The agent's name (unique in the group).
     pub name: String,
-    /// The target it binds the address to, as text (for status and logs).
+    /// The target it binds the address to (`instance:ID`, `nic:ID`; see
+    /// [`crate::config::parse_target`]).
     pub target: String,
 }
 
