@@ -13,8 +13,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use multicloud_eip::alibaba::{
-    signer as alibaba_signer, status as alibaba_status,
-    wire::{self, DescribeResponse},
+    mapping as alibaba_mapping, signer as alibaba_signer, wire::DescribeResponse,
 };
 use multicloud_eip::huawei::signer::{self as huawei_signer, SignedHeaders, SigningInput};
 use multicloud_eip::huawei::{parse_publicip_list, status as huawei_status};
@@ -251,9 +250,9 @@ fn bench_parsing(c: &mut Criterion) {
 
     let alibaba = alibaba_page(100);
     let parsed: DescribeResponse =
-        wire::parse("DescribeEipAddresses", &alibaba).expect("the Alibaba page parses");
+        alibaba_mapping::parse("DescribeEipAddresses", &alibaba).expect("the Alibaba page parses");
     assert_eq!(parsed.items().len(), 100, "the body holds the whole page");
-    let first = wire::to_eip(&parsed.items()[0], "cn-hangzhou").expect("an item maps");
+    let first = alibaba_mapping::to_eip(&parsed.items()[0], "cn-hangzhou").expect("an item maps");
     assert!(
         first.binding.is_some(),
         "bound entries carry their instance"
@@ -263,11 +262,12 @@ fn bench_parsing(c: &mut Criterion) {
         b.iter(|| {
             // As the provider reads a page: the wire types, then each item → Eip.
             let page: DescribeResponse =
-                wire::parse("DescribeEipAddresses", black_box(&alibaba)).expect("parses");
+                alibaba_mapping::parse("DescribeEipAddresses", black_box(&alibaba))
+                    .expect("parses");
             let eips: Vec<_> = page
                 .items()
                 .iter()
-                .map(|item| wire::to_eip(item, "cn-hangzhou").expect("maps"))
+                .map(|item| alibaba_mapping::to_eip(item, "cn-hangzhou").expect("maps"))
                 .collect();
             eips.len()
         })
@@ -279,8 +279,9 @@ fn bench_parsing(c: &mut Criterion) {
     group.bench_function("alibaba_describe_1", |b| {
         b.iter(|| {
             let page: DescribeResponse =
-                wire::parse("DescribeEipAddresses", black_box(&alibaba_one)).expect("parses");
-            wire::to_eip(&page.items()[0], "cn-hangzhou").expect("maps")
+                alibaba_mapping::parse("DescribeEipAddresses", black_box(&alibaba_one))
+                    .expect("parses");
+            alibaba_mapping::to_eip(&page.items()[0], "cn-hangzhou").expect("maps")
         })
     });
     let huawei_one = huawei_page_from(3, 1);
@@ -314,7 +315,7 @@ fn bench_status(c: &mut Criterion) {
             ALIBABA_STATUSES
                 .iter()
                 .chain(&["Mystery"])
-                .map(|raw| alibaba_status::from_alibaba(black_box(raw)))
+                .map(|raw| alibaba_mapping::status_from_alibaba(black_box(raw)))
                 .filter(|s| s.is_bound())
                 .count()
         })

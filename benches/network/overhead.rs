@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant};
 
 use futures::future::{BoxFuture, FutureExt};
-use multicloud_eip::alibaba::{signer as alibaba_signer, wire, SignatureVersion};
+use multicloud_eip::alibaba::{mapping, signer as alibaba_signer, wire, SignatureVersion};
 use multicloud_eip::huawei::signer::{self as huawei_signer, SignedHeaders, SigningInput};
 use multicloud_eip::sim::{Cloud, Sim, SimBuilder};
 use multicloud_eip::EipProvider;
@@ -99,8 +99,8 @@ async fn bare_alibaba(client: &reqwest::Client, url: &str) -> BenchResult<()> {
     Ok(())
 }
 
-/// [`bare_alibaba`], then the body read as the provider reads it (`wire::parse`,
-/// `wire::to_eip`): how much of the overhead is parsing.
+/// [`bare_alibaba`], then the body read as the provider reads it (`mapping::parse`,
+/// `mapping::to_eip`): how much of the overhead is parsing.
 async fn bare_alibaba_parsed(client: &reqwest::Client, url: &str) -> BenchResult<()> {
     let response = client
         .post(url)
@@ -108,9 +108,9 @@ async fn bare_alibaba_parsed(client: &reqwest::Client, url: &str) -> BenchResult
         .send()
         .await?;
     let body = response.bytes().await?;
-    let page: wire::DescribeResponse = wire::parse("DescribeEipAddresses", &body)?;
+    let page: wire::DescribeResponse = mapping::parse("DescribeEipAddresses", &body)?;
     let item = page.items().first().ok_or("an empty Describe answer")?;
-    wire::to_eip(item, "cn-hangzhou")?;
+    mapping::to_eip(item, "cn-hangzhou")?;
     Ok(())
 }
 

@@ -2,8 +2,11 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
 
-use eip_core::{validate, Error, Result, RetryPolicy, Timeouts};
+use eip_core::{validate, Error, RateLimiter, Result, RetryPolicy, Timeouts};
+use eip_http::{ClientOptions, HttpClient};
 use url::Url;
 
 use crate::client::{AlibabaProvider, Config};
@@ -55,9 +58,34 @@ pub struct AlibabaBuilder {
     endpoint: Option<String>,
     signature_version: SignatureVersion,
     retry: RetryPolicy,
-    timeouts: Timeouts,
-    client: Option<reqwest::Client>,
-    allow_http: bool,
+    options: ClientOptions,
+    rate_limiter: RateLimit,
+}
+
+/// The rate limiter the builder puts on the retry policy.
+#[derive(Clone, Debug, Default)]
+enum RateLimit {
+    /// [`default_rate_limiter`], unless the retry policy brings its own.
+    #[default]
+    Default,
+    /// This one (`None`: no limit).
+    Given(Option<Arc<RateLimiter>>),
+}
+
+/// The requests per minute every provider instance allows itself by default: the documented
+/// DescribeEipAddresses limit of an account, 600 per 60 s (EIP quotas,
+/// <https://www.alibabacloud.com/help/en/eip/quotas>: "DescribeEipAddresses 600/60(s)";
+/// AllocateEipAddress and AssociateEipAddress are 120/60(s), and the cloud's own `Throttling.Api`
+/// answers, retried after their delay, keep writes under theirs). Waiter polls are reads, so a
+/// fleet of pollers drawing from one instance stays under the quota instead of being refused.
+pub const DEFAULT_REQUESTS_PER_MINUTE: u32 = 600;
+
+/// A new limiter of [`DEFAULT_REQUESTS_PER_MINUTE`].
+pub fn default_rate_limiter() -> Arc<RateLimiter> {
+    Arc::new(RateLimiter::per_window(
+        DEFAULT_REQUESTS_PER_MINUTE,
+        Duration::from_secs(60),
+    ))
 }
 
 impl fmt::Debug for AlibabaBuilder {
@@ -68,9 +96,8 @@ impl fmt::Debug for AlibabaBuilder {
             .field("endpoint", &self.endpoint)
             .field("signature_version", &self.signature_version)
             .field("retry", &self.retry)
-            .field("timeouts", &self.timeouts)
-            .field("client", &self.client.as_ref().map(|_| "custom"))
-            .field("allow_http", &self.allow_http)
+            .field("options", &self.options)
+            .field("rate_limiter", &self.rate_limiter)
             .finish()
     }
 }
@@ -85,7 +112,9 @@ impl AlibabaBuilder {
     /// A builder with credentials and region read from the environment and, when the environment
     /// holds no AccessKey, from the CLI profile file `~/.aliyun/config.json`.
     ///
-    /// Variables (alibaba.md §6.1), most preferred first:
+    /// Variables, most preferred first: the standard names of the official credentials library
+    /// (alibabacloud-credentials `alibabacloud_credentials/utils/auth_util.py`), then the aliases
+    /// of the CLI (aliyun/aliyun-cli `config/profile.go`) and of Terraform's alicloud provider:
     /// - key id: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABACLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY`;
     /// - secret: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABACLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_SECRET_KEY`;
     /// - STS token: `ALIBABA_CLOUD_SECURITY_TOKEN`, `ALIBABACLOUD_SECURITY_TOKEN`, `ALICLOUD_SECURITY_TOKEN`;
@@ -140,22 +169,60 @@ impl AlibabaBuilder {
         self
     }
 
-    /// Sets the timeouts. The connect timeout applies to the HTTP client built here; an injected
-    /// client keeps its own.
-    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
-        self.timeouts = timeouts;
+    /// Shares this token bucket among every request of the provider (operations and waiter
+    /// polls); `None` for no limit. By default each provider gets its own
+    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// carries one. Share one limiter between the providers of one account to keep them all
+    /// under its quota.
+    pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.rate_limiter = RateLimit::Given(limiter);
         self
     }
 
-    /// Uses this HTTP client (proxies, custom roots...).
+    /// Sets the timeouts (connect, attempt, operation).
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.options = self.options.with_timeouts(timeouts);
+        self
+    }
+
+    /// Sets how requests travel (timeouts, proxy, root certificates, user agent, answer size
+    /// cap), replacing what the other transport setters set.
+    pub fn with_client_options(mut self, options: ClientOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Sends every https request through this proxy (`http://host:port`, no credentials in it);
+    /// plain-http endpoints (an emulator on loopback) never use a proxy. Without it,
+    /// `HTTPS_PROXY` / `NO_PROXY` are honoured for https only.
+    pub fn with_proxy(mut self, url: impl Into<String>) -> Self {
+        self.options = self.options.with_proxy(url);
+        self
+    }
+
+    /// Trusts the certificates of this PEM file in addition to the bundled roots (a company's
+    /// TLS-inspecting proxy, the system bundle).
+    pub fn with_root_certificate_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.options = self.options.with_root_certificate_file(path);
+        self
+    }
+
+    /// Appends a product token (`mytool/1.0`) to the `User-Agent`.
+    pub fn with_user_agent_suffix(mut self, suffix: impl Into<String>) -> Self {
+        self.options = self.options.with_user_agent_suffix(suffix);
+        self
+    }
+
+    /// Uses this HTTP client (to share a connection pool). It must refuse redirects and use no
+    /// proxy for plain http: see [`ClientOptions::with_http_client`].
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
-        self.client = Some(client);
+        self.options = self.options.with_http_client(client);
         self
     }
 
     /// Allows plain `http` to hosts other than loopback.
     pub fn with_allow_http(mut self, allow: bool) -> Self {
-        self.allow_http = allow;
+        self.options = self.options.with_allow_http(allow);
         self
     }
 
@@ -177,27 +244,25 @@ impl AlibabaBuilder {
         })?;
         check_credentials(&credentials)?;
         let endpoint = match &self.endpoint {
-            Some(given) => parse_endpoint(given, self.allow_http)?,
+            Some(given) => parse_endpoint(given, &self.options)?,
             None => default_endpoint(&region)?,
         };
-        let http = match self.client {
-            Some(client) => client,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.timeouts.connect)
-                // A redirect would carry a signed request somewhere else; the API never sends one.
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .map_err(|e| {
-                    Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
-                })?,
+        // Alibaba answers carry their request id in the body; the STS token travels in a
+        // header under V3.
+        let http =
+            HttpClient::new(&self.options)?.with_sensitive_headers(&["x-acs-security-token"]);
+        let retry = match self.rate_limiter {
+            RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
+            RateLimit::Default if self.retry.limiter.is_some() => self.retry,
+            RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
         };
         Ok(AlibabaProvider::from_config(Config {
             region,
             credentials,
             endpoint,
             signature_version: self.signature_version,
-            retry: self.retry,
-            timeouts: self.timeouts,
+            retry,
+            timeouts: self.options.timeouts(),
             http,
         }))
     }
@@ -235,49 +300,100 @@ fn check_credentials(key: &AccessKey) -> Result<()> {
     Ok(())
 }
 
-/// Regions the SDK resolvers send to the central host `vpc.aliyuncs.com` (alibaba.md §5).
-const CENTRAL_REGIONS: &[&str] = &[
-    "cn-hangzhou",
-    "cn-shanghai-finance-1",
-    "cn-shenzhen-finance-1",
-    "cn-north-2-gov-1",
-    "cn-beijing-finance-pop",
-    "cn-hongkong-finance-pop",
-    "cn-wuhan",
-    "cn-zhangbei",
-    "cn-fujian",
-    "ap-northeast-2-pop",
-    "rus-west-1-pop",
+/// The regions whose VPC endpoint is not `vpc.<region>.aliyuncs.com`, and their hosts, as the
+/// official tea client resolves them: alibabacloud-vpc20160428 `alibabacloud_vpc20160428/client.py`,
+/// `Client.__init__` (`self._endpoint_map`, with `self._endpoint_rule = 'regional'` for every
+/// other region). Finance, government and internal regions are served by the central host; the
+/// nebula (edge) regions by `vpc-nebula.cn-qingdao-nebula.aliyuncs.com`. `cn-beijing-finance-1`
+/// is in the map of earlier releases of the same client (which also sent the older public
+/// regions to the central host); the current release's map no longer lists it, and its regional
+/// rule would invent a host that is not documented, so the central host is kept for it.
+pub const ENDPOINT_MAP: &[(&str, &str)] = &[
+    ("cn-hangzhou", "vpc.aliyuncs.com"),
+    ("cn-shanghai-finance-1", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-finance-1", "vpc.aliyuncs.com"),
+    ("cn-north-2-gov-1", "vpc.aliyuncs.com"),
+    ("ap-northeast-2-pop", "vpc.aliyuncs.com"),
+    ("cn-beijing-finance-1", "vpc.aliyuncs.com"),
+    ("cn-beijing-finance-pop", "vpc.aliyuncs.com"),
+    ("cn-beijing-gov-1", "vpc.aliyuncs.com"),
+    ("cn-beijing-nu16-b01", "vpc.aliyuncs.com"),
+    ("cn-edge-1", "vpc-nebula.cn-qingdao-nebula.aliyuncs.com"),
+    ("cn-fujian", "vpc.aliyuncs.com"),
+    ("cn-haidian-cm12-c01", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-bj-b01", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-finance", "vpc.aliyuncs.com"),
+    ("cn-hangzhou-internal-prod-1", "vpc.aliyuncs.com"),
+    (
+        "cn-hangzhou-internal-test-1",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    (
+        "cn-hangzhou-internal-test-2",
+        "vpc-inner-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    (
+        "cn-hangzhou-internal-test-3",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    ("cn-hangzhou-test-306", "vpc-pre.cn-hangzhou.aliyuncs.com"),
+    ("cn-hongkong-finance-pop", "vpc.aliyuncs.com"),
+    (
+        "cn-huhehaote-nebula-1",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    (
+        "cn-qingdao-nebula",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    ("cn-shanghai-et15-b01", "vpc-pre.cn-hangzhou.aliyuncs.com"),
+    ("cn-shanghai-et2-b01", "vpc.aliyuncs.com"),
+    ("cn-shanghai-inner", "vpc.aliyuncs.com"),
+    (
+        "cn-shanghai-internal-test-1",
+        "vpc-pre.cn-hangzhou.aliyuncs.com",
+    ),
+    ("cn-shenzhen-inner", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-st4-d01", "vpc.aliyuncs.com"),
+    ("cn-shenzhen-su18-b01", "vpc.aliyuncs.com"),
+    ("cn-wuhan", "vpc.aliyuncs.com"),
+    ("cn-yushanfang", "vpc.aliyuncs.com"),
+    ("cn-zhangbei", "vpc.aliyuncs.com"),
+    ("cn-zhangbei-na61-b01", "vpc.aliyuncs.com"),
+    ("cn-zhangjiakou-na62-a01", "vpc.cn-zhangjiakou.aliyuncs.com"),
+    (
+        "cn-zhengzhou-nebula-1",
+        "vpc-nebula.cn-qingdao-nebula.aliyuncs.com",
+    ),
+    (
+        "eu-west-1-oxs",
+        "vpc-nebula.cn-shenzhen-cloudstone.aliyuncs.com",
+    ),
+    ("rus-west-1-pop", "vpc.aliyuncs.com"),
 ];
 
-/// The public endpoint of a region, as the official SDK resolvers pick it (alibaba.md §5):
-/// `vpc.aliyuncs.com` for cn-hangzhou and the special regions, `vpc.<region>.aliyuncs.com` for
-/// the others; always HTTPS.
+/// The public endpoint of a region, as the official tea client resolves it: the host of
+/// [`ENDPOINT_MAP`] for the regions it lists, `vpc.<region>.aliyuncs.com` for the others; always
+/// HTTPS (the client's default protocol).
 pub fn default_endpoint(region: &str) -> Result<Url> {
     check_region(region)?;
-    let host = match region {
-        r if CENTRAL_REGIONS.contains(&r) => "vpc.aliyuncs.com".to_owned(),
-        // alibaba.md §5: this internal region resolves to its parent region's host.
-        "cn-zhangjiakou-na62-a01" => "vpc.cn-zhangjiakou.aliyuncs.com".to_owned(),
-        r => format!("vpc.{r}.aliyuncs.com"),
+    let host = match ENDPOINT_MAP.iter().find(|(r, _)| *r == region) {
+        Some((_, host)) => (*host).to_owned(),
+        None => format!("vpc.{region}.aliyuncs.com"),
     };
     Url::parse(&format!("https://{host}/"))
         .map_err(|e| Error::invalid_input("region", e.to_string()))
 }
 
 /// Parses an endpoint override: `http(s)://host[:port][/]`, no credentials, query or path.
-fn parse_endpoint(given: &str, allow_http: bool) -> Result<Url> {
+fn parse_endpoint(given: &str, options: &ClientOptions) -> Result<Url> {
     let field = "endpoint";
     let url = Url::parse(given)
         .map_err(|e| Error::invalid_input(field, format!("{given:?} is not a URL: {e}")))?;
-    let host = url
-        .host_str()
-        .filter(|h| !h.is_empty())
-        .ok_or_else(|| Error::invalid_input(field, "has no host"))?;
-    validate::endpoint_scheme(field, url.scheme(), host, allow_http)?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid_input(field, "must not carry credentials"));
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(Error::invalid_input(field, "has no host"));
     }
+    options.check_endpoint(field, &url)?;
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err(Error::invalid_input(
             field,
@@ -310,6 +426,17 @@ mod tests {
         for (region, url) in [
             ("cn-hangzhou", "https://vpc.aliyuncs.com/"),
             ("cn-shanghai-finance-1", "https://vpc.aliyuncs.com/"),
+            ("cn-beijing-finance-1", "https://vpc.aliyuncs.com/"),
+            ("cn-hangzhou-finance", "https://vpc.aliyuncs.com/"),
+            ("cn-beijing-gov-1", "https://vpc.aliyuncs.com/"),
+            (
+                "cn-qingdao-nebula",
+                "https://vpc-nebula.cn-qingdao-nebula.aliyuncs.com/",
+            ),
+            (
+                "cn-huhehaote-nebula-1",
+                "https://vpc-nebula.cn-qingdao-nebula.aliyuncs.com/",
+            ),
             ("cn-wuhan", "https://vpc.aliyuncs.com/"),
             ("rus-west-1-pop", "https://vpc.aliyuncs.com/"),
             ("cn-beijing", "https://vpc.cn-beijing.aliyuncs.com/"),
@@ -407,6 +534,23 @@ mod tests {
                 "{bad:?}"
             );
         }
+    }
+
+    #[test]
+    fn every_provider_draws_from_a_rate_limiter_unless_told_otherwise() {
+        let provider = configured().build().unwrap();
+        assert!(provider.retry_policy().limiter.is_some(), "the default");
+        let shared = default_rate_limiter();
+        let own = configured()
+            .with_retry(RetryPolicy::default().with_rate_limiter(Some(shared.clone())))
+            .build()
+            .unwrap();
+        assert!(Arc::ptr_eq(
+            own.retry_policy().limiter.as_ref().unwrap(),
+            &shared
+        ));
+        let none = configured().with_rate_limiter(None).build().unwrap();
+        assert!(none.retry_policy().limiter.is_none());
     }
 
     #[test]

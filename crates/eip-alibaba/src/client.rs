@@ -3,25 +3,22 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
-use eip_core::retry::{self, Call, RetryPolicy, Settled, Timeouts};
+use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::validate;
 use eip_core::{
-    AllocateRequest, AssociateTarget, Binding, Capabilities, ChargeMode, Charset, Eip, EipProvider,
-    EipStatus, Error, ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result,
-    TargetKind, TextRule,
+    AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result, ServiceError,
+    Transitions,
 };
-use time::OffsetDateTime;
-use tracing::Instrument;
 use url::Url;
 
 use crate::builder::{AlibabaBuilder, SignatureVersion};
 use crate::credential::AccessKey;
 use crate::error::{self, AlibabaClassifier, Subject};
+use crate::mapping::{self, wire_target};
 use crate::rpc::{self, Failure, RpcRequest, Transport};
-use crate::status;
 use crate::wire;
 use crate::KIND;
 
@@ -32,9 +29,11 @@ const DESCRIBE: &str = "DescribeEipAddresses";
 const MODIFY: &str = "ModifyEipAddressAttribute";
 const RELEASE: &str = "ReleaseEipAddress";
 
-/// alibaba.md §3.4: `AllocationId` and `EipAddress` take at most 50 comma-separated values.
+/// DescribeEipAddresses: `AllocationId` and `EipAddress` take at most 50 comma-separated values
+/// (<https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 const MAX_LIST_VALUES: usize = 50;
-/// alibaba.md §3.1, §3.5: PayByTraffic allows at most 200 Mbit/s (PayByBandwidth 500).
+/// AllocateEipAddress and ModifyEipAddressAttribute: PayByTraffic allows at most 200 Mbit/s
+/// (PayByBandwidth 500; <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
 const MAX_TRAFFIC_MBPS: u32 = 200;
 
 /// Everything the builder checked.
@@ -45,7 +44,7 @@ pub(crate) struct Config {
     pub signature_version: SignatureVersion,
     pub retry: RetryPolicy,
     pub timeouts: Timeouts,
-    pub http: reqwest::Client,
+    pub http: eip_http::HttpClient,
 }
 
 /// The Alibaba Cloud EIP provider (VPC API 2016-04-28).
@@ -56,7 +55,37 @@ pub(crate) struct Config {
 /// call (or the caller's idempotency key for allocate), so a retry never acts twice. A Release
 /// whose answer was lost is settled by reading the address back, since that action has no token.
 ///
-/// Status and target mappings are documented in [`crate::status`].
+/// # Writes whose answer was lost
+///
+/// A timeout, a dropped connection or a gateway 5xx may hide a write the cloud processed. The
+/// next attempt of the same call then first reads the address back (one request, inside the one
+/// retry loop): already bound to the requested target, unbound, or gone is success, without
+/// sending again. A re-sent bind answered `InvalidAssociation.Duplicated` while the address is
+/// bound to exactly the requested target, or a re-sent release answered
+/// `InvalidAllocationId.NotFound`, is success too. An unbind re-reads the binding before every
+/// retry, so it never unbinds an address another mover bound in between.
+///
+/// # Requests per call
+///
+/// One attempt makes at most 4 requests: the read-back before a retry, the request, the status
+/// read that tells a transition from a stable state after an `IncorrectEipStatus`, and the
+/// read-back after a refusal that may echo an earlier attempt. With the default policy (10
+/// attempts, 10 settling reads for a release) one call makes at most 4 × 10 + 10 = 50 requests;
+/// `associate` and `disassociate` read the address first, a call of its own (at most 10 more).
+/// No retry loop runs inside another.
+///
+/// # Idempotency keys
+///
+/// [`AllocateRequest::idempotency_key`] is sent as the ClientToken. Alibaba's idempotence page
+/// (<https://help.aliyun.com/knowledge_detail/36569.html>) says a repeated token with the same
+/// parameters returns "the same result as the first time", and documents **no retention
+/// period**: a key may be honoured for as long as Alibaba keeps it. A key replayed after its
+/// address was released therefore answers with the old, released AllocationId; the provider
+/// reads it back a few times (reads may lag a new address) and then returns
+/// [`Error::Conflict`] ("idempotency key already used for a released address"). Use a new key
+/// per address.
+///
+/// Status, lock and target mappings are documented in [`crate::mapping`].
 pub struct AlibabaProvider {
     region: String,
     endpoint: Url,
@@ -64,6 +93,7 @@ pub struct AlibabaProvider {
     timeouts: Timeouts,
     transport: Transport,
     capabilities: Capabilities,
+    transitions: Transitions,
 }
 
 impl fmt::Debug for AlibabaProvider {
@@ -77,42 +107,6 @@ impl fmt::Debug for AlibabaProvider {
             .field("timeouts", &self.timeouts)
             .finish_non_exhaustive()
     }
-}
-
-/// What Alibaba's EIP API supports (alibaba.md §3).
-pub fn capabilities() -> Capabilities {
-    let mut caps = Capabilities::new(TextRule {
-        // alibaba.md §3.1 (DISAGREE 7: the older Modify page says 2–128; the Allocate page wins).
-        min_chars: 1,
-        max_chars: 128,
-        starts_with_letter: true,
-        charset: Charset::Restricted {
-            extra: "._-",
-            cjk: false,
-        },
-        forbidden_prefixes: &[],
-    });
-    caps.targets = vec![
-        TargetKind::Instance,
-        TargetKind::NetworkInterface,
-        TargetKind::HighAvailabilityVip,
-        TargetKind::NatGateway,
-        TargetKind::LoadBalancer,
-    ];
-    caps.max_page_size = 100;
-    caps.parallel_pages = true;
-    caps.conditional_disassociate = true;
-    caps.server_side_idempotency = true;
-    caps.bandwidth_mbps = 1..=500;
-    caps.description_rule = Some(TextRule {
-        min_chars: 2,
-        max_chars: 256,
-        starts_with_letter: true,
-        charset: Charset::Printable,
-        forbidden_prefixes: &["http://", "https://"],
-    });
-    caps.max_tags = 20;
-    caps
 }
 
 impl AlibabaProvider {
@@ -133,13 +127,19 @@ impl AlibabaProvider {
                 signature_version: config.signature_version,
                 http: config.http,
             },
-            capabilities: capabilities(),
+            capabilities: mapping::capabilities(),
+            transitions: Transitions::new(),
         }
     }
 
     /// The endpoint requests go to.
     pub fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// The retry policy calls run with (its rate limiter included).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
     }
 
     /// The signature scheme requests carry.
@@ -153,8 +153,8 @@ impl AlibabaProvider {
 
     /// One attempt, with a refusal mapped through the error table and a 2xx body read by
     /// `read` (in the attempt, so its request id lands in the attempt span). A wrong-state
-    /// refusal reads the EIP's status first, so the classifier can tell a transition (retry)
-    /// from a stable state.
+    /// refusal reads the EIP's status first (one request, no retries of its own), so the
+    /// classifier can tell a transition (retry) from a stable state.
     async fn attempt<T>(
         &self,
         request: &RpcRequest,
@@ -168,7 +168,9 @@ impl AlibabaProvider {
                 let subject = subject(request);
                 let current = match subject.eip {
                     Some(id) if error::classify(&api.code, api.http_status).needs_eip_status() => {
-                        self.current_status(id).await
+                        self.read_once(id).await.ok().flatten().map(|item| {
+                            mapping::status_from_alibaba(item.status.as_deref().unwrap_or_default())
+                        })
                     }
                     _ => None,
                 };
@@ -177,83 +179,128 @@ impl AlibabaProvider {
         }
     }
 
-    /// The EIP's status now, or `None` when it cannot be read. Kept apart from [`Self::attempt`]
-    /// (it maps refusals without reading any status) so the two never recurse.
-    async fn current_status(&self, id: &str) -> Option<EipStatus> {
+    /// The EIP as one DescribeEipAddresses request reports it (`None`: it does not exist), with
+    /// no retries of its own: the extra read an attempt makes inside the one retry loop.
+    async fn read_once(&self, id: &str) -> Result<Option<wire::EipAddress>> {
         let request = self.request(DESCRIBE).set("AllocationId", id);
-        let call = Call::read(KIND, DESCRIBE);
-        let page: wire::DescribeResponse = retry::run(
-            &call,
-            &self.retry,
-            &self.timeouts,
-            &AlibabaClassifier,
-            |_| async {
-                let reply = self.transport.exchange(&request).await?;
-                match rpc::read_reply(DESCRIBE, reply) {
-                    Ok(body) => rpc::read_answer(DESCRIBE, &body),
-                    Err(Failure::Refused(api)) => {
-                        Err(error::to_error(api, subject(&request), None))
-                    }
-                    Err(Failure::Other(error)) => Err(error),
-                }
-            },
-        )
-        .await
-        .ok()?;
-        let item = page
-            .items()
-            .iter()
-            .find(|e| e.allocation_id.as_deref() == Some(id))?;
-        Some(status::from_alibaba(
-            item.status.as_deref().unwrap_or_default(),
-        ))
+        let reply = self.transport.exchange(&request).await?;
+        let page: wire::DescribeResponse = match rpc::read_reply(DESCRIBE, reply) {
+            Ok(body) => rpc::read_answer(DESCRIBE, &body)?,
+            Err(Failure::Refused(api)) => {
+                return Err(error::to_error(api, subject(&request), None))
+            }
+            Err(Failure::Other(error)) => return Err(error),
+        };
+        Ok(find(page, id))
     }
 
-    /// Runs a request through the retry loop, its 2xx body read by `read`. With `settle`, an
-    /// error after an answer was lost is checked against the address's state: when the lost
-    /// request evidently took effect, the call succeeded (`Ok(None)`).
+    /// Runs a request through the one retry loop, its 2xx body read by `read`.
     ///
-    /// An answer that cannot be read is `InvalidResponse`, which is never retried nor settled,
-    /// so reading inside the loop ends the call as reading after it did.
+    /// With a `goal`, the address is read back (one request per check, inside the loop) before
+    /// a retry when an earlier attempt may have been processed (always, for an unbind: the fence
+    /// re-check), and after a refusal that may be the echo of an earlier attempt. When the goal
+    /// already holds, the call succeeded (`Ok(None)`) without sending again. The same check
+    /// settles a non-idempotent write (a release) whose answer was lost.
     async fn execute<T>(
         &self,
         call: Call,
         request: &RpcRequest,
-        settle: Option<&Settle<'_>>,
+        goal: Option<Goal<'_>>,
         read: fn(&str, &[u8]) -> Result<T>,
     ) -> Result<Option<T>> {
-        retry::run(&call, &self.retry, &self.timeouts, &AlibabaClassifier, |_| async move {
-            if let Some(settle) = settle {
-                settle.begin_attempt();
+        let attempt = |attempt: Attempt| async move {
+            let Some(goal) = goal else {
+                return self.attempt(request, read).await.map(Some);
+            };
+            if attempt.number > 1
+                && (attempt.earlier_maybe_processed || goal.recheck_every_retry())
+                && self.check(goal, attempt.earlier_maybe_processed).await? == Check::Reached
+            {
+                return Ok(None);
             }
-            let outcome = self.attempt(request, read).await;
-            let Some(settle) = settle else { return outcome.map(Some) };
-            settle.end_attempt(outcome.as_ref().err());
-            match outcome {
-                Ok(answer) => Ok(Some(answer)),
-                Err(error) if settle.worth_checking(&error) => {
-                    let now = self.get(settle.id).await;
-                    if settle.reached(&now) {
-                        tracing::debug!(%error, "the earlier request took effect; treating the call as done");
-                        Ok(None)
-                    } else {
-                        Err(error)
+            match self.attempt(request, read).await {
+                Err(error) if attempt.earlier_maybe_processed && goal.may_echo(&error) => {
+                    match self.check(goal, true).await {
+                        Ok(Check::Reached) => {
+                            tracing::debug!(%error, "an earlier attempt took effect; the call is done");
+                            Ok(None)
+                        }
+                        _ => Err(error),
                     }
                 }
-                Err(error) => Err(error),
+                outcome => outcome.map(Some),
             }
-        })
+        };
+        let settle = || async move {
+            match goal {
+                Some(goal) => Ok(match self.check(goal, true).await? {
+                    Check::Reached => Settled::Applied(None),
+                    Check::NotYet => Settled::NotApplied,
+                }),
+                None => Ok(Settled::Unknown),
+            }
+        };
+        retry::run_settled(
+            &call,
+            &self.retry,
+            &self.timeouts,
+            &AlibabaClassifier,
+            attempt,
+            settle,
+        )
         .await
     }
 
+    /// Reads the address back (one request) and says whether `goal` holds; a state in which
+    /// sending again would be wrong is an error.
+    async fn check(&self, goal: Goal<'_>, earlier_maybe_processed: bool) -> Result<Check> {
+        let Some(item) = self.read_once(goal.id()).await? else {
+            return match goal {
+                Goal::Released { .. } => Ok(Check::Reached),
+                _ => Err(Error::not_found(format!("eip {}", goal.id()))),
+            };
+        };
+        let eip = self.to_eip(&item)?;
+        let unbinding = matches!(eip.status, EipStatus::Unassociating | EipStatus::Available);
+        match goal {
+            Goal::Released { .. } if eip.status == EipStatus::Releasing => Ok(Check::Reached),
+            Goal::Released { .. } => Ok(Check::NotYet),
+            Goal::BoundTo { target, .. } => {
+                let ours = eip.binding.as_ref().is_some_and(|b| b.matches(target));
+                match eip.status {
+                    EipStatus::Associating | EipStatus::Bound if ours => Ok(Check::Reached),
+                    EipStatus::Locked => Err(locked(&eip, ASSOCIATE)),
+                    _ => Ok(Check::NotYet),
+                }
+            }
+            Goal::UnboundFrom {
+                instance, fenced, ..
+            } => {
+                let named = item.instance_id.as_deref() == Some(instance);
+                if unbinding && (earlier_maybe_processed || !fenced) {
+                    Ok(Check::Reached)
+                } else if unbinding {
+                    Err(conflict(
+                        &eip,
+                        &format!("it is no longer bound to {instance}: someone else unbound it"),
+                    ))
+                } else if named && matches!(eip.status, EipStatus::Bound | EipStatus::Associating) {
+                    Ok(Check::NotYet)
+                } else if eip.status == EipStatus::Locked {
+                    Err(locked(&eip, UNASSOCIATE))
+                } else {
+                    Err(conflict(
+                        &eip,
+                        &format!("it is no longer bound to {instance}"),
+                    ))
+                }
+            }
+        }
+    }
+
     /// Runs a write whose answer carries nothing but its request id.
-    async fn write(
-        &self,
-        call: Call,
-        request: &RpcRequest,
-        settle: Option<&Settle<'_>>,
-    ) -> Result<()> {
-        self.execute(call, request, settle, |_, body| {
+    async fn write(&self, call: Call, request: &RpcRequest, goal: Option<Goal<'_>>) -> Result<()> {
+        self.execute(call, request, goal, |_, body| {
             rpc::acknowledge(body);
             Ok(())
         })
@@ -261,32 +308,25 @@ impl AlibabaProvider {
         .map(drop)
     }
 
-    async fn read(&self, request: &RpcRequest) -> Result<wire::DescribeResponse> {
-        match self
-            .execute(Call::read(KIND, DESCRIBE), request, None, rpc::read_answer)
-            .await?
-        {
+    async fn read(&self, call: Call, request: &RpcRequest) -> Result<wire::DescribeResponse> {
+        match self.execute(call, request, None, rpc::read_answer).await? {
             Some(page) => Ok(page),
-            // Without `settle` an answer is always read; an empty body reads as one would.
+            // Without a goal an answer is always read; an empty body reads as one would.
             None => rpc::read_answer(DESCRIBE, b""),
         }
     }
 
     /// The EIP as the API reports it, or `None` when it does not exist.
     async fn describe(&self, id: &str) -> Result<Option<wire::EipAddress>> {
+        let request = self.request(DESCRIBE).set("AllocationId", id);
         let page = self
-            .read(&self.request(DESCRIBE).set("AllocationId", id))
+            .read(Call::read(KIND, DESCRIBE).on(id), &request)
             .await?;
-        // alibaba.md §3.4: an unknown or released AllocationId answers 200 with an empty list.
-        Ok(page
-            .eip_addresses
-            .into_iter()
-            .flat_map(|e| e.eip_address)
-            .find(|e| e.allocation_id.as_deref() == Some(id)))
+        Ok(find(page, id))
     }
 
     fn to_eip(&self, item: &wire::EipAddress) -> Result<Eip> {
-        to_eip(item, &self.region)
+        mapping::to_eip(item, &self.region)
     }
 
     async fn allocate_inner(&self, request: &AllocateRequest) -> Result<Eip> {
@@ -294,7 +334,7 @@ impl AlibabaProvider {
         let charge = request
             .charge_mode
             .as_ref()
-            .map(internet_charge_type)
+            .map(mapping::internet_charge_type)
             .transpose()?;
         if let Some(mbps) = request.bandwidth_mbps {
             check_traffic_bandwidth(charge, mbps)?;
@@ -332,13 +372,46 @@ impl AlibabaProvider {
                 request_id: answer.request_id.clone(),
             })?;
         match self.get(&id).await {
-            // alibaba.md §3.1: allocation is synchronous; if a read lags behind, the answer and
-            // the request still describe the new, available address.
+            // A replayed key answers with the AllocationId of its first allocation, which may
+            // have been released since (see `AlibabaProvider`'s idempotency notes).
+            Err(Error::NotFound { .. }) if request.idempotency_key.is_some() => {
+                self.read_lagging_allocation(&id).await
+            }
+            // A fresh token cannot be a replay: the address is new, and AllocateEipAddress is
+            // synchronous ("the new EIP is Available"), so the answer and the request describe
+            // it while reads lag behind.
             Err(Error::NotFound { .. }) => {
                 allocated_without_read(&answer, &id, request, &self.region)
             }
             other => other,
         }
+    }
+
+    /// After a keyed allocation answered with an id that reads as missing: the address is new
+    /// and reads lag (it appears within a few spaced reads), or the key was used before for an
+    /// address released since, which Alibaba answers with the old AllocationId: a conflict,
+    /// never an invented address.
+    async fn read_lagging_allocation(&self, id: &str) -> Result<Eip> {
+        // Spaced like the settling of a lost answer: "gone" is believed once the window has
+        // passed, within the policy's read budget.
+        let settle = self.retry.settle;
+        let started = tokio::time::Instant::now();
+        for _ in 0..settle.max_reads {
+            if started.elapsed() >= settle.window {
+                break;
+            }
+            tokio::time::sleep(settle.spacing).await;
+            if let Some(item) = self.describe(id).await? {
+                return self.to_eip(&item);
+            }
+        }
+        Err(Error::Conflict {
+            reason: format!(
+                "idempotency key already used for a released address: AllocateEipAddress \
+                 answered with {id}, which no longer exists; use a new key"
+            ),
+            service: None,
+        })
     }
 
     async fn list_page_inner(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {
@@ -367,7 +440,7 @@ impl AlibabaProvider {
             .list_request(filter)?
             .set("PageNumber", number.to_string())
             .set("PageSize", size.to_string());
-        let answer = self.read(&request).await?;
+        let answer = self.read(Call::read(KIND, DESCRIBE), &request).await?;
         let mut items = Vec::with_capacity(answer.items().len());
         for item in answer.items() {
             let eip = self.to_eip(item)?;
@@ -410,7 +483,7 @@ impl AlibabaProvider {
             )
             .set_opt(
                 "Status",
-                filter.status.as_ref().and_then(status::to_alibaba),
+                filter.status.as_ref().and_then(mapping::status_to_alibaba),
             )
             .set_opt(
                 "AssociatedInstanceId",
@@ -428,6 +501,11 @@ impl AlibabaProvider {
         validate::id("id", id)?;
         target.validate(&self.capabilities)?;
         let wire_target = wire_target(target)?;
+        // A locked address refuses every change; say so, naming the lock, before sending one.
+        let eip = self.get(id).await?;
+        if eip.status == EipStatus::Locked {
+            return Err(locked(&eip, ASSOCIATE));
+        }
         let request = self
             .request(ASSOCIATE)
             .set("AllocationId", id)
@@ -435,9 +513,13 @@ impl AlibabaProvider {
             .set("InstanceType", wire_target.instance_type)
             .set_opt("PrivateIpAddress", wire_target.private_ip)
             .set("ClientToken", mint_token());
-        let settle = Settle::new(id, Goal::BoundTo(target));
-        self.write(Call::write(KIND, ASSOCIATE, true), &request, Some(&settle))
-            .await
+        let goal = Goal::BoundTo { id, target };
+        self.write(
+            Call::write(KIND, ASSOCIATE, true).on(id),
+            &request,
+            Some(goal),
+        )
+        .await
     }
 
     async fn disassociate_inner(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
@@ -450,43 +532,45 @@ impl AlibabaProvider {
             .await?
             .ok_or_else(|| Error::not_found(format!("eip {id}")))?;
         let eip = self.to_eip(&item)?;
-        let bound = matches!(eip.status, EipStatus::Bound | EipStatus::Associating)
-            && item.instance_id.is_some();
-        if !bound {
+        if eip.status == EipStatus::Locked {
+            return Err(locked(&eip, UNASSOCIATE));
+        }
+        let bound = matches!(eip.status, EipStatus::Bound | EipStatus::Associating);
+        let Some(instance) = item.instance_id.as_deref().filter(|_| bound) else {
             return match from {
                 None => Ok(()),
                 Some(from) => Err(conflict(&eip, &format!("it is not bound to {from}"))),
             };
-        }
+        };
         if let Some(from) = from {
             if !eip.binding.as_ref().is_some_and(|b| b.matches(from)) {
                 return Err(conflict(&eip, &format!("it is not bound to {from}")));
             }
         }
-        // The InstanceId sent is the one just read (or the caller's `from`, which matched): the API
-        // refuses with InvalidBindingStatus when the address is no longer bound to it, so the check
-        // above and the unbind cannot be split by another mover (the server-side fence).
+        // The InstanceId sent is the one just read (or the caller's `from`, which matched). No
+        // Alibaba document says the cloud refuses an unbind naming another instance, so the fence
+        // is this read and the re-read before every retry: another mover can still bind the
+        // address between the read and the request (the window RELIABILITY.md states).
         let request = self
             .request(UNASSOCIATE)
             .set("AllocationId", id)
-            .set_opt("InstanceId", item.instance_id.clone())
+            .set("InstanceId", instance)
             .set(
                 "InstanceType",
                 item.instance_type
                     .clone()
-                    .unwrap_or_else(|| status::DEFAULT_INSTANCE_TYPE.into()),
+                    .unwrap_or_else(|| mapping::DEFAULT_INSTANCE_TYPE.into()),
             )
             .set("ClientToken", mint_token());
-        let settle = Settle::new(
+        let goal = Goal::UnboundFrom {
             id,
-            Goal::Unbound {
-                unconditional: from.is_none(),
-            },
-        );
+            instance,
+            fenced: from.is_some(),
+        };
         self.write(
-            Call::write(KIND, UNASSOCIATE, true),
+            Call::write(KIND, UNASSOCIATE, true).on(id),
             &request,
-            Some(&settle),
+            Some(goal),
         )
         .await
     }
@@ -494,8 +578,9 @@ impl AlibabaProvider {
     async fn modify_inner(&self, id: &str, change: &Modification) -> Result<()> {
         validate::id("id", id)?;
         change.validate(&self.capabilities)?;
-        // alibaba.md §3.5 and §9 item 7: the ModifyEipAddressAttribute page wants 2–128
-        // characters where the Allocate page allows 1–128; refuse what Modify would refuse.
+        // The ModifyEipAddressAttribute reference (AlibabaCloudDocs/eip, `intl.en-US/API
+        // Reference/Elastic IP Address/ModifyEipAddressAttribute.md`) wants 2–128 characters where
+        // the AllocateEipAddress one allows 1–128; refuse what Modify would refuse.
         if change
             .name
             .as_ref()
@@ -522,34 +607,21 @@ impl AlibabaProvider {
             .set_opt("Description", change.description.as_deref())
             .set_opt("Bandwidth", change.bandwidth_mbps.map(|b| b.to_string()));
         // Setting absolute values: repeating the request changes nothing more.
-        self.write(Call::write(KIND, MODIFY, true), &request, None)
+        self.write(Call::write(KIND, MODIFY, true).on(id), &request, None)
             .await
     }
 
     async fn release_inner(&self, id: &str) -> Result<()> {
         validate::id("id", id)?;
         let request = self.request(RELEASE).set("AllocationId", id);
-        let settle = Settle::new(id, Goal::Released);
-        // alibaba.md §3.6: ReleaseEipAddress takes no ClientToken, so it is not idempotent and a
-        // lost answer is settled by reading the address back before sending again.
-        retry::at_most_once(
-            self.retry.max_attempts,
-            || async {
-                self.write(Call::write(KIND, RELEASE, false), &request, Some(&settle))
-                    .await
-            },
-            || async {
-                match self.get(id).await {
-                    Err(Error::NotFound { .. }) => Ok(Settled::Applied(())),
-                    Ok(eip) if eip.status == EipStatus::Releasing => Ok(Settled::Applied(())),
-                    Ok(eip) if eip.status == EipStatus::Available => Ok(Settled::NotApplied),
-                    Ok(eip) => Err(Error::InvalidState {
-                        current: Some(eip.status),
-                        service: None,
-                    }),
-                    Err(_) => Ok(Settled::Unknown),
-                }
-            },
+        let goal = Goal::Released { id };
+        // ReleaseEipAddress takes no ClientToken (its API reference lists none), so it is not
+        // idempotent: an answer that may hide a processed request is settled inside the retry
+        // loop by reading the address back (gone or Releasing: done), never blindly re-sent.
+        self.write(
+            Call::write(KIND, RELEASE, false).on(id),
+            &request,
+            Some(goal),
         )
         .await
     }
@@ -569,10 +641,12 @@ impl EipProvider for AlibabaProvider {
         &self.capabilities
     }
 
+    fn transitions(&self) -> Option<&Transitions> {
+        Some(&self.transitions)
+    }
+
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip> {
-        self.allocate_inner(request)
-            .instrument(tracing::info_span!("alibaba.allocate"))
-            .await
+        self.allocate_inner(request).await
     }
 
     async fn get(&self, id: &str) -> Result<Eip> {
@@ -585,40 +659,28 @@ impl EipProvider for AlibabaProvider {
     }
 
     async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {
-        self.list_page_inner(filter, page)
-            .instrument(tracing::debug_span!("alibaba.list_page", page = ?page.token))
-            .await
+        self.list_page_inner(filter, page).await
     }
 
     async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<()> {
-        self.associate_inner(id, target)
-            .instrument(tracing::info_span!("alibaba.associate", id, %target))
-            .await
+        self.associate_inner(id, target).await
     }
 
     async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<()> {
-        let span = tracing::info_span!(
-            "alibaba.disassociate",
-            id,
-            from = from.map(tracing::field::display)
-        );
-        self.disassociate_inner(id, from).instrument(span).await
+        self.disassociate_inner(id, from).await
     }
 
     async fn modify(&self, id: &str, change: &Modification) -> Result<()> {
-        self.modify_inner(id, change)
-            .instrument(tracing::info_span!("alibaba.modify", id))
-            .await
+        self.modify_inner(id, change).await
     }
 
     async fn release(&self, id: &str) -> Result<()> {
-        self.release_inner(id)
-            .instrument(tracing::info_span!("alibaba.release", id))
-            .await
+        self.release_inner(id).await
     }
 }
 
-/// A fresh ClientToken (alibaba.md §3.8: ASCII, at most 64 characters).
+/// A fresh ClientToken: ASCII, at most 64 characters (idempotence,
+/// <https://help.aliyun.com/knowledge_detail/36569.html>).
 fn mint_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -643,17 +705,6 @@ fn conflict(eip: &Eip, what: &str) -> Error {
     }
 }
 
-fn internet_charge_type(mode: &ChargeMode) -> Result<&str> {
-    match mode {
-        ChargeMode::ByBandwidth => Ok("PayByBandwidth"),
-        ChargeMode::ByTraffic => Ok("PayByTraffic"),
-        ChargeMode::Other(raw) => validate::id("charge_mode", raw).map(|()| raw.as_str()),
-        other => Err(Error::Unsupported {
-            what: format!("charge mode {other}"),
-        }),
-    }
-}
-
 fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
     if charge == Some("PayByTraffic") && mbps > MAX_TRAFFIC_MBPS {
         return Err(Error::invalid_input(
@@ -664,197 +715,97 @@ fn check_traffic_bandwidth(charge: Option<&str>, mbps: u32) -> Result<()> {
     Ok(())
 }
 
-/// A target as the API names it.
-struct WireTarget {
-    instance_id: String,
-    instance_type: String,
-    private_ip: Option<String>,
-}
-
-fn wire_target(target: &AssociateTarget) -> Result<WireTarget> {
-    let kind = target.kind();
-    let instance_type =
-        status::target_kind_to_alibaba(&kind).ok_or_else(|| Error::Unsupported {
-            what: format!("association with a {}", target.kind()),
-        })?;
-    let instance_id = target.id().ok_or_else(|| Error::Unsupported {
-        what: format!("association with a {target}"),
-    })?;
-    let private_ip = match target {
-        AssociateTarget::NetworkInterface { private_ip, .. } => private_ip.map(|ip| ip.to_string()),
-        _ => None,
-    };
-    Ok(WireTarget {
-        instance_id: instance_id.to_owned(),
-        instance_type: instance_type.to_owned(),
-        private_ip,
-    })
-}
-
-/// What a write is meant to achieve, to recognise that a request whose answer was lost took
-/// effect.
+/// What a write is meant to achieve, to recognise by reading the address back that an earlier
+/// attempt took effect.
 #[derive(Clone, Copy, Debug)]
 enum Goal<'a> {
-    BoundTo(&'a AssociateTarget),
-    /// Unbound; `unconditional` when any binding may go (no `from`), so an address someone else
-    /// unbound meanwhile is as good as one we unbound.
-    Unbound {
-        unconditional: bool,
+    /// Bound (or being bound) to the target.
+    BoundTo {
+        id: &'a str,
+        target: &'a AssociateTarget,
     },
-    Released,
+    /// No longer bound to the instance the unbind names; `fenced` when the caller asked for
+    /// that instance (a move), so that an address someone else unbound is a conflict.
+    UnboundFrom {
+        id: &'a str,
+        instance: &'a str,
+        fenced: bool,
+    },
+    /// Released or being released.
+    Released { id: &'a str },
 }
 
-/// Reconciliation state of one logical write across its attempts.
-struct Settle<'a> {
-    id: &'a str,
-    goal: Goal<'a>,
-    /// An earlier attempt may have been processed without us seeing the answer.
-    lost: AtomicBool,
-    /// An attempt started and has not reported back (the retry loop's attempt timeout drops it).
-    in_flight: AtomicBool,
-}
-
-impl<'a> Settle<'a> {
-    fn new(id: &'a str, goal: Goal<'a>) -> Self {
-        Self {
-            id,
-            goal,
-            lost: AtomicBool::new(false),
-            in_flight: AtomicBool::new(false),
+impl Goal<'_> {
+    fn id(&self) -> &str {
+        match self {
+            Self::BoundTo { id, .. } | Self::UnboundFrom { id, .. } | Self::Released { id } => id,
         }
     }
 
-    fn begin_attempt(&self) {
-        if self.in_flight.swap(true, Ordering::SeqCst) {
-            self.lost.store(true, Ordering::SeqCst);
-        }
+    /// An unbind re-reads the binding before every retry, so that it never unbinds an address
+    /// another mover bound in between.
+    fn recheck_every_retry(&self) -> bool {
+        matches!(self, Self::UnboundFrom { .. })
     }
 
-    fn end_attempt(&self, error: Option<&Error>) {
-        self.in_flight.store(false, Ordering::SeqCst);
-        if error.is_some_and(Error::maybe_sent) {
-            self.lost.store(true, Ordering::SeqCst);
-        }
-    }
-
-    /// Whether this refusal could be the echo of our own earlier request.
-    fn worth_checking(&self, error: &Error) -> bool {
-        let lost = self.lost.load(Ordering::SeqCst);
-        match self.goal {
-            // A release refused because the address is already going (or gone, after a lost
-            // answer) has what it wanted.
-            Goal::Released => {
-                matches!(error, Error::InvalidState { .. })
-                    || (lost && matches!(error, Error::NotFound { .. }))
+    /// Whether this refusal could be the cloud's answer to a request repeating one that took
+    /// effect: `InvalidAssociation.Duplicated` or a wrong state for a repeated bind, a wrong
+    /// binding or state for a repeated unbind, `InvalidAllocationId.NotFound` for a repeated
+    /// release.
+    fn may_echo(&self, error: &Error) -> bool {
+        match self {
+            Self::BoundTo { .. } => matches!(
+                error,
+                Error::AlreadyAssociated { .. }
+                    | Error::InvalidState { .. }
+                    | Error::Conflict { .. }
+            ),
+            Self::UnboundFrom { .. } => matches!(
+                error,
+                Error::InvalidState { .. } | Error::Conflict { .. } | Error::Service { .. }
+            ),
+            Self::Released { .. } => {
+                matches!(error, Error::NotFound { .. } | Error::InvalidState { .. })
             }
-            Goal::Unbound {
-                unconditional: true,
-            } => matches!(error, Error::InvalidState { .. } | Error::Conflict { .. }),
-            Goal::BoundTo(_) | Goal::Unbound { .. } => {
-                lost && matches!(
-                    error,
-                    Error::InvalidState { .. }
-                        | Error::AlreadyAssociated { .. }
-                        | Error::Conflict { .. }
-                )
-            }
-        }
-    }
-
-    fn reached(&self, now: &Result<Eip>) -> bool {
-        match (self.goal, now) {
-            (Goal::Released, Err(Error::NotFound { .. })) => true,
-            (Goal::Released, Ok(eip)) => eip.status == EipStatus::Releasing,
-            (Goal::BoundTo(target), Ok(eip)) => {
-                matches!(eip.status, EipStatus::Associating | EipStatus::Bound)
-                    && eip.binding.as_ref().is_some_and(|b| b.matches(target))
-            }
-            (Goal::Unbound { .. }, Ok(eip)) => {
-                matches!(eip.status, EipStatus::Unassociating | EipStatus::Available)
-            }
-            _ => false,
         }
     }
 }
 
-/// Maps one `EipAddress` of the API onto the model.
-pub(crate) fn to_eip(item: &wire::EipAddress, default_region: &str) -> Result<Eip> {
-    let invalid = |reason: String| Error::InvalidResponse {
-        operation: DESCRIBE.into(),
-        reason,
-        http_status: Some(200),
-        request_id: None,
-    };
-    let id = item
-        .allocation_id
-        .as_deref()
-        .ok_or_else(|| invalid("an EipAddress has no AllocationId".into()))?;
-    let raw_address = item.ip_address.as_deref().unwrap_or_default();
-    let address: IpAddr = raw_address.parse().map_err(|_| {
-        invalid(format!(
-            "{id} has IpAddress {raw_address:?}, which is not an IP address"
-        ))
-    })?;
-    let raw_status = item.status.clone().unwrap_or_default();
-    let region = item.region_id.as_deref().unwrap_or(default_region);
-    let mut eip = Eip::new(
+/// What reading the address back showed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    /// The goal holds: the call is done.
+    Reached,
+    /// It does not hold yet: sending (again) is right.
+    NotYet,
+}
+
+/// The item of a page describing `id`. An unknown or released AllocationId answers 200 with an
+/// empty list (DescribeEipAddresses API reference), so absent means gone.
+fn find(page: wire::DescribeResponse, id: &str) -> Option<wire::EipAddress> {
+    page.eip_addresses
+        .into_iter()
+        .flat_map(|e| e.eip_address)
+        .find(|e| e.allocation_id.as_deref() == Some(id))
+}
+
+/// The refusal of a change to a locked address, naming the lock; nothing was sent.
+fn locked(eip: &Eip, action: &str) -> Error {
+    let lock = mapping::lock_of(eip).unwrap_or("unknown reason");
+    let service = ServiceError::new(
         KIND,
-        region,
-        id,
-        address,
-        status::from_alibaba(&raw_status),
-        raw_status,
+        action,
+        "OperationLocks",
+        format!(
+            "{} is locked by Alibaba Cloud ({lock}); the request was not sent: no change \
+             succeeds until the lock is lifted",
+            eip.id
+        ),
     );
-    eip.bandwidth_mbps = item.bandwidth.and_then(|b| u32::try_from(b).ok());
-    eip.bandwidth_id = item.bandwidth_package_id.clone();
-    eip.name = item.name.clone();
-    eip.description = item.description.clone();
-    eip.binding = binding(item);
-    eip.charge_mode = item.internet_charge_type.as_deref().map(|raw| match raw {
-        "PayByBandwidth" => ChargeMode::ByBandwidth,
-        "PayByTraffic" => ChargeMode::ByTraffic,
-        other => ChargeMode::Other(other.to_owned()),
-    });
-    eip.created_at = item.allocation_time.as_deref().and_then(parse_time);
-    if let Some(tags) = &item.tags {
-        for tag in &tags.tag {
-            if let Some(key) = &tag.key {
-                let value = tag.value.clone().unwrap_or_default();
-                eip.tags.insert(key.clone(), value);
-            }
-        }
+    Error::InvalidState {
+        current: Some(EipStatus::Locked),
+        service: Some(Box::new(service)),
     }
-    Ok(eip)
-}
-
-fn binding(item: &wire::EipAddress) -> Option<Binding> {
-    let instance_id = item.instance_id.clone()?;
-    let kind = status::target_kind_from_alibaba(item.instance_type.as_deref().unwrap_or_default());
-    let mut binding = Binding::new(kind.clone());
-    if kind == TargetKind::NetworkInterface {
-        binding.nic_id = Some(instance_id);
-    } else {
-        binding.instance_id = Some(instance_id);
-    }
-    binding.private_ip = item
-        .private_ip_address
-        .as_deref()
-        .and_then(|ip| ip.parse().ok());
-    Some(binding)
-}
-
-/// `AllocationTime`: RFC 3339 (`2024-01-01T00:00:00Z`), or without seconds as some Alibaba
-/// timestamps are written (`2024-01-01T00:00Z`).
-fn parse_time(raw: &str) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(raw, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .or_else(|| {
-            let minutes =
-                time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
-            time::PrimitiveDateTime::parse(raw, minutes)
-                .ok()
-                .map(|t| t.assume_utc())
-        })
 }
 
 fn allocated_without_read(
@@ -882,204 +833,51 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
-    fn item(json: &str) -> wire::EipAddress {
-        serde_json::from_str(json).unwrap()
-    }
-
     #[test]
-    fn an_eip_address_maps_onto_the_model() {
-        let eip = to_eip(
-            &item(
-                r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"InUse","Bandwidth":"5","Name":"web",
-                    "InstanceId":"eni-1","InstanceType":"NetworkInterface","PrivateIpAddress":"10.0.0.7",
-                    "InternetChargeType":"PayByTraffic","AllocationTime":"2024-01-01T00:00:00Z",
-                    "Tags":{"Tag":[{"Key":"env","Value":"prod"},{"Key":"bare"}]}}"#,
-            ),
-            "cn-hangzhou",
+    fn a_locked_refusal_names_the_lock() {
+        let item: wire::EipAddress = serde_json::from_str(
+            r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"InUse","InstanceId":"i-1",
+                "OperationLocks":{"LockReason":[{"LockReason":"security"}]}}"#,
         )
         .unwrap();
-        assert_eq!(
-            (eip.id.as_str(), eip.status.clone(), eip.raw_status.as_str()),
-            ("eip-1", EipStatus::Bound, "InUse")
+        let error = locked(&mapping::to_eip(&item, "r").unwrap(), ASSOCIATE);
+        assert!(matches!(
+            error,
+            Error::InvalidState {
+                current: Some(EipStatus::Locked),
+                ..
+            }
+        ));
+        assert!(!error.is_retryable());
+        let text = error.to_string();
+        assert!(
+            text.contains("security") && text.contains("eip-1"),
+            "{text}"
         );
-        assert_eq!(eip.bandwidth_mbps, Some(5));
-        assert_eq!(eip.region, "cn-hangzhou");
-        assert_eq!(eip.charge_mode, Some(ChargeMode::ByTraffic));
-        assert_eq!(
-            eip.created_at,
-            Some(time::macros::datetime!(2024-01-01 0:00 UTC))
-        );
-        assert_eq!(eip.tags.get("env").map(String::as_str), Some("prod"));
-        assert_eq!(eip.tags.get("bare").map(String::as_str), Some(""));
-        let b = eip.binding.clone().unwrap();
-        assert_eq!(
-            (b.kind, b.nic_id.as_deref(), b.private_ip),
-            (
-                TargetKind::NetworkInterface,
-                Some("eni-1"),
-                Some("10.0.0.7".parse().unwrap())
-            )
-        );
-        assert!(eip.is_bound_to(&AssociateTarget::nic("eni-1", None)));
-        assert!(eip.is_bound_to(&AssociateTarget::nic(
-            "eni-1",
-            Some("10.0.0.7".parse().unwrap())
-        )));
     }
 
     #[test]
-    fn each_instance_type_becomes_a_binding() {
-        for (raw, target) in [
-            ("EcsInstance", AssociateTarget::instance("x-1")),
-            ("", AssociateTarget::instance("x-1")),
-            (
-                "HaVip",
-                AssociateTarget::HighAvailabilityVip { id: "x-1".into() },
-            ),
-            ("Nat", AssociateTarget::NatGateway { id: "x-1".into() }),
-            (
-                "SlbInstance",
-                AssociateTarget::LoadBalancer { id: "x-1".into() },
-            ),
-        ] {
-            let json = format!(
-                r#"{{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"InUse","InstanceId":"x-1","InstanceType":"{raw}"}}"#
-            );
-            let eip = to_eip(&item(&json), "r").unwrap();
-            assert!(eip.is_bound_to(&target), "{raw}");
-            assert_eq!(
-                wire_target(&target).unwrap().instance_type,
-                if raw.is_empty() { "EcsInstance" } else { raw }
-            );
-        }
-        let free = to_eip(&item(r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"Available","InstanceId":""}"#), "r").unwrap();
-        assert_eq!(free.binding, None);
-    }
-
-    #[test]
-    fn unreadable_items_are_invalid_responses() {
-        for json in [
-            r#"{"IpAddress":"1.2.3.4"}"#,
-            r#"{"AllocationId":"eip-1","IpAddress":"nope"}"#,
-            r#"{"AllocationId":"eip-1"}"#,
-        ] {
-            assert!(
-                matches!(to_eip(&item(json), "r"), Err(Error::InvalidResponse { .. })),
-                "{json}"
-            );
-        }
-        let odd = to_eip(&item(r#"{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Status":"Frozen","AllocationTime":"yesterday"}"#), "r").unwrap();
-        assert_eq!(odd.status, EipStatus::Unknown("Frozen".into()));
-        assert_eq!(odd.created_at, None);
-        assert_eq!(
-            parse_time("2024-05-06T07:08Z"),
-            Some(time::macros::datetime!(2024-05-06 7:08 UTC))
-        );
-    }
-
-    fn eip(status: EipStatus, bound_to: Option<&str>) -> Eip {
-        let mut eip = Eip::new(
-            KIND,
-            "r",
-            "eip-1",
-            "1.2.3.4".parse().unwrap(),
-            status,
-            "raw",
-        );
-        eip.binding = bound_to.map(|id| {
-            let mut b = Binding::new(TargetKind::Instance);
-            b.instance_id = Some(id.into());
-            b
-        });
-        eip
-    }
-
-    fn state_error(current: EipStatus) -> Error {
-        Error::InvalidState {
-            current: Some(current),
-            service: None,
-        }
-    }
-
-    #[test]
-    fn settling_a_lost_answer() {
+    fn which_refusals_may_echo_an_earlier_attempt() {
         let vm = AssociateTarget::instance("i-1");
-        let lost_transport = Error::Transport {
-            operation: "x".into(),
-            message: "reset".into(),
-            maybe_sent: true,
-            source: None,
+        let bind = Goal::BoundTo {
+            id: "e",
+            target: &vm,
         };
-
-        let bind = Settle::new("eip-1", Goal::BoundTo(&vm));
-        assert!(
-            !bind.worth_checking(&state_error(EipStatus::Bound)),
-            "no answer was lost yet"
-        );
-        bind.begin_attempt();
-        bind.end_attempt(Some(&lost_transport));
-        assert!(bind.worth_checking(&state_error(EipStatus::Bound)));
-        assert!(bind.reached(&Ok(eip(EipStatus::Associating, Some("i-1")))));
-        assert!(bind.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
-        assert!(
-            !bind.reached(&Ok(eip(EipStatus::Bound, Some("i-2")))),
-            "bound elsewhere is not ours"
-        );
-        assert!(!bind.reached(&Ok(eip(EipStatus::Available, None))));
-
-        // An attempt cut off by the attempt timeout never reports back: the next one knows.
-        let timed_out = Settle::new("eip-1", Goal::BoundTo(&vm));
-        timed_out.begin_attempt();
-        timed_out.begin_attempt();
-        assert!(timed_out.worth_checking(&Error::AlreadyAssociated { service: None }));
-
-        let release = Settle::new("eip-1", Goal::Released);
-        assert!(release.worth_checking(&state_error(EipStatus::Releasing)));
-        assert!(
-            !release.worth_checking(&Error::not_found("eip eip-1")),
-            "gone before we ever sent: a real NotFound"
-        );
-        release.end_attempt(Some(&lost_transport));
-        assert!(release.worth_checking(&Error::not_found("eip eip-1")));
-        assert!(release.reached(&Err(Error::not_found("eip eip-1"))));
-        assert!(release.reached(&Ok(eip(EipStatus::Releasing, None))));
-        assert!(!release.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
-
-        let fenced = Settle::new(
-            "eip-1",
-            Goal::Unbound {
-                unconditional: false,
-            },
-        );
-        assert!(
-            !fenced.worth_checking(&state_error(EipStatus::Available)),
-            "a fenced unbind refused is a refusal"
-        );
-        let any = Settle::new(
-            "eip-1",
-            Goal::Unbound {
-                unconditional: true,
-            },
-        );
-        assert!(any.worth_checking(&state_error(EipStatus::Available)));
-        assert!(any.reached(&Ok(eip(EipStatus::Unassociating, Some("i-1")))));
-        assert!(any.reached(&Ok(eip(EipStatus::Available, None))));
-        assert!(!any.reached(&Ok(eip(EipStatus::Bound, Some("i-1")))));
+        assert!(bind.may_echo(&Error::AlreadyAssociated { service: None }));
+        assert!(!bind.may_echo(&Error::not_found("eip e")));
+        let release = Goal::Released { id: "e" };
+        assert!(release.may_echo(&Error::not_found("eip e")));
+        assert!(!release.may_echo(&Error::invalid_input("id", "x")));
+        let unbind = Goal::UnboundFrom {
+            id: "e",
+            instance: "i-1",
+            fenced: true,
+        };
+        assert!(unbind.recheck_every_retry() && !bind.recheck_every_retry());
     }
 
     #[test]
-    fn capabilities_follow_the_api_note() {
-        let caps = capabilities();
-        assert_eq!(caps.max_page_size, 100);
-        assert_eq!(caps.bandwidth_mbps, 1..=500);
-        assert!(
-            caps.parallel_pages && caps.conditional_disassociate && caps.server_side_idempotency
-        );
-        assert!(!caps.private_ip_targets);
-        assert_eq!(caps.max_tags, 20);
-        assert!(caps.name_rule.check("name", "a").is_ok());
-        assert!(caps.name_rule.check("name", "1a").is_err());
-        assert!(caps.check_description("https://x").is_err());
+    fn traffic_bandwidth_is_capped() {
         assert!(check_traffic_bandwidth(Some("PayByTraffic"), 201).is_err());
         assert!(check_traffic_bandwidth(Some("PayByBandwidth"), 500).is_ok());
     }

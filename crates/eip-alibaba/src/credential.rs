@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use eip_core::{Error, Result, Secret};
 use serde::Deserialize;
+use zeroize::{Zeroize, Zeroizing};
 
 /// An AccessKey pair, with an STS security token for temporary credentials.
 ///
@@ -49,8 +50,10 @@ pub(crate) struct Discovered {
     pub region: Option<String>,
 }
 
-/// Environment variable names, most preferred first: the current standard, then the aliases of
-/// the CLI and Terraform (alibaba.md §6.1).
+/// Environment variable names, most preferred first: the standard names of alibabacloud-credentials
+/// (`alibabacloud_credentials/utils/auth_util.py`), then the aliases of the CLI
+/// (aliyun/aliyun-cli `config/profile.go`) and of Terraform (aliyun/terraform-provider-alicloud
+/// `alicloud/provider.go`).
 pub(crate) const ACCESS_KEY_ID_VARS: &[&str] = &[
     "ALIBABA_CLOUD_ACCESS_KEY_ID",
     "ALIBABACLOUD_ACCESS_KEY_ID",
@@ -78,7 +81,8 @@ const PROFILE_VAR: &str = "ALIBABA_CLOUD_PROFILE";
 const PROFILE_DISABLED_VAR: &str = "ALIBABA_CLOUD_CLI_PROFILE_DISABLED";
 
 /// Reads credentials and region from `env` (a variable lookup) and, when the environment holds no
-/// AccessKey, from the CLI profile file `<home>/.aliyun/config.json` (alibaba.md §6.2–6.3).
+/// AccessKey, from the CLI profile file `<home>/.aliyun/config.json` (as alibabacloud-credentials
+/// `alibabacloud_credentials/provider/cli_profile.py` reads it).
 ///
 /// Nothing found is not an error here (the builder may get credentials later); half a
 /// configuration or one that contradicts itself is.
@@ -148,9 +152,10 @@ pub(crate) fn discover(
 /// The first variable of `names` that is set (and not empty). Two aliases set to different
 /// values are a contradiction, not a silent choice.
 fn one_of(env: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Result<Option<String>> {
-    let mut found: Option<(&str, String)> = None;
+    // Values may be secrets: the ones not kept (a duplicate alias) are wiped when dropped.
+    let mut found: Option<(&str, Zeroizing<String>)> = None;
     for name in names {
-        let Some(value) = env(name).filter(|v| !v.is_empty()) else {
+        let Some(value) = env(name).filter(|v| !v.is_empty()).map(Zeroizing::new) else {
             continue;
         };
         match &found {
@@ -164,7 +169,7 @@ fn one_of(env: &dyn Fn(&str) -> Option<String>, names: &[&str]) -> Result<Option
             None => found = Some((name, value)),
         }
     }
-    Ok(found.map(|(_, value)| value))
+    Ok(found.map(|(_, mut value)| std::mem::take(&mut *value)))
 }
 
 fn missing(field: &str, reason: &str) -> Error {
@@ -196,6 +201,13 @@ struct CliProfile {
     region_id: String,
 }
 
+impl Drop for CliProfile {
+    fn drop(&mut self) {
+        self.access_key_secret.zeroize();
+        self.sts_token.zeroize();
+    }
+}
+
 struct FromFile {
     credentials: AccessKey,
     region: Option<String>,
@@ -206,12 +218,15 @@ struct FromFile {
 /// does) are supported; the others need an identity service this library does not call.
 fn read_profile(file: &Path, wanted: Option<String>) -> Result<FromFile> {
     let field = file.display().to_string();
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        Error::invalid_input(
-            field.clone(),
-            format!("cannot read the CLI profile file: {e}"),
-        )
-    })?;
+    // The file holds secrets: its text and every profile read from it are wiped when dropped.
+    let text = std::fs::read_to_string(file)
+        .map(Zeroizing::new)
+        .map_err(|e| {
+            Error::invalid_input(
+                field.clone(),
+                format!("cannot read the CLI profile file: {e}"),
+            )
+        })?;
     let config: CliConfig = serde_json::from_str(&text).map_err(|e| {
         Error::invalid_input(field.clone(), format!("not a valid CLI profile file: {e}"))
     })?;
@@ -222,7 +237,7 @@ fn read_profile(file: &Path, wanted: Option<String>) -> Result<FromFile> {
             None => ("default".to_owned(), field.clone()),
         },
     };
-    let profile = config
+    let mut profile = config
         .profiles
         .into_iter()
         .find(|p| p.name == name)
@@ -246,7 +261,10 @@ fn read_profile(file: &Path, wanted: Option<String>) -> Result<FromFile> {
     if profile.access_key_secret.is_empty() {
         return Err(Error::invalid_input(at("access_key_secret"), "is missing"));
     }
-    let mut credentials = AccessKey::new(profile.access_key_id, profile.access_key_secret);
+    let mut credentials = AccessKey::new(
+        std::mem::take(&mut profile.access_key_id),
+        std::mem::take(&mut profile.access_key_secret),
+    );
     if mode == "ststoken" {
         if profile.sts_token.is_empty() {
             return Err(Error::invalid_input(
@@ -254,9 +272,9 @@ fn read_profile(file: &Path, wanted: Option<String>) -> Result<FromFile> {
                 "is missing (mode StsToken)",
             ));
         }
-        credentials = credentials.with_security_token(profile.sts_token);
+        credentials = credentials.with_security_token(std::mem::take(&mut profile.sts_token));
     }
-    let region = Some(profile.region_id).filter(|r| !r.is_empty());
+    let region = Some(std::mem::take(&mut profile.region_id)).filter(|r| !r.is_empty());
     Ok(FromFile {
         credentials,
         region,
@@ -361,6 +379,30 @@ mod tests {
             None,
         );
         assert_eq!(same.unwrap().region.as_deref(), Some("cn-hangzhou"));
+    }
+
+    #[test]
+    fn two_aliases_with_different_values_name_both_and_show_neither() {
+        let error = discover(
+            &env_of(&[
+                ("ALIBABA_CLOUD_ACCESS_KEY_ID", "id"),
+                ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "first-secret"),
+                ("ALICLOUD_SECRET_KEY", "second-secret"),
+            ]),
+            None,
+        )
+        .unwrap_err();
+        let text = error.to_string();
+        assert!(
+            text.contains("ALIBABA_CLOUD_ACCESS_KEY_SECRET")
+                && text.contains("ALICLOUD_SECRET_KEY"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("first-secret") && !text.contains("second-secret"),
+            "{text}"
+        );
+        assert_eq!(error.kind_name(), "invalid_input");
     }
 
     #[test]

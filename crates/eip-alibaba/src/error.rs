@@ -9,7 +9,8 @@ use eip_core::{EipStatus, Error, ServiceError};
 use crate::KIND;
 
 /// A refusal as the API sent it: HTTP status ≥ 400 with `{Code, Message, RequestId, ...}`
-/// (alibaba.md §4.1), plus the `x-acs-retry-after` delay when present.
+/// (<https://www.alibabacloud.com/help/en/openapi/error-codes>), plus the `x-acs-retry-after`
+/// delay when present.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct ApiError {
     pub http_status: u16,
@@ -29,9 +30,6 @@ pub(crate) enum CodeKind {
     /// The EIP (or the target) is in the wrong state; the EIP's status is read to tell a
     /// transition that will end (retry) from a stable refusal.
     WrongState,
-    /// `InvalidBindingStatus`: the EIP is not bound to the instance named. This is the server-side
-    /// fence of a conditional unbind: a conflict unless a transition is under way.
-    BindingFence,
     /// The instance already has an EIP.
     AlreadyAssociated,
     /// The EIP quota is used up.
@@ -55,39 +53,91 @@ pub(crate) enum CodeKind {
 impl CodeKind {
     /// Whether mapping this code needs the EIP's current status.
     pub(crate) fn needs_eip_status(self) -> bool {
-        matches!(self, Self::WrongState | Self::BindingFence)
+        matches!(self, Self::WrongState)
     }
 }
 
-/// The one table of Alibaba codes (alibaba.md §3, §4.2–4.4).
+/// Codes that mean flow control: retried, after the server's `x-acs-retry-after` when it sent
+/// one. An entry ending in `*` matches every code with that prefix ([`eip_http::code_in`]).
+/// Terraform's `NeedRetry` (aliyun/terraform-provider-alicloud `alicloud/errors.go`) retries
+/// `Rejected.Throttling` and every code matching `Throttling` (`Throttling.User`,
+/// `Throttling.Api`).
+pub const THROTTLING_ERRORS: &[&str] = &["Throttling*", "Rejected.Throttling"];
+
+/// Codes that mean "busy or in progress, retry later": the codes Terraform's alicloud provider
+/// retries on these actions. An entry ending in `*` matches every code with that prefix.
+///
+/// - `ServiceUnavailable`, `SystemBusy`, `OperationConflict`, `LastTokenProcessing`,
+///   `IncorrectStatus*` (`IncorrectStatus.%s`), `FrequentPurchase.EIP`, `VPC_TASK_CONFLICT`:
+///   `alicloud/resource_alicloud_eip_address.go` (create, modify, delete) and
+///   `alicloud/errors.go` (`NeedRetry`, for `ServiceUnavailable`).
+/// - `TaskConflict`, `InvalidBindingStatus`, `IncorrectInstanceStatus` (an instance still
+///   booting), `IncorrectStatus.NatGateway`, `InvalidStatus.EcsStatusNotSupport`,
+///   `InvalidStatus.InstanceHasBandWidth`, `InvalidStatus.EniStatusNotSupport`,
+///   `OperationFailed.EcsMigrating`: `alicloud/resource_alicloud_eip_association.go` (create).
+/// - `OperationFailed.LastTokenProcessing`, `IncorrectHaVipStatus`,
+///   `InvalidIpStatus.HasBeenUsedBySnatTable`, `InvalidIpStatus.HasBeenUsedByForwardEntry`,
+///   `InvalidStatus.NotAllow`, `InvalidStatus.SnatOrDnat`:
+///   `alicloud/resource_alicloud_eip_association.go` (delete); hence `InvalidStatus.*` and
+///   `InvalidIpStatus.*`.
+/// - `TaskConflict.*` ("Operate too frequent", ReleaseEipAddress API reference),
+///   `OperationFailed.SystemBusy`, `InternalError`: the AssociateEipAddress and
+///   ModifyEipAddressAttribute API references list them as the service's own failures.
+///
+/// `InvalidBindingStatus` is here, not a fence: no Alibaba document says UnassociateEipAddress
+/// refuses an `InstanceId` other than the bound one (its error table only has "The eip binding
+/// status invalid."), and Terraform retries it on associate and unassociate alike.
+pub const TRANSIENT_ERRORS: &[&str] = &[
+    "ServiceUnavailable",
+    "InternalError",
+    "SystemBusy",
+    "OperationFailed.SystemBusy",
+    "OperationConflict",
+    "LastTokenProcessing",
+    "OperationFailed.LastTokenProcessing",
+    "TaskConflict*",
+    "InvalidBindingStatus",
+    "IncorrectInstanceStatus",
+    "IncorrectHaVipStatus",
+    "IncorrectStatus*",
+    "InvalidStatus.*",
+    "InvalidIpStatus.*",
+    "FrequentPurchase.EIP",
+    "OperationFailed.EcsMigrating",
+    "VPC_TASK_CONFLICT",
+];
+
+/// Whether `code` is a flow-control code ([`THROTTLING_ERRORS`]).
+pub fn is_throttling(code: &str) -> bool {
+    eip_http::code_in(THROTTLING_ERRORS, code)
+}
+
+/// Whether `code` means "retry later" ([`TRANSIENT_ERRORS`]).
+pub fn is_transient(code: &str) -> bool {
+    eip_http::code_in(TRANSIENT_ERRORS, code)
+}
+
+/// The one table of Alibaba codes: the API references of the six actions under
+/// <https://api.alibabacloud.com/document/Vpc/2016-04-28/>, and the common codes of
+/// <https://www.alibabacloud.com/help/en/openapi/error-codes>.
 pub(crate) fn classify(code: &str, http_status: u16) -> CodeKind {
     use CodeKind::*;
     match code {
         "InvalidAllocationId.NotFound" => EipNotFound,
-        // alibaba.md §3.2: the Associate page spells it "InvalidInstanId".
+        // The AssociateEipAddress reference spells it "InvalidInstanId".
         "InvalidInstanId.NotFound" | "InvalidInstanceId.NotFound" => TargetNotFound,
-        "IncorrectEipStatus" | "IncorrectInstanceStatus" => WrongState,
-        "InvalidBindingStatus" => BindingFence,
+        "IncorrectEipStatus" => WrongState,
         "InvalidAssociation.Duplicated" => AlreadyAssociated,
         "QuotaExceeded.Eip" => QuotaExceeded,
         "InvalidAccessKeyId.NotFound" | "SignatureDoesNotMatch" | "InvalidTimeStamp.Expired" => {
             Unauthenticated
         }
         c if c.starts_with("InvalidSecurityToken") => Unauthenticated,
-        // [tf] NeedRetry: any code matching ^Throttling, and Rejected.Throttling.
-        c if c.starts_with("Throttling") || c == "Rejected.Throttling" => Throttled,
+        c if is_throttling(c) => Throttled,
+        c if is_transient(c) => Transient,
         c if c.starts_with("Forbidden") => PermissionDenied,
         c if c.starts_with("InvalidParameter") || c.starts_with("MissingParameter") => InvalidInput,
         "IdempotentParameterMismatch" => IdempotencyConflict,
-        "ServiceUnavailable"
-        | "InternalError"
-        | "SystemBusy"
-        | "OperationFailed.SystemBusy"
-        | "OperationConflict"
-        | "LastTokenProcessing"
-        | "OperationFailed.LastTokenProcessing" => Transient,
-        // alibaba.md §3.2, §3.6: "TaskConflict" and its suffixed forms mean "operate too frequent".
-        c if c == "TaskConflict" || c.starts_with("TaskConflict.") => Transient,
         _ if http_status >= 500 => Transient,
         _ => Other,
     }
@@ -123,22 +173,6 @@ pub(crate) fn to_error(api: ApiError, subject: Subject<'_>, current: Option<EipS
         CodeKind::WrongState => Error::InvalidState {
             current,
             service: Some(service),
-        },
-        CodeKind::BindingFence => match current {
-            Some(status) if status.is_transitional() => Error::InvalidState {
-                current: Some(status),
-                service: Some(service),
-            },
-            status => Error::Conflict {
-                reason: format!(
-                    "{eip} is not bound to {} (now {})",
-                    subject.instance.unwrap_or("the instance named"),
-                    status
-                        .map(|s| s.to_string())
-                        .unwrap_or_else(|| "unknown".into())
-                ),
-                service: Some(service),
-            },
         },
         CodeKind::AlreadyAssociated => Error::AlreadyAssociated {
             service: Some(service),
@@ -193,17 +227,14 @@ pub(crate) fn service_error(api: ApiError, action: &str) -> ServiceError {
     service
 }
 
-/// alibaba.md §4.1: a `SignatureDoesNotMatch` message ends with "server string to sign
-/// is:<StringToSign>". It holds no secret, but it is request detail that does not belong in an
-/// error shown to users; it is logged at debug level only, for diagnosing signing bugs.
+/// A `SignatureDoesNotMatch` message ends with "server string to sign is:<StringToSign>" (the
+/// official classic SDK compares it with its own, aliyun-python-sdk-core
+/// `aliyunsdkcore/client.py`). Under V1 that string holds every query parameter, the STS
+/// `SecurityToken` included, so it is cut out of the error and never logged, at any level.
 fn redact_message(message: &str) -> String {
     const MARKER: &str = "string to sign";
     match message.to_ascii_lowercase().find(MARKER) {
         Some(at) => {
-            tracing::debug!(
-                server_message = message,
-                "the server reported its string to sign"
-            );
             let kept = message
                 .get(..at)
                 .unwrap_or_default()
@@ -267,12 +298,13 @@ fn field_of(code: &str, message: &str) -> String {
 
 /// Alibaba's retry decisions.
 ///
-/// Retried: throttling (`Throttling*`, waiting at least `x-acs-retry-after`), the transient codes
-/// of the error table (`ServiceUnavailable`, `SystemBusy`, `TaskConflict`, `OperationConflict`,
-/// `LastTokenProcessing`, 5xx...), transport errors and timeouts, and `IncorrectEipStatus` only
-/// while the EIP is in a transition (its status was read when the error was mapped). Everything
-/// else stops. Whether a request that may have been processed is repeated is decided by the retry
-/// loop from the call's idempotency (a ClientToken).
+/// Retried: flow control (waiting at least `x-acs-retry-after`), the "retry later" codes of
+/// [`TRANSIENT_ERRORS`] and any other 5xx, an answer a gateway sent in
+/// place of the API's (a 5xx or 429 page that is not the API's JSON), transport errors and
+/// timeouts, and `IncorrectEipStatus` only while the EIP is in a transition (its status was read
+/// when the error was mapped). Everything else stops. Whether a request that may have been
+/// processed is repeated is decided by the retry loop from the call's idempotency (a
+/// ClientToken).
 ///
 /// One Alibaba-specific rule: an `IncorrectEipStatus` whose EIP, read right after, is already in
 /// a state the action accepts (the transition ended in between) is retried once more.
@@ -281,26 +313,30 @@ pub struct AlibabaClassifier;
 
 impl RetryClassifier for AlibabaClassifier {
     fn classify(&self, error: &Error) -> RetryAction {
-        if let Error::InvalidState {
-            current: Some(current),
-            service: Some(service),
-        } = error
-        {
-            // The status is read just after the refusal: when the transition that caused it has
-            // ended in the meantime and the EIP now is in a state the action accepts, the refusal
-            // is stale and one more attempt will go through.
-            if service.code == "IncorrectEipStatus" && accepts(&service.operation, current) {
-                return RetryAction::Retry { after: None };
+        match error {
+            Error::InvalidState {
+                current: Some(current),
+                service: Some(service),
+            } if service.code == "IncorrectEipStatus" && accepts(&service.operation, current) => {
+                // The status is read just after the refusal: when the transition that caused it
+                // has ended in the meantime and the EIP now is in a state the action accepts, the
+                // refusal is stale and one more attempt will go through.
+                RetryAction::Retry { after: None }
             }
+            Error::InvalidResponse {
+                http_status: Some(status),
+                ..
+            } if *status >= 500 || *status == 429 => RetryAction::Retry { after: None },
+            // Otherwise the kinds chosen in `to_error` fit the core's rules exactly: RateLimited
+            // carries the server's delay, Service carries `retryable` from the table,
+            // InvalidState carries the EIP's status (retried while transitional).
+            other => default_classification(other),
         }
-        // Otherwise the kinds chosen in `to_error` fit the core's rules exactly: RateLimited
-        // carries the server's delay, Service carries `retryable` from the table, InvalidState
-        // carries the EIP's status (retried while transitional).
-        default_classification(error)
     }
 }
 
-/// The states in which each action is accepted (alibaba.md §3.2–3.6).
+/// The states in which each action is accepted (the AssociateEipAddress, UnassociateEipAddress,
+/// ModifyEipAddressAttribute and ReleaseEipAddress references under <https://api.alibabacloud.com/document/Vpc/2016-04-28/>).
 fn accepts(action: &str, status: &EipStatus) -> bool {
     match action {
         "AssociateEipAddress" | "ReleaseEipAddress" => *status == EipStatus::Available,
@@ -341,7 +377,7 @@ mod tests {
             ("InvalidInstanId.NotFound", 404, "not_found"),
             ("InvalidInstanceId.NotFound", 404, "not_found"),
             ("IncorrectEipStatus", 400, "invalid_state"),
-            ("IncorrectInstanceStatus", 400, "invalid_state"),
+            ("IncorrectInstanceStatus", 400, "service"),
             ("InvalidAssociation.Duplicated", 400, "already_associated"),
             ("QuotaExceeded.Eip", 400, "quota_exceeded"),
             ("Throttling", 400, "rate_limited"),
@@ -486,18 +522,52 @@ mod tests {
     }
 
     #[test]
-    fn the_binding_fence_is_a_conflict_unless_moving() {
+    fn the_codes_terraform_retries_are_retried() {
+        for code in [
+            "IncorrectStatus",
+            "IncorrectStatus.NatGateway",
+            "IncorrectStatus.ResourceStatus",
+            "VPC_TASK_CONFLICT",
+            "InvalidStatus.EcsStatusNotSupport",
+            "InvalidStatus.SnatOrDnat",
+            "InvalidIpStatus.HasBeenUsedBySnatTable",
+            "IncorrectHaVipStatus",
+            "FrequentPurchase.EIP",
+            "OperationFailed.EcsMigrating",
+            "IncorrectInstanceStatus",
+            "InvalidBindingStatus",
+            "TaskConflict.AssociateGlobalAccelerationInstance",
+        ] {
+            let error = map(code, 400, Some(EipStatus::Bound));
+            assert_eq!(
+                AlibabaClassifier.classify(&error),
+                RetryAction::Retry { after: None },
+                "{code}"
+            );
+        }
+        // Look-alikes that are not on the lists stay final.
+        for code in ["InvalidStatusX", "IncorrectEipStatusX", "Invalid.Status"] {
+            assert_eq!(
+                AlibabaClassifier.classify(&map(code, 400, None)),
+                RetryAction::Stop,
+                "{code}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_gateway_page_is_retried_but_a_client_error_page_is_not() {
+        let page = |status| Error::InvalidResponse {
+            operation: "DescribeEipAddresses".into(),
+            reason: "not JSON".into(),
+            http_status: Some(status),
+            request_id: None,
+        };
         assert_eq!(
-            map("InvalidBindingStatus", 400, Some(EipStatus::Bound)).kind_name(),
-            "conflict"
+            AlibabaClassifier.classify(&page(502)),
+            RetryAction::Retry { after: None }
         );
-        assert_eq!(
-            map("InvalidBindingStatus", 400, Some(EipStatus::Available)).kind_name(),
-            "conflict"
-        );
-        let moving = map("InvalidBindingStatus", 400, Some(EipStatus::Unassociating));
-        assert_eq!(moving.kind_name(), "invalid_state");
-        assert!(moving.is_retryable());
+        assert_eq!(AlibabaClassifier.classify(&page(404)), RetryAction::Stop);
     }
 
     #[test]

@@ -23,24 +23,30 @@
 //! ```
 //!
 //! Configuration from the environment and `~/.aliyun/config.json`: [`AlibabaBuilder::from_env`].
-//! The status and target mappings: [`status`].
+//! The status, lock and target mappings: [`mapping`].
 #![deny(missing_docs)]
 
 mod builder;
 mod client;
 mod credential;
 mod error;
+pub mod mapping;
 mod rpc;
 pub mod signer;
-pub mod status;
 pub mod wire;
 
 use eip_core::ProviderKind;
 
-pub use builder::{default_endpoint, AlibabaBuilder, SignatureVersion};
-pub use client::{capabilities, AlibabaProvider};
+pub use builder::{
+    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion,
+    DEFAULT_REQUESTS_PER_MINUTE, ENDPOINT_MAP,
+};
+pub use client::AlibabaProvider;
 pub use credential::AccessKey;
-pub use error::AlibabaClassifier;
+pub use error::{
+    is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
+};
+pub use mapping::capabilities;
 
 /// This provider's kind: `alibaba`.
 pub const KIND: ProviderKind = ProviderKind::new("alibaba");

@@ -1,17 +1,18 @@
-//! One RPC exchange: sign a request afresh (new nonce, new time), send it, and read the answer
-//! into a body or a refusal. No retries and no mapping to the model here.
+//! One RPC exchange: sign a request afresh (new nonce, new time), send it once through
+//! [`eip_http::HttpClient`], and read the answer into a body or a refusal. No retries and no
+//! mapping to the model here.
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use eip_core::{Error, Result, ServiceError};
+use eip_core::{Error, Result};
+use eip_http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION};
+use eip_http::{HttpClient, Request};
 use rand::Rng;
-use reqwest::header::{
-    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, USER_AGENT,
-};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use url::Url;
+use zeroize::Zeroizing;
 
 use crate::builder::SignatureVersion;
 use crate::credential::AccessKey;
@@ -22,12 +23,6 @@ use crate::KIND;
 
 /// The VPC API version.
 pub(crate) const API_VERSION: &str = "2016-04-28";
-
-const USER_AGENT_VALUE: &str = concat!(
-    "multicloud-eip/",
-    env!("CARGO_PKG_VERSION"),
-    " (eip-alibaba)"
-);
 
 /// An RPC request: the action and its operation parameters (`RegionId` included); the common
 /// and signature parameters are added per attempt.
@@ -84,7 +79,7 @@ pub(crate) struct Transport {
     pub endpoint: Url,
     pub credentials: AccessKey,
     pub signature_version: SignatureVersion,
-    pub http: reqwest::Client,
+    pub http: HttpClient,
 }
 
 /// The raw answer.
@@ -102,7 +97,9 @@ pub(crate) enum Failure {
 
 impl Transport {
     /// Signs and sends one attempt. Both schemes send POST with every parameter in the query and
-    /// an empty body, as the official SDKs do for these actions (alibaba.md §1.3).
+    /// an empty body, as the official SDKs do for these actions (alibabacloud-vpc20160428
+    /// `client.py`: `Params(method='POST', style='RPC', req_body_type='formData')`, all fields
+    /// in `query`).
     pub async fn exchange(&self, request: &RpcRequest) -> Result<Reply> {
         let nonce = nonce();
         let now = timestamp(OffsetDateTime::now_utc());
@@ -110,35 +107,15 @@ impl Transport {
             SignatureVersion::V1 => self.sign_v1(request, &nonce, &now),
             SignatureVersion::V3 => self.sign_v3(request, &nonce, &now),
         }?;
-        let response = self
-            .http
-            .post(url)
-            .headers(headers)
-            .header(CONTENT_LENGTH, HeaderValue::from_static("0"))
-            .header(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE))
-            .send()
-            .await
-            .map_err(|e| transport_error(request.action, e))?;
-        let status = response.status().as_u16();
-        // alibaba.md §4.5: the delay the server asks for, in milliseconds.
-        let retry_after = response
-            .headers()
-            .get("x-acs-retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_millis);
-        // Once the status line has arrived the request was processed, whatever happens to the body.
-        let body = response.bytes().await.map_err(|e| {
-            let mut error = transport_error(request.action, e);
-            if let Error::Transport { maybe_sent, .. } = &mut error {
-                *maybe_sent = true;
-            }
-            error
-        })?;
+        let mut http_request = Request::post(request.action, url);
+        *http_request.headers_mut() = headers;
+        let response = self.http.send(http_request).await?;
         Ok(Reply {
-            status,
-            retry_after,
-            body,
+            status: response.status(),
+            // The delay the server asks for, in milliseconds (alibabacloud-tea-openapi
+            // `client.py` reads `x-acs-retry-after` as a sleep in ms).
+            retry_after: response.retry_after_millis("x-acs-retry-after"),
+            body: response.into_body(),
         })
     }
 
@@ -160,14 +137,16 @@ impl Transport {
         if let Some(token) = &key.security_token {
             params.push(("SecurityToken", token.expose()));
         }
-        // The canonical query is built once: it is signed (alibaba.md §1.1 step 5) and sent as
-        // is, with `Signature` appended (the server sorts the parameters to verify).
-        let mut query = signer::canonical_query(&params);
-        let string_to_sign = format!(
+        // The canonical query is built once: it is signed (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>, "StringToSign") and
+        // sent as is, with `Signature` appended (the server sorts the parameters to verify).
+        // Both hold the STS token: wiped once the URL is built (the URL itself is dropped by the
+        // HTTP client, and never kept in an error).
+        let mut query = Zeroizing::new(signer::canonical_query(&params));
+        let string_to_sign = Zeroizing::new(format!(
             "POST&{}&{}",
             signer::percent_encode("/"),
             signer::percent_encode(&query)
-        );
+        ));
         let signature = signer::v1_signature(key.secret.expose(), &string_to_sign);
         query.push_str("&Signature=");
         query.push_str(&signer::percent_encode(&signature));
@@ -191,7 +170,8 @@ impl Transport {
             ("x-acs-content-sha256", signer::EMPTY_PAYLOAD_SHA256),
         ]);
         if let Some(token) = &key.security_token {
-            // alibaba.md §2.1, §7.2: STS under V3 travels in headers, with the key id beside it.
+            // STS under V3 travels in headers, with the key id beside it, as
+            // alibabacloud-tea-openapi `client.py` sends it.
             signed.push(("x-acs-security-token", token.expose()));
             signed.push(("x-acs-accesskey-id", key.id.as_str()));
         }
@@ -220,7 +200,7 @@ impl Transport {
 }
 
 /// The `host` header as the HTTP client sends it: the port only when it is not the scheme's
-/// default (alibaba.md §2.1).
+/// default (<https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>: `host`).
 fn host_header(url: &Url) -> String {
     let host = url.host_str().unwrap_or_default();
     match url.port() {
@@ -245,7 +225,7 @@ fn nonce() -> String {
     format!("{:032x}", rand::thread_rng().gen::<u128>())
 }
 
-/// `yyyy-MM-ddTHH:mm:ssZ` in UTC (alibaba.md §1.2, §2.1).
+/// `yyyy-MM-ddTHH:mm:ssZ` in UTC (`Timestamp` of <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>, `x-acs-date` of V3).
 pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     format!(
@@ -257,26 +237,6 @@ pub(crate) fn timestamp(t: OffsetDateTime) -> String {
         t.minute(),
         t.second()
     )
-}
-
-/// A transport failure. The URL is dropped from the error first: under V1 it holds the signature
-/// and the STS token. The request may have been processed unless the connection was never made.
-fn transport_error(action: &str, error: reqwest::Error) -> Error {
-    let error = error.without_url();
-    let maybe_sent = !error.is_connect();
-    let what = if error.is_timeout() {
-        "timed out"
-    } else if error.is_connect() {
-        "cannot connect"
-    } else {
-        "failed"
-    };
-    Error::Transport {
-        operation: action.to_owned(),
-        message: format!("{what}: {error}"),
-        maybe_sent,
-        source: Some(Box::new(error)),
-    }
 }
 
 /// Reads an answer: the body of a 2xx (not parsed here: [`read_answer`] reads it, request id
@@ -305,16 +265,12 @@ pub(crate) fn read_reply(action: &'static str, reply: Reply) -> Result<Bytes, Fa
             }
             Ok(ErrorBody { request_id, .. }) => {
                 record_request_id(request_id.as_deref());
-                Err(Failure::Other(unreadable_refusal(
-                    action, &reply, request_id,
-                )))
+                Err(Failure::Other(unreadable(action, &reply, request_id)))
             }
             Err(_) => {
                 let request_id = request_id_of(&reply.body);
                 record_request_id(request_id.as_deref());
-                Err(Failure::Other(unreadable_refusal(
-                    action, &reply, request_id,
-                )))
+                Err(Failure::Other(unreadable(action, &reply, request_id)))
             }
         },
         _ => {
@@ -381,51 +337,23 @@ fn request_id_of(body: &[u8]) -> Option<String> {
         .and_then(|a| a.request_id)
 }
 
-/// A 4xx/5xx whose body is not the API's error JSON (a proxy page, a truncated body): a 5xx is a
-/// retryable service failure, a 429 a rate limit, anything else an invalid response.
-fn unreadable_refusal(action: &str, reply: &Reply, request_id: Option<String>) -> Error {
-    let status = reply.status;
-    let mut service =
-        ServiceError::new(KIND, action, format!("HTTP{status}"), snippet(&reply.body));
-    service.http_status = Some(status);
-    service.request_id = request_id.clone();
-    match status {
-        429 => Error::RateLimited {
-            retry_after: reply.retry_after,
-            service: Some(Box::new(service)),
-        },
-        500..=599 => Error::Service {
-            retryable: true,
-            service: Box::new(service),
-        },
-        _ => Error::InvalidResponse {
-            operation: action.to_owned(),
-            reason: format!(
-                "the error body is not the API's JSON: {}",
-                snippet(&reply.body)
-            ),
-            http_status: Some(status),
-            request_id,
-        },
-    }
+/// A 4xx/5xx that is not the API's error JSON (a gateway's HTML page, a truncated body, JSON
+/// without a `Code`): the one rule of [`eip_http::unreadable_answer`] — a 5xx is a retryable
+/// service error coded `HTTP 502`, a 429 a rate limit, anything else (a 404 page too: it is no
+/// proof that the address is gone) an invalid response.
+fn unreadable(action: &str, reply: &Reply, request_id: Option<String>) -> Error {
+    eip_http::unreadable_answer(
+        KIND,
+        action,
+        reply.status,
+        request_id,
+        reply.retry_after,
+        &reply.body,
+    )
 }
 
-/// The start of a body, printable, for messages.
 fn snippet(body: &[u8]) -> String {
-    const MAX: usize = 160;
-    let text = String::from_utf8_lossy(body);
-    let clean: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(MAX)
-        .collect();
-    if clean.trim().is_empty() {
-        "(empty body)".to_owned()
-    } else if text.chars().count() > MAX {
-        format!("{}…", clean.trim())
-    } else {
-        clean.trim().to_owned()
-    }
+    eip_http::snippet(body)
 }
 
 /// Parses a successful body, or says why it cannot be read.
@@ -491,6 +419,12 @@ mod tests {
         assert_eq!(kind(503, r#"{"Code":"#), ("service", true));
         assert_eq!(kind(429, ""), ("rate_limited", true));
         assert_eq!(kind(404, "not here"), ("invalid_response", false));
+        assert_eq!(kind(502, r#"{"RequestId":"r"}"#), ("service", true));
+        assert_eq!(kind(429, r#"{"RequestId":"r"}"#), ("rate_limited", true));
+        match read_reply("X", reply(502, r#"{"RequestId":"r"}"#)) {
+            Err(Failure::Other(e)) => assert_eq!(e.service().unwrap().code, "HTTP 502"),
+            _ => panic!("expected an error"),
+        }
         assert_eq!(kind(302, ""), ("invalid_response", false));
         assert!(read_reply("X", reply(200, "{}")).is_ok());
         assert!(matches!(
@@ -541,7 +475,7 @@ mod tests {
             endpoint: Url::parse("http://127.0.0.1:1/").unwrap(),
             credentials: AccessKey::new("id", "secret"),
             signature_version: SignatureVersion::V1,
-            http: reqwest::Client::new(),
+            http: HttpClient::new(&eip_http::ClientOptions::new()).unwrap(),
         };
         let request = RpcRequest::new("DescribeEipAddresses", "cn-x").set("AllocationId", "eip-1");
         let (url, _) = transport

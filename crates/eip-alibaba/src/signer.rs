@@ -1,10 +1,11 @@
 //! Request signing: RPC V1 (HMAC-SHA1, `SignatureVersion=1.0`) and V3 (ACS3-HMAC-SHA256).
 //!
-//! Pure functions only, so every known-answer vector of alibaba.md §1.4 and §2.3 is checked here
-//! without a network. The provider ([`crate::AlibabaProvider`]) picks the parameters, the nonce and the
+//! Pure functions only, so every known-answer vector (Alibaba's documented examples, the
+//! darabonba-openapi-util tests, and values computed with the official Python SDKs) is checked
+//! here without a network. The provider ([`crate::AlibabaProvider`]) picks the parameters, the nonce and the
 //! time; this module only turns them into a signature.
 //!
-//! Naming trap (alibaba.md, "Naming trap"): Alibaba's documents call the HMAC-SHA1 scheme
+//! Naming trap: Alibaba's documents (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>) call the HMAC-SHA1 scheme
 //! "signature method V2", but its wire parameter is `SignatureVersion=1.0`; here it is V1.
 
 use base64::Engine as _;
@@ -16,11 +17,11 @@ use sha2::{Digest, Sha256};
 /// The V3 algorithm name, first line of the string to sign and prefix of `Authorization`.
 pub const V3_ALGORITHM: &str = "ACS3-HMAC-SHA256";
 
-/// The hex SHA-256 of an empty body (alibaba.md §2.1).
+/// The hex SHA-256 of an empty body (`x-acs-content-sha256`, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>).
 pub const EMPTY_PAYLOAD_SHA256: &str =
     "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-/// Every byte except the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~` (alibaba.md §1.1 step 3).
+/// Every byte except the RFC 3986 unreserved set `A-Z a-z 0-9 - _ . ~` (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 const ENCODED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
@@ -49,7 +50,7 @@ pub fn canonical_query<K: AsRef<str>, V: AsRef<str>>(params: &[(K, V)]) -> Strin
     pairs.join("&")
 }
 
-/// The V1 string to sign: `METHOD&%2F&enc(canonical query)` (alibaba.md §1.1 step 5). The
+/// The V1 string to sign: `METHOD&%2F&enc(canonical query)` (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>). The
 /// method is the one actually used: GET and POST sign differently.
 pub fn v1_string_to_sign<K: AsRef<str>, V: AsRef<str>>(method: &str, params: &[(K, V)]) -> String {
     format!(
@@ -71,9 +72,11 @@ pub fn hmac_sha1_base64(key: &[u8], data: &[u8]) -> String {
 }
 
 /// The V1 signature of a string to sign: the key is the secret followed by `&`
-/// (alibaba.md §1.1 step 6).
+/// (<https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 pub fn v1_signature(secret: &str, string_to_sign: &str) -> String {
-    hmac_sha1_base64(format!("{secret}&").as_bytes(), string_to_sign.as_bytes())
+    // The one copy of the secret signing makes, wiped when dropped.
+    let key = zeroize::Zeroizing::new(format!("{secret}&"));
+    hmac_sha1_base64(key.as_bytes(), string_to_sign.as_bytes())
 }
 
 /// Signs a V1 parameter set (every parameter except `Signature`, empty ones included) and
@@ -94,7 +97,8 @@ pub fn sha256_hex(data: &[u8]) -> String {
 /// The V3 canonical headers and the `SignedHeaders` list.
 ///
 /// Names are lower-cased and sorted; values trimmed; the values of a repeated name are sorted and
-/// joined with `,` (alibaba.md §2.2, as the tea SDK does it).
+/// joined with `,` (<https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>, as alibabacloud-tea-openapi
+/// `utils.py` does it).
 pub fn v3_canonical_headers<K: AsRef<str>, V: AsRef<str>>(headers: &[(K, V)]) -> (String, String) {
     let mut grouped: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for (name, value) in headers {
@@ -209,7 +213,7 @@ mod tests {
         assert_eq!(q, "B=&Tag.1.Key=a&Tag.10.Key=c&Tag.2.Key=b&a=x");
     }
 
-    // alibaba.md §1.4 V1-1: classic ECS DescribeRegions.
+    // The classic ECS "Request signatures" document (doc-detail 25492): DescribeRegions.
     #[test]
     fn v1_1_describe_regions() {
         let params = [
@@ -233,7 +237,7 @@ mod tests {
         );
     }
 
-    // alibaba.md §1.4 V1-2: current doc example, GET and the POST variant.
+    // The example of <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>, GET, and the POST variant computed from it.
     #[test]
     fn v1_2_describe_dedicated_hosts_get_and_post() {
         let params = [
@@ -261,7 +265,7 @@ mod tests {
         );
     }
 
-    // alibaba.md §1.4 V1-3: darabonba util tests (Python and Java).
+    // aliyun/darabonba-openapi-util `python/tests/test_client.py` (and the Java test).
     #[test]
     fn v1_3_util_tests() {
         let params = [("query", "test"), ("body", "test")];
@@ -275,7 +279,7 @@ mod tests {
         );
     }
 
-    // alibaba.md §1.4 V1-4: darabonba util test (Go), empty method.
+    // aliyun/darabonba-openapi-util `golang/service/service_test.go`, empty method.
     #[test]
     fn v1_4_empty_method() {
         let params = [("test", "ok")];
@@ -286,7 +290,8 @@ mod tests {
         );
     }
 
-    // alibaba.md §1.4 V1-5: raw HMAC-SHA1, key without '&'.
+    // aliyun-python-sdk-core `tests/auth/algorithm/test_sha_hmac1.py`: raw HMAC-SHA1, key
+    // without '&'.
     #[test]
     fn v1_5_raw_hmac_sha1() {
         assert_eq!(
@@ -299,7 +304,8 @@ mod tests {
         );
     }
 
-    // alibaba.md §1.4 V1-6: VPC AllocateEipAddress, with and without the empty SignatureType.
+    // VPC AllocateEipAddress as aliyun-python-sdk-core 2.16.1 signs it (time and nonce fixed;
+    // Alibaba publishes no vector for it), with and without the empty SignatureType.
     #[test]
     fn v1_6_allocate_eip_address() {
         let mut params = vec![
@@ -336,7 +342,7 @@ mod tests {
         );
     }
 
-    // alibaba.md §2.3 V3-1: the official doc example.
+    // The example of <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>.
     #[test]
     fn v3_1_run_instances() {
         let query = [
@@ -378,7 +384,8 @@ mod tests {
         );
     }
 
-    // alibaba.md §2.3 V3-2: Go util test (empty method) and the GET variant; a repeated header
+    // aliyun/darabonba-openapi-util `golang/service/service_test.go` `Test_GetAuthorization`
+    // (empty method) and the GET variant; a repeated header
     // is joined with ','.
     #[test]
     fn v3_2_repeated_header_and_empty_value() {
@@ -405,7 +412,7 @@ mod tests {
         );
     }
 
-    // alibaba.md §2.3 V3-4: encoding checks.
+    // aliyun/darabonba-openapi-util tests: encoding checks.
     #[test]
     fn v3_4_encoding() {
         assert_eq!(
@@ -419,7 +426,8 @@ mod tests {
         assert_eq!(sha256_hex(b""), EMPTY_PAYLOAD_SHA256);
     }
 
-    // alibaba.md §2.3 V3-5: VPC ReleaseEipAddress.
+    // VPC ReleaseEipAddress as alibabacloud-tea-openapi 0.4.6 `get_authorization` signs it
+    // (Alibaba publishes no vector for it).
     #[test]
     fn v3_5_release_eip_address() {
         let query = [("AllocationId", "eip-1"), ("RegionId", "cn-hangzhou")];

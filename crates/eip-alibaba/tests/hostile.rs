@@ -1,4 +1,4 @@
-//! Hostile answers (issue 7, item 6): arbitrary bytes and arbitrary JSON shapes fed to every
+//! Hostile answers: arbitrary bytes and arbitrary JSON shapes fed to every
 //! answer parser of the provider, then to the provider itself over HTTP. Never a panic; always
 //! `Ok` or a typed `eip_core::Error` of the kind the answer calls for.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use eip_alibaba::mapping;
 use eip_alibaba::wire::{self, Acknowledgement, AllocateResponse, DescribeResponse};
 use eip_alibaba::{AccessKey, AlibabaProvider};
 use eip_core::{
@@ -177,7 +178,7 @@ fn nested(depth: usize, open: &str, close: &str) -> Vec<u8> {
     format!("{}{}", open.repeat(depth), close.repeat(depth)).into_bytes()
 }
 
-/// alibaba.md §3.7: the documented `Status` values.
+/// The documented `Status` values (<https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 const DOCUMENTED_STATUSES: [&str; 5] = [
     "Available",
     "InUse",
@@ -185,7 +186,7 @@ const DOCUMENTED_STATUSES: [&str; 5] = [
     "Unassociating",
     "Releasing",
 ];
-/// alibaba.md §3.2: the `InstanceType` values with a normalized kind (empty = the default,
+/// The AssociateEipAddress `InstanceType` values with a normalized kind (empty = the default,
 /// `EcsInstance`); `IpAddress` and anything else stay `Other`.
 const INSTANCE_TYPES: [&str; 6] = [
     "",
@@ -283,11 +284,11 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 fn check_describe(body: &[u8]) {
-    match wire::parse::<DescribeResponse>(DESCRIBE, body) {
+    match mapping::parse::<DescribeResponse>(DESCRIBE, body) {
         Ok(page) => {
             assert!(is_json(body), "only JSON parses");
             for item in page.items() {
-                match wire::to_eip(item, "cn-hangzhou") {
+                match mapping::to_eip(item, "cn-hangzhou") {
                     Ok(eip) => {
                         assert_eq!(Some(eip.id.as_str()), item.allocation_id.as_deref());
                         assert_eq!(
@@ -314,11 +315,11 @@ proptest! {
 
     #[test]
     fn allocate_answers_parse_or_fail_typed(body in body_from(allocate_json())) {
-        match wire::parse::<AllocateResponse>(ALLOCATE, &body) {
+        match mapping::parse::<AllocateResponse>(ALLOCATE, &body) {
             Ok(_) => prop_assert!(is_json(&body)),
             Err(error) => assert_invalid_response(&error),
         }
-        match wire::parse::<Acknowledgement>("ReleaseEipAddress", &body) {
+        match mapping::parse::<Acknowledgement>("ReleaseEipAddress", &body) {
             Ok(_) => prop_assert!(is_json(&body)),
             Err(error) => assert_invalid_response(&error),
         }
@@ -326,7 +327,7 @@ proptest! {
 
     #[test]
     fn any_status_and_body_is_ok_or_a_typed_error(status in prop_oneof![100u16..600, Just(200), Just(400), Just(429), Just(502)], body in body_from(error_json())) {
-        match wire::read_answer(ALLOCATE, status, &body) {
+        match mapping::read_answer(ALLOCATE, status, &body) {
             Ok(returned) => {
                 prop_assert!((200..300).contains(&status), "only a 2xx is a success, got {status}");
                 prop_assert_eq!(&returned[..], &body[..]);
@@ -353,16 +354,16 @@ proptest! {
 
     #[test]
     fn any_status_text_maps_to_a_status(raw in prop_oneof![".{0,24}", prop::sample::select(DOCUMENTED_STATUSES.to_vec()).prop_map(str::to_owned)]) {
-        // alibaba.md §3.7: five documented values land on known variants; anything else keeps
+        // Five documented values land on known variants; anything else keeps
         // its raw text.
-        match eip_alibaba::status::from_alibaba(&raw) {
+        match eip_alibaba::mapping::status_from_alibaba(&raw) {
             eip_core::EipStatus::Unknown(kept) => {
                 prop_assert_eq!(&kept, &raw);
                 prop_assert!(!DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?} is documented");
             }
             _ => prop_assert!(DOCUMENTED_STATUSES.contains(&raw.as_str()), "{raw:?}"),
         }
-        match eip_alibaba::status::target_kind_from_alibaba(&raw) {
+        match eip_alibaba::mapping::target_kind_from_alibaba(&raw) {
             eip_core::TargetKind::Other(kept) => {
                 prop_assert_eq!(&kept, &raw);
                 prop_assert!(!INSTANCE_TYPES.contains(&raw.as_str()), "{raw:?} is documented");
@@ -376,28 +377,28 @@ proptest! {
 fn documented_hostile_answers_get_the_expected_kinds() {
     // A proxy's HTML page: retryable on 502, an invalid response on a 200.
     let page = b"<html>502 Bad Gateway</html>";
-    let error = wire::read_answer(DESCRIBE, 502, page).unwrap_err();
+    let error = mapping::read_answer(DESCRIBE, 502, page).unwrap_err();
     match &error {
         Error::Service {
             retryable: true,
             service,
         } => {
-            assert_eq!(service.code, "HTTP502");
+            assert_eq!(service.code, "HTTP 502");
             assert!(service.message.contains("502 Bad Gateway"), "{service:?}");
         }
         other => panic!("{other:?}"),
     }
-    assert_invalid_response(&wire::parse::<DescribeResponse>(DESCRIBE, page).unwrap_err());
+    assert_invalid_response(&mapping::parse::<DescribeResponse>(DESCRIBE, page).unwrap_err());
     // An empty 200.
-    assert_invalid_response(&wire::parse::<DescribeResponse>(DESCRIBE, b"").unwrap_err());
-    assert_invalid_response(&wire::parse::<AllocateResponse>(ALLOCATE, b"").unwrap_err());
+    assert_invalid_response(&mapping::parse::<DescribeResponse>(DESCRIBE, b"").unwrap_err());
+    assert_invalid_response(&mapping::parse::<AllocateResponse>(ALLOCATE, b"").unwrap_err());
     // Deep nesting hits serde_json's recursion limit instead of the stack.
     assert_invalid_response(
-        &wire::parse::<DescribeResponse>(DESCRIBE, &nested(100_000, "[", "]")).unwrap_err(),
+        &mapping::parse::<DescribeResponse>(DESCRIBE, &nested(100_000, "[", "]")).unwrap_err(),
     );
     // A number beyond f64 makes the page unreadable; one beyond u64 or below zero is no bandwidth.
     assert_invalid_response(
-        &wire::parse::<DescribeResponse>(DESCRIBE, b"{\"TotalCount\":1e400}").unwrap_err(),
+        &mapping::parse::<DescribeResponse>(DESCRIBE, b"{\"TotalCount\":1e400}").unwrap_err(),
     );
     for bandwidth in [
         "18446744073709551616",
@@ -409,24 +410,24 @@ fn documented_hostile_answers_get_the_expected_kinds() {
         let body = format!(
             r#"{{"EipAddresses":{{"EipAddress":[{{"AllocationId":"eip-1","IpAddress":"1.2.3.4","Bandwidth":{bandwidth}}}]}}}}"#
         );
-        let page = wire::parse::<DescribeResponse>(DESCRIBE, body.as_bytes()).unwrap();
-        let eip = wire::to_eip(&page.items()[0], "cn-hangzhou").unwrap();
+        let page = mapping::parse::<DescribeResponse>(DESCRIBE, body.as_bytes()).unwrap();
+        let eip = mapping::to_eip(&page.items()[0], "cn-hangzhou").unwrap();
         assert_eq!(eip.bandwidth_mbps, None, "Bandwidth {bandwidth}");
     }
     // Wrong types: an id that is a list, an address that is an object.
     let body =
         br#"{"EipAddresses":{"EipAddress":[{"AllocationId":["eip-1"],"IpAddress":{"v":4}}]}}"#;
-    let page = wire::parse::<DescribeResponse>(DESCRIBE, body).unwrap();
-    assert_invalid_response(&wire::to_eip(&page.items()[0], "cn-hangzhou").unwrap_err());
+    let page = mapping::parse::<DescribeResponse>(DESCRIBE, body).unwrap();
+    assert_invalid_response(&mapping::to_eip(&page.items()[0], "cn-hangzhou").unwrap_err());
     // A number where an item belongs is not a page. (An array is read positionally, as serde
     // reads any struct: `[["eip-1","1.2.3.4"]]` is an item with that id and address.)
     assert_invalid_response(
-        &wire::parse::<DescribeResponse>(DESCRIBE, br#"{"EipAddresses":{"EipAddress":[7]}}"#)
+        &mapping::parse::<DescribeResponse>(DESCRIBE, br#"{"EipAddresses":{"EipAddress":[7]}}"#)
             .unwrap_err(),
     );
     // Invalid UTF-8 in a refusal: still a refusal the error table can read, or a typed error.
-    let error =
-        wire::read_answer(DESCRIBE, 400, b"{\"RequestId\":\"\xff\",\"Code\":\"X\"}").unwrap_err();
+    let error = mapping::read_answer(DESCRIBE, 400, b"{\"RequestId\":\"\xff\",\"Code\":\"X\"}")
+        .unwrap_err();
     assert!(
         matches!(
             error,

@@ -473,3 +473,27 @@ async fn request_ids_are_recorded_in_the_attempt_span() {
         "{ids:?}"
     );
 }
+
+#[tokio::test]
+async fn an_idempotency_key_replayed_after_release_is_a_conflict() {
+    let sim = sim().await;
+    let p = provider(&sim);
+    let keyed = AllocateRequest::new().idempotency_key("deploy-42");
+    let eip = p.allocate(&keyed).await.unwrap();
+    assert_eq!(
+        p.allocate(&keyed).await.unwrap().id,
+        eip.id,
+        "a replay returns the same address"
+    );
+    p.release(&eip.id).await.unwrap();
+    p.wait_until_released(&eip.id, &wait()).await.unwrap();
+
+    // The cloud answers the key with the released AllocationId: no address is invented.
+    let error = p.allocate(&keyed).await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Conflict { reason, .. } if reason.contains("idempotency key already used")),
+        "{error:?}"
+    );
+    assert!(sim.inventory().is_empty(), "{:?}", sim.inventory());
+    assert_eq!(count(&sim, "AllocateEipAddress"), 3);
+}

@@ -10,7 +10,7 @@ use common::*;
 use eip_alibaba::SignatureVersion;
 use eip_core::{
     AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Modification,
-    Timeouts,
+    MoveOptions, Timeouts,
 };
 use eip_sim::{Cloud, FaultKind, FaultRule, InjectedError, Trigger};
 
@@ -114,15 +114,16 @@ async fn an_associate_whose_answer_was_lost_binds_once() {
     let p = provider(&sim);
     let vm = AssociateTarget::instance(instance(&sim, 2));
     let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+    // The retry reads the address back first: it is already being bound, so nothing is re-sent.
     fault(&sim, FaultKind::CommitThenDrop, 1, "AssociateEipAddress");
     p.associate(&eip.id, &vm).await.unwrap();
     p.wait_until_bound_to(&eip.id, &vm, &wait()).await.unwrap();
-    assert_eq!(count(&sim, "AssociateEipAddress"), 2);
+    assert_eq!(count(&sim, "AssociateEipAddress"), 1);
 
     fault(&sim, FaultKind::CommitThenDrop, 1, "UnassociateEipAddress");
     p.disassociate(&eip.id, Some(&vm)).await.unwrap();
     p.wait_until_available(&eip.id, &wait()).await.unwrap();
-    assert_eq!(count(&sim, "UnassociateEipAddress"), 2);
+    assert_eq!(count(&sim, "UnassociateEipAddress"), 1);
 }
 
 #[tokio::test]
@@ -230,4 +231,44 @@ async fn a_fenced_move_between_instances() {
         .unwrap();
     assert!(report.eip.is_bound_to(&vm2));
     assert_eq!(sim.inventory()[0].bound_to, Some(instance(&sim, 7)));
+}
+
+#[tokio::test]
+async fn a_warm_failover_move_costs_at_most_twelve_requests() {
+    // Transitions of 300 ms: once the provider has seen a bind and an unbind, its waiters poll
+    // near the learned time instead of every few milliseconds.
+    let sim = eip_sim::SimBuilder::new()
+        .transition_delay(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    let p = provider(&sim);
+    let (vm1, vm2) = (
+        AssociateTarget::instance(instance(&sim, 0)),
+        AssociateTarget::instance(instance(&sim, 1)),
+    );
+    let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+    p.associate(&eip.id, &vm1).await.unwrap();
+    p.wait_until_bound_to(&eip.id, &vm1, &wait()).await.unwrap();
+    p.move_to(&eip.id, &vm1, &vm2, &MoveOptions::with_wait(wait()))
+        .await
+        .unwrap();
+
+    sim.clear_requests();
+    let report = p
+        .move_to(&eip.id, &vm2, &vm1, &MoveOptions::with_wait(wait()))
+        .await
+        .unwrap();
+    assert!(report.eip.is_bound_to(&vm1));
+    assert_eq!(sim.inventory()[0].bound_to, Some(instance(&sim, 0)));
+    let requests = sim.requests();
+    assert!(
+        requests.len() <= 12,
+        "{} requests: {:?}",
+        requests.len(),
+        requests
+            .iter()
+            .map(|r| r.action.as_str())
+            .collect::<Vec<_>>()
+    );
 }

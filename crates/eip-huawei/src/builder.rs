@@ -1,13 +1,15 @@
 //! Configuration of a [`HuaweiProvider`]: setters, `from_env`, and validation in `build`.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::retry::{RetryPolicy, Timeouts};
-use eip_core::{validate, Error, Secret};
+use eip_core::{validate, Error, RateLimiter, Secret};
 use url::Url;
 
 use crate::client::HuaweiProvider;
+pub use crate::credential::DEFAULT_REFUSAL_MEMORY;
 use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
 use crate::transport::{Credentials, Transport};
 
@@ -17,7 +19,9 @@ pub const DEFAULT_TOKEN_REFRESH_MARGIN: Duration = Duration::from_secs(30 * 60);
 /// Builds a [`HuaweiProvider`].
 ///
 /// Set the region and one kind of credentials; everything else has a default:
-/// endpoints `https://iam.<region>.myhuaweicloud.com` and `https://vpc.<region>.myhuaweicloud.com`,
+/// the region's IAM endpoint as the official SDK resolves it (`https://iam.<region>.myhuaweicloud.com`
+/// for the regions it lists, the global `https://iam.myhuaweicloud.com` otherwise,
+/// `.myhuaweicloud.eu` in Europe) and `https://vpc.<region>.myhuaweicloud.com` (`.eu` in Europe),
 /// the project named after the region, [`RetryPolicy::default`], [`Timeouts::default`] and a token
 /// refresh margin of 30 minutes.
 ///
@@ -51,10 +55,41 @@ pub struct HuaweiBuilder {
     iam_endpoint: Option<String>,
     vpc_endpoint: Option<String>,
     token_refresh_margin: Duration,
+    refusal_memory: Duration,
     retry: RetryPolicy,
+    rate_limiter: RateLimit,
     timeouts: Timeouts,
     client: Option<reqwest::Client>,
     allow_http: bool,
+}
+
+/// The rate limiter the builder puts on the retry policy.
+#[derive(Clone, Debug, Default)]
+enum RateLimit {
+    /// [`default_rate_limiter`], unless the retry policy brings its own.
+    #[default]
+    Default,
+    /// This one (`None`: no limit).
+    Given(Option<Arc<RateLimiter>>),
+}
+
+/// The documented per-user quota of Huawei's API Gateway in front of VPC: 200 requests per 5
+/// minutes, whose excess is refused with `429 APIGW.0308 "The throttling threshold has been
+/// reached: policy user over ratelimit,limit:200,time:5 minute"` (a real answer quoted in
+/// huaweicloud/terraform-provider-huaweicloud issue #1335). Every provider instance draws from
+/// a bucket of this size by default, waiter polls included, so that it stays under the quota
+/// instead of being refused in the middle of a failover.
+pub const DEFAULT_REQUESTS_PER_WINDOW: u32 = 200;
+
+/// The window of [`DEFAULT_REQUESTS_PER_WINDOW`].
+pub const DEFAULT_QUOTA_WINDOW: Duration = Duration::from_secs(5 * 60);
+
+/// A new limiter of [`DEFAULT_REQUESTS_PER_WINDOW`] per [`DEFAULT_QUOTA_WINDOW`].
+pub fn default_rate_limiter() -> Arc<RateLimiter> {
+    Arc::new(RateLimiter::per_window(
+        DEFAULT_REQUESTS_PER_WINDOW,
+        DEFAULT_QUOTA_WINDOW,
+    ))
 }
 
 impl Default for HuaweiBuilder {
@@ -68,7 +103,9 @@ impl Default for HuaweiBuilder {
             iam_endpoint: None,
             vpc_endpoint: None,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
+            refusal_memory: DEFAULT_REFUSAL_MEMORY,
             retry: RetryPolicy::default(),
+            rate_limiter: RateLimit::Default,
             timeouts: Timeouts::default(),
             client: None,
             allow_http: false,
@@ -87,7 +124,9 @@ impl fmt::Debug for HuaweiBuilder {
             .field("iam_endpoint", &self.iam_endpoint)
             .field("vpc_endpoint", &self.vpc_endpoint)
             .field("token_refresh_margin", &self.token_refresh_margin)
+            .field("refusal_memory", &self.refusal_memory)
             .field("retry", &self.retry)
+            .field("rate_limiter", &self.rate_limiter)
             .field("timeouts", &self.timeouts)
             .field("custom_client", &self.client.is_some())
             .field("allow_http", &self.allow_http)
@@ -95,19 +134,32 @@ impl fmt::Debug for HuaweiBuilder {
     }
 }
 
-/// Reads the first of `names` that is set and not empty, with its name.
-fn first_env(names: &[&'static str]) -> Option<(&'static str, String)> {
-    names.iter().find_map(|name| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
-            .map(|v| (*name, v))
-    })
+/// The value of the first of `names` that is set (and not empty), with its name. Two aliases
+/// set to different values are a contradiction, not a silent choice: an
+/// [`Error::InvalidInput`] on the first, naming both.
+fn first_env(names: &[&'static str]) -> Result<Option<(&'static str, String)>, Error> {
+    let mut found: Option<(&'static str, String)> = None;
+    for name in names {
+        let Some(value) = std::env::var(name).ok().filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        match &found {
+            Some((first, seen)) if *seen != value => {
+                return Err(Error::invalid_input(
+                    *first,
+                    format!("{first} and {name} are both set, to different values; unset one"),
+                ))
+            }
+            Some(_) => {}
+            None => found = Some((name, value)),
+        }
+    }
+    Ok(found)
 }
 
 /// Both halves of a pair, or neither; one half alone names the missing variable.
 fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String, String)>, Error> {
-    match (first_env(&[first]), first_env(&[second])) {
+    match (first_env(&[first])?, first_env(&[second])?) {
         (Some((_, a)), Some((_, b))) => Ok(Some((a, b))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(Error::invalid_input(
@@ -121,6 +173,32 @@ fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String,
     }
 }
 
+/// Two AK/SK pairs set to different keys are a contradiction too.
+fn same_pair(
+    sdk: Option<(String, String)>,
+    hw: Option<(String, String)>,
+) -> Result<Option<(String, String)>, Error> {
+    match (sdk, hw) {
+        (Some(a), Some(b)) if a.0 != b.0 || a.1 != b.1 => {
+            let name = if a.0 != b.0 {
+                "HUAWEICLOUD_SDK_AK and HW_ACCESS_KEY"
+            } else {
+                "HUAWEICLOUD_SDK_SK and HW_SECRET_KEY"
+            };
+            Err(Error::invalid_input(
+                if a.0 != b.0 {
+                    "HUAWEICLOUD_SDK_AK"
+                } else {
+                    "HUAWEICLOUD_SDK_SK"
+                },
+                format!("{name} are both set, to different values; unset one"),
+            ))
+        }
+        (Some(a), _) => Ok(Some(a)),
+        (None, b) => Ok(b),
+    }
+}
+
 impl HuaweiBuilder {
     /// A builder with nothing set.
     pub fn new() -> Self {
@@ -129,12 +207,13 @@ impl HuaweiBuilder {
 
     /// A builder configured from the environment.
     ///
-    /// For each setting the first variable that is set (and not empty) wins, in this order:
+    /// Each setting is read from the first variable of its row that is set (and not empty); two
+    /// variables of a row set to different values are an [`Error::InvalidInput`] naming both:
     ///
     /// | setting | variables |
     /// |---|---|
     /// | region | `HW_REGION_NAME`, `OS_REGION_NAME` |
-    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, else the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
+    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, or the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
     /// | security token | `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HW_SECURITY_TOKEN` |
     /// | project id | `HUAWEICLOUD_SDK_PROJECT_ID`, `HW_PROJECT_ID`, `OS_PROJECT_ID` |
     /// | project name | `HW_PROJECT_NAME`, `OS_PROJECT_NAME` |
@@ -156,30 +235,30 @@ impl HuaweiBuilder {
     /// [`AuthMethod::AccessKey`] requires an AK/SK pair and ignores passwords.
     pub fn from_env_with_auth(method: Option<AuthMethod>) -> Result<Self, Error> {
         let mut builder = Self::new();
-        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"]) {
+        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"])? {
             builder.region = Some(region);
         }
         if let Some((_, id)) = first_env(&[
             "HUAWEICLOUD_SDK_PROJECT_ID",
             "HW_PROJECT_ID",
             "OS_PROJECT_ID",
-        ]) {
+        ])? {
             builder.project_id = Some(id);
         }
-        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"]) {
+        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
             builder.project_name = Some(name);
         }
         if let Some((_, url)) =
-            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])
+            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
         {
             builder.iam_endpoint = Some(url);
         }
         let pair = match method {
             Some(AuthMethod::Token) => None,
-            _ => match env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")? {
-                Some(pair) => Some(pair),
-                None => env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
-            },
+            _ => same_pair(
+                env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")?,
+                env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
+            )?,
         };
         if pair.is_none() && method == Some(AuthMethod::AccessKey) {
             return Err(Error::invalid_input(
@@ -190,16 +269,16 @@ impl HuaweiBuilder {
         if let Some((ak, sk)) = pair {
             let mut key = AccessKey::new(ak, Secret::new(sk));
             if let Some((_, token)) =
-                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])
+                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])?
             {
                 key = key.with_security_token(Secret::new(token));
             }
             builder.access_key = Some(key);
             return Ok(builder);
         }
-        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"]);
-        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"]);
-        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"]);
+        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"])?;
+        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"])?;
+        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"])?;
         match (user, password, domain) {
             (None, None, None) => {}
             (Some((_, user)), Some((_, password)), Some((_, domain))) => {
@@ -275,9 +354,28 @@ impl HuaweiBuilder {
         self
     }
 
+    /// How long a password IAM refused is remembered (default [`DEFAULT_REFUSAL_MEMORY`], 5
+    /// minutes): calls within it fail at once with [`Error::Unauthenticated`] and send nothing,
+    /// since IAM locks a user after a few failed logins; the first call after it asks IAM once
+    /// more. [`HuaweiProvider::reset_auth`] and [`HuaweiProvider::set_password`] end it early.
+    pub fn with_auth_refusal_memory(mut self, memory: Duration) -> Self {
+        self.refusal_memory = memory;
+        self
+    }
+
     /// Sets the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Shares this token bucket among every request of the provider (operations and waiter
+    /// polls); `None` for no limit. By default each provider gets its own
+    /// [`default_rate_limiter`], unless the retry policy of [`with_retry`](Self::with_retry)
+    /// carries one. Share one limiter between the providers of one account to keep them all
+    /// under its quota.
+    pub fn with_rate_limiter(mut self, limiter: Option<Arc<RateLimiter>>) -> Self {
+        self.rate_limiter = RateLimit::Given(limiter);
         self
     }
 
@@ -287,7 +385,13 @@ impl HuaweiBuilder {
         self
     }
 
-    /// Uses this HTTP client.
+    /// Uses this HTTP client instead of the provider's own.
+    ///
+    /// The provider's own client never follows redirects and never sends a plain-http request
+    /// through a proxy. A client given here must do the same: build it with
+    /// `.redirect(reqwest::redirect::Policy::none())` (and `.no_proxy()` for `http://` endpoints).
+    /// An answer that arrives from another URL than the one requested (a followed redirect) is
+    /// refused as [`Error::InvalidResponse`], but by then the request was re-sent.
     pub fn with_client(mut self, client: reqwest::Client) -> Self {
         self.client = Some(client);
         self
@@ -317,17 +421,23 @@ impl HuaweiBuilder {
         let iam = self.endpoint(
             "iam_endpoint",
             self.iam_endpoint.as_deref(),
-            &format!("https://iam.{region}.myhuaweicloud.com"),
+            &default_iam_endpoint(&region),
         )?;
         let vpc = self.endpoint(
             "vpc_endpoint",
             self.vpc_endpoint.as_deref(),
-            &format!("https://vpc.{region}.myhuaweicloud.com"),
+            &default_vpc_endpoint(&region),
         )?;
         let credentials = self.credentials(project_name)?;
+        // A proxy from the environment (HTTP_PROXY, ALL_PROXY) would see a plain-http
+        // endpoint's token, password or signature in clear: plain http goes direct.
+        let plain_http = iam.scheme() == "http" || vpc.scheme() == "http";
         let client = match self.client {
             Some(client) => client,
-            None => reqwest::Client::builder()
+            None => proxy_rule(reqwest::Client::builder(), plain_http)
+                // Never follow a redirect: reqwest would re-post the IAM body (the password)
+                // and re-send X-Auth-Token / X-Security-Token to the Location host.
+                .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.timeouts.connect)
                 .user_agent(concat!(
                     "multicloud-eip/",
@@ -339,12 +449,17 @@ impl HuaweiBuilder {
                     Error::invalid_input("client", format!("cannot build the HTTP client: {e}"))
                 })?,
         };
+        let retry = match self.rate_limiter {
+            RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
+            RateLimit::Default if self.retry.limiter.is_some() => self.retry,
+            RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
+        };
         let transport = Transport {
             client,
             iam,
             vpc,
             credentials,
-            retry: self.retry,
+            retry,
             timeouts: self.timeouts,
         };
         Ok(HuaweiProvider::new(region, transport))
@@ -362,19 +477,15 @@ impl HuaweiBuilder {
                  access key (with_access_key, or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)",
             )),
             (Some(auth), None) => {
-                for (field, value) in [("user_name", &auth.user_name), ("domain_name", &auth.domain_name)] {
-                    if value.trim().is_empty() {
-                        return Err(Error::invalid_input(field, "must not be empty"));
-                    }
-                }
-                if auth.password.is_empty() {
-                    return Err(Error::invalid_input("password", "must not be empty"));
-                }
+                check_password(auth)?;
                 let scope = match &self.project_id {
                     Some(id) => Scope::ProjectId(id.clone()),
                     None => Scope::ProjectName(project_name),
                 };
-                Ok(Credentials::Password(TokenCache::new(auth.clone(), scope, self.token_refresh_margin)))
+                Ok(Credentials::Password(
+                    TokenCache::new(auth.clone(), scope, self.token_refresh_margin)
+                        .with_refusal_memory(self.refusal_memory),
+                ))
             }
             (None, Some(key)) => {
                 if key.access_key.trim().is_empty() {
@@ -409,6 +520,91 @@ impl HuaweiBuilder {
         validate::endpoint_scheme(field, url.scheme(), host, self.allow_http)?;
         Ok(url)
     }
+}
+
+/// The regions with an IAM endpoint of their own, as the official SDK lists them
+/// (huaweicloud/huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/huaweicloudsdkcore/auth/endpoint.py`,
+/// `__IAM_ENDPOINT_DICT`); the SDK sends every other region to the global IAM endpoint.
+pub(crate) const REGIONAL_IAM: &[&str] = &[
+    "cn-north-2",
+    "cn-north-4",
+    "cn-north-1",
+    "cn-east-2",
+    "cn-east-3",
+    "cn-south-1",
+    "cn-south-2",
+    "cn-southwest-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "af-south-1",
+    "sa-brazil-1",
+    "la-south-2",
+    "na-mexico-1",
+    "la-north-2",
+    "cn-north-9",
+    "eu-west-0",
+    "my-kualalumpur-1",
+    "ru-moscow-1",
+    "me-east-1",
+    "ap-southeast-4",
+    "ae-ad-1",
+    "cn-east-4",
+    "cn-east-5",
+];
+
+/// The cloud's domain for `region`: the European regions (`eu-west-1xx`, Dublin) are served
+/// under `myhuaweicloud.eu` (Terraform's `getCloudDomain`,
+/// huaweicloud/terraform-provider-huaweicloud `huaweicloud/provider.go`), every other region
+/// under `myhuaweicloud.com`.
+fn cloud_domain(region: &str) -> &'static str {
+    if region.starts_with("eu-west-1") {
+        "myhuaweicloud.eu"
+    } else {
+        "myhuaweicloud.com"
+    }
+}
+
+/// The IAM endpoint for `region` when none is configured: the region's own when the official
+/// SDK lists one, `iam.<region>.myhuaweicloud.eu` in Europe (as Terraform builds it), the global
+/// `iam.myhuaweicloud.com` otherwise.
+pub(crate) fn default_iam_endpoint(region: &str) -> String {
+    if REGIONAL_IAM.contains(&region) || cloud_domain(region) != "myhuaweicloud.com" {
+        format!("https://iam.{region}.{}", cloud_domain(region))
+    } else {
+        "https://iam.myhuaweicloud.com".to_owned()
+    }
+}
+
+/// The VPC endpoint for `region`: `vpc.<region>.<cloud domain>` (the SDK's `EipRegion` maps every
+/// region so, huaweicloud-sdk-python-v3 `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/region/eip_region.py`).
+pub(crate) fn default_vpc_endpoint(region: &str) -> String {
+    format!("https://vpc.{region}.{}", cloud_domain(region))
+}
+
+/// No proxy at all when an endpoint is plain http; the environment's otherwise.
+fn proxy_rule(builder: reqwest::ClientBuilder, plain_http: bool) -> reqwest::ClientBuilder {
+    if plain_http {
+        builder.no_proxy()
+    } else {
+        builder
+    }
+}
+
+/// The three parts of password credentials must be set.
+pub(crate) fn check_password(auth: &PasswordAuth) -> Result<(), Error> {
+    for (field, value) in [
+        ("user_name", &auth.user_name),
+        ("domain_name", &auth.domain_name),
+    ] {
+        if value.trim().is_empty() {
+            return Err(Error::invalid_input(field, "must not be empty"));
+        }
+    }
+    if auth.password.is_empty() {
+        return Err(Error::invalid_input("password", "must not be empty"));
+    }
+    Ok(())
 }
 
 /// A region id is lower-case letters, digits and `-` (it becomes part of host names).
@@ -496,6 +692,57 @@ mod tests {
     }
 
     #[test]
+    fn every_provider_draws_from_a_rate_limiter_unless_told_otherwise() {
+        let base = || {
+            HuaweiBuilder::new()
+                .with_region("cn-north-4")
+                .with_password(password())
+        };
+        assert!(base().build().unwrap().retry_policy().limiter.is_some());
+        let shared = default_rate_limiter();
+        let own = base()
+            .with_retry(RetryPolicy::default().with_rate_limiter(Some(shared.clone())))
+            .build()
+            .unwrap();
+        assert!(Arc::ptr_eq(
+            own.retry_policy().limiter.as_ref().unwrap(),
+            &shared
+        ));
+        let none = base().with_rate_limiter(None).build().unwrap();
+        assert!(none.retry_policy().limiter.is_none());
+    }
+
+    #[test]
+    fn endpoints_follow_the_official_sdk_per_region() {
+        assert_eq!(
+            default_iam_endpoint("cn-north-4"),
+            "https://iam.cn-north-4.myhuaweicloud.com"
+        );
+        // Not in the SDK's list: the global endpoint.
+        assert_eq!(
+            default_iam_endpoint("cn-northeast-1"),
+            "https://iam.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_iam_endpoint("tr-west-1"),
+            "https://iam.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_iam_endpoint("eu-west-101"),
+            "https://iam.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_vpc_endpoint("eu-west-101"),
+            "https://vpc.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_iam_endpoint("eu-west-0"),
+            "https://iam.eu-west-0.myhuaweicloud.com"
+        );
+        assert_eq!(REGIONAL_IAM.len(), 25);
+    }
+
+    #[test]
     fn debug_of_builder_shows_no_secret() {
         let builder = HuaweiBuilder::new()
             .with_region("cn-north-4")
@@ -575,27 +822,26 @@ mod tests {
         assert!(b.access_key.is_none());
         assert!(b.build().is_ok());
 
-        // HW_* beat OS_*; HUAWEICLOUD_SDK_* beat HW_*; an AK/SK pair beats a password.
+        // Aliases with the same value are fine; an AK/SK pair beats a password (whose
+        // variables are then not read).
         set(&[
             ("HW_REGION_NAME", "cn-north-4"),
-            ("OS_REGION_NAME", "other-1"),
+            ("OS_REGION_NAME", "cn-north-4"),
             ("HW_USER_NAME", "hw-user"),
             ("HW_USER_PASSWORD", "hw-pw"),
             ("HW_DOMAIN_NAME", "hw-dom"),
             ("OS_USERNAME", "os-user"),
-            ("HW_ACCESS_KEY", "hw-ak"),
-            ("HW_SECRET_KEY", "hw-sk"),
+            ("HW_ACCESS_KEY", "sdk-ak"),
+            ("HW_SECRET_KEY", "sdk-sk"),
             ("HUAWEICLOUD_SDK_AK", "sdk-ak"),
             ("HUAWEICLOUD_SDK_SK", "sdk-sk"),
             ("HUAWEICLOUD_SDK_SECURITY_TOKEN", "sdk-st"),
             ("HUAWEICLOUD_SDK_PROJECT_ID", "sdk-proj"),
-            ("HW_PROJECT_ID", "hw-proj"),
             ("HW_PROJECT_NAME", "hw-name"),
             (
                 "HUAWEICLOUD_SDK_IAM_ENDPOINT",
                 "https://iam.sdk.example.com",
             ),
-            ("HW_AUTH_URL", "https://iam.hw.example.com"),
         ]);
         let b = HuaweiBuilder::from_env().unwrap();
         assert_eq!(b.region.as_deref(), Some("cn-north-4"));
@@ -622,11 +868,58 @@ mod tests {
             ("HW_ACCESS_KEY", "hw-ak"),
             ("HW_SECRET_KEY", "hw-sk"),
             ("HW_PROJECT_ID", "hw-proj"),
-            ("OS_PROJECT_ID", "os-proj"),
         ]);
         let b = HuaweiBuilder::from_env().unwrap();
         assert_eq!(b.access_key.map(|k| k.access_key), Some("hw-ak".to_owned()));
         assert_eq!(b.project_id.as_deref(), Some("hw-proj"));
+
+        // Two aliases with different values: an error naming both, never a silent choice.
+        let both = |pairs: &[(&str, &str)], first: &str, second: &str| {
+            set(pairs);
+            match HuaweiBuilder::from_env() {
+                Err(Error::InvalidInput { field, reason }) => {
+                    assert_eq!(field, first, "{pairs:?}");
+                    assert!(
+                        reason.contains(first) && reason.contains(second),
+                        "{reason}"
+                    );
+                }
+                other => panic!("{pairs:?}: {other:?}"),
+            }
+        };
+        both(
+            &[
+                ("HW_REGION_NAME", "cn-north-4"),
+                ("OS_REGION_NAME", "other-1"),
+            ],
+            "HW_REGION_NAME",
+            "OS_REGION_NAME",
+        );
+        both(
+            &[("HW_PROJECT_ID", "hw-proj"), ("OS_PROJECT_ID", "os-proj")],
+            "HW_PROJECT_ID",
+            "OS_PROJECT_ID",
+        );
+        both(
+            &[
+                ("HW_USER_NAME", "u"),
+                ("OS_USERNAME", "v"),
+                ("HW_USER_PASSWORD", "p"),
+                ("HW_DOMAIN_NAME", "d"),
+            ],
+            "HW_USER_NAME",
+            "OS_USERNAME",
+        );
+        both(
+            &[
+                ("HUAWEICLOUD_SDK_AK", "a1"),
+                ("HUAWEICLOUD_SDK_SK", "s"),
+                ("HW_ACCESS_KEY", "a2"),
+                ("HW_SECRET_KEY", "s"),
+            ],
+            "HUAWEICLOUD_SDK_AK",
+            "HW_ACCESS_KEY",
+        );
 
         // Half a pair or part of the password trio names what is missing.
         set(&[("HUAWEICLOUD_SDK_AK", "sdk-ak"), ("HW_SECRET_KEY", "hw-sk")]);

@@ -2,34 +2,46 @@
 //! `bandwidths`.
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use async_trait::async_trait;
 use eip_core::paginate;
-use eip_core::retry::{self, Settled};
+use eip_core::retry::{Attempt, Settled};
 use eip_core::{
     validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
-    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind,
+    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Transitions,
 };
 use futures::TryStreamExt;
 use reqwest::Method;
-use tracing::Instrument;
 
 use crate::builder::HuaweiBuilder;
-use crate::capabilities::{self, check_bandwidth_step, MAX_PAGE_SIZE};
-use crate::mapping::{eip_from, resolve_binding, status_of};
-use crate::ports::{id_of, named_port, port_holding, primary_port};
+use crate::credential::PasswordAuth;
+use crate::mapping::{
+    self, check_bandwidth_step, check_line, default_line, eip_from, resolve_binding, status_of,
+    MAX_PAGE_SIZE,
+};
+use crate::ports::{id_of, named_port, port_holding, primary_port, PortCache};
 use crate::stamp::{create_request, stamp_for, Stamp};
-use crate::transport::{Transport, VpcRequest};
+use crate::transport::{call_of, Answer, Transport, VpcRequest};
 use crate::wire::{
     self, Port, PortList, Publicip, PublicipEnvelope, PublicipList, UpdateBandwidth,
     UpdateBandwidthRequest, UpdatePublicip, UpdateRequest,
 };
 use crate::KIND;
 
-/// How many port ids one `GET ports?id=..` carries, to keep URLs short; a page with up to this
-/// many bound addresses costs one ports call.
-const PORT_IDS_PER_CALL: usize = 200;
+/// Added to every list (and the idempotency search): without it, EIPs of enterprise projects
+/// other than the default one are not listed ("all_granted_eps" lists every enterprise project
+/// the caller may see, https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html).
+const ALL_ENTERPRISE_PROJECTS: (&str, &str) = ("enterprise_project_id", "all_granted_eps");
+
+/// Which reads a step makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reads {
+    /// Through the retry loop.
+    Retried,
+    /// One attempt: the reads that settle a lost write, inside a loop of their own.
+    Once,
+}
 
 /// The Huawei Cloud Elastic IP provider (VPC v1 API).
 ///
@@ -53,6 +65,8 @@ pub struct HuaweiProvider {
     region: String,
     capabilities: Capabilities,
     transport: Transport,
+    ports: PortCache,
+    transitions: Transitions,
 }
 
 impl fmt::Debug for HuaweiProvider {
@@ -64,10 +78,6 @@ impl fmt::Debug for HuaweiProvider {
     }
 }
 
-fn operation_span(operation: &'static str, id: &str) -> tracing::Span {
-    tracing::info_span!("eip.huawei", operation, id)
-}
-
 impl HuaweiProvider {
     /// A builder.
     pub fn builder() -> HuaweiBuilder {
@@ -77,9 +87,33 @@ impl HuaweiProvider {
     pub(crate) fn new(region: String, transport: Transport) -> Self {
         Self {
             region,
-            capabilities: capabilities::capabilities(),
+            capabilities: mapping::capabilities(),
             transport,
+            ports: PortCache::default(),
+            transitions: Transitions::new(),
         }
+    }
+
+    /// Forgets the cached IAM token and a remembered password refusal, so that the next call
+    /// asks IAM again (after the password was fixed on the IAM side, for instance). A refused
+    /// password is otherwise not tried again for the builder's refusal memory (5 minutes by
+    /// default, [`HuaweiBuilder::with_auth_refusal_memory`]). Nothing to do with AK/SK.
+    pub async fn reset_auth(&self) {
+        self.transport.reset_auth().await;
+    }
+
+    /// Replaces the IAM password credentials (a rotated password) without rebuilding the
+    /// provider: the cached token and any remembered refusal are dropped. An
+    /// [`Error::InvalidInput`] on `credentials` for a provider that signs with AK/SK, or on the
+    /// empty field.
+    pub async fn set_password(&self, auth: PasswordAuth) -> Result<(), Error> {
+        crate::builder::check_password(&auth)?;
+        self.transport.set_password(auth).await
+    }
+
+    /// The retry policy every call uses (its rate limiter included).
+    pub fn retry_policy(&self) -> &eip_core::RetryPolicy {
+        &self.transport.retry
     }
 
     /// IAM token requests made so far (always 0 with AK/SK), for tests and benchmarks.
@@ -89,14 +123,22 @@ impl HuaweiProvider {
 
     // ---- reads ----
 
-    async fn show_raw(&self, id: &str) -> Result<Publicip, Error> {
+    async fn read(&self, request: &VpcRequest, reads: Reads) -> Result<Answer, Error> {
+        match reads {
+            Reads::Retried => self.transport.vpc(request).await,
+            Reads::Once => self.transport.vpc_once(request).await,
+        }
+    }
+
+    async fn show_raw(&self, id: &str, reads: Reads) -> Result<Publicip, Error> {
         let request = VpcRequest::get(
             "ShowPublicip",
             format!("publicips/{id}"),
             Vec::new(),
             format!("eip {id}"),
-        );
-        let answer = self.transport.vpc(&request).await?;
+        )
+        .on(id);
+        let answer = self.read(&request, reads).await?;
         let envelope: PublicipEnvelope = wire::parse(
             request.action,
             answer.status,
@@ -112,20 +154,26 @@ impl HuaweiProvider {
     }
 
     async fn show(&self, id: &str) -> Result<Eip, Error> {
-        let raw = self.show_raw(id).await?;
+        let raw = self.show_raw(id, Reads::Retried).await?;
         let mut eips = vec![eip_from("ShowPublicip", &self.region, &raw)?];
         self.resolve_bindings(&mut eips).await?;
         Ok(eips.remove(0))
     }
 
-    async fn list_raw(&self, query: Vec<(String, String)>) -> Result<Vec<Publicip>, Error> {
+    async fn list_raw(
+        &self,
+        mut query: Vec<(String, String)>,
+        reads: Reads,
+    ) -> Result<Vec<Publicip>, Error> {
+        let (key, value) = ALL_ENTERPRISE_PROJECTS;
+        query.push((key.to_owned(), value.to_owned()));
         let request = VpcRequest::get(
             "ListPublicips",
             "publicips".to_owned(),
             query,
             "eips".to_owned(),
         );
-        let answer = self.transport.vpc(&request).await?;
+        let answer = self.read(&request, reads).await?;
         let list: PublicipList = wire::parse(
             request.action,
             answer.status,
@@ -151,30 +199,44 @@ impl HuaweiProvider {
         Ok(list.ports)
     }
 
-    /// Fills in the instance behind each bound address, with one ports call per
-    /// [`PORT_IDS_PER_CALL`] ports.
+    /// Fills in the instance behind each bound address from the port cache, reading each port
+    /// not cached yet with one `GET ports?id=<port>`: the v1 ListPorts documents `id` as ONE
+    /// string ("id: String", https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html;
+    /// the SDK model `ListPortsRequest` types it `str`), so several ids in one query are not
+    /// something the API promises to honour.
     async fn resolve_bindings(&self, eips: &mut [Eip]) -> Result<(), Error> {
         let mut port_ids: Vec<String> = eips
             .iter()
             .filter_map(|e| e.binding.as_ref().and_then(|b| b.nic_id.clone()))
+            .filter(|id| self.ports.get(id).is_none())
             .collect();
         port_ids.sort();
         port_ids.dedup();
-        for chunk in port_ids.chunks(PORT_IDS_PER_CALL) {
-            let query = chunk
-                .iter()
-                .map(|id| ("id".to_owned(), id.clone()))
-                .collect();
-            let ports = self.ports(query, "ports".to_owned()).await?;
-            for eip in eips.iter_mut() {
-                resolve_binding(eip, &ports);
+        for id in &port_ids {
+            let query = vec![("id".to_owned(), id.clone())];
+            let ports = self.ports(query, format!("network interface {id}")).await?;
+            // Only the port asked for: a server ignoring the filter must not fill the cache.
+            self.ports.insert(
+                ports
+                    .iter()
+                    .filter(|p| p.id.as_deref() == Some(id.as_str())),
+            );
+        }
+        for eip in eips.iter_mut() {
+            let port = eip
+                .binding
+                .as_ref()
+                .and_then(|b| b.nic_id.as_deref())
+                .and_then(|id| self.ports.get(id));
+            if let Some(port) = port {
+                resolve_binding(eip, std::slice::from_ref(&port));
             }
         }
         Ok(())
     }
 
     /// The live address carrying `stamp`, listing every page.
-    async fn find_stamped(&self, stamp: &Stamp) -> Result<Option<Eip>, Error> {
+    async fn find_stamped(&self, stamp: &Stamp, reads: Reads) -> Result<Option<Eip>, Error> {
         // The stamp may sit in the bandwidth name, which the normalized model does not carry, so
         // the raw pages are searched (through the shared page walk).
         let mut pages = paginate::walk(None, |marker| async move {
@@ -182,7 +244,7 @@ impl HuaweiProvider {
             if let Some(PageToken::Marker(marker)) = marker {
                 query.push(("marker".to_owned(), marker));
             }
-            let page = self.list_raw(query).await?;
+            let page = self.list_raw(query, reads).await?;
             let next = next_marker(&page, MAX_PAGE_SIZE);
             Ok((page, next))
         });
@@ -201,8 +263,8 @@ impl HuaweiProvider {
 
     // ---- writes ----
 
-    async fn create_once(&self, body: &[u8], request: &AllocateRequest) -> Result<Eip, Error> {
-        let call = VpcRequest {
+    fn create_request(body: &[u8]) -> VpcRequest {
+        VpcRequest {
             action: "CreatePublicip",
             method: Method::POST,
             path: "publicips".to_owned(),
@@ -210,8 +272,19 @@ impl HuaweiProvider {
             body: Some(body.to_vec()),
             idempotent: false,
             resource: "eip".to_owned(),
-        };
-        let answer = self.transport.vpc(&call).await?;
+            id: None,
+        }
+    }
+
+    /// One create attempt (in the caller's loop), its answer read into an [`Eip`].
+    async fn create_once(
+        &self,
+        body: &[u8],
+        request: &AllocateRequest,
+        reauthenticated: &AtomicBool,
+    ) -> Result<Eip, Error> {
+        let call = Self::create_request(body);
+        let answer = self.transport.send_once(&call, reauthenticated).await?;
         let envelope: PublicipEnvelope = wire::parse(
             call.action,
             answer.status,
@@ -266,24 +339,33 @@ impl HuaweiProvider {
             .clone()
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let stamp = stamp_for(request, &key);
-        let body = wire::to_body(&create_request(request, &stamp))?;
+        let line = request
+            .line
+            .as_deref()
+            .unwrap_or_else(|| default_line(&self.region));
+        check_line(&self.region, line)?;
+        let body = wire::to_body(&create_request(request, &stamp, line))?;
         if key_given && stamp != Stamp::None {
-            if let Some(existing) = self.find_stamped(&stamp).await? {
+            if let Some(existing) = self.find_stamped(&stamp, Reads::Retried).await? {
                 tracing::debug!(id = %existing.id, "an address with this idempotency key exists; returning it");
                 return Ok(existing);
             }
         }
+        let reauthenticated = AtomicBool::new(false);
+        let call = call_of(&Self::create_request(&body));
+        let create = |_| self.create_once(&body, request, &reauthenticated);
         if stamp == Stamp::None {
             // Nothing to look the address up by: a lost answer is returned as the error it is.
-            return self.create_once(&body, request).await;
+            return self
+                .transport
+                .write(&call, create, || async { Ok(Settled::Unknown) })
+                .await;
         }
         // A lost create is looked up by its stamp: adopted if it exists, sent again only when it
-        // provably does not (bounded by the retry policy's attempts).
-        retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || self.create_once(&body, request),
-            || async {
-                match self.find_stamped(&stamp).await {
+        // provably does not (after the settle window; bounded by the retry policy).
+        self.transport
+            .write(&call, create, || async {
+                match self.find_stamped(&stamp, Reads::Once).await {
                     Ok(Some(eip)) => {
                         tracing::debug!(id = %eip.id, "adopting the address the lost create made");
                         Ok(Settled::Applied(eip))
@@ -294,9 +376,8 @@ impl HuaweiProvider {
                         Ok(Settled::Unknown)
                     }
                 }
-            },
-        )
-        .await
+            })
+            .await
     }
 
     async fn update_publicip(
@@ -313,66 +394,99 @@ impl HuaweiProvider {
             body: Some(wire::to_body(&UpdateRequest { publicip: update })?),
             idempotent,
             resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
         };
         self.transport.vpc(&request).await.map(drop)
     }
 
     async fn port_for(&self, target: &AssociateTarget) -> Result<String, Error> {
-        match target {
-            AssociateTarget::Instance { id } => {
-                let ports = self
-                    .ports(
-                        vec![("device_id".to_owned(), id.clone())],
-                        format!("instance {id}"),
-                    )
-                    .await?;
-                primary_port(id, &ports).map(id_of)
+        let (query, resource) = match target {
+            AssociateTarget::Instance { id } => (
+                vec![("device_id".to_owned(), id.clone())],
+                format!("instance {id}"),
+            ),
+            AssociateTarget::NetworkInterface { id, .. } => (
+                vec![("id".to_owned(), id.clone())],
+                format!("network interface {id}"),
+            ),
+            AssociateTarget::PrivateIp { address } => (
+                vec![("fixed_ips".to_owned(), format!("ip_address={address}"))],
+                format!("private ip {address}"),
+            ),
+            other => {
+                return Err(Error::Unsupported {
+                    what: format!("association with a {}", other.kind()),
+                })
             }
+        };
+        let ports = self.ports(query, resource).await?;
+        let port = match target {
+            AssociateTarget::Instance { id } => primary_port(id, &ports)?,
             AssociateTarget::NetworkInterface { id, private_ip } => {
-                let ports = self
-                    .ports(
-                        vec![("id".to_owned(), id.clone())],
-                        format!("network interface {id}"),
-                    )
-                    .await?;
-                named_port(id, *private_ip, &ports).map(id_of)
+                named_port(id, *private_ip, &ports)?
             }
-            AssociateTarget::PrivateIp { address } => {
-                let query = vec![("fixed_ips".to_owned(), format!("ip_address={address}"))];
-                let ports = self.ports(query, format!("private ip {address}")).await?;
-                port_holding(*address, &ports).map(id_of)
-            }
-            other => Err(Error::Unsupported {
-                what: format!("association with a {}", other.kind()),
-            }),
-        }
+            AssociateTarget::PrivateIp { address } => port_holding(*address, &ports)?,
+            _ => unreachable_target(target)?,
+        };
+        // Fresh from the cloud: the waiter that follows a bind reads it from the cache.
+        self.ports.insert([port]);
+        Ok(id_of(port))
     }
 
     async fn associate_checked(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         target.validate(&self.capabilities)?;
         let port = self.port_for(target).await?;
         let bind = || UpdatePublicip {
             port_id: Some(port.clone()),
             alias: None,
         };
+        let bound_here = |current: &Publicip| current.port_id.as_deref() == Some(port.as_str());
+        let request = VpcRequest {
+            action: "UpdatePublicip",
+            method: Method::PUT,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&UpdateRequest { publicip: bind() })?),
+            idempotent: false,
+            resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
+        };
+        let reauthenticated = AtomicBool::new(false);
         // The answer may be lost: bound (or binding) to this port means it took effect; unbound
         // means the request never arrived, so it is sent again.
-        retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || self.update_publicip(id, bind(), false),
-            || async {
-                Ok(match self.show_raw(id).await {
-                    Ok(current) => match current.port_id.as_deref() {
-                        Some(bound) if bound == port => Settled::Applied(()),
-                        None => Settled::NotApplied,
-                        Some(_) => Settled::Unknown,
-                    },
-                    Err(_) => Settled::Unknown,
-                })
-            },
-        )
-        .await
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated) = (&request, &reauthenticated);
+                    async move {
+                        match self.transport.send_once(request, reauthenticated).await {
+                            Ok(_) => Ok(()),
+                            // The cloud refuses to bind a bound EIP, even to the same port
+                            // (VPC.0510): after an attempt that may have landed, bound to exactly
+                            // this port is success.
+                            Err(refusal @ Error::AlreadyAssociated { .. })
+                                if attempt.earlier_maybe_processed =>
+                            {
+                                match self.show_raw(id, Reads::Once).await {
+                                    Ok(current) if bound_here(&current) => Ok(()),
+                                    _ => Err(refusal),
+                                }
+                            }
+                            Err(other) => Err(other),
+                        }
+                    }
+                },
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await? {
+                        current if bound_here(&current) => Settled::Applied(()),
+                        current if current.port_id.is_none() => Settled::NotApplied,
+                        _ => Settled::Unknown,
+                    })
+                },
+            )
+            .await
     }
 
     async fn disassociate_checked(
@@ -380,7 +494,7 @@ impl HuaweiProvider {
         id: &str,
         from: Option<&AssociateTarget>,
     ) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         if let Some(from) = from {
             from.validate(&self.capabilities)?;
         }
@@ -404,14 +518,28 @@ impl HuaweiProvider {
             }
         }
         let nic = binding.nic_id.clone();
-        // The v1 unbind is unconditional, so a retried one (after "busy", or a re-send after a
-        // lost answer) first checks that the address is still on the port the fence matched: a
-        // stale unbind must never remove another mover's fresh binding.
+        let request = VpcRequest {
+            action: "UpdatePublicip",
+            method: Method::PUT,
+            path: format!("publicips/{id}"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&UpdateRequest {
+                publicip: UpdatePublicip::default(),
+            })?),
+            idempotent: false,
+            resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
+        };
+        let reauthenticated = AtomicBool::new(false);
+        // The v1 unbind is unconditional, so a fenced one re-checks, before every attempt after
+        // the first (after "busy", or after a lost answer proved not applied), that the address
+        // is still on the port the fence matched: a stale unbind must never remove another
+        // mover's fresh binding. One read, inside the call's one loop.
         let still_on_source = || async {
             if from.is_none() {
                 return Ok(());
             }
-            let current = self.show_raw(id).await?;
+            let current = self.show_raw(id, Reads::Once).await?;
             if current.port_id.is_some() && current.port_id == nic {
                 Ok(())
             } else {
@@ -423,39 +551,40 @@ impl HuaweiProvider {
                 })
             }
         };
-        let unbind = || async {
-            let request = VpcRequest {
-                action: "UpdatePublicip",
-                method: Method::PUT,
-                path: format!("publicips/{id}"),
-                query: Vec::new(),
-                body: Some(wire::to_body(&UpdateRequest {
-                    publicip: UpdatePublicip::default(),
-                })?),
-                idempotent: false,
-                resource: format!("eip {id}"),
-            };
-            self.transport
-                .vpc_when(&request, still_on_source)
-                .await
-                .map(drop)
-        };
-        retry::at_most_once(self.transport.retry.max_attempts, unbind, || async {
-            Ok(match self.show_raw(id).await {
-                Ok(current) if current.port_id.is_none() => Settled::Applied(()),
-                Ok(current) if current.status.as_deref() == Some("PENDING_UPDATE") => {
-                    Settled::Applied(())
-                }
-                // Still bound to the same port: the unbind never arrived.
-                Ok(current) if current.port_id == nic => Settled::NotApplied,
-                _ => Settled::Unknown,
-            })
-        })
-        .await
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated, still_on_source) =
+                        (&request, &reauthenticated, &still_on_source);
+                    async move {
+                        if attempt.number > 1 {
+                            still_on_source().await?;
+                        }
+                        self.transport
+                            .send_once(request, reauthenticated)
+                            .await
+                            .map(drop)
+                    }
+                },
+                // Settled by the port: gone means unbound (whatever `status` says yet); the
+                // same port while not updating means the unbind has not arrived.
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await? {
+                        current if current.port_id.is_none() => Settled::Applied(()),
+                        current if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                            Settled::Applied(())
+                        }
+                        current if current.port_id == nic => Settled::NotApplied,
+                        _ => Settled::Unknown,
+                    })
+                },
+            )
+            .await
     }
 
     async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
+        validate::id("id", id)?;
         change.validate(&self.capabilities)?;
         if let Some(mbps) = change.bandwidth_mbps {
             check_bandwidth_step(mbps)?;
@@ -464,7 +593,7 @@ impl HuaweiProvider {
         let bandwidth_id = match change.bandwidth_mbps {
             None => None,
             Some(_) => {
-                let current = self.show_raw(id).await?;
+                let current = self.show_raw(id, Reads::Retried).await?;
                 if current.bandwidth_share_type.as_deref() == Some("WHOLE") {
                     return Err(Error::Unsupported {
                         what: "changing a shared bandwidth through one of its addresses".to_owned(),
@@ -505,6 +634,7 @@ impl HuaweiProvider {
                 })?),
                 idempotent: true,
                 resource: format!("bandwidth {bandwidth_id}"),
+                id: Some(id.to_owned()),
             };
             self.transport.vpc(&request).await?;
         }
@@ -512,8 +642,8 @@ impl HuaweiProvider {
     }
 
     async fn release_checked(&self, id: &str) -> Result<(), Error> {
-        validate::id("eip_id", id)?;
-        let delete = || VpcRequest {
+        validate::id("id", id)?;
+        let request = VpcRequest {
             action: "DeletePublicip",
             method: Method::DELETE,
             path: format!("publicips/{id}"),
@@ -521,34 +651,41 @@ impl HuaweiProvider {
             body: None,
             idempotent: false,
             resource: format!("eip {id}"),
+            id: Some(id.to_owned()),
         };
-        let sends = AtomicU32::new(0);
-        let sent = retry::at_most_once(
-            self.transport.retry.max_attempts,
-            || {
-                sends.fetch_add(1, Ordering::Relaxed);
-                async { self.transport.vpc(&delete()).await.map(|_| ()) }
-            },
-            || async {
-                Ok(match self.show_raw(id).await {
-                    Err(Error::NotFound { .. }) => Settled::Applied(()),
-                    Ok(current)
-                        if status_of(current.status.as_deref().unwrap_or_default())
-                            == EipStatus::Releasing =>
-                    {
-                        Settled::Applied(())
+        let reauthenticated = AtomicBool::new(false);
+        self.transport
+            .write(
+                &call_of(&request),
+                |attempt: Attempt| {
+                    let (request, reauthenticated) = (&request, &reauthenticated);
+                    async move {
+                        match self.transport.send_once(request, reauthenticated).await {
+                            Ok(_) => Ok(()),
+                            // A delete sent again that finds the address gone: an earlier
+                            // attempt took effect.
+                            Err(Error::NotFound { .. }) if attempt.earlier_maybe_processed => {
+                                Ok(())
+                            }
+                            Err(other) => Err(other),
+                        }
                     }
-                    Ok(_) => Settled::NotApplied,
-                    Err(_) => Settled::Unknown,
-                })
-            },
-        )
-        .await;
-        match sent {
-            // A re-sent delete that finds the address gone: an earlier one took effect.
-            Err(Error::NotFound { .. }) if sends.load(Ordering::Relaxed) > 1 => Ok(()),
-            other => other,
-        }
+                },
+                || async {
+                    Ok(match self.show_raw(id, Reads::Once).await {
+                        Err(Error::NotFound { .. }) => Settled::Applied(()),
+                        Err(other) => return Err(other),
+                        Ok(current)
+                            if status_of(current.status.as_deref().unwrap_or_default())
+                                == EipStatus::Releasing =>
+                        {
+                            Settled::Applied(())
+                        }
+                        Ok(_) => Settled::NotApplied,
+                    })
+                },
+            )
+            .await
     }
 
     async fn list_checked(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
@@ -582,7 +719,7 @@ impl HuaweiProvider {
                 .iter()
                 .map(|a| ("public_ip_address".to_owned(), a.to_string())),
         );
-        let raw = self.list_raw(query).await?;
+        let raw = self.list_raw(query, Reads::Retried).await?;
         let next = next_marker(&raw, size);
         let mut items = raw
             .iter()
@@ -610,6 +747,13 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     }
 }
 
+/// The target kinds [`HuaweiProvider::port_for`] resolves were matched above.
+fn unreachable_target(target: &AssociateTarget) -> Result<&'static Port, Error> {
+    Err(Error::Unsupported {
+        what: format!("association with a {}", target.kind()),
+    })
+}
+
 #[async_trait]
 impl EipProvider for HuaweiProvider {
     fn kind(&self) -> ProviderKind {
@@ -624,48 +768,37 @@ impl EipProvider for HuaweiProvider {
         &self.capabilities
     }
 
+    fn transitions(&self) -> Option<&Transitions> {
+        Some(&self.transitions)
+    }
+
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip, Error> {
-        self.allocate_stamped(request)
-            .instrument(operation_span("allocate", ""))
-            .await
+        self.allocate_stamped(request).await
     }
 
     async fn get(&self, id: &str) -> Result<Eip, Error> {
-        let work = async {
-            validate::id("eip_id", id)?;
-            self.show(id).await
-        };
-        work.instrument(operation_span("get", id)).await
+        validate::id("id", id)?;
+        self.show(id).await
     }
 
     async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
-        self.list_checked(filter, page)
-            .instrument(operation_span("list_page", ""))
-            .await
+        self.list_checked(filter, page).await
     }
 
     async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
-        self.associate_checked(id, target)
-            .instrument(operation_span("associate", id))
-            .await
+        self.associate_checked(id, target).await
     }
 
     async fn disassociate(&self, id: &str, from: Option<&AssociateTarget>) -> Result<(), Error> {
-        self.disassociate_checked(id, from)
-            .instrument(operation_span("disassociate", id))
-            .await
+        self.disassociate_checked(id, from).await
     }
 
     async fn modify(&self, id: &str, change: &Modification) -> Result<(), Error> {
-        self.modify_checked(id, change)
-            .instrument(operation_span("modify", id))
-            .await
+        self.modify_checked(id, change).await
     }
 
     async fn release(&self, id: &str) -> Result<(), Error> {
-        self.release_checked(id)
-            .instrument(operation_span("release", id))
-            .await
+        self.release_checked(id).await
     }
 }
 
@@ -673,7 +806,6 @@ impl EipProvider for HuaweiProvider {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-    use crate::credential::PasswordAuth;
 
     #[test]
     fn debug_of_the_provider_shows_no_secret() {

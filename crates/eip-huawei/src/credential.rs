@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use eip_core::{Error, Secret, ServiceError};
+use eip_core::{validate, Error, Secret, ServiceError};
 use reqwest::Method;
 use serde_json::json;
 use time::OffsetDateTime;
@@ -15,7 +15,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::transport::{send, Outgoing};
+use crate::transport::{send, Answer, Outgoing};
 use crate::wire::{self, ProjectList, TokenEnvelope};
 
 /// IAM user credentials for the password token flow (huawei.md §1.1).
@@ -108,12 +108,23 @@ impl fmt::Debug for CachedToken {
     }
 }
 
+/// How long a refused password is remembered by default before IAM is asked again.
+pub const DEFAULT_REFUSAL_MEMORY: Duration = Duration::from_secs(5 * 60);
+
 enum Slot {
     Empty,
     Ready(Arc<CachedToken>),
-    /// IAM refused the password. It is not asked again: IAM locks an account after repeated
-    /// failures (huawei.md §1.1, §2.1), and a password does not become right by itself.
-    Refused(Option<Box<ServiceError>>),
+    /// IAM refused the password at `at`. It is not asked again before the refusal memory has
+    /// passed (or the credentials change, or [`TokenCache::reset`]). IAM's account lockout locks
+    /// a user for 15 minutes (by default) once 5 unsuccessful logins (by default) happen within
+    /// 15 minutes, and nobody can unlock it early (IAM user guide, "Login Authentication
+    /// Policy": https://support.huaweicloud.com/intl/en-us/usermanual-iam5/iam_01_1172.html), so
+    /// a refused password is never retried in a loop; one refusal (say, a password being
+    /// rotated) does not disable the provider for the rest of the process either.
+    Refused {
+        at: Instant,
+        service: Option<Box<ServiceError>>,
+    },
 }
 
 /// The password token cache, single-flight.
@@ -121,9 +132,11 @@ enum Slot {
 /// The slot's lock is held while a token is fetched, so concurrent callers on a cold (or
 /// expired) cache wait for the ONE IAM request in flight and then share its token.
 pub(crate) struct TokenCache {
-    auth: PasswordAuth,
+    /// Replaceable while the provider runs ([`TokenCache::set_auth`]); read once per IAM request.
+    auth: std::sync::RwLock<PasswordAuth>,
     scope: Scope,
     margin: Duration,
+    refusal_memory: Duration,
     slot: Mutex<Slot>,
     requests: AtomicU64,
     generations: AtomicU64,
@@ -131,9 +144,10 @@ pub(crate) struct TokenCache {
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth = self.auth();
         f.debug_struct("TokenCache")
-            .field("user_name", &self.auth.user_name)
-            .field("domain_name", &self.auth.domain_name)
+            .field("user_name", &auth.user_name)
+            .field("domain_name", &auth.domain_name)
             .field("scope", &self.scope)
             .field("refresh_margin", &self.margin)
             .field("iam_requests", &self.requests())
@@ -144,18 +158,49 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     pub(crate) fn new(auth: PasswordAuth, scope: Scope, margin: Duration) -> Self {
         Self {
-            auth,
+            auth: std::sync::RwLock::new(auth),
             scope,
             margin,
+            refusal_memory: DEFAULT_REFUSAL_MEMORY,
             slot: Mutex::new(Slot::Empty),
             requests: AtomicU64::new(0),
             generations: AtomicU64::new(0),
         }
     }
 
+    /// Remembers a refused password for `memory` instead of [`DEFAULT_REFUSAL_MEMORY`].
+    pub(crate) fn with_refusal_memory(mut self, memory: Duration) -> Self {
+        self.refusal_memory = memory;
+        self
+    }
+
     /// IAM token requests sent so far.
     pub(crate) fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
+    }
+
+    /// A copy of the current credentials (a poisoned lock still holds valid credentials).
+    fn auth(&self) -> PasswordAuth {
+        self.auth
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Forgets the cached token and any remembered refusal: the next call asks IAM again.
+    pub(crate) async fn reset(&self) {
+        *self.slot.lock().await = Slot::Empty;
+    }
+
+    /// Replaces the credentials (a rotated password); the cached token and any remembered
+    /// refusal are dropped.
+    pub(crate) async fn set_auth(&self, auth: PasswordAuth) {
+        let mut slot = self.slot.lock().await;
+        *self
+            .auth
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = auth;
+        *slot = Slot::Empty;
     }
 
     /// A token fresh enough to use, fetching one if the cache holds none.
@@ -167,18 +212,24 @@ impl TokenCache {
         let mut slot = self.slot.lock().await;
         match &*slot {
             Slot::Ready(token) if Instant::now() < token.refresh_at => return Ok(token.clone()),
-            Slot::Refused(service) => return Err(refused(&self.auth, service.clone())),
+            Slot::Refused { at, service } if at.elapsed() < self.refusal_memory => {
+                return Err(refused(&self.auth(), service.clone(), self.refusal_memory));
+            }
             _ => {}
         }
-        match self.fetch(client, iam).await {
+        let auth = self.auth();
+        match self.fetch(client, iam, &auth).await {
             Ok(token) => {
                 let token = Arc::new(token);
                 *slot = Slot::Ready(token.clone());
                 Ok(token)
             }
             Err(Error::Unauthenticated { service, .. }) => {
-                *slot = Slot::Refused(service.clone());
-                Err(refused(&self.auth, service))
+                *slot = Slot::Refused {
+                    at: Instant::now(),
+                    service: service.clone(),
+                };
+                Err(refused(&auth, service, self.refusal_memory))
             }
             Err(other) => Err(other),
         }
@@ -196,7 +247,7 @@ impl TokenCache {
         }
     }
 
-    fn body(&self) -> serde_json::Value {
+    fn body(&self, auth: &PasswordAuth) -> serde_json::Value {
         let scope = match &self.scope {
             Scope::ProjectId(id) => json!({ "project": { "id": id } }),
             Scope::ProjectName(name) => json!({ "project": { "name": name } }),
@@ -206,9 +257,9 @@ impl TokenCache {
                 "identity": {
                     "methods": ["password"],
                     "password": { "user": {
-                        "name": self.auth.user_name,
-                        "password": self.auth.password.expose(),
-                        "domain": { "name": self.auth.domain_name },
+                        "name": auth.user_name,
+                        "password": auth.password.expose(),
+                        "domain": { "name": auth.domain_name },
                     } },
                 },
                 "scope": scope,
@@ -216,12 +267,17 @@ impl TokenCache {
         })
     }
 
-    async fn fetch(&self, client: &reqwest::Client, iam: &Url) -> Result<CachedToken, Error> {
+    async fn fetch(
+        &self,
+        client: &reqwest::Client,
+        iam: &Url,
+        auth: &PasswordAuth,
+    ) -> Result<CachedToken, Error> {
         const ACTION: &str = "KeystoneCreateToken";
         let mut url = iam_url(iam, "/v3/auth/tokens");
         // huawei.md §1.1: any non-empty value leaves the (large) catalog out.
         url.set_query(Some("nocatalog=true"));
-        let body = wire::to_body(&self.body())?;
+        let body = wire::to_body(&self.body(auth))?;
         let outgoing = Outgoing {
             method: Method::POST,
             url,
@@ -232,7 +288,7 @@ impl TokenCache {
             body: Some(body),
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
-        let span = tracing::debug_span!("eip.iam_token", user = %self.auth.user_name);
+        let span = tracing::debug_span!("eip.iam_token", user = %auth.user_name);
         let answer = send(client, ACTION, &outgoing)
             .instrument(span)
             .await
@@ -256,7 +312,7 @@ impl TokenCache {
         let body = envelope.token.unwrap_or_default();
         let project_id = match (&self.scope, body.project.and_then(|p| p.id)) {
             (Scope::ProjectId(id), _) => id.clone(),
-            (Scope::ProjectName(_), Some(id)) => id,
+            (Scope::ProjectName(_), Some(id)) => checked_project_id(ACTION, id, &answer)?,
             (Scope::ProjectName(name), None) => {
                 return Err(Error::InvalidResponse {
                     operation: ACTION.to_owned(),
@@ -284,13 +340,31 @@ impl TokenCache {
     }
 }
 
-fn refused(auth: &PasswordAuth, service: Option<Box<ServiceError>>) -> Error {
+fn refused(auth: &PasswordAuth, service: Option<Box<ServiceError>>, memory: Duration) -> Error {
     Error::Unauthenticated {
         reason: format!(
-            "IAM refused the password of user {:?} in account {:?}; not retried, IAM locks accounts after repeated failures",
-            auth.user_name, auth.domain_name
+            "IAM refused the password of user {:?} in account {:?}; not asked again for {} s \
+             (IAM locks users after repeated failures) unless the credentials change or the \
+             provider's reset_auth() is called",
+            auth.user_name,
+            auth.domain_name,
+            memory.as_secs()
         ),
         service,
+    }
+}
+
+/// A project id from an IAM answer goes into every VPC path, so it passes the same check as a
+/// configured one: an answer naming `../x` or `a/b` must not redirect the calls elsewhere.
+fn checked_project_id(action: &str, id: String, answer: &Answer) -> Result<String, Error> {
+    match validate::id("project_id", &id) {
+        Ok(()) => Ok(id),
+        Err(refusal) => Err(Error::InvalidResponse {
+            operation: action.to_owned(),
+            reason: format!("IAM named a project id that is not a valid id ({refusal})"),
+            http_status: Some(answer.status),
+            request_id: answer.request_id.clone(),
+        }),
     }
 }
 
@@ -410,7 +484,7 @@ async fn discover(
     match ids.as_slice() {
         [id] => {
             tracing::debug!(project = name, "project id discovered");
-            Ok(id.clone())
+            checked_project_id(ACTION, id.clone(), &answer)
         }
         [] => Err(Error::invalid_input(
             "project_id",
@@ -490,14 +564,15 @@ mod tests {
             Scope::ProjectName("cn-north-4".into()),
             Duration::ZERO,
         )
-        .body();
+        .body(&auth);
         assert_eq!(by_name["auth"]["scope"]["project"]["name"], "cn-north-4");
         assert_eq!(by_name["auth"]["identity"]["methods"][0], "password");
         assert_eq!(
             by_name["auth"]["identity"]["password"]["user"]["domain"]["name"],
             "d"
         );
-        let by_id = TokenCache::new(auth, Scope::ProjectId("abc".into()), Duration::ZERO).body();
+        let by_id = TokenCache::new(auth.clone(), Scope::ProjectId("abc".into()), Duration::ZERO)
+            .body(&auth);
         assert_eq!(by_id["auth"]["scope"]["project"]["id"], "abc");
     }
 

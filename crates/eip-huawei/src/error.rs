@@ -58,9 +58,33 @@ pub(crate) const CODE_TABLE: &[(&str, Option<u16>, ErrorKind)] = &[
     ("VPC.2701", None, ErrorKind::PermissionDenied),
     ("VPC.0501", None, ErrorKind::InvalidInput),
     ("VPC.0007", None, ErrorKind::InvalidInput),
-    // huawei.md §6.2: "Resource status is busy, try it again later."
+    // "Resource status is busy, try it again later." (VPC error codes,
+    // https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html)
     ("VPC.0512", None, ErrorKind::Retryable),
+    // Create: "no IP found" is a 500 that waiting does not fix.
+    ("VPC.0504", Some(500), ErrorKind::Permanent),
 ];
+
+/// 5xx codes that are final answers, not outages: the cloud looked at the request and refused
+/// it, so retrying or settling it cannot help (VPC error codes,
+/// https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html): `VPC.0503` "creation
+/// failed", `VPC.0509` "Floating ip double status is invalid." (update), `VPC.0516` the EIP is
+/// used by a load balancer and `VPC.0518` it has firewall rules (delete). `VPC.0504` is final as
+/// a 500 of a create only ("no IP found"; the table entry above).
+pub(crate) const PERMANENT_5XX: &[&str] = &["VPC.0503", "VPC.0509", "VPC.0516", "VPC.0518"];
+
+/// Whether `error` is one of the final answers above: the classifier stops on it, so the retry
+/// loop neither repeats nor settles it (a gateway 5xx, by contrast, is an unknown outcome that
+/// core's loop settles by reading back: API Gateway answers `504 APIG.0201 "Backend timeout."`
+/// while the backend may go on, and Huawei's advice for that code is to "check whether the
+/// result of the previous request is returned at the backend" before sending another,
+/// https://support.huaweicloud.com/intl/en-us/sis_faq/sis_04_0085.html).
+pub(crate) fn is_final(error: &Error) -> bool {
+    error.service().is_some_and(|s| {
+        PERMANENT_5XX.contains(&s.code.as_str())
+            || (s.code == "VPC.0504" && s.http_status == Some(500))
+    })
+}
 
 /// The kind for an HTTP status and a Huawei code: the code table first, then the status.
 pub(crate) fn kind_for(status: u16, code: &str) -> ErrorKind {
@@ -68,6 +92,11 @@ pub(crate) fn kind_for(status: u16, code: &str) -> ErrorKind {
         .iter()
         .find(|(c, only, _)| *c == code && only.is_none_or(|s| s == status))
         .map(|(_, _, kind)| *kind);
+    let listed = listed.or_else(|| {
+        PERMANENT_5XX
+            .contains(&code)
+            .then_some(ErrorKind::Permanent)
+    });
     listed.unwrap_or(match status {
         401 => ErrorKind::Unauthenticated,
         403 => ErrorKind::PermissionDenied,
@@ -155,7 +184,24 @@ pub(crate) struct FailedAnswer<'a> {
 }
 
 /// Turns a non-2xx answer into an [`Error`].
+///
+/// A body that is not JSON (an HTML page from a gateway or proxy) is [`Error::InvalidResponse`]
+/// with the status, even a 404: such a page is not the cloud saying the EIP is gone. Only 401,
+/// 403 and 429 mean the same whatever the body, and keep their kinds.
 pub(crate) fn from_answer(answer: &FailedAnswer<'_>) -> Error {
+    let is_json = serde_json::from_slice::<serde::de::IgnoredAny>(answer.body).is_ok();
+    if !is_json && !matches!(answer.status, 401 | 403 | 429) {
+        return Error::InvalidResponse {
+            operation: answer.action.to_owned(),
+            reason: format!(
+                "HTTP {} with a body that is not JSON: {}",
+                answer.status,
+                snippet(answer.body)
+            ),
+            http_status: Some(answer.status),
+            request_id: answer.request_id.clone(),
+        };
+    }
     let (code, message, body_request_id) = parse_body(answer.body).unwrap_or_else(|| {
         (
             format!("HTTP {}", answer.status),
@@ -227,8 +273,15 @@ impl RetryClassifier for HuaweiClassifier {
     fn classify(&self, error: &Error) -> RetryAction {
         match error {
             Error::Unauthenticated { .. } | Error::PermissionDenied { .. } => RetryAction::Stop,
+            // A gateway's 5xx page: the backend may be back on the next attempt (for reads and
+            // idempotent writes; the loop never repeats another write after it).
+            Error::InvalidResponse {
+                http_status: Some(500..=599),
+                ..
+            } => RetryAction::Retry { after: None },
             // A 2xx answer we could not read was processed: repeating it is the caller's call.
             Error::InvalidResponse { .. } => RetryAction::Stop,
+            other if is_final(other) => RetryAction::Stop,
             other => default_classification(other),
         }
     }
@@ -304,7 +357,11 @@ mod tests {
         use ErrorKind::*;
         let cases = [
             (404, "VPC.0504", NotFound),
-            (500, "VPC.0504", Retryable),
+            (500, "VPC.0504", Permanent),
+            (500, "VPC.0516", Permanent),
+            (500, "VPC.0518", Permanent),
+            (500, "VPC.0503", Permanent),
+            (500, "VPC.0509", Permanent),
             (409, "VPC.0510", AlreadyAssociated),
             (409, "VPC.0511", AlreadyAssociated),
             (409, "VPC.0517", Bound),
@@ -407,24 +464,60 @@ mod tests {
     fn bodies_that_are_not_json_still_give_typed_errors() {
         let html = answer(502, "<html><body>Bad Gateway</body></html>");
         match &html {
-            Error::Service {
-                retryable: true,
-                service,
-            } => {
-                assert_eq!(service.code, "HTTP 502");
-                assert!(service.message.contains("Bad Gateway"));
-            }
+            Error::InvalidResponse {
+                http_status: Some(502),
+                reason,
+                ..
+            } => assert!(reason.contains("Bad Gateway"), "{reason}"),
             other => panic!("{other:?}"),
         }
+        assert!(html.outcome_unknown(), "a gateway page hides the outcome");
+        assert_ne!(HuaweiClassifier.classify(&html), RetryAction::Stop);
         assert!(matches!(answer(401, ""), Error::Unauthenticated { .. }));
+        assert!(matches!(answer(429, "<html>"), Error::RateLimited { .. }));
         assert!(matches!(
             answer(400, "{\"code\":"),
-            Error::Service {
-                retryable: false,
+            Error::InvalidResponse {
+                http_status: Some(400),
                 ..
             }
         ));
-        assert!(matches!(answer(404, "not json"), Error::NotFound { .. }));
+        // A gateway page is not the cloud saying the EIP is gone.
+        assert!(matches!(
+            answer(404, "not json"),
+            Error::InvalidResponse {
+                http_status: Some(404),
+                ..
+            }
+        ));
+        // JSON without a code keeps the status as the code.
+        match answer(502, "{}") {
+            Error::Service { service, .. } => assert_eq!(service.code, "HTTP 502"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_permanent_5xx_codes_are_final_and_a_gateway_timeout_is_unknown() {
+        for code in PERMANENT_5XX {
+            let error = answer(500, &format!(r#"{{"code":"{code}","message":"m"}}"#));
+            assert_eq!(
+                HuaweiClassifier.classify(&error),
+                RetryAction::Stop,
+                "{code}: stopped, so core's loop neither repeats nor settles it"
+            );
+        }
+        let no_ip = answer(500, r#"{"code":"VPC.0504","message":"no ip"}"#);
+        assert_eq!(HuaweiClassifier.classify(&no_ip), RetryAction::Stop);
+        let gateway = answer(
+            504,
+            r#"{"error_code":"APIG.0201","error_msg":"Backend timeout."}"#,
+        );
+        assert!(gateway.outcome_unknown());
+        assert_ne!(HuaweiClassifier.classify(&gateway), RetryAction::Stop);
+        let busy = answer(409, r#"{"code":"VPC.0512","message":"busy"}"#);
+        assert!(!busy.outcome_unknown());
+        assert_ne!(HuaweiClassifier.classify(&busy), RetryAction::Stop);
     }
 
     #[test]

@@ -405,7 +405,17 @@ fn check_error(status: u16, body: &[u8]) {
                 || matches!(&error, Error::InvalidInput { reason, .. } if reason.contains(&code)),
             "{error:?}"
         ),
-        // Not the API's JSON: the status decides, and the code says so.
+        // Not JSON at all (a gateway page): invalid, with the status, unless the status alone
+        // means something (401, 403, 429); a gateway page is not proof the EIP is gone.
+        None if serde_json::from_slice::<serde::de::IgnoredAny>(body).is_err()
+            && !matches!(status, 401 | 403 | 429) =>
+        {
+            assert!(
+                matches!(error, Error::InvalidResponse { http_status: Some(s), .. } if s == status),
+                "{error:?}"
+            );
+        }
+        // JSON without the API's code: the status decides, and the code says so.
         None => {
             assert_eq!(
                 error.service().map(|s| s.code.clone()),
@@ -488,7 +498,7 @@ proptest! {
 
 #[test]
 fn documented_hostile_answers_get_the_expected_kinds() {
-    // A proxy's HTML page: retryable on 502 with the status as the code, invalid on a 200.
+    // A proxy's HTML page: invalid with its status (retried on a read), invalid on a 200.
     let page = b"<html>502 Bad Gateway</html>";
     check_error(502, page);
     assert_invalid_response(
@@ -803,7 +813,12 @@ proptest! {
         runtime().block_on(async {
             let first = if welcomed { iam_welcome(auth) } else { None };
             let server = HostileServer::start(first, answers.clone()).await;
-            let provider = provider(&server.endpoint, auth, RetryPolicy::never());
+            // Short settle windows: a 5xx on the create is settled by reads for a moment only.
+            let fast = RetryPolicy::never().with_settle(eip_core::retry::SettlePolicy::new(
+                Duration::from_millis(2),
+                Duration::from_millis(1),
+            ));
+            let provider = provider(&server.endpoint, auth, fast);
             let outcomes = exercise(&provider).await;
             assert!(server.served.load(Ordering::SeqCst) >= 1, "the provider reached the server");
             for outcome in outcomes {

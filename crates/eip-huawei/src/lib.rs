@@ -86,7 +86,6 @@
 #![deny(missing_docs)]
 
 mod builder;
-mod capabilities;
 mod client;
 mod credential;
 mod error;
@@ -99,7 +98,9 @@ mod stamp;
 mod transport;
 mod wire;
 
-pub use builder::{AuthMethod, HuaweiBuilder, DEFAULT_TOKEN_REFRESH_MARGIN};
+pub use builder::{
+    AuthMethod, HuaweiBuilder, DEFAULT_REFUSAL_MEMORY, DEFAULT_TOKEN_REFRESH_MARGIN,
+};
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
 pub use error::HuaweiClassifier;

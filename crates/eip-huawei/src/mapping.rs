@@ -1,4 +1,6 @@
-//! Huawei's publicip and port objects → the normalized [`Eip`] model.
+//! Huawei's publicip and port objects → the normalized [`Eip`] model; what the provider
+//! supports, and the Huawei-only input rules (bandwidth steps, line types per region) checked
+//! before sending.
 //!
 //! # Status mapping
 //!
@@ -21,14 +23,37 @@
 //! | `FREEZED` | frozen (arrears, police) | `Locked` |
 //! | `ERROR` | failed | `Failed` |
 //! | anything else | | `Unknown(raw)` |
+//!
+//! The port decides between the two ends of a bind or unbind ([`status_with_port`]): `ACTIVE`
+//! without a `port_id` is `Available`, `DOWN` with a `port_id` is `Associating`.
 
 use std::net::IpAddr;
 
-use eip_core::{Binding, ChargeMode, Eip, EipStatus, Error, TargetKind};
+use eip_core::{
+    Binding, Capabilities, ChargeMode, Charset, Eip, EipStatus, Error, TargetKind, TextRule,
+};
 use time::{OffsetDateTime, PrimitiveDateTime};
 
 use crate::wire::{Port, Publicip};
 use crate::KIND;
+
+/// The normalized status of a publicip, from its `status` and whether it names a port.
+///
+/// The v1 publicips are Neutron floating IPs, and in Neutron the PUT changes `port_id` at once
+/// while `status` follows (https://docs.openstack.org/api-ref/network/v2/#floating-ips-floatingips);
+/// Huawei's own bind example answers `ACTIVE` with the port already set
+/// (https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0004.html). The order of the two
+/// is not documented, so the port decides, as Terraform's association waiter does (it waits on
+/// `port_id`, `huaweicloud/services/eip/resource_huaweicloud_vpc_eip_associate.go`):
+/// `ACTIVE` without a port has been unbound (its status has not caught up), and `DOWN` with a
+/// port is being bound, not available.
+pub(crate) fn status_with_port(raw: &str, port_id: Option<&str>) -> EipStatus {
+    match (raw, port_id) {
+        ("ACTIVE", None) => EipStatus::Available,
+        ("DOWN", Some(_)) => EipStatus::Associating,
+        _ => status_of(raw),
+    }
+}
 
 /// The normalized status of a Huawei status (see the table in the module docs).
 pub(crate) fn status_of(raw: &str) -> EipStatus {
@@ -93,14 +118,8 @@ pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip,
             )
         })?;
     let raw_status = ip.status.clone().unwrap_or_default();
-    let mut eip = Eip::new(
-        KIND,
-        region,
-        id,
-        address,
-        status_of(&raw_status),
-        raw_status,
-    );
+    let status = status_with_port(&raw_status, ip.port_id.as_deref());
+    let mut eip = Eip::new(KIND, region, id, address, status, raw_status);
     eip.bandwidth_mbps = ip.bandwidth_size.filter(|size| *size > 0);
     eip.bandwidth_id = ip.bandwidth_id.clone();
     eip.name = ip.alias.clone();
@@ -145,6 +164,118 @@ pub(crate) fn resolve_binding(eip: &mut Eip, ports: &[Port]) {
     }
 }
 
+// ---- capabilities and input rules ----
+
+/// The line types (`publicip.type`) each region offers, as Huawei's EIP API documents them in
+/// the `type` field of a created publicip (the SDK model carries the text:
+/// huaweicloud/huaweicloud-sdk-python-v3
+/// `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/model/publicip_create_resp.py`, "东北-大连:
+/// 5_telcom、5_union; 华南-广州: 5_bgp、5_sbgp; 华东-上海二: 5_bgp、5_sbgp; 华北-北京一: 5_bgp、
+/// 5_sbgp、5_ipv6; 亚太-香港/曼谷/新加坡, 非洲-约翰内斯堡: 5_bgp; 西南-贵阳一: 5_bgp、5_sbgp;
+/// 华北-北京四: 5_bgp、5_sbgp"). A region not listed is not checked.
+pub(crate) const LINE_TYPES: &[(&str, &[&str])] = &[
+    ("cn-northeast-1", &["5_telcom", "5_union"]),
+    ("cn-south-1", &["5_bgp", "5_sbgp"]),
+    ("cn-east-2", &["5_bgp", "5_sbgp"]),
+    ("cn-north-1", &["5_bgp", "5_sbgp", "5_ipv6"]),
+    ("ap-southeast-1", &["5_bgp"]),
+    ("ap-southeast-2", &["5_bgp"]),
+    ("ap-southeast-3", &["5_bgp"]),
+    ("af-south-1", &["5_bgp"]),
+    ("cn-southwest-2", &["5_bgp", "5_sbgp"]),
+    ("cn-north-4", &["5_bgp", "5_sbgp"]),
+];
+
+/// The line of an allocation that names none: dynamic BGP (`5_bgp`), except where the region
+/// does not offer it (cn-northeast-1: China Telecom, `5_telcom`) and in the four regions where
+/// an older page of the same reference lists static BGP only and yunionio/cloudmux allocates
+/// `5_sbgp` (`pkg/multicloud/huawei/eip.go` `AllocateEIP`): cn-north-1, cn-east-2, cn-south-1 and
+/// cn-southwest-2 default to `5_sbgp`, which both sources say those regions offer.
+pub(crate) fn default_line(region: &str) -> &'static str {
+    match region {
+        "cn-northeast-1" => "5_telcom",
+        "cn-north-1" | "cn-east-2" | "cn-south-1" | "cn-southwest-2" => "5_sbgp",
+        _ => "5_bgp",
+    }
+}
+
+/// The line types `region` offers, when documented.
+pub(crate) fn line_types(region: &str) -> Option<&'static [&'static str]> {
+    LINE_TYPES
+        .iter()
+        .find(|(r, _)| *r == region)
+        .map(|(_, lines)| *lines)
+}
+
+/// Refuses, before any request, a line `region` does not offer, naming the ones it does.
+pub(crate) fn check_line(region: &str, line: &str) -> Result<(), Error> {
+    match line_types(region) {
+        Some(offered) if !offered.contains(&line) => Err(Error::invalid_input(
+            "line",
+            format!(
+                "{region} does not offer line {line:?}; it offers {}",
+                offered.join(", ")
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The largest page of `GET publicips` (huawei.md §3.3: "treat 2000 as the default and page cap").
+pub(crate) const MAX_PAGE_SIZE: u32 = 2000;
+
+/// huawei.md §3.1: `alias` is 1–64 letters, digits, CJK characters and `_ - .`.
+pub(crate) const NAME_RULE: TextRule = TextRule {
+    min_chars: 1,
+    max_chars: 64,
+    starts_with_letter: false,
+    charset: Charset::Restricted {
+        extra: "_-.",
+        cjk: true,
+    },
+    forbidden_prefixes: &[],
+};
+
+/// The provider's capabilities.
+pub(crate) fn capabilities() -> Capabilities {
+    let mut caps = Capabilities::new(NAME_RULE);
+    caps.targets = vec![TargetKind::Instance, TargetKind::NetworkInterface];
+    caps.private_ip_targets = true;
+    caps.ipv6 = true;
+    caps.shared_bandwidth = true;
+    caps.max_page_size = MAX_PAGE_SIZE;
+    caps.parallel_pages = false;
+    // The v1 PUT has no "only if bound to" condition: disassociate re-reads just before.
+    caps.conditional_disassociate = false;
+    // The v1 create has no client token: allocate reconciles by a marker (see `client`).
+    caps.server_side_idempotency = false;
+    caps.bandwidth_mbps = 1..=2000;
+    // huawei.md §5.2: descriptions exist only in the v3 API.
+    caps.description_rule = None;
+    // The v1 create takes no tags (they are a separate v2.0 API, huawei.md §3.9).
+    caps.max_tags = 0;
+    caps
+}
+
+/// huawei.md §3.1: bandwidth goes in steps of 1 Mbit/s up to 300, of 50 up to 1000 and of 500
+/// above (the range itself is checked by [`Capabilities::check_bandwidth`]).
+pub(crate) fn check_bandwidth_step(mbps: u32) -> Result<(), Error> {
+    let (ok, step) = match mbps {
+        0..=300 => (true, 1),
+        301..=1000 => (mbps % 50 == 0, 50),
+        _ => (mbps % 500 == 0, 500),
+    };
+    if ok {
+        Ok(())
+    } else {
+        let below = mbps - mbps % step;
+        Err(Error::invalid_input(
+            "bandwidth_mbps",
+            format!("{mbps} Mbit/s is not a valid step: above 300 use multiples of 50, above 1000 multiples of 500 (e.g. {below} or {})", below + step),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -174,6 +305,28 @@ mod tests {
         }
         assert_eq!(status_of("down"), EipStatus::Unknown("down".into()));
         assert_eq!(status_of(""), EipStatus::Unknown(String::new()));
+    }
+
+    #[test]
+    fn the_port_decides_between_the_two_ends_of_a_bind() {
+        // Neutron order: port_id changes first, status follows.
+        assert_eq!(status_with_port("ACTIVE", None), EipStatus::Available);
+        assert_eq!(status_with_port("DOWN", Some("p")), EipStatus::Associating);
+        // The settled states and the other order.
+        assert_eq!(status_with_port("ACTIVE", Some("p")), EipStatus::Bound);
+        assert_eq!(status_with_port("DOWN", None), EipStatus::Available);
+        assert_eq!(
+            status_with_port("PENDING_UPDATE", Some("p")),
+            EipStatus::Updating
+        );
+        assert_eq!(status_with_port("ELB", None), EipStatus::Bound);
+        let unbound = Publicip {
+            status: Some("ACTIVE".into()),
+            port_id: None,
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &unbound).unwrap();
+        assert_eq!((eip.status, eip.binding), (EipStatus::Available, None));
     }
 
     #[test]
@@ -270,5 +423,59 @@ mod tests {
         };
         resolve_binding(&mut vip, &[vip_port]);
         assert_eq!(vip.binding.unwrap().kind, TargetKind::NetworkInterface);
+    }
+
+    #[test]
+    fn line_types_are_checked_per_region_and_defaults_are_offered() {
+        match check_line("cn-northeast-1", "5_bgp") {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, "line");
+                assert!(
+                    reason.contains("5_telcom") && reason.contains("5_union"),
+                    "{reason}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(check_line("cn-northeast-1", "5_union").is_ok());
+        assert!(check_line("ap-southeast-1", "5_sbgp").is_err());
+        assert!(check_line("cn-east-2", "5_sbgp").is_ok());
+        // Undocumented regions are not second-guessed.
+        assert!(check_line("tr-west-1", "5_whatever").is_ok());
+        for (region, _) in LINE_TYPES {
+            assert!(check_line(region, default_line(region)).is_ok(), "{region}");
+        }
+        assert_eq!(default_line("eu-west-101"), "5_bgp");
+    }
+
+    #[test]
+    fn bandwidth_steps() {
+        for ok in [1, 5, 299, 300, 350, 400, 1000, 1500, 2000] {
+            assert!(check_bandwidth_step(ok).is_ok(), "{ok}");
+        }
+        for bad in [301, 325, 999, 1001, 1250, 1999] {
+            match check_bandwidth_step(bad) {
+                Err(Error::InvalidInput { field, .. }) => assert_eq!(field, "bandwidth_mbps"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        let caps = capabilities();
+        assert!(caps.check_bandwidth("bandwidth_mbps", 2500).is_err());
+        assert!(caps.check_bandwidth("bandwidth_mbps", 0).is_err());
+    }
+
+    #[test]
+    fn names_follow_the_alias_rule_and_descriptions_are_unsupported() {
+        let caps = capabilities();
+        assert!(caps.name_rule.check("name", "web-1_公网.ip").is_ok());
+        assert!(caps.name_rule.check("name", "").is_err());
+        assert!(caps.name_rule.check("name", &"a".repeat(65)).is_err());
+        assert!(caps.name_rule.check("name", "a b").is_err());
+        assert!(matches!(
+            caps.check_description("x"),
+            Err(Error::Unsupported { .. })
+        ));
+        assert_eq!(caps.max_page_size, 2000);
+        assert!(caps.private_ip_targets && caps.ipv6 && caps.shared_bandwidth);
     }
 }

@@ -5,7 +5,9 @@
 //! port instead; we refuse to guess: a single compute port is the primary, several with none (or
 //! more than one) marked primary is a conflict naming them.
 
+use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::Mutex;
 
 use eip_core::Error;
 
@@ -93,6 +95,48 @@ pub(crate) fn port_holding(ip: IpAddr, ports: &[Port]) -> Result<&Port, Error> {
             ),
             service: None,
         }),
+    }
+}
+
+/// The most ports the cache holds; past it, it starts afresh (a provider bound to more ports
+/// than this simply reads some of them again).
+const PORT_CACHE_CAPACITY: usize = 4096;
+
+/// The ports this provider has read, by id, so that reading a bound address (a waiter's poll
+/// above all) costs one `ShowPublicip` and no ports call once its port is known.
+///
+/// An ECS NIC keeps its `device_id` while an EIP is bound to it (a NIC is detached from its
+/// server before it can join another one); an entry is refreshed whenever the port is read
+/// again, as `associate` does for its target. The instance shown for a bound address can
+/// therefore lag only when a NIC was moved to another server while the EIP stayed on it.
+#[derive(Debug, Default)]
+pub(crate) struct PortCache {
+    ports: Mutex<HashMap<String, Port>>,
+}
+
+impl PortCache {
+    /// The cached port `id`.
+    pub(crate) fn get(&self, id: &str) -> Option<Port> {
+        self.lock().get(id).cloned()
+    }
+
+    /// Remembers ports just read.
+    pub(crate) fn insert<'a>(&self, ports: impl IntoIterator<Item = &'a Port>) {
+        let mut cache = self.lock();
+        for port in ports {
+            let Some(id) = &port.id else { continue };
+            if cache.len() >= PORT_CACHE_CAPACITY && !cache.contains_key(id) {
+                cache.clear();
+            }
+            cache.insert(id.clone(), port.clone());
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Port>> {
+        // The map holds plain data: a panic elsewhere cannot leave it half-written.
+        self.ports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

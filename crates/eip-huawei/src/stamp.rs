@@ -24,10 +24,6 @@ use crate::wire::{CreateBandwidth, CreatePublicip, CreateRequest, Publicip};
 /// The bandwidth of a new EIP when the request names none (the value of Huawei's examples).
 pub(crate) const DEFAULT_BANDWIDTH_MBPS: u32 = 5;
 
-/// The line (`publicip.type`) when the request names none: dynamic BGP, offered in every region
-/// (huawei.md §3.1).
-pub(crate) const DEFAULT_LINE: &str = "5_bgp";
-
 /// Where an allocation's stamp lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Stamp {
@@ -65,8 +61,12 @@ pub(crate) fn stamp_for(request: &AllocateRequest, key: &str) -> Stamp {
     }
 }
 
-/// The create body for a validated `request`, stamped.
-pub(crate) fn create_request(request: &AllocateRequest, stamp: &Stamp) -> CreateRequest {
+/// The create body for a validated `request`, stamped, on `default_line` unless it names one.
+pub(crate) fn create_request(
+    request: &AllocateRequest,
+    stamp: &Stamp,
+    default_line: &str,
+) -> CreateRequest {
     let alias = match stamp {
         Stamp::Alias(value) => Some(value.clone()),
         _ => request.name.clone(),
@@ -75,7 +75,7 @@ pub(crate) fn create_request(request: &AllocateRequest, stamp: &Stamp) -> Create
         ip_type: request
             .line
             .clone()
-            .unwrap_or_else(|| DEFAULT_LINE.to_owned()),
+            .unwrap_or_else(|| default_line.to_owned()),
         ip_version: if request.ip_version == IpVersion::V6 {
             6
         } else {
@@ -128,7 +128,7 @@ mod tests {
             .all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c)));
         assert_eq!(m, marker("deploy-42"));
         assert_ne!(m, marker("deploy-43"));
-        assert!(crate::capabilities::NAME_RULE.check("name", &m).is_ok());
+        assert!(crate::mapping::NAME_RULE.check("name", &m).is_ok());
     }
 
     #[test]
@@ -139,7 +139,7 @@ mod tests {
             .charge_mode(ChargeMode::ByTraffic);
         let stamp = stamp_for(&req, "k");
         assert_eq!(stamp, Stamp::BandwidthName(marker("k")));
-        let body = create_request(&req, &stamp);
+        let body = create_request(&req, &stamp, "5_bgp");
         assert_eq!(body.publicip.alias.as_deref(), Some("web"));
         assert_eq!(body.publicip.ip_type, "5_bgp");
         assert_eq!(
@@ -167,7 +167,7 @@ mod tests {
             .line("5_sbgp");
         let stamp = stamp_for(&req, "k");
         assert_eq!(stamp, Stamp::Alias(marker("k")));
-        let body = create_request(&req, &stamp);
+        let body = create_request(&req, &stamp, "5_bgp");
         assert_eq!(body.publicip.alias, Some(marker("k")));
         assert_eq!(
             (body.publicip.ip_version, body.publicip.ip_type.as_str()),

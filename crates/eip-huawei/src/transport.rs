@@ -2,16 +2,18 @@
 //! loop, the one re-authentication after a 401, and turning answers into results.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
+use eip_core::retry::{self, Attempt, Call, RetryPolicy, Settled, Timeouts};
 use eip_core::{Error, Secret};
+use reqwest::header::HeaderValue;
 use reqwest::Method;
 use url::Url;
 
-use crate::credential::{AccessKey, CachedToken, ProjectCache, TokenCache};
+use crate::credential::{AccessKey, CachedToken, PasswordAuth, ProjectCache, TokenCache};
 use crate::error::{self, FailedAnswer, HuaweiClassifier};
 use crate::signer::{self, SignedHeaders, SigningInput};
 use crate::KIND;
@@ -54,6 +56,9 @@ impl Answer {
     }
 }
 
+/// Headers that carry a credential.
+const SENSITIVE_HEADERS: &[&str] = &["X-Auth-Token", "X-Security-Token", "Authorization"];
+
 /// Sends one request and reads the whole answer. Records the request id in the current span
 /// (the retry loop's attempt span).
 pub(crate) async fn send(
@@ -63,7 +68,15 @@ pub(crate) async fn send(
 ) -> Result<Answer, Error> {
     let mut request = client.request(outgoing.method.clone(), outgoing.url.clone());
     for (name, value) in &outgoing.headers {
-        request = request.header(name.as_str(), value.as_str());
+        let mut value = HeaderValue::from_str(value)
+            .map_err(|_| Error::invalid_input(name.as_str(), "not a valid HTTP header value"))?;
+        // Kept out of reqwest's and hyper's Debug output and out of HTTP/2 header compression.
+        value.set_sensitive(
+            SENSITIVE_HEADERS
+                .iter()
+                .any(|s| name.eq_ignore_ascii_case(s)),
+        );
+        request = request.header(name.as_str(), value);
     }
     if let Some(body) = &outgoing.body {
         request = request.body(body.clone());
@@ -72,6 +85,18 @@ pub(crate) async fn send(
         .send()
         .await
         .map_err(|e| transport_error(action, e))?;
+    // The provider's own client never follows a redirect; an injected one might have (it would
+    // have re-sent the token, the signature or the password to the Location host): refuse its
+    // answer rather than use it.
+    if response.url() != &outgoing.url {
+        return Err(Error::InvalidResponse {
+            operation: action.to_owned(),
+            reason: "the HTTP client followed a redirect; build it with redirect::Policy::none()"
+                .to_owned(),
+            http_status: Some(response.status().as_u16()),
+            request_id: None,
+        });
+    }
     let status = response.status().as_u16();
     let headers = response.headers();
     let header = |name: &str| {
@@ -177,6 +202,15 @@ pub(crate) fn signed(
     })
 }
 
+/// The retry loop's view of `request`.
+pub(crate) fn call_of(request: &VpcRequest) -> Call {
+    let call = Call::write(KIND, request.action, request.idempotent);
+    match &request.id {
+        Some(id) => call.on(id.clone()),
+        None => call,
+    }
+}
+
 /// How requests are authenticated.
 pub(crate) enum Credentials {
     /// IAM password tokens, `X-Auth-Token`.
@@ -224,6 +258,8 @@ pub(crate) struct VpcRequest {
     pub idempotent: bool,
     /// What it addresses, named in [`Error::NotFound`].
     pub resource: String,
+    /// The EIP it is about, for the `eip.operation` span.
+    pub id: Option<String>,
 }
 
 impl VpcRequest {
@@ -242,7 +278,14 @@ impl VpcRequest {
             body: None,
             idempotent: true,
             resource,
+            id: None,
         }
+    }
+
+    /// The same request, about EIP `id`.
+    pub(crate) fn on(mut self, id: &str) -> Self {
+        self.id = Some(id.to_owned());
+        self
     }
 }
 
@@ -269,6 +312,27 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
+    /// Forgets the cached token or project id lookup state and any remembered password refusal.
+    pub(crate) async fn reset_auth(&self) {
+        if let Credentials::Password(cache) = &self.credentials {
+            cache.reset().await;
+        }
+    }
+
+    /// Replaces the IAM password credentials; an error when the provider signs with AK/SK.
+    pub(crate) async fn set_password(&self, auth: PasswordAuth) -> Result<(), Error> {
+        match &self.credentials {
+            Credentials::Password(cache) => {
+                cache.set_auth(auth).await;
+                Ok(())
+            }
+            Credentials::AccessKey { .. } => Err(Error::invalid_input(
+                "credentials",
+                "this provider signs with an access key; build another one for a password",
+            )),
+        }
+    }
+
     /// IAM token requests sent so far (0 with AK/SK).
     pub(crate) fn iam_requests(&self) -> u64 {
         match &self.credentials {
@@ -278,51 +342,63 @@ impl Transport {
     }
 
     /// Runs a VPC call through the shared retry loop. A 401 with a token drops the token,
-    /// re-authenticates and repeats the call once per operation (huawei.md §1.1: golangsdk does
-    /// the same); every attempt re-reads the token or signs afresh.
+    /// re-authenticates and repeats the call once per operation (golangsdk does the same:
+    /// `chnsz/golangsdk` `provider_client.go` re-authenticates once on a 401); every attempt
+    /// re-reads the token or signs afresh.
     pub(crate) async fn vpc(&self, request: &VpcRequest) -> Result<Answer, Error> {
-        let call = Call::write(KIND, request.action, request.idempotent);
+        self.vpc_with(request, &self.retry).await
+    }
+
+    /// Like [`Transport::vpc`] with one attempt: the single reads that settle a lost write
+    /// inside the call's own loop (a loop of their own would multiply its requests).
+    pub(crate) async fn vpc_once(&self, request: &VpcRequest) -> Result<Answer, Error> {
+        self.vpc_with(request, &self.retry.clone().max_attempts(1))
+            .await
+    }
+
+    async fn vpc_with(&self, request: &VpcRequest, policy: &RetryPolicy) -> Result<Answer, Error> {
+        let call = call_of(request);
         let reauthenticated = AtomicBool::new(false);
-        retry::run(
-            &call,
+        retry::run(&call, policy, &self.timeouts, &HuaweiClassifier, |_| {
+            self.attempt(request, &reauthenticated)
+        })
+        .await
+    }
+
+    /// A write the cloud does not deduplicate, in core's one loop: `attempt` sends it (with
+    /// [`Transport::send_once`]) knowing whether an earlier attempt may have been processed, and
+    /// `settle` makes ONE read after an unknown outcome (a lost answer, a gateway 5xx).
+    pub(crate) async fn write<T, F, Fut, S, SFut>(
+        &self,
+        call: &Call,
+        attempt: F,
+        settle: S,
+    ) -> Result<T, Error>
+    where
+        F: FnMut(Attempt) -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+        S: FnMut() -> SFut,
+        SFut: Future<Output = Result<Settled<T>, Error>>,
+    {
+        retry::run_settled(
+            call,
             &self.retry,
             &self.timeouts,
             &HuaweiClassifier,
-            |_| self.attempt(request, &reauthenticated),
+            attempt,
+            settle,
         )
         .await
     }
 
-    /// Like [`Transport::vpc`], but `precondition` runs before every retry (attempts 2, 3...):
-    /// a fenced unbind re-checks the binding before each try, so a retry after "busy" never
-    /// unbinds an address someone else has bound in the meantime. An error from `precondition`
-    /// ends the call (a `Conflict` is not retried).
-    pub(crate) async fn vpc_when<F, Fut>(
+    /// One attempt of `request`, for [`Transport::write`]: `reauthenticated` is the call's
+    /// one re-authentication after a 401.
+    pub(crate) async fn send_once(
         &self,
         request: &VpcRequest,
-        precondition: F,
-    ) -> Result<Answer, Error>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<(), Error>>,
-    {
-        let call = Call::write(KIND, request.action, request.idempotent);
-        let reauthenticated = AtomicBool::new(false);
-        let precondition = &precondition;
-        let reauthenticated = &reauthenticated;
-        retry::run(
-            &call,
-            &self.retry,
-            &self.timeouts,
-            &HuaweiClassifier,
-            |attempt| async move {
-                if attempt > 1 {
-                    precondition().await?;
-                }
-                self.attempt(request, reauthenticated).await
-            },
-        )
-        .await
+        reauthenticated: &AtomicBool,
+    ) -> Result<Answer, Error> {
+        self.attempt(request, reauthenticated).await
     }
 
     async fn attempt(

@@ -315,14 +315,20 @@ async fn the_clouds_error_codes_become_typed_errors() {
     assert_eq!(service_code(&refused), "VPC.0517");
     assert_eq!(sim.inventory().len(), 2);
 
-    // 400 VPC.0501: a line the region does not offer.
+    // A line the region does not offer is refused before sending (the cloud would answer 400
+    // VPC.0501; that mapping is a unit test of the error table).
+    let before = sim.requests().len();
     match huawei
         .allocate(&AllocateRequest::new().line("5_nowhere"))
         .await
     {
-        Err(Error::InvalidInput { reason, .. }) => assert!(reason.contains("VPC.0501"), "{reason}"),
+        Err(Error::InvalidInput { field, reason }) => {
+            assert_eq!(field, "line");
+            assert!(reason.contains("5_bgp"), "{reason}");
+        }
         other => panic!("{other:?}"),
     }
+    assert_eq!(sim.requests().len(), before);
 
     // 400 VPC.0007: another project's URL.
     let stranger = key_provider(&sim, Some("ffffffffffffffffffffffffffffffff"));

@@ -1,12 +1,18 @@
-//! Fault injection: throttling, 5xx, dropped connections, "commit then drop" and latency, per
-//! cloud and per action, deterministic for a given seed.
+//! Fault injection: throttling, 5xx, dropped connections, "commit then drop", "commit then
+//! gateway error", late delivery, read lag, quota windows and latency, per cloud and per action,
+//! deterministic for a given seed.
 //!
-//! Rules are checked in the order they were added. Every latency rule whose trigger fires adds
-//! its delay; of the other rules, the first whose trigger fires decides the fault and the rules
-//! after it do not see the request (their sequences and counters do not advance).
+//! Quota windows are checked first: when any matching window is full the request is throttled
+//! and no other rule sees it; otherwise it counts in every matching window. Then rules are
+//! checked in the order they were added. Every latency rule whose trigger fires adds its delay
+//! and every read-lag rule whose trigger fires sets the lag (the longest wins); of the other
+//! rules, the first whose trigger fires decides the fault and the rules after it do not see the
+//! request (their sequences and counters do not advance).
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -35,6 +41,108 @@ pub enum FaultKind {
         #[serde(rename = "jitter_ms", with = "millis", default)]
         jitter: Duration,
     },
+    /// Execute the request (its state change happens), then answer with a gateway error of this
+    /// HTTP status, as a gateway whose backend answered too late does: Huawei 504
+    /// `APIG.0201` "Backend timeout." (JSON) or a 502/503 HTML page; Alibaba 503
+    /// `ServiceUnavailable` or 500 `InternalError`. In JSON: `{"commit_then_error":{"status":504}}`.
+    CommitThenError {
+        /// The gateway's HTTP status (500–599).
+        status: u16,
+    },
+    /// Hold the connection without answering, apply the request `delay` later (when the
+    /// client has typically given up), then close the connection without an answer. The
+    /// effect stays. In JSON: `{"late_delivery":{"delay_ms":3000}}`.
+    LateDelivery {
+        /// When the request is applied, after it arrived.
+        #[serde(rename = "delay_ms", with = "millis")]
+        delay: Duration,
+    },
+    /// Execute the request and answer normally, but the resource it creates or changes stays
+    /// invisible (new) or shows its previous state (changed, released) to reads — get and list —
+    /// for `lag`. Reads lag writes on the real clouds. In JSON: `{"read_lag":{"lag_ms":2000}}`.
+    ReadLag {
+        /// How long reads show the previous version.
+        #[serde(rename = "lag_ms", with = "millis")]
+        lag: Duration,
+    },
+    /// A fixed quota window: at most `limit` requests per `window`, counted per account
+    /// (`user`), per account and action (`api`) or per client IP (`ip`); the next one gets the
+    /// cloud's throttling answer (Huawei 429 `APIGW.0308` "policy user over
+    /// ratelimit,limit:200,time:5 minute"; Alibaba 400 `Throttling.User` / `Throttling.Api`).
+    /// The trigger is ignored. In JSON:
+    /// `{"quota":{"scope":"user","limit":200,"window_ms":300000}}`.
+    Quota(QuotaWindow),
+}
+
+/// What a quota window counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaScope {
+    /// Every request of the account (each emulated cloud holds one account).
+    User,
+    /// Every request of the account to one action.
+    Api,
+    /// Every request from one client IP address.
+    Ip,
+}
+
+impl QuotaScope {
+    /// `user`, `api` or `ip`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Api => "api",
+            Self::Ip => "ip",
+        }
+    }
+}
+
+/// A fixed window of a quota: `limit` requests per `window`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaWindow {
+    /// What is counted.
+    pub scope: QuotaScope,
+    /// Requests admitted per window.
+    pub limit: u32,
+    /// The window's length, before the time scale. Windows start at the emulator's start.
+    #[serde(rename = "window_ms", with = "millis")]
+    pub window: Duration,
+}
+
+impl QuotaWindow {
+    /// `limit` requests per `window`, counted per `scope`.
+    pub fn new(scope: QuotaScope, limit: u32, window: Duration) -> Self {
+        Self {
+            scope,
+            limit,
+            window,
+        }
+    }
+}
+
+/// A full quota window that throttled a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuotaHit {
+    /// What the window counts.
+    pub scope: QuotaScope,
+    /// Its limit.
+    pub limit: u32,
+    /// Its effective (scaled) length.
+    pub window: Duration,
+}
+
+impl QuotaHit {
+    /// The window as Huawei's gateway writes it: `5 minute`, `1 second`, `30 millisecond`.
+    pub fn window_text(&self) -> String {
+        let ms = u64::try_from(self.window.as_millis()).unwrap_or(u64::MAX);
+        if ms >= 60_000 && ms % 60_000 == 0 {
+            format!("{} minute", ms / 60_000)
+        } else if ms >= 1_000 && ms % 1_000 == 0 {
+            format!("{} second", ms / 1_000)
+        } else {
+            format!("{ms} millisecond")
+        }
+    }
 }
 
 impl FaultKind {
@@ -48,6 +156,21 @@ impl FaultKind {
             FaultKind::CloseConnection => "close_connection",
             FaultKind::CommitThenDrop => "commit_then_drop",
             FaultKind::Latency { .. } => "latency",
+            FaultKind::CommitThenError { .. } => "commit_then_error",
+            FaultKind::LateDelivery { .. } => "late_delivery",
+            FaultKind::ReadLag { .. } => "read_lag",
+            FaultKind::Quota(QuotaWindow {
+                scope: QuotaScope::User,
+                ..
+            }) => "quota_user",
+            FaultKind::Quota(QuotaWindow {
+                scope: QuotaScope::Api,
+                ..
+            }) => "quota_api",
+            FaultKind::Quota(QuotaWindow {
+                scope: QuotaScope::Ip,
+                ..
+            }) => "quota_ip",
         }
     }
 }
@@ -117,11 +240,20 @@ impl FaultRule {
         self.cloud.is_none_or(|c| c == cloud) && self.action.as_deref().is_none_or(|a| a == action)
     }
 
-    /// Checks that the rule can be applied (a probability between 0 and 1).
+    /// Checks that the rule can be applied: a probability between 0 and 1, a gateway status
+    /// between 500 and 599, a quota window longer than zero.
     pub fn validate(&self) -> Result<(), String> {
-        match self.trigger {
-            Trigger::Probability(p) if !(0.0..=1.0).contains(&p) => {
-                Err(format!("probability {p} is not between 0 and 1"))
+        if let Trigger::Probability(p) = self.trigger {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(format!("probability {p} is not between 0 and 1"));
+            }
+        }
+        match &self.kind {
+            FaultKind::CommitThenError { status } if !(500..=599).contains(status) => Err(format!(
+                "commit_then_error status {status} is not a 5xx status"
+            )),
+            FaultKind::Quota(window) if window.window.is_zero() => {
+                Err("a quota window must be longer than 0 ms".to_owned())
             }
             _ => Ok(()),
         }
@@ -145,6 +277,18 @@ pub struct FaultStats {
     pub commit_then_drop: u64,
     /// Requests delayed by a latency rule.
     pub delayed: u64,
+    /// Requests executed and then answered with a gateway error.
+    #[serde(default)]
+    pub commit_then_error: u64,
+    /// Requests held unanswered and applied late.
+    #[serde(default)]
+    pub late_delivery: u64,
+    /// Writes whose effect reads saw late.
+    #[serde(default)]
+    pub read_lag: u64,
+    /// Requests refused because a quota window was full.
+    #[serde(default)]
+    pub quota_throttled: u64,
 }
 
 impl FaultStats {
@@ -157,6 +301,10 @@ impl FaultStats {
             + self.closed_connections
             + self.commit_then_drop
             + self.delayed
+            + self.commit_then_error
+            + self.late_delivery
+            + self.read_lag
+            + self.quota_throttled
     }
 
     fn count(&mut self, kind: &FaultKind) {
@@ -168,6 +316,10 @@ impl FaultStats {
             FaultKind::CloseConnection => &mut self.closed_connections,
             FaultKind::CommitThenDrop => &mut self.commit_then_drop,
             FaultKind::Latency { .. } => &mut self.delayed,
+            FaultKind::CommitThenError { .. } => &mut self.commit_then_error,
+            FaultKind::LateDelivery { .. } => &mut self.late_delivery,
+            FaultKind::ReadLag { .. } => &mut self.read_lag,
+            FaultKind::Quota(_) => &mut self.quota_throttled,
         };
         *counter += 1;
     }
@@ -178,20 +330,26 @@ impl FaultStats {
 pub(crate) struct Decision {
     /// Total added latency.
     pub latency: Duration,
-    /// The fault to apply, never a latency.
+    /// The fault to apply, never a latency or a read lag.
     pub fault: Option<FaultKind>,
+    /// The read lag to apply to the request's effect (unscaled).
+    pub read_lag: Option<Duration>,
+    /// The quota window that throttled the request (`fault` is then the quota rule's kind).
+    pub quota: Option<QuotaHit>,
 }
 
 impl Decision {
     /// The request log's description: `throttled`, `latency`, `latency+throttled`...
     pub(crate) fn label(&self) -> Option<String> {
-        let fault = self.fault.as_ref().map(FaultKind::label);
-        match (self.latency.is_zero(), fault) {
-            (true, None) => None,
-            (true, Some(f)) => Some(f.to_owned()),
-            (false, None) => Some("latency".to_owned()),
-            (false, Some(f)) => Some(format!("latency+{f}")),
+        let mut parts = Vec::new();
+        if !self.latency.is_zero() {
+            parts.push("latency");
         }
+        if self.read_lag.is_some() {
+            parts.push("read_lag");
+        }
+        parts.extend(self.fault.as_ref().map(FaultKind::label));
+        (!parts.is_empty()).then(|| parts.join("+"))
     }
 }
 
@@ -201,6 +359,8 @@ struct ActiveRule {
     seen: usize,
     /// For `Times`: how many firings are left.
     remaining: u32,
+    /// For quota rules: per counted key, the window index and the requests admitted in it.
+    windows: HashMap<String, (u64, u32)>,
 }
 
 impl ActiveRule {
@@ -213,6 +373,7 @@ impl ActiveRule {
             rule,
             seen: 0,
             remaining,
+            windows: HashMap::new(),
         }
     }
 
@@ -237,10 +398,26 @@ struct Injector {
     stats: FaultStats,
 }
 
+/// Largest number of distinct keys (client IPs, actions) one quota rule tracks; beyond it the
+/// windows of the oldest window index are forgotten first, so a scan from many addresses
+/// cannot grow the emulator's memory without bound.
+const MAX_QUOTA_KEYS: usize = 4096;
+
+/// Who a request is counted against by a quota window.
+pub(crate) struct Caller<'a> {
+    pub(crate) cloud: Cloud,
+    pub(crate) action: &'a str,
+    pub(crate) peer: IpAddr,
+}
+
 /// The fault injector shared by every cloud. Settable in-process ([`crate::Sim::faults`]) and
 /// at run time through the control API (`POST /_sim/faults`).
 pub struct Faults {
     inner: Mutex<Injector>,
+    /// When quota windows start counting.
+    started: Instant,
+    /// The emulator's time scale (quota windows are scaled by it).
+    time_scale: f64,
 }
 
 impl std::fmt::Debug for Faults {
@@ -252,7 +429,12 @@ impl std::fmt::Debug for Faults {
 }
 
 impl Faults {
+    #[cfg(test)]
     pub(crate) fn new(seed: u64) -> Self {
+        Self::with_scale(seed, 1.0)
+    }
+
+    pub(crate) fn with_scale(seed: u64, time_scale: f64) -> Self {
         let injector = Injector {
             rules: Vec::new(),
             rng: StdRng::seed_from_u64(seed),
@@ -260,6 +442,8 @@ impl Faults {
         };
         Self {
             inner: Mutex::new(injector),
+            started: Instant::now(),
+            time_scale,
         }
     }
 
@@ -294,16 +478,68 @@ impl Faults {
     }
 
     /// Decides the faults for one request and counts them.
-    pub(crate) fn decide(&self, cloud: Cloud, action: &str) -> Decision {
+    pub(crate) fn decide(&self, caller: &Caller<'_>) -> Decision {
+        let elapsed = self.started.elapsed();
         let mut guard = self.lock();
         let Injector { rules, rng, stats } = &mut *guard;
         let mut decision = Decision::default();
-        for active in rules.iter_mut().filter(|r| r.rule.matches(cloud, action)) {
+        let matching = |r: &&mut ActiveRule| r.rule.matches(caller.cloud, caller.action);
+        // Quota windows first: a full one throttles, otherwise every matching one counts.
+        let mut quotas: Vec<(&mut ActiveRule, QuotaWindow, String, u64)> = rules
+            .iter_mut()
+            .filter(matching)
+            .filter_map(|active| match active.rule.kind {
+                FaultKind::Quota(window) => {
+                    let length = crate::cloud::scale(window.window, self.time_scale);
+                    let index = window_index(elapsed, length);
+                    let key = match window.scope {
+                        QuotaScope::User => String::new(),
+                        QuotaScope::Api => caller.action.to_owned(),
+                        QuotaScope::Ip => caller.peer.to_string(),
+                    };
+                    Some((active, window, key, index))
+                }
+                _ => None,
+            })
+            .collect();
+        let full = quotas.iter().find(|(active, window, key, index)| {
+            active
+                .windows
+                .get(key)
+                .is_some_and(|(at, count)| at == index && *count >= window.limit)
+        });
+        if let Some((_, window, _, _)) = full {
+            decision.quota = Some(QuotaHit {
+                scope: window.scope,
+                limit: window.limit,
+                window: crate::cloud::scale(window.window, self.time_scale),
+            });
+            decision.fault = Some(FaultKind::Quota(*window));
+            stats.quota_throttled += 1;
+            return decision;
+        }
+        for (active, _, key, index) in &mut quotas {
+            if active.windows.len() >= MAX_QUOTA_KEYS && !active.windows.contains_key(key) {
+                active.windows.retain(|_, (at, _)| at == index);
+            }
+            let entry = active.windows.entry(key.clone()).or_insert((*index, 0));
+            if entry.0 != *index {
+                *entry = (*index, 0);
+            }
+            entry.1 = entry.1.saturating_add(1);
+        }
+        drop(quotas);
+        for active in rules.iter_mut().filter(matching) {
             match active.rule.kind.clone() {
+                FaultKind::Quota(_) => {}
                 FaultKind::Latency { fixed, jitter } if active.fires(rng) => {
                     decision.latency += fixed + random_part(rng, jitter);
                 }
                 FaultKind::Latency { .. } => {}
+                FaultKind::ReadLag { lag } if active.fires(rng) => {
+                    decision.read_lag = decision.read_lag.max(Some(lag));
+                }
+                FaultKind::ReadLag { .. } => {}
                 kind if decision.fault.is_none() && active.fires(rng) => {
                     decision.fault = Some(kind)
                 }
@@ -313,11 +549,20 @@ impl Faults {
         if !decision.latency.is_zero() {
             stats.delayed += 1;
         }
+        if decision.read_lag.is_some() {
+            stats.read_lag += 1;
+        }
         if let Some(kind) = &decision.fault {
             stats.count(kind);
         }
         decision
     }
+}
+
+/// Which fixed window `elapsed` falls in.
+fn window_index(elapsed: Duration, window: Duration) -> u64 {
+    let window = window.as_nanos().max(1);
+    u64::try_from(elapsed.as_nanos() / window).unwrap_or(u64::MAX)
 }
 
 fn random_part(rng: &mut StdRng, jitter: Duration) -> Duration {
@@ -329,16 +574,16 @@ fn random_part(rng: &mut StdRng, jitter: Duration) -> Duration {
     }
 }
 
-mod millis {
+pub(crate) mod millis {
     use std::time::Duration;
 
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub(super) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         u64::deserialize(d).map(Duration::from_millis)
     }
 }
@@ -347,6 +592,14 @@ mod millis {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    fn caller(cloud: Cloud, action: &str) -> Caller<'_> {
+        Caller {
+            cloud,
+            action,
+            peer: IpAddr::from([127, 0, 0, 1]),
+        }
+    }
 
     fn throttle(trigger: Trigger) -> FaultRule {
         FaultRule::new(FaultKind::Error(InjectedError::Throttled), trigger)
@@ -357,10 +610,10 @@ mod tests {
         let faults = Faults::new(7);
         faults.add(throttle(Trigger::Sequence(vec![false, true, true])).action("A"));
         let fired: Vec<bool> = (0..5)
-            .map(|_| faults.decide(Cloud::Alibaba, "A").fault.is_some())
+            .map(|_| faults.decide(&caller(Cloud::Alibaba, "A")).fault.is_some())
             .collect();
         assert_eq!(fired, [false, true, true, false, false]);
-        assert!(faults.decide(Cloud::Alibaba, "B").fault.is_none());
+        assert!(faults.decide(&caller(Cloud::Alibaba, "B")).fault.is_none());
         assert_eq!(faults.stats().throttled, 2);
     }
 
@@ -371,17 +624,17 @@ mod tests {
             FaultRule::new(FaultKind::CloseConnection, Trigger::Times(1)).cloud(Cloud::Huawei),
         );
         faults.add(throttle(Trigger::Times(2)));
-        let first = faults.decide(Cloud::Huawei, "X").fault;
+        let first = faults.decide(&caller(Cloud::Huawei, "X")).fault;
         assert_eq!(first, Some(FaultKind::CloseConnection));
         assert_eq!(
-            faults.decide(Cloud::Huawei, "X").fault,
+            faults.decide(&caller(Cloud::Huawei, "X")).fault,
             Some(FaultKind::Error(InjectedError::Throttled))
         );
         assert_eq!(
-            faults.decide(Cloud::Alibaba, "X").fault,
+            faults.decide(&caller(Cloud::Alibaba, "X")).fault,
             Some(FaultKind::Error(InjectedError::Throttled))
         );
-        assert_eq!(faults.decide(Cloud::Alibaba, "X").fault, None);
+        assert_eq!(faults.decide(&caller(Cloud::Alibaba, "X")).fault, None);
     }
 
     #[test]
@@ -390,7 +643,7 @@ mod tests {
             let faults = Faults::new(seed);
             faults.add(throttle(Trigger::Probability(0.5)));
             (0..64)
-                .map(|_| faults.decide(Cloud::Alibaba, "A").fault.is_some())
+                .map(|_| faults.decide(&caller(Cloud::Alibaba, "A")).fault.is_some())
                 .collect::<Vec<_>>()
         };
         assert_eq!(run(3), run(3));
@@ -402,7 +655,7 @@ mod tests {
         };
         faults.add(FaultRule::new(latency(10), Trigger::Times(1)));
         faults.add(FaultRule::new(latency(5), Trigger::Times(1)));
-        let decision = faults.decide(Cloud::Alibaba, "A");
+        let decision = faults.decide(&caller(Cloud::Alibaba, "A"));
         assert_eq!(decision.latency, Duration::from_millis(15));
         assert_eq!(decision.label().as_deref(), Some("latency"));
     }

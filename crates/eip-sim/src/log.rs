@@ -1,6 +1,10 @@
 //! The request log: one entry per request to an emulated cloud (control API calls are not
 //! logged), for assertions such as "exactly one AllocateEipAddress reached the server".
+//!
+//! It is a ring buffer: past its capacity the oldest entries are dropped (and counted), so a
+//! long soak or a request storm cannot grow the emulator's memory without bound.
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -33,21 +37,35 @@ pub struct LoggedRequest {
     pub duration_ms: u64,
 }
 
-/// The shared, append-only request log.
+/// The default capacity of the request log.
+pub(crate) const DEFAULT_CAPACITY: usize = 100_000;
+
+struct Entries {
+    ring: VecDeque<LoggedRequest>,
+    /// Entries dropped because the log was full, since the start or the last clear.
+    dropped: u64,
+}
+
+/// The shared request log, bounded.
 pub(crate) struct RequestLog {
     started: Instant,
-    entries: Mutex<Vec<LoggedRequest>>,
+    capacity: usize,
+    entries: Mutex<Entries>,
 }
 
 impl RequestLog {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(capacity: usize) -> Self {
         Self {
             started: Instant::now(),
-            entries: Mutex::new(Vec::new()),
+            capacity,
+            entries: Mutex::new(Entries {
+                ring: VecDeque::new(),
+                dropped: 0,
+            }),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<LoggedRequest>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         self.entries
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -59,15 +77,31 @@ impl RequestLog {
     }
 
     pub(crate) fn record(&self, entry: LoggedRequest) {
-        self.lock().push(entry);
+        let mut entries = self.lock();
+        if self.capacity == 0 {
+            entries.dropped = entries.dropped.saturating_add(1);
+            return;
+        }
+        while entries.ring.len() >= self.capacity {
+            entries.ring.pop_front();
+            entries.dropped = entries.dropped.saturating_add(1);
+        }
+        entries.ring.push_back(entry);
     }
 
     pub(crate) fn snapshot(&self) -> Vec<LoggedRequest> {
-        self.lock().clone()
+        self.lock().ring.iter().cloned().collect()
+    }
+
+    /// How many entries were dropped because the log was full.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.lock().dropped
     }
 
     pub(crate) fn clear(&self) {
-        self.lock().clear();
+        let mut entries = self.lock();
+        entries.ring.clear();
+        entries.dropped = 0;
     }
 }
 

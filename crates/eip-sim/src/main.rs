@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use eip_sim::{
-    AlibabaConfig, Cloud, FaultKind, FaultRule, HuaweiConfig, InjectedError, SimBuilder, Trigger,
+    AlibabaConfig, BindOrder, Cloud, FaultKind, FaultRule, HuaweiConfig, InjectedError, QuotaScope,
+    QuotaWindow, Realistic, SimBuilder, TransitionTime, Trigger,
 };
 use serde::Deserialize;
 
@@ -20,18 +21,33 @@ Inject a fault (repeatable). Syntax: CLOUD:ACTION:KIND[:TRIGGER]
            | close (connection closed, no answer, no effect)
            | commit-then-drop (executed, then the connection is closed without an answer)
            | latency=FIXED_MS[+JITTER_MS]
+           | commit-then-error=STATUS (executed, then a gateway error: Huawei 504 APIG.0201
+             JSON or a 502/503 HTML page; Alibaba 503 ServiceUnavailable / 500 InternalError)
+           | late-delivery=MS (no answer; applied MS after arrival, then the connection closes)
+           | read-lag=MS (executed and answered; reads show the previous state for MS)
+           | quota-user=LIMIT/WINDOW_MS | quota-api=LIMIT/WINDOW_MS | quota-ip=LIMIT/WINDOW_MS
+             (fixed window per account / per account and action / per client IP; the next
+             request gets Huawei 429 APIGW.0308 or Alibaba 400 Throttling.User; no TRIGGER)
   TRIGGER  P (a probability 0..1, e.g. 0.3) | times=N (the next N matching requests)
            | seq=0110 (scripted: the n-th matching request fires if the n-th digit is 1)
            default: every matching request
 Examples: --fault alibaba:AllocateEipAddress:throttled:0.3   --fault *:*:latency=50+20
-          --fault huawei:*:close:times=1";
+          --fault huawei:*:close:times=1   --fault huawei:CreatePublicip:commit-then-error=504:0.1
+          --fault huawei:*:quota-user=200/300000   --fault alibaba:*:read-lag=2000";
+
+const PROFILE_HELP: &str = "\
+A named mix of faults and timings. `realistic`: commit-then-error 504 on 10 % of writes,
+late delivery (15 s) on 5 % of writes, read lag 2 s after every write, Huawei quota windows
+(200 per 5 minutes per account, 5 per second per client IP), transitions uniform in 2-5 s,
+Neutron bind order on Huawei. --transition-ms, --huawei-bind-order and the --realistic-* flags
+override its parts; --time-scale compresses every duration.";
 
 /// A wire-faithful emulator of the Alibaba Cloud VPC EIP API and the Huawei Cloud IAM + VPC v1
 /// EIP APIs.
 ///
 /// On start it prints one JSON line on stdout:
 /// {"alibaba":{"endpoint":..,"region":..,"access_key_id":..,"access_key_secret":..,"instances":[..],..},
-///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"http://H:P/_sim"}
+///  "huawei":{"iam_endpoint":..,"vpc_endpoint":..,..,"servers":[..]},"control":"<http://H:P/_sim"}>
 /// then serves until killed. The control API (inventory, request log, faults, reset) lives under
 /// /_sim on the same listener. Log verbosity: RUST_LOG (default info), on stderr.
 #[derive(Debug, Parser)]
@@ -70,6 +86,68 @@ struct Args {
 
     #[arg(long = "fault", value_name = "SPEC", help = FAULT_HELP)]
     faults: Vec<String>,
+
+    #[arg(long, value_name = "NAME", value_parser = ["realistic"], help = PROFILE_HELP)]
+    profile: Option<String>,
+
+    /// With --profile realistic: share of writes answered with a gateway error after being
+    /// executed (0 turns it off). Default 0.1.
+    #[arg(long, value_name = "P")]
+    realistic_commit_error: Option<f64>,
+
+    /// With --profile realistic: share of writes applied late (0 turns it off). Default 0.05.
+    #[arg(long, value_name = "P")]
+    realistic_late_delivery: Option<f64>,
+
+    /// With --profile realistic: how long after arrival a late write is applied. Default 15000.
+    #[arg(long, value_name = "MS")]
+    realistic_late_delivery_ms: Option<u64>,
+
+    /// With --profile realistic: read lag after every write (0 turns it off). Default 2000.
+    #[arg(long, value_name = "MS")]
+    realistic_read_lag_ms: Option<u64>,
+
+    /// With --profile realistic: no quota windows.
+    #[arg(long)]
+    realistic_no_quotas: bool,
+
+    /// Transition times in milliseconds: MS (always) or MIN-MAX (uniform). Overrides
+    /// --transition-delay-ms.
+    #[arg(long, value_name = "MS|MIN-MAX")]
+    transition_ms: Option<String>,
+
+    /// Multiplies every emulated duration (transitions, read lag, late delivery, quota
+    /// windows, latency), e.g. 0.01. Default 1.
+    #[arg(long, value_name = "FACTOR")]
+    time_scale: Option<f64>,
+
+    /// Order of a Huawei bind/unbind: `pending` (port_id at once, PENDING_UPDATE until ACTIVE /
+    /// DOWN; the default) or `neutron` (port_id at once, status follows: DOWN then ACTIVE after
+    /// a bind, ACTIVE without port_id then DOWN after an unbind).
+    #[arg(long, value_name = "ORDER", value_parser = ["pending", "neutron"])]
+    huawei_bind_order: Option<String>,
+
+    /// Huawei region (its line types apply: cn-northeast-1 offers 5_telcom/5_union, cn-east-2
+    /// 5_sbgp). Default cn-north-4.
+    #[arg(long, value_name = "REGION")]
+    huawei_region: Option<String>,
+
+    /// How many entries the request log keeps (the oldest are dropped). Default 100000.
+    #[arg(long, value_name = "N")]
+    request_log_capacity: Option<usize>,
+
+    /// Let the control API (/_sim) answer clients other than loopback ones (they get 403
+    /// otherwise): it exposes credentials and rewrites state, so only on a trusted network.
+    #[arg(long)]
+    control_allow_remote: bool,
+
+    /// Close a connection whose request headers take longer than this. Default 30000.
+    #[arg(long, value_name = "MS")]
+    header_read_timeout_ms: Option<u64>,
+
+    /// Close a connection idle (no request in flight) for this long. Default 120000.
+    #[arg(long, value_name = "MS")]
+    idle_timeout_ms: Option<u64>,
 
     /// JSON file with the same keys as the flags (listen, seed, transition_delay_ms,
     /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...]).
@@ -138,6 +216,7 @@ fn parse_kind(kind: &str) -> Result<FaultKind, String> {
         "busy" => FaultKind::Error(InjectedError::Busy),
         "close" => FaultKind::CloseConnection,
         "commit-then-drop" => FaultKind::CommitThenDrop,
+        other if other.contains('=') && !other.starts_with("latency=") => parse_valued_kind(other)?,
         other => {
             let spec = other
                 .strip_prefix("latency=")
@@ -154,6 +233,60 @@ fn parse_kind(kind: &str) -> Result<FaultKind, String> {
             }
         }
     })
+}
+
+/// `commit-then-error=504`, `late-delivery=MS`, `read-lag=MS`, `quota-SCOPE=LIMIT/WINDOW_MS`.
+fn parse_valued_kind(kind: &str) -> Result<FaultKind, String> {
+    let (name, value) = kind
+        .split_once('=')
+        .ok_or_else(|| format!("unknown fault kind {kind:?}"))?;
+    let number = |v: &str| {
+        v.parse::<u64>()
+            .map_err(|_| format!("fault kind {kind:?}: {v:?} is not a number"))
+    };
+    let ms = |v: &str| number(v).map(Duration::from_millis);
+    Ok(match name {
+        "commit-then-error" => FaultKind::CommitThenError {
+            status: u16::try_from(number(value)?)
+                .map_err(|_| format!("fault kind {kind:?}: not an HTTP status"))?,
+        },
+        "late-delivery" => FaultKind::LateDelivery { delay: ms(value)? },
+        "read-lag" => FaultKind::ReadLag { lag: ms(value)? },
+        "quota-user" | "quota-api" | "quota-ip" => {
+            let scope = match name {
+                "quota-user" => QuotaScope::User,
+                "quota-api" => QuotaScope::Api,
+                _ => QuotaScope::Ip,
+            };
+            let (limit, window) = value
+                .split_once('/')
+                .ok_or_else(|| format!("fault kind {kind:?}: expected LIMIT/WINDOW_MS"))?;
+            let limit = u32::try_from(number(limit)?)
+                .map_err(|_| format!("fault kind {kind:?}: limit too large"))?;
+            FaultKind::Quota(QuotaWindow::new(scope, limit, ms(window)?))
+        }
+        _ => return Err(format!("unknown fault kind {kind:?}")),
+    })
+}
+
+/// `MS` or `MIN-MAX`.
+fn parse_transitions(text: &str) -> Result<TransitionTime, String> {
+    let ms = |v: &str| {
+        v.trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| format!("--transition-ms {text:?}: expected MS or MIN-MAX"))
+    };
+    match text.split_once('-') {
+        None => Ok(TransitionTime::Fixed(ms(text)?)),
+        Some((min, max)) => {
+            let (min, max) = (ms(min)?, ms(max)?);
+            if max < min {
+                return Err(format!("--transition-ms {text:?}: MAX is below MIN"));
+            }
+            Ok(TransitionTime::Uniform { min, max })
+        }
+    }
 }
 
 fn parse_trigger(trigger: Option<&str>) -> Result<Trigger, String> {
@@ -194,6 +327,51 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
     if let Some(ms) = args.transition_delay_ms.or(file.transition_delay_ms) {
         sim = sim.transition_delay(Duration::from_millis(ms));
     }
+    if args.profile.as_deref() == Some("realistic") {
+        let mut profile = Realistic::default();
+        if let Some(p) = args.realistic_commit_error {
+            profile.commit_then_error = probability(p)?;
+        }
+        if let Some(p) = args.realistic_late_delivery {
+            profile.late_delivery = probability(p)?;
+        }
+        if let Some(ms) = args.realistic_late_delivery_ms {
+            profile.late_delivery_after = Duration::from_millis(ms);
+        }
+        if let Some(ms) = args.realistic_read_lag_ms {
+            profile.read_lag = Duration::from_millis(ms);
+        }
+        if args.realistic_no_quotas {
+            profile.quotas.clear();
+        }
+        sim = sim.profile(profile);
+    }
+    if let Some(text) = &args.transition_ms {
+        sim = sim.transitions(parse_transitions(text)?);
+    }
+    if let Some(scale) = args.time_scale {
+        if !(scale.is_finite() && scale > 0.0) {
+            return Err(format!("--time-scale {scale}: must be a positive number"));
+        }
+        sim = sim.time_scale(scale);
+    }
+    match args.huawei_bind_order.as_deref() {
+        Some("neutron") => sim = sim.huawei_bind_order(BindOrder::Neutron),
+        Some(_) => sim = sim.huawei_bind_order(BindOrder::Pending),
+        None => {}
+    }
+    if let Some(capacity) = args.request_log_capacity {
+        sim = sim.request_log_capacity(capacity);
+    }
+    if args.control_allow_remote {
+        sim = sim.control_allow_remote(true);
+    }
+    if let Some(ms) = args.header_read_timeout_ms {
+        sim = sim.header_read_timeout(Duration::from_millis(ms));
+    }
+    if let Some(ms) = args.idle_timeout_ms {
+        sim = sim.idle_timeout(Duration::from_millis(ms));
+    }
     let mut alibaba = AlibabaConfig::default();
     if let Some(quota) = args.alibaba_quota.or(file.alibaba_quota) {
         alibaba.quota = quota;
@@ -202,6 +380,10 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         alibaba.sts = Some(Default::default());
     }
     let mut huawei = HuaweiConfig::default();
+    if let Some(region) = &args.huawei_region {
+        huawei.region.clone_from(region);
+        huawei.project_name.clone_from(region);
+    }
     if let Some(quota) = args.huawei_quota.or(file.huawei_quota) {
         huawei.quota = quota;
     }
@@ -215,6 +397,14 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
         .map(|s| parse_fault(s))
         .collect::<Result<_, _>>()?;
     Ok((sim.alibaba(alibaba).huawei(huawei), faults))
+}
+
+fn probability(p: f64) -> Result<f64, String> {
+    if (0.0..=1.0).contains(&p) {
+        Ok(p)
+    } else {
+        Err(format!("probability {p} is not between 0 and 1"))
+    }
 }
 
 /// Resolves on SIGTERM or Ctrl-C. Built before the JSON line is printed, so a supervisor that
@@ -311,7 +501,45 @@ mod tests {
             parse_fault("huawei:*:commit-then-drop").unwrap().trigger,
             Trigger::Probability(1.0)
         );
+        assert_eq!(
+            parse_fault("huawei:CreatePublicip:commit-then-error=504:0.1")
+                .unwrap()
+                .kind,
+            FaultKind::CommitThenError { status: 504 }
+        );
+        assert_eq!(
+            parse_fault("*:*:late-delivery=3000").unwrap().kind,
+            FaultKind::LateDelivery {
+                delay: Duration::from_secs(3)
+            }
+        );
+        assert_eq!(
+            parse_fault("alibaba:*:read-lag=2000").unwrap().kind,
+            FaultKind::ReadLag {
+                lag: Duration::from_secs(2)
+            }
+        );
+        assert_eq!(
+            parse_fault("huawei:*:quota-user=200/300000").unwrap().kind,
+            FaultKind::Quota(QuotaWindow::new(
+                QuotaScope::User,
+                200,
+                Duration::from_secs(300)
+            ))
+        );
+        assert_eq!(
+            parse_transitions("2000-5000").unwrap(),
+            TransitionTime::Uniform {
+                min: Duration::from_secs(2),
+                max: Duration::from_secs(5)
+            }
+        );
+        assert!(parse_transitions("5-2").is_err());
         for bad in [
+            "*:*:commit-then-error=404",
+            "*:*:quota-user=5",
+            "*:*:quota-ip=5/0",
+            "*:*:late-delivery=soon",
             "alibaba",
             "gcp:*:close",
             "*:*:boom",

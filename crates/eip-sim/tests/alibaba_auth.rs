@@ -1,5 +1,5 @@
 //! Alibaba request parsing and authentication over raw HTTP: V1 and V3 signatures, the shapes the
-//! official SDKs send (alibaba.md §7, §8), nonces, clock skew, STS and gateway errors.
+//! official SDKs send (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send), nonces, clock skew, STS and gateway errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -38,7 +38,7 @@ async fn v1_get_form_body_and_the_real_method_in_the_signature() {
     let get = ali.v1_params("GET", "DescribeEipAddresses", &[]);
     assert_eq!(ali.send_query("GET", &get).await.status, 200);
 
-    // Signed for GET but sent as POST: the server uses the real method (alibaba.md §1.1 step 5).
+    // Signed for GET but sent as POST: the server uses the real method (the RPC signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism).
     let get = ali.v1_params("GET", "DescribeEipAddresses", &[]);
     ali.send_query("POST", &get)
         .await
@@ -88,7 +88,7 @@ async fn v1_get_form_body_and_the_real_method_in_the_signature() {
     assert_eq!(reply(response).await.ok()["TotalCount"], 1);
 }
 
-/// alibaba.md §7.1: aliyun-python-sdk-core's request, byte for byte in its quirks: unsorted
+/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: aliyun-python-sdk-core's request, byte for byte in its quirks: unsorted
 /// query, `%20` spaces, an empty signed `SignatureType=`, no Content-Type, a host with a port.
 #[tokio::test]
 async fn accepts_the_core_sdk_request_shape() {
@@ -163,7 +163,7 @@ fn tea_headers(host: &str, action: &str) -> Vec<(String, String)> {
     ])
 }
 
-/// alibaba.md §7.2: alibabacloud-tea-openapi V3: sorted query with `+` for spaces, every header
+/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: alibabacloud-tea-openapi V3: sorted query with `+` for spaces, every header
 /// it sets signed (accept, user-agent, x-acs-credentials-provider), a host with a port.
 #[tokio::test]
 async fn accepts_the_tea_sdk_v3_request_shape() {
@@ -198,7 +198,7 @@ async fn accepts_the_tea_sdk_v3_request_shape() {
     let eip = ali.describe_one(&id).await.unwrap();
     assert_eq!(eip["Tags"]["Tag"][0]["Value"], "test a*b~c d");
 
-    // tea 0.4.6 never adds RegionId (alibaba.md §8): accepted.
+    // tea 0.4.6 never adds RegionId (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send): accepted.
     let headers = tea_headers(&host, "DescribeEipAddresses");
     let authorization = sign_v3("POST", &[], &headers, b"", &ali.key_id, &ali.secret);
     assert_eq!(
@@ -209,7 +209,7 @@ async fn accepts_the_tea_sdk_v3_request_shape() {
     );
 }
 
-/// alibaba.md §7.2 with `signature_algorithm='v2'`: lower-case `json`, `+` spaces, no SignatureType.
+/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send with `signature_algorithm='v2'`: lower-case `json`, `+` spaces, no SignatureType.
 #[tokio::test]
 async fn accepts_the_tea_sdk_v1_request_shape() {
     let sim = start_sim(30).await;
@@ -308,7 +308,7 @@ async fn wrong_secrets_and_tampering_are_refused() {
         .for_each(|(_, v)| *v = "20".into());
     let answer = ali.send_query("POST", &signed).await;
     answer.expect_error(400, "SignatureDoesNotMatch");
-    // alibaba.md §4.1: [core] compares the text after `:` with its own string to sign.
+    // the API reference error codes, https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: aliyun-python-sdk-core compares the text after `:` with its own string to sign.
     let message = answer.json["Message"].as_str().unwrap();
     let server_sts = message.split_once("server string to sign is:").unwrap().1;
     assert!(

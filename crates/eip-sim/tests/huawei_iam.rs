@@ -1,5 +1,5 @@
 //! Huawei IAM on the wire: password tokens, scopes, expiry and revocation through the control
-//! API, project lookup, and how VPC calls treat tokens (huawei.md §1).
+//! API, project lookup, and how VPC calls treat tokens (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,7 +32,7 @@ async fn password_token_is_issued_with_project_and_expiry() {
         body.get("catalog").is_none(),
         "nocatalog leaves the catalog out"
     );
-    // huawei.md §1.1: microseconds and Z, 24 h after issued_at.
+    // the IAM token API, https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html: microseconds and Z, 24 h after issued_at.
     let expires = body["expires_at"].as_str().unwrap();
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
@@ -76,7 +76,7 @@ async fn scope_by_id_and_catalog_without_nocatalog() {
     );
     let catalog = answer.json["token"]["catalog"].as_array().unwrap();
     assert!(catalog.iter().any(|entry| entry["type"] == "network"));
-    // An empty nocatalog value does not count (huawei.md §1.1: any non-empty value).
+    // An empty nocatalog value does not count (the IAM token API, https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html: any non-empty value).
     let answer = hw
         .password_token(
             &info.password,
@@ -263,7 +263,7 @@ async fn list_projects_by_name_with_token_or_aksk() {
 
 #[tokio::test]
 async fn python_sdk_shaped_signed_token_request() {
-    // huawei.md §10.3 item 10: AK/SK-signed, json.dumps spacing, X-Domain-Id, nocatalog=true.
+    // what huaweicloud-sdk-python-v3 3.1.219 sends: AK/SK-signed, json.dumps spacing, X-Domain-Id, nocatalog=true.
     let hw = start().await;
     let info = hw.info().clone();
     let body = format!(

@@ -1,5 +1,5 @@
 //! Huawei VPC v1 publicips, ports and bandwidths on the wire: lifecycle and transitions, every
-//! error code, pagination with filters (huawei.md §3–§6).
+//! error code, pagination with filters (the EIP API reference, <https://support.huaweicloud.com/api-eip/eip_api_0001.html–§6>).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -102,7 +102,7 @@ async fn unbind_with_empty_port_id_and_alias_only_updates() {
     assert_eq!(hw.bind(&id, &port, &auth).await.status, 200);
     hw.wait_status(&id, "ACTIVE", &auth).await;
 
-    // huawei.md §3.4: alias together with port_id applies only the alias.
+    // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias together with port_id applies only the alias.
     let other = hw.info().servers[2].primary_port_id.clone();
     let renamed = hw
         .vpc(
@@ -215,7 +215,7 @@ async fn transitional_states_are_busy_0512() {
     let taken = hw.bind(b, &ports[0], &auth).await;
     assert_eq!((taken.status, taken.code()), (409, "VPC.0511"));
 
-    // Delete: 204, then the EIP lingers in PENDING_DELETE (huawei.md §3.5) and is busy.
+    // Delete: 204, then the EIP lingers in PENDING_DELETE (DeletePublicip, https://support.huaweicloud.com/api-eip/eip_api_0005.html) and is busy.
     assert_eq!(
         hw.vpc(Method::DELETE, &format!("/publicips/{b}"), None, &auth)
             .await
@@ -372,7 +372,7 @@ async fn shared_bandwidth_requested_ip_and_create_with_port() {
     assert_eq!(created.status, 200);
     assert_eq!(
         created.json["publicip"]["bandwidth_size"], 0,
-        "huawei.md §3.1: 0 for a shared bandwidth"
+        "CreatePublicip, https://support.huaweicloud.com/api-eip/eip_api_0001.html: 0 for a shared bandwidth"
     );
     assert_eq!(
         created.json["publicip"]["public_ip_address"],
@@ -602,13 +602,15 @@ async fn ports_with_filters() {
         "/ports?id={}&id={}",
         info.servers[1].primary_port_id, info.servers[2].primary_port_id
     );
-    assert_eq!(
-        hw.vpc(Method::GET, &ids, None, &auth).await.json["ports"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
+    // v1 ListPorts documents `id` as one string: a repeated `id` uses the first value only.
+    let listed = hw.vpc(Method::GET, &ids, None, &auth).await.json;
+    let listed: Vec<&str> = listed["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [info.servers[1].primary_port_id.as_str()]);
     let owner = hw
         .vpc(
             Method::GET,
@@ -700,7 +702,7 @@ async fn bandwidth_update_is_reflected_on_the_eip() {
         (json!("bw-new"), json!(10))
     );
 
-    // Size only, given as a string (coerced, huawei.md §5.1); an empty name means unchanged.
+    // Size only, given as a string (coerced, UpdateBandwidth, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html); an empty name means unchanged.
     let resized = hw
         .vpc(
             Method::PUT,

@@ -1,5 +1,5 @@
 //! Huawei on the wire: AK/SK signatures (skew, bad signature, security token), the requests the
-//! official Python and Go SDKs send (huawei.md §10, §11), keep-alive, and every fault kind.
+//! official Python and Go SDKs send (what huaweicloud-sdk-python-v3 3.1.219 sends), keep-alive, and every fault kind.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,7 +61,7 @@ async fn python_sdk_requests_are_accepted_end_to_end() {
     let active = hw.wait_status(&id, "ACTIVE", &Auth::Aksk).await;
     let address = active["public_ip_address"].as_str().unwrap().to_owned();
 
-    // huawei.md §10.3 item 2: sorted query, repeated keys, enterprise_project_id=all_granted_eps.
+    // what huaweicloud-sdk-python-v3 3.1.219 sends: sorted query, repeated keys, enterprise_project_id=all_granted_eps.
     let other = hw.info().servers[1].primary_port_id.clone();
     let list = format!(
         "/v1/{p}/publicips?enterprise_project_id=all_granted_eps&limit=100&port_id={port}&port_id={other}&public_ip_address={address}"
@@ -112,7 +112,7 @@ async fn python_sdk_requests_are_accepted_end_to_end() {
     assert_eq!(unbound.status, 200);
     hw.wait_status(&id, "DOWN", &Auth::Aksk).await;
 
-    // huawei.md §10.3 item 7: DELETE with Content-Type and Content-Length: 0, both signed.
+    // what huaweicloud-sdk-python-v3 3.1.219 sends: DELETE with Content-Type and Content-Length: 0, both signed.
     let signed = [
         "content-length",
         "content-type",
@@ -320,7 +320,7 @@ fn raw_request(hw: &Hw, path: &str) -> String {
 
 #[tokio::test]
 async fn several_keep_alive_connections_are_served_at_once() {
-    // huawei.md §10.4: a second client opens its own connection while the first stays open.
+    // what huaweicloud-sdk-python-v3 3.1.219 sends: a second client opens its own connection while the first stays open.
     let hw = start().await;
     let address = hw.base.trim_start_matches("http://").to_owned();
     let path = format!("/v1/{}/publicips", hw.project);
@@ -378,7 +378,7 @@ async fn injected_errors_have_huawei_shapes() {
         .unwrap();
     assert_eq!(throttled.error_code.as_deref(), Some("APIGW.0308"));
     assert_eq!(throttled.action, "ListPublicips");
-    // huawei.md §6.3: the message of a real throttled answer.
+    // huaweicloud/terraform-provider-huaweicloud#1335: the message of a real throttled answer.
     with_fault(
         &hw,
         FaultKind::Error(InjectedError::Throttled),

@@ -4,9 +4,13 @@
 
 use std::time::Duration;
 
+use eip_core::retry::SettlePolicy;
 use eip_core::{EipProvider, RetryPolicy, WaitPolicy};
 use eip_huawei::{AccessKey, HuaweiBuilder, HuaweiProvider, PasswordAuth};
 use eip_sim::{Cloud, HuaweiConfig, Sim, SimBuilder};
+
+pub mod gateway;
+pub mod raw;
 
 /// An emulator with 30 ms transitions.
 pub async fn sim() -> Sim {
@@ -23,11 +27,16 @@ pub async fn sim_with(config: HuaweiConfig) -> Sim {
         .unwrap()
 }
 
-/// Fast retries, so fault tests take milliseconds.
+/// Fast retries and a short settle window (the emulator's reads do not lag), so fault tests
+/// take milliseconds.
 pub fn fast_retry() -> RetryPolicy {
     RetryPolicy::default()
         .max_attempts(6)
         .delays(Duration::from_millis(5), Duration::from_millis(40))
+        .with_settle(SettlePolicy::new(
+            Duration::from_millis(80),
+            Duration::from_millis(20),
+        ))
 }
 
 /// Polls every 20 ms for up to 10 s.
@@ -42,9 +51,11 @@ pub fn base(sim: &Sim) -> HuaweiBuilder {
         .with_region(info.region.clone())
         .with_iam_endpoint(info.iam_endpoint.clone())
         .with_vpc_endpoint(info.vpc_endpoint.clone())
+        // The provider's own client: it never follows redirects and never sends plain http
+        // through a proxy.
         .with_retry(fast_retry())
-        // Loopback only: never through a proxy from the environment.
-        .with_client(reqwest::Client::builder().no_proxy().build().unwrap())
+        // Request counts are asserted exactly; the default quota bucket would only slow tests.
+        .with_rate_limiter(None)
 }
 
 /// A provider using the emulator's IAM password (the default auth).

@@ -1,5 +1,5 @@
 //! The six actions' request parameters: parsing, defaults and validation rules
-//! (alibaba.md §3). Rules that depend on the EIP itself live in `state.rs`.
+//! (the VPC API reference, <https://api.alibabacloud.com/document/Vpc/2016-04-28/>). Rules that depend on the EIP itself live in `state.rs`.
 
 use std::net::Ipv4Addr;
 
@@ -118,7 +118,7 @@ impl<'a> Params<'a> {
 
     pub(crate) fn client_token(&self) -> Result<Option<String>, ApiError> {
         match self.get("ClientToken") {
-            // alibaba.md §3.8: a case-sensitive ASCII string of at most 64 characters.
+            // the idempotence page, https://help.aliyun.com/knowledge_detail/36569.html: a case-sensitive ASCII string of at most 64 characters.
             Some(token) if !token.is_ascii() || token.len() > 64 => Err(ApiError::invalid(
                 "ClientToken",
                 "it must be ASCII and at most 64 characters",
@@ -174,7 +174,7 @@ impl<'a> Params<'a> {
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect();
-        // alibaba.md §3.4: up to 50 comma-separated values.
+        // DescribeEipAddresses, https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: up to 50 comma-separated values.
         if items.len() > 50 {
             return Err(ApiError::invalid(name, "at most 50 values are allowed"));
         }
@@ -219,7 +219,7 @@ fn check_tag_text(text: &str, code: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `Name`: starts with a letter, then letters, digits, `.`, `_`, `-` (alibaba.md §3.1). The
+/// `Name`: starts with a letter, then letters, digits, `.`, `_`, `-` (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>). The
 /// minimum length differs between pages (§9.7): 1 for Allocate, 2 for Modify.
 fn check_name(name: &str, min: usize) -> Result<(), ApiError> {
     let len = name.chars().count();
@@ -233,7 +233,7 @@ fn check_name(name: &str, min: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// `Description`: 2–256 characters, starts with a letter, not a URL (alibaba.md §3.1).
+/// `Description`: 2–256 characters, starts with a letter, not a URL (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
 fn check_description(description: &str) -> Result<(), ApiError> {
     let len = description.chars().count();
     let starts_with_letter = description.chars().next().is_some_and(char::is_alphabetic);
@@ -247,7 +247,7 @@ fn check_description(description: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The largest bandwidth a billing method allows (alibaba.md §3.1, §3.5; the older 1–200
+/// The largest bandwidth a billing method allows (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>; the older 1–200
 /// document of §9.6 is not followed).
 pub(crate) fn max_bandwidth(instance_charge_type: &str, internet_charge_type: &str) -> u32 {
     match (instance_charge_type, internet_charge_type) {
@@ -348,7 +348,7 @@ pub(crate) fn allocate(p: &Params<'_>) -> Result<AllocateRequest, ApiError> {
     })
 }
 
-/// Subscription rules (alibaba.md §3.1): PayByBandwidth only, Period within the cycle's range,
+/// Subscription rules (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>): PayByBandwidth only, Period within the cycle's range,
 /// AutoPay (the emulator has no order payment, so it must be true), no Name.
 fn check_prepaid(p: &Params<'_>, internet_charge_type: &str) -> Result<(), ApiError> {
     if internet_charge_type != "PayByBandwidth" {
@@ -403,7 +403,7 @@ pub(crate) fn associate(p: &Params<'_>) -> Result<AssociateRequest, ApiError> {
                 .map_err(|_| ApiError::invalid("PrivateIpAddress", "it must be an IPv4 address"))
         })
         .transpose()?;
-    // alibaba.md §3.2: Mode applies to NetworkInterface only, NAT by default.
+    // AssociateEipAddress, https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress: Mode applies to NetworkInterface only, NAT by default.
     let mode = match (kind, p.get("Mode")) {
         (InstanceKind::NetworkInterface, _) => {
             Some(p.one_of("Mode", &["NAT", "MULTI_BINDED", "BINDED"], "NAT")?)
@@ -457,7 +457,7 @@ pub(crate) fn modify(p: &Params<'_>) -> Result<ModifyRequest, ApiError> {
     let allocation_id = p.required("AllocationId")?.to_owned();
     let name = p.get("Name");
     if let Some(name) = name {
-        // alibaba.md §3.5: 2–128 on the Modify page (§9.7).
+        // ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP Address/ModifyEipAddressAttribute.md`: 2–128 on the Modify page (§9.7).
         check_name(name, 2)?;
     }
     let description = p.get("Description");
@@ -495,8 +495,8 @@ pub(crate) struct DescribeRequest {
     /// `YYYY-MM-DDThh:mm` bounds on the allocation time.
     pub(crate) created_after: Option<String>,
     pub(crate) created_before: Option<String>,
-    /// A lock-reason filter: the emulator never locks an EIP, so it matches nothing.
-    pub(crate) lock_reason: bool,
+    /// A lock-reason filter (`financial` or `security`): only EIPs locked for that reason.
+    pub(crate) lock_reason: Option<&'static str>,
     pub(crate) page_number: usize,
     pub(crate) page_size: usize,
 }
@@ -525,8 +525,9 @@ pub(crate) fn describe(p: &Params<'_>) -> Result<DescribeRequest, ApiError> {
         })
         .transpose()?;
     let lock_reason = match p.get("LockReason") {
-        None => false,
-        Some("financial" | "security") => true,
+        None => None,
+        Some("financial") => Some("financial"),
+        Some("security") => Some("security"),
         Some(_) => {
             return Err(ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -608,7 +609,7 @@ impl DescribeRequest {
             && tags.is_empty()
             && created_after.is_none()
             && created_before.is_none()
-            && !lock_reason
+            && lock_reason.is_none()
     }
 
     /// How many matching EIPs come before this page.

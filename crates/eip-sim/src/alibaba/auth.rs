@@ -1,5 +1,5 @@
 //! Request authentication: which scheme a request uses, its credentials, freshness, signature,
-//! STS token and nonce (alibaba.md §1, §2, §8).
+//! STS token and nonce (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -97,7 +97,7 @@ impl Authenticator {
             .ok_or_else(ApiError::access_key_not_found)
     }
 
-    /// RPC V1, HMAC-SHA1 (alibaba.md §1.1), over every query and body parameter, empty ones too.
+    /// RPC V1, HMAC-SHA1 (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>), over every query and body parameter, empty ones too.
     fn verify_v1(&self, request: &RpcRequest) -> Result<(), ApiError> {
         let required = |name: &str| {
             request
@@ -109,7 +109,7 @@ impl Authenticator {
         let signature = required("Signature")?;
         let nonce = required("SignatureNonce")?;
         let timestamp = required("Timestamp")?;
-        // alibaba.md §1.2: both are required common parameters with a single allowed value.
+        // the RPC signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism: both are required common parameters with a single allowed value.
         if required("SignatureMethod")? != "HMAC-SHA1" {
             return Err(ApiError::invalid(
                 "SignatureMethod",
@@ -129,12 +129,12 @@ impl Authenticator {
         if !verifier::same_signature(&expected, signature) {
             return Err(ApiError::signature_mismatch(&string_to_sign));
         }
-        // alibaba.md §1.2 / §7.2: under V1 the STS token is the `SecurityToken` parameter.
+        // the RPC signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism: under V1 the STS token is the `SecurityToken` parameter.
         check_token(credential, request.param("SecurityToken"), "SecurityToken")?;
         self.check_nonce(access_key_id, nonce)
     }
 
-    /// ACS3-HMAC-SHA256 (alibaba.md §2.2) with the SignedHeaders the client listed.
+    /// ACS3-HMAC-SHA256 (the V3 signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>) with the SignedHeaders the client listed.
     fn verify_v3(&self, request: &RpcRequest, authorization: &str) -> Result<(), ApiError> {
         let auth = verifier::parse_v3_authorization(authorization).ok_or_else(|| {
             ApiError::bad(
@@ -184,7 +184,7 @@ impl Authenticator {
         if !verifier::same_signature(&expected, &auth.signature) {
             return Err(ApiError::signature_mismatch(&string_to_sign));
         }
-        // alibaba.md §2.1 / §7.2: under V3 the STS token is the `x-acs-security-token` header.
+        // the V3 signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature: under V3 the STS token is the `x-acs-security-token` header.
         check_token(
             credential,
             request.header("x-acs-security-token"),
@@ -194,7 +194,7 @@ impl Authenticator {
     }
 
     /// V1 `Timestamp` and V3 `x-acs-date` must be within the skew limit of the server clock.
-    /// alibaba.md §9.1: [doc-v2] says a V1 timestamp is valid for 31 minutes while the
+    /// the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>: [doc-v2] says a V1 timestamp is valid for 31 minutes while the
     /// `InvalidTimeStamp.Expired` error pages say 15; the emulator applies the stricter 15 minutes
     /// (configurable) to both versions, so a client that passes here passes on the real API.
     fn check_fresh(&self, timestamp: &str) -> Result<(), ApiError> {
@@ -222,7 +222,7 @@ impl Authenticator {
 }
 
 /// Headers that must be covered by a V3 signature when present: the ones [doc-v3] and its
-/// official example (alibaba.md §2.3 V3-1) sign, plus the STS token, so that an unsigned date,
+/// official example (the V3 signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature> V3-1) sign, plus the STS token, so that an unsigned date,
 /// nonce or action (a client bug that would let a replay or a rewrite through) is refused.
 const MUST_SIGN: &[&str] = &[
     "host",
@@ -248,7 +248,7 @@ fn check_signed_set(request: &RpcRequest, signed: &[String]) -> Result<(), ApiEr
 }
 
 /// An STS key needs its token. A missing token is a missing parameter; a wrong one is treated as
-/// an unknown (or expired) key, the code alibaba.md §4.2 gives for expired STS tokens.
+/// an unknown (or expired) key, the code the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode> gives for expired STS tokens.
 fn check_token(credential: &Credential, sent: Option<&str>, name: &str) -> Result<(), ApiError> {
     let Some(expected) = &credential.security_token else {
         return Ok(());

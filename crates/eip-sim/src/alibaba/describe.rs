@@ -1,4 +1,4 @@
-//! The DescribeEipAddresses answer (alibaba.md §3.4), serialized straight from the page's
+//! The DescribeEipAddresses answer (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>), serialized straight from the page's
 //! records once the account's lock is released.
 //!
 //! Fields are written in the byte order of their names: the answer used to be built as a
@@ -13,7 +13,7 @@ use serde::ser::{SerializeStruct, Serializer};
 use serde::Serialize;
 
 use super::actions::DescribeRequest;
-use super::state::{Binding, Eip};
+use super::state::{Binding, Eip, InstanceKind};
 
 /// One page of DescribeEipAddresses, copied out of the account.
 pub(crate) struct DescribePage {
@@ -22,6 +22,8 @@ pub(crate) struct DescribePage {
     /// How many EIPs match, over all pages.
     total: usize,
     eips: Vec<Eip>,
+    /// Also write `Description` next to `Descritpion` ([`AlibabaConfig::also_send_description`](super::AlibabaConfig::also_send_description)).
+    pub(crate) also_description: bool,
 }
 
 impl DescribePage {
@@ -31,6 +33,7 @@ impl DescribePage {
             page_size: req.page_size,
             total,
             eips,
+            also_description: false,
         }
     }
 
@@ -50,7 +53,7 @@ impl DescribePage {
         page
     }
 
-    /// The answer's body: the page with its `RequestId`, flat (alibaba.md §3: no wrapper).
+    /// The answer's body: the page with its `RequestId`, flat (the VPC API reference, <https://api.alibabacloud.com/document/Vpc/2016-04-28/>: no wrapper).
     pub(crate) fn answer<'a>(&'a self, region: &'a str, request_id: &'a str) -> DescribeAnswer<'a> {
         DescribeAnswer {
             page: self,
@@ -73,6 +76,7 @@ impl Serialize for DescribeAnswer<'_> {
         let items = EipAddresses {
             eips: &page.eips,
             region: self.region,
+            also_description: page.also_description,
         };
         let mut answer = serializer.serialize_struct("DescribeEipAddressesResponse", 5)?;
         answer.serialize_field("EipAddresses", &Wrapped("EipAddress", items))?;
@@ -88,6 +92,7 @@ impl Serialize for DescribeAnswer<'_> {
 struct EipAddresses<'a> {
     eips: &'a [Eip],
     region: &'a str,
+    also_description: bool,
 }
 
 impl Serialize for EipAddresses<'_> {
@@ -95,14 +100,16 @@ impl Serialize for EipAddresses<'_> {
         serializer.collect_seq(self.eips.iter().map(|eip| EipAddress {
             eip,
             region: self.region,
+            also_description: self.also_description,
         }))
     }
 }
 
-/// One `EipAddress` item with every documented field (alibaba.md §3.4).
+/// One `EipAddress` item with every documented field (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct EipAddress<'a> {
     eip: &'a Eip,
     region: &'a str,
+    also_description: bool,
 }
 
 impl Serialize for EipAddress<'_> {
@@ -113,16 +120,36 @@ impl Serialize for EipAddress<'_> {
         let mut m = serializer.serialize_struct("EipAddress", 37)?;
         m.serialize_field("AllocationId", &e.allocation_id)?;
         m.serialize_field("AllocationTime", &e.allocation_time)?;
-        // alibaba.md §3.4 / §9.8: the metadata types bandwidth as a string.
-        m.serialize_field("Bandwidth", &Text(e.bandwidth))?;
-        m.serialize_field("BandwidthPackageBandwidth", "")?;
-        m.serialize_field("BandwidthPackageId", "")?;
-        m.serialize_field("BandwidthPackageType", "")?;
+        // DescribeEipAddresses, https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses: the metadata types bandwidth as a string.
+        // Inside an Internet Shared Bandwidth, `Bandwidth` is the package's and `EipBandwidth`
+        // the EIP's own (DescribeEipAddresses response table; Terraform's
+        // alicloud/resource_alicloud_eip_address.go reads `EipBandwidth` first).
+        let package = e.package.as_ref();
+        let bandwidth = package.map_or(e.bandwidth, |p| p.bandwidth);
+        m.serialize_field("Bandwidth", &Text(bandwidth))?;
+        match package {
+            Some(p) => {
+                m.serialize_field("BandwidthPackageBandwidth", &Text(p.bandwidth))?;
+                m.serialize_field("BandwidthPackageId", &p.id)?;
+                m.serialize_field("BandwidthPackageType", "CommonBandwidthPackage")?;
+            }
+            None => {
+                m.serialize_field("BandwidthPackageBandwidth", "")?;
+                m.serialize_field("BandwidthPackageId", "")?;
+                m.serialize_field("BandwidthPackageType", "")?;
+            }
+        }
         m.serialize_field("BizType", "")?;
-        m.serialize_field("BusinessStatus", "Normal")?;
+        m.serialize_field("BusinessStatus", &e.business_status)?;
         m.serialize_field("ChargeType", e.instance_charge_type)?;
         m.serialize_field("DeletionProtection", &false)?;
-        m.serialize_field("Description", &e.description)?;
+        // The real answer spells the description field `Descritpion` (API reference response
+        // table; aliyun/terraform-provider-alicloud alicloud/data_source_alicloud_eip_addresses.go
+        // reads it under that name); `Description` is never sent.
+        m.serialize_field("Descritpion", &e.description)?;
+        if self.also_description {
+            m.serialize_field("Description", &e.description)?;
+        }
         m.serialize_field("EipBandwidth", &Text(e.bandwidth))?;
         m.serialize_field("ExpiredTime", "")?;
         m.serialize_field("HDMonitorStatus", "OFF")?;
@@ -137,10 +164,14 @@ impl Serialize for EipAddress<'_> {
         m.serialize_field("Mode", bound(|b| b.mode))?;
         m.serialize_field("Name", &e.name)?;
         m.serialize_field("Netmode", "public")?;
-        m.serialize_field("OperationLocks", &Wrapped("LockReason", &[] as &[&str]))?;
+        m.serialize_field("OperationLocks", &Wrapped("LockReason", Locks(&e.locks)))?;
+        // `PrivateIpAddress` is empty for an ECS binding (the EIP SDK quick start's output, and
+        // yunionio/cloudmux pkg/multicloud/aliyun/eip.go); only ENI and HaVip bindings name one.
         match binding {
-            Some(b) => m.serialize_field("PrivateIpAddress", &Text(b.private_ip))?,
-            None => m.serialize_field("PrivateIpAddress", "")?,
+            Some(b) if b.kind != InstanceKind::EcsInstance => {
+                m.serialize_field("PrivateIpAddress", &Text(b.private_ip))?
+            }
+            _ => m.serialize_field("PrivateIpAddress", "")?,
         }
         m.serialize_field("PublicIpAddressPoolId", "")?;
         m.serialize_field("RegionId", self.region)?;
@@ -158,7 +189,7 @@ impl Serialize for EipAddress<'_> {
     }
 }
 
-/// `{"<name>": value}`: how the RPC JSON wraps every list (alibaba.md §3.4).
+/// `{"<name>": value}`: how the RPC JSON wraps every list (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 struct Wrapped<T>(&'static str, T);
 
 impl<T: Serialize> Serialize for Wrapped<T> {
@@ -166,6 +197,15 @@ impl<T: Serialize> Serialize for Wrapped<T> {
         let mut object = serializer.serialize_struct("Wrapped", 1)?;
         object.serialize_field(self.0, &self.1)?;
         object.end()
+    }
+}
+
+/// The `LockReason` list: `{"LockReason": "financial"}` objects.
+struct Locks<'a>(&'a [String]);
+
+impl Serialize for Locks<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|reason| Wrapped("LockReason", reason)))
     }
 }
 
@@ -223,9 +263,9 @@ mod tests {
             "Status": eip.status.as_str(),
             "RegionId": region,
             "Name": eip.name,
-            "Description": eip.description,
+            "Descritpion": eip.description,
             "AllocationTime": eip.allocation_time,
-            "Bandwidth": eip.bandwidth.to_string(),
+            "Bandwidth": eip.package.as_ref().map_or(eip.bandwidth, |p| p.bandwidth).to_string(),
             "EipBandwidth": eip.bandwidth.to_string(),
             "BandwidthPackageId": "",
             "BandwidthPackageBandwidth": "",
@@ -233,14 +273,14 @@ mod tests {
             "InstanceId": b.map_or("", |b| b.instance_id.as_str()),
             "InstanceType": b.map_or("", |b| b.kind.as_str()),
             "InstanceRegionId": if b.is_some() { region } else { "" },
-            "PrivateIpAddress": b.map(|b| b.private_ip.to_string()).unwrap_or_default(),
+            "PrivateIpAddress": b.filter(|b| b.kind != InstanceKind::EcsInstance).map(|b| b.private_ip.to_string()).unwrap_or_default(),
             "Mode": b.map_or("", |b| b.mode),
             "VpcId": b.map_or("", |b| b.vpc_id.as_str()),
             "ChargeType": eip.instance_charge_type,
             "InternetChargeType": eip.internet_charge_type,
             "ExpiredTime": "",
             "HasReservationData": "false",
-            "BusinessStatus": "Normal",
+            "BusinessStatus": eip.business_status,
             "ISP": eip.isp,
             "Netmode": "public",
             "ResourceGroupId": eip.resource_group_id,
@@ -252,7 +292,7 @@ mod tests {
             "Zone": "",
             "BizType": "",
             "ServiceManaged": 0,
-            "OperationLocks": {"LockReason": []},
+            "OperationLocks": {"LockReason": eip.locks.iter().map(|l| json!({"LockReason": l})).collect::<Vec<_>>()},
             "Tags": {"Tag": eip.tags.iter().map(|(k, v)| json!({"Key": k, "Value": v})).collect::<Vec<_>>()},
             "SecurityProtectionTypes": {"SecurityProtectionType": eip.security_protection_types},
         })
@@ -288,7 +328,11 @@ mod tests {
             region: config.region.clone(),
             instances: config.instances.clone(),
             havips: config.havips.clone(),
-            transition_delay: Duration::from_secs(60),
+            timing: crate::cloud::CommonConfig {
+                transition_delay: Duration::from_secs(60),
+                ..Default::default()
+            }
+            .timing(),
             seed: 7,
         };
         let state = AlibabaState::new(world, 100);

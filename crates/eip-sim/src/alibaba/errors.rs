@@ -1,4 +1,4 @@
-//! Alibaba's error codes, HTTP statuses and error body (alibaba.md §4).
+//! Alibaba's error codes, HTTP statuses and error body (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
 
 use axum::body::Body;
 use http::{header, HeaderValue, Response, StatusCode};
@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::cloud::{ErrorCode, InjectedError};
+use crate::faults::{QuotaHit, QuotaScope};
 
 /// An error answer: HTTP status, `Code` and `Message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,7 +52,7 @@ impl ApiError {
         )
     }
 
-    /// alibaba.md §3.2: the code is spelled `InvalidInstanId` in the documentation.
+    /// AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>: the code is spelled `InvalidInstanId` in the documentation.
     pub(crate) fn instance_not_found(id: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
@@ -75,7 +76,7 @@ impl ApiError {
         )
     }
 
-    /// alibaba.md §4.1: [core] splits this message at `:` to compare string-to-sign values.
+    /// the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>: aliyun-python-sdk-core splits this message at `:` to compare string-to-sign values.
     pub(crate) fn signature_mismatch(string_to_sign: &str) -> Self {
         Self::bad(
             "SignatureDoesNotMatch",
@@ -105,10 +106,10 @@ impl ApiError {
         )
     }
 
-    /// The error a fault rule injects (alibaba.md §4.2, §4.3).
+    /// The error a fault rule injects (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>).
     pub(crate) fn injected(error: InjectedError) -> Self {
         match error {
-            // alibaba.md §4.2 / §9.10: no VPC row exists; the ALB and NLB tables give 400.
+            // the API reference error codes, https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode: no VPC row exists; the ALB and NLB tables give 400.
             InjectedError::Throttled => Self::bad("Throttling.User", "Request was denied due to user flow control."),
             InjectedError::Unavailable => Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
@@ -128,7 +129,58 @@ impl ApiError {
         }
     }
 
-    /// The JSON error body (alibaba.md §4.1) with the [`ErrorCode`] extension for the log.
+    /// What a gateway answers after the backend executed a request it could not answer in time
+    /// (a `commit_then_error` fault): 500 `InternalError`, any other status
+    /// `ServiceUnavailable`, in the usual JSON error shape. Both codes are in the common error
+    /// codes of the VPC API reference (<https://api.aliyun.com/document/Vpc/2016-04-28/errorCode>).
+    pub(crate) fn gateway(status: StatusCode) -> Self {
+        if status == StatusCode::INTERNAL_SERVER_ERROR {
+            Self::injected(InjectedError::Internal)
+        } else {
+            Self {
+                status,
+                ..Self::injected(InjectedError::Unavailable)
+            }
+        }
+    }
+
+    /// A full quota window: 400 `Throttling.User` per account, `Throttling.Api` per action
+    /// (and per client IP, which Alibaba also reports as user flow control). Status and messages
+    /// as the ALB and NLB error tables give them (the VPC reference has no throttling row):
+    /// <https://www.alibabacloud.com/help/en/slb/application-load-balancer/developer-reference/api-error-codes>
+    pub(crate) fn quota(hit: &QuotaHit) -> Self {
+        match hit.scope {
+            QuotaScope::Api => Self::bad(
+                "Throttling.Api",
+                "Request was denied due to api flow control.",
+            ),
+            QuotaScope::User | QuotaScope::Ip => Self::bad(
+                "Throttling.User",
+                "Request was denied due to user flow control.",
+            ),
+        }
+    }
+
+    /// A write refused because the EIP is locked: a `financial` lock (overdue payment) is
+    /// `Forbidden.FinancialLocked`, a `security` lock `InvalidEIPStatus.BizDisabled` (both in the
+    /// AssociateEipAddress error table,
+    /// <https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-associateeipaddress>).
+    pub(crate) fn locked(reason: &str) -> Self {
+        if reason == "financial" {
+            Self::new(
+                StatusCode::FORBIDDEN,
+                "Forbidden.FinancialLocked",
+                "The specified EIP is locked due to an overdue payment.",
+            )
+        } else {
+            Self::bad(
+                "InvalidEIPStatus.BizDisabled",
+                "The specified EIP is locked for security reasons and cannot be operated on.",
+            )
+        }
+    }
+
+    /// The JSON error body (the API reference error codes, <https://api.alibabacloud.com/document/Vpc/2016-04-28/errorCode>) with the [`ErrorCode`] extension for the log.
     pub(crate) fn into_response(self, request_id: &str, host_id: &str) -> Response<Body> {
         let body = json!({
             "RequestId": request_id,
@@ -143,7 +195,7 @@ impl ApiError {
     }
 }
 
-/// A JSON answer; Alibaba always answers `application/json` here (alibaba.md §8).
+/// A JSON answer; Alibaba always answers `application/json` here (what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send).
 pub(crate) fn json_response(status: StatusCode, body: &impl Serialize) -> Response<Body> {
     let body = match serde_json::to_vec(body) {
         Ok(bytes) => bytes,

@@ -2,7 +2,7 @@
 //! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
 //! and ClientToken idempotency.
 //!
-//! Facts come from `shared/api/alibaba.md`; section numbers in comments refer to that note.
+//! Comments cite the public sources: the VPC API reference (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official Python SDKs.
 
 mod actions;
 mod auth;
@@ -20,10 +20,11 @@ use axum::body::Body;
 use bytes::Bytes;
 use futures::future::BoxFuture;
 use http::request::Parts;
-use http::Response;
+use http::{Response, StatusCode};
 use serde::{Deserialize, Serialize};
 
-use crate::cloud::{Cloud, CloudApi, CommonConfig, InjectedError, InventoryItem};
+use crate::cloud::{Cloud, CloudApi, CommonConfig, Effects, InjectedError, InventoryItem};
+use crate::faults::QuotaHit;
 use auth::{Authenticator, Credential};
 use errors::ApiError;
 use state::{AlibabaState, World};
@@ -111,6 +112,13 @@ pub struct AlibabaConfig {
     pub quota: usize,
     /// Largest accepted distance between the request time and the server clock.
     pub timestamp_skew: Duration,
+    /// DescribeEipAddresses spells the description `Descritpion`, as the real API does (API
+    /// reference response table; aliyun/terraform-provider-alicloud
+    /// `alicloud/data_source_alicloud_eip_addresses.go`). The official tea model
+    /// (alibabacloud-vpc20160428 7.2.2, `models/_describe_eip_addresses_response_body.py`)
+    /// reads `Description`, so its users read an empty description from the real API and from
+    /// the emulator alike. `true` also sends `Description`; `false` by default.
+    pub also_send_description: bool,
 }
 
 impl Default for AlibabaConfig {
@@ -140,6 +148,7 @@ impl Default for AlibabaConfig {
             havips,
             quota: 20_000,
             timestamp_skew: Duration::from_secs(15 * 60),
+            also_send_description: false,
         }
     }
 }
@@ -155,6 +164,7 @@ impl fmt::Debug for AlibabaConfig {
             .field("havips", &self.havips)
             .field("quota", &self.quota)
             .field("timestamp_skew", &self.timestamp_skew)
+            .field("also_send_description", &self.also_send_description)
             .finish()
     }
 }
@@ -222,7 +232,7 @@ pub(crate) struct AlibabaSim {
     config: AlibabaConfig,
     auth: Authenticator,
     state: AlibabaState,
-    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (alibaba.md §5).
+    /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (the endpoint list, <https://www.alibabacloud.com/help/en/openapi/endpoints>).
     host_id: String,
 }
 
@@ -244,7 +254,7 @@ impl AlibabaSim {
             region: config.region.clone(),
             instances: config.instances.clone(),
             havips: config.havips.clone(),
-            transition_delay: common.transition_delay,
+            timing: common.timing(),
             seed: common.seed,
         };
         let host_id = if config.region == "cn-hangzhou" {
@@ -298,10 +308,64 @@ impl AlibabaSim {
             .get("name_prefix")
             .and_then(serde_json::Value::as_str)
             .unwrap_or("bulk");
-        let count = usize::try_from(count).map_err(|_| "count is too large".to_owned())?;
+        let count = crate::check_seed_count(count).map_err(|e| e.to_string())?;
         let ids = self.state.seed(count, prefix)?;
-        Ok(serde_json::json!({"created": ids.len(), "allocation_ids": ids}))
+        Ok(serde_json::json!({"created": ids.len(), "allocation_ids": ids, "ids": ids}))
     }
+
+    /// Control `set_lock {"allocation_id":"eip-…","lock_reasons":["financial"],
+    /// "business_status":"FinancialLocked"}`; `lock_reasons: []` unlocks.
+    fn set_lock(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let id = allocation_id(body)?;
+        let reasons = match body.get("lock_reasons") {
+            None => Vec::new(),
+            Some(list) => list
+                .as_array()
+                .ok_or("\"lock_reasons\" must be a list")?
+                .iter()
+                .map(|reason| match reason.as_str() {
+                    Some(r @ ("financial" | "security")) => Ok(r.to_owned()),
+                    _ => Err(format!(
+                        "lock reason {reason} is not \"financial\" or \"security\""
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        let status = body
+            .get("business_status")
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_owned);
+        self.state.set_lock(id, reasons.clone(), status)?;
+        Ok(serde_json::json!({"allocation_id": id, "lock_reasons": reasons}))
+    }
+
+    /// Control `join_bandwidth_package {"allocation_id":"eip-…","package_id":"cbwp-…",
+    /// "bandwidth":200}`; without `package_id` the EIP leaves its package.
+    fn join_package(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let id = allocation_id(body)?;
+        let package = match body.get("package_id").and_then(serde_json::Value::as_str) {
+            None => None,
+            Some(package_id) => {
+                let bandwidth = body
+                    .get("bandwidth")
+                    .and_then(serde_json::Value::as_u64)
+                    .and_then(|b| u32::try_from(b).ok())
+                    .ok_or("join_bandwidth_package needs a numeric \"bandwidth\"")?;
+                Some(state::BandwidthPackage {
+                    id: package_id.to_owned(),
+                    bandwidth,
+                })
+            }
+        };
+        self.state.set_package(id, package)?;
+        Ok(serde_json::json!({"allocation_id": id}))
+    }
+}
+
+fn allocation_id(body: &serde_json::Value) -> Result<&str, String> {
+    body.get("allocation_id")
+        .and_then(serde_json::Value::as_str)
+        .ok_or_else(|| "needs an \"allocation_id\"".to_owned())
 }
 
 impl CloudApi for AlibabaSim {
@@ -317,13 +381,22 @@ impl CloudApi for AlibabaSim {
         ApiError::injected(error).into_response(request_id, &self.host_id)
     }
 
+    fn gateway_error(&self, status: StatusCode, request_id: &str) -> Response<Body> {
+        ApiError::gateway(status).into_response(request_id, &self.host_id)
+    }
+
+    fn quota_error(&self, quota: &QuotaHit, request_id: &str) -> Response<Body> {
+        ApiError::quota(quota).into_response(request_id, &self.host_id)
+    }
+
     fn handle(
         &self,
         parts: Parts,
         body: Bytes,
         request_id: String,
+        effects: Effects,
     ) -> BoxFuture<'_, Response<Body>> {
-        let response = routes::handle(self, &parts, &body, &request_id);
+        let response = routes::handle(self, &parts, &body, &request_id, effects);
         Box::pin(std::future::ready(response))
     }
 
@@ -337,10 +410,13 @@ impl CloudApi for AlibabaSim {
     }
 
     /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
-    /// `set_quota {"quota": N}` changes the EIP quota.
+    /// `set_quota {"quota": N}` changes the EIP quota; `set_lock` and `join_bandwidth_package`
+    /// change one EIP (see the crate docs).
     fn control(&self, op: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
         match op {
             "seed_eips" => self.seed_eips(&body),
+            "set_lock" => self.set_lock(&body),
+            "join_bandwidth_package" => self.join_package(&body),
             "set_quota" => {
                 let quota = body
                     .get("quota")

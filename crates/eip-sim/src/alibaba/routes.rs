@@ -1,4 +1,4 @@
-//! The RPC request as the wire carries it (alibaba.md §1.3, §7, §8): GET or POST, parameters in
+//! The RPC request as the wire carries it (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>): GET or POST, parameters in
 //! the query and/or a form body, `+` as space, any order, the action from `Action` or
 //! `x-acs-action`; then dispatch to the six actions and flat JSON answers.
 
@@ -12,6 +12,7 @@ use super::actions::{self, Action, Params};
 use super::describe::DescribePage;
 use super::errors::{json_response, ApiError};
 use super::AlibabaSim;
+use crate::cloud::Effects;
 
 /// The only API version emulated.
 pub(crate) const VERSION: &str = "2016-04-28";
@@ -68,7 +69,7 @@ impl RpcRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// `Action` (V1) or the `x-acs-action` header (V3, and [core] sends both).
+    /// `Action` (V1) or the `x-acs-action` header (V3, and aliyun-python-sdk-core sends both).
     fn action(&self) -> Option<&str> {
         self.param("Action")
             .or_else(|| self.header("x-acs-action"))
@@ -119,17 +120,19 @@ pub(crate) fn handle(
     parts: &Parts,
     body: &Bytes,
     request_id: &str,
+    effects: Effects,
 ) -> Response<Body> {
     let request = RpcRequest::parse(parts, body);
-    match answer(sim, &request) {
+    match answer(sim, &request, effects) {
         Ok(Answer::Json(mut value)) => {
-            // alibaba.md §3: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
+            // the VPC API reference, https://api.alibabacloud.com/document/Vpc/2016-04-28/: flat JSON with `RequestId`, never an `XxxResponse` wrapper.
             if let Value::Object(map) = &mut value {
                 map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
             }
             json_response(StatusCode::OK, &value)
         }
-        Ok(Answer::Page(page)) => {
+        Ok(Answer::Page(mut page)) => {
+            page.also_description = sim.config.also_send_description;
             let region = &sim.state.world().region;
             json_response(StatusCode::OK, &page.answer(region, request_id))
         }
@@ -144,7 +147,7 @@ enum Answer {
     Page(DescribePage),
 }
 
-fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Answer, ApiError> {
+fn answer(sim: &AlibabaSim, request: &RpcRequest, effects: Effects) -> Result<Answer, ApiError> {
     let name = request
         .action()
         .ok_or_else(|| ApiError::missing("Action"))?;
@@ -160,14 +163,14 @@ fn answer(sim: &AlibabaSim, request: &RpcRequest) -> Result<Answer, ApiError> {
         }
     }
     sim.auth.verify(request)?;
-    // alibaba.md §9.2: [core] sends `JSON`, [tea] `json`, V3 nothing; the emulator answers JSON
+    // aliyun-python-sdk-core 2.16.1 `aliyunsdkcore/request.py` and alibabacloud-tea-openapi 0.4.6 `client.py`: aliyun-python-sdk-core sends `JSON`, alibabacloud-tea-openapi `json`, V3 nothing; the emulator answers JSON
     // whatever the format (no client of this crate asks for XML).
     let params = Params(&request.params);
     check_region(sim, &params)?;
-    execute(sim, action, &params)
+    execute(sim, action, &params, effects.read_lag)
 }
 
-/// alibaba.md §8: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
+/// what aliyun-python-sdk-core 2.16.1 and alibabacloud-tea-openapi 0.4.6 send: tea 0.4.6 never adds `RegionId`, so its absence is accepted; a region other
 /// than the emulated one does not exist here.
 fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     match params.get("RegionId") {
@@ -180,7 +183,12 @@ fn check_region(sim: &AlibabaSim, params: &Params<'_>) -> Result<(), ApiError> {
     }
 }
 
-fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answer, ApiError> {
+fn execute(
+    sim: &AlibabaSim,
+    action: Action,
+    params: &Params<'_>,
+    lag: Option<std::time::Duration>,
+) -> Result<Answer, ApiError> {
     let state = &sim.state;
     let token = || params.client_token();
     let changed = match action {
@@ -190,7 +198,7 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, _| account.allocate(req),
+                |account, _| account.lagging(lag, None, |a| a.allocate(req)),
             )
         }
         Action::Associate => {
@@ -199,7 +207,9 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, world| account.associate(world, &req),
+                |account, world| {
+                    account.lagging(lag, Some(&req.allocation_id), |a| a.associate(world, &req))
+                },
             )
         }
         Action::Unassociate => {
@@ -208,20 +218,24 @@ fn execute(sim: &AlibabaSim, action: Action, params: &Params<'_>) -> Result<Answ
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, world| account.unassociate(world, &req),
+                |account, world| {
+                    account.lagging(lag, Some(&req.allocation_id), |a| {
+                        a.unassociate(world, &req)
+                    })
+                },
             )
         }
         Action::Modify => {
             let req = actions::modify(params)?;
             state.with_token(action.name(), None, Vec::new(), |account, _| {
-                account.modify(&req)
+                account.lagging(lag, Some(&req.allocation_id), |a| a.modify(&req))
             })
         }
         Action::Release => {
             let id = actions::release(params)?;
-            // alibaba.md §3.6: neither SDK has a ClientToken for this action.
+            // ReleaseEipAddress, https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress: neither SDK has a ClientToken for this action.
             state.with_token(action.name(), None, Vec::new(), |account, world| {
-                account.release(world, &id)
+                account.lagging(lag, Some(&id), |a| a.release(world, &id))
             })
         }
         Action::Describe => {

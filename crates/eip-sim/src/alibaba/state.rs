@@ -1,4 +1,4 @@
-//! The EIPs of the emulated account, their lazy time-based transitions (alibaba.md §3.7) and
+//! The EIPs of the emulated account, their lazy time-based transitions (the EIP statuses of DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>) and
 //! the ClientToken records (§3.8).
 //!
 //! A transition is stored as `(deadline, next status)` and applied on every access, so no
@@ -21,9 +21,9 @@ use super::actions::{
 use super::describe::DescribePage;
 use super::errors::ApiError;
 use super::{EcsInstance, HaVip};
-use crate::cloud::{Cloud, InventoryItem};
+use crate::cloud::{Cloud, InventoryItem, Timing};
 
-/// The five documented statuses (alibaba.md §3.7).
+/// The five documented statuses (the EIP statuses of DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EipStatus {
     Available,
@@ -57,7 +57,7 @@ impl EipStatus {
     }
 }
 
-/// `InstanceType` values (alibaba.md §3.2).
+/// `InstanceType` values (AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum InstanceKind {
     EcsInstance,
@@ -132,6 +132,20 @@ pub(super) struct Eip {
     pub(super) resource_group_id: String,
     pub(super) security_protection_types: Vec<String>,
     pub(super) allocation_time: String,
+    /// `OperationLocks.LockRecord[].LockReason`: `financial`, `security` (set by the control API).
+    pub(super) locks: Vec<String>,
+    /// `BusinessStatus`: `Normal`, or what the control API set (`FinancialLocked`...).
+    pub(super) business_status: String,
+    /// The Internet Shared Bandwidth the EIP joined, if any.
+    pub(super) package: Option<BandwidthPackage>,
+}
+
+/// An Internet Shared Bandwidth an EIP was added to: `Bandwidth` then reads the package's,
+/// `EipBandwidth` keeps the EIP's own.
+#[derive(Clone, Debug)]
+pub(super) struct BandwidthPackage {
+    pub(super) id: String,
+    pub(super) bandwidth: u32,
 }
 
 /// The default resource group of the emulated account.
@@ -170,7 +184,16 @@ impl Eip {
             && f.created_before
                 .as_ref()
                 .is_none_or(|t| self.allocation_time.as_str() <= t.as_str())
-            && !f.lock_reason
+            && f.lock_reason
+                .is_none_or(|reason| self.locks.iter().any(|l| l == reason))
+    }
+
+    /// Refuses a write to a locked EIP with the code its lock gives.
+    fn check_unlocked(&self) -> Result<(), ApiError> {
+        match self.locks.first() {
+            Some(reason) => Err(ApiError::locked(reason)),
+            None => Ok(()),
+        }
     }
 
     /// Whether the EIP holds its binding's target (it is bound or on its way in or out).
@@ -184,7 +207,7 @@ pub(crate) struct World {
     pub(crate) region: String,
     pub(crate) instances: Vec<EcsInstance>,
     pub(crate) havips: Vec<HaVip>,
-    pub(crate) transition_delay: Duration,
+    pub(crate) timing: Timing,
     pub(crate) seed: u64,
 }
 
@@ -219,7 +242,7 @@ impl World {
                     .find(|i| i.network_interface_id == id)
                     .ok_or_else(not_found)?;
                 let private_ip = req.private_ip.unwrap_or(i.private_ip_address);
-                // alibaba.md §3.2: PrivateIpAddress must lie in the vSwitch CIDR (a /24 here).
+                // AssociateEipAddress, https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress: PrivateIpAddress must lie in the vSwitch CIDR (a /24 here).
                 if private_ip.octets()[..3] != i.private_ip_address.octets()[..3] {
                     return Err(ApiError::invalid(
                         "PrivateIpAddress",
@@ -266,6 +289,9 @@ pub(crate) struct Account {
     tokens: HashMap<(&'static str, String), TokenRecord>,
     rng: StdRng,
     quota: usize,
+    /// Read lag: per EIP, the versions reads still show, each with the time from which the
+    /// write that replaced it becomes visible (`None`: the EIP did not exist yet), in write order.
+    history: HashMap<u64, Vec<(Instant, Option<Eip>)>>,
 }
 
 /// The account state behind one lock.
@@ -298,7 +324,7 @@ impl AlibabaState {
         &self.world
     }
 
-    /// Runs a mutating action under ClientToken idempotency (alibaba.md §3.8): the same token
+    /// Runs a mutating action under ClientToken idempotency (the idempotence page, <https://help.aliyun.com/knowledge_detail/36569.html>): the same token
     /// with the same parameters returns the first successful result; with different
     /// parameters, `IdempotentParameterMismatch`. Checked and recorded under the same lock as
     /// the change, so two concurrent retries cannot both take effect.
@@ -394,6 +420,26 @@ impl AlibabaState {
     pub(crate) fn set_quota(&self, quota: usize) {
         self.lock().quota = quota;
     }
+
+    /// Control op `set_lock`.
+    pub(crate) fn set_lock(
+        &self,
+        allocation_id: &str,
+        reasons: Vec<String>,
+        business_status: Option<String>,
+    ) -> Result<(), String> {
+        self.lock()
+            .set_lock(allocation_id, reasons, business_status)
+    }
+
+    /// Control op `join_bandwidth_package`.
+    pub(crate) fn set_package(
+        &self,
+        allocation_id: &str,
+        package: Option<BandwidthPackage>,
+    ) -> Result<(), String> {
+        self.lock().set_package(allocation_id, package)
+    }
 }
 
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
@@ -409,11 +455,62 @@ impl Account {
             tokens: HashMap::new(),
             rng: StdRng::seed_from_u64(seed),
             quota,
+            history: HashMap::new(),
         }
+    }
+
+    /// Runs a write; with a read lag, reads keep showing the EIP it touches (`id`, or the new
+    /// EIP named by the answer's `AllocationId`) as it was before, for `lag`.
+    pub(crate) fn lagging(
+        &mut self,
+        lag: Option<Duration>,
+        id: Option<&str>,
+        op: impl FnOnce(&mut Self) -> Result<Value, ApiError>,
+    ) -> Result<Value, ApiError> {
+        let Some(lag) = lag.filter(|lag| !lag.is_zero()) else {
+            return op(self);
+        };
+        let before = id
+            .and_then(|id| self.by_id.get(id).copied())
+            .map(|seq| (seq, self.eips.get(&seq).cloned()));
+        let result = op(self)?;
+        let visible_at = Instant::now() + lag;
+        let touched = before.or_else(|| {
+            let created = result.get("AllocationId").and_then(Value::as_str)?;
+            Some((*self.by_id.get(created)?, None))
+        });
+        if let Some((seq, previous)) = touched {
+            self.history
+                .entry(seq)
+                .or_default()
+                .push((visible_at, previous));
+        }
+        Ok(result)
+    }
+
+    /// The EIPs as reads see them at `now`: each lagging EIP in the version before its oldest
+    /// write that is not visible yet.
+    fn lagged_view(&self, now: Instant) -> BTreeMap<u64, Eip> {
+        let mut view = self.eips.clone();
+        for (seq, versions) in &self.history {
+            if let Some((_, previous)) = versions.iter().find(|(at, _)| *at > now) {
+                match previous {
+                    Some(eip) => view.insert(*seq, eip.clone()),
+                    None => view.remove(seq),
+                };
+            }
+        }
+        view
     }
 
     /// Applies every transition whose deadline has passed.
     fn apply_due(&mut self, now: Instant) {
+        if !self.history.is_empty() {
+            self.history.retain(|_, versions| {
+                versions.retain(|(at, _)| *at > now);
+                !versions.is_empty()
+            });
+        }
         while let Some(&(due, seq)) = self.pending.first() {
             if due > now {
                 break;
@@ -440,8 +537,8 @@ impl Account {
         }
     }
 
-    fn begin(&mut self, seq: u64, status: EipStatus, next: Next, delay: Duration) {
-        let due = Instant::now() + delay;
+    fn begin(&mut self, seq: u64, status: EipStatus, next: Next, world: &World) {
+        let due = Instant::now() + world.timing.transition(&mut self.rng);
         if let Some(eip) = self.eips.get_mut(&seq) {
             eip.status = status;
             eip.pending = Some((due, next));
@@ -530,12 +627,15 @@ impl Account {
                 .unwrap_or_else(|| DEFAULT_RESOURCE_GROUP.to_owned()),
             security_protection_types: req.security_protection_types,
             allocation_time: now_utc(),
+            locks: Vec::new(),
+            business_status: "Normal".to_owned(),
+            package: None,
         };
         self.by_id.insert(allocation_id, seq);
         Ok(self.eips.entry(seq).or_insert(eip))
     }
 
-    /// AllocateEipAddress: synchronous, the EIP is Available at once (alibaba.md §3.1).
+    /// AllocateEipAddress: synchronous, the EIP is Available at once (AllocateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
     pub(crate) fn allocate(&mut self, req: AllocateRequest) -> Result<Value, ApiError> {
         let prepaid = req.instance_charge_type == "PrePaid";
         let eip = self.create(req)?;
@@ -553,7 +653,7 @@ impl Account {
         Ok(answer)
     }
 
-    /// AssociateEipAddress: Available → Associating → InUse (alibaba.md §3.2).
+    /// AssociateEipAddress: Available → Associating → InUse (AssociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/AssociateEipAddress>).
     pub(crate) fn associate(
         &mut self,
         world: &World,
@@ -561,6 +661,7 @@ impl Account {
     ) -> Result<Value, ApiError> {
         let target = world.target(req)?;
         let (seq, eip) = self.find(&req.allocation_id)?;
+        eip.check_unlocked()?;
         if eip.status != EipStatus::Available {
             return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
         }
@@ -586,16 +687,11 @@ impl Account {
         if let Some(eip) = self.eips.get_mut(&seq) {
             eip.binding = Some(binding);
         }
-        self.begin(
-            seq,
-            EipStatus::Associating,
-            Next::InUse,
-            world.transition_delay,
-        );
+        self.begin(seq, EipStatus::Associating, Next::InUse, world);
         Ok(json!({}))
     }
 
-    /// UnassociateEipAddress: InUse → Unassociating → Available (alibaba.md §3.3). With an
+    /// UnassociateEipAddress: InUse → Unassociating → Available (UnassociateEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/UnassociateEipAddress>). With an
     /// `InstanceId` that is not the current one, `InvalidBindingStatus`: the fence providers use.
     pub(crate) fn unassociate(
         &mut self,
@@ -603,6 +699,7 @@ impl Account {
         req: &UnassociateRequest,
     ) -> Result<Value, ApiError> {
         let (seq, eip) = self.find(&req.allocation_id)?;
+        eip.check_unlocked()?;
         if let Some(instance_id) = &req.instance_id {
             if eip
                 .binding
@@ -618,18 +715,14 @@ impl Account {
         if eip.status != EipStatus::InUse {
             return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
         }
-        self.begin(
-            seq,
-            EipStatus::Unassociating,
-            Next::Available,
-            world.transition_delay,
-        );
+        self.begin(seq, EipStatus::Unassociating, Next::Available, world);
         Ok(json!({}))
     }
 
-    /// ModifyEipAddressAttribute: pay-as-you-go only, while Available or InUse (alibaba.md §3.5).
+    /// ModifyEipAddressAttribute: pay-as-you-go only, while Available or InUse (ModifyEipAddressAttribute, AlibabaCloudDocs/eip `intl.en-US/API Reference/Elastic IP Address/ModifyEipAddressAttribute.md`).
     pub(crate) fn modify(&mut self, req: &ModifyRequest) -> Result<Value, ApiError> {
         let (_, eip) = self.find(&req.allocation_id)?;
+        eip.check_unlocked()?;
         if !matches!(eip.status, EipStatus::Available | EipStatus::InUse) {
             return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
         }
@@ -653,49 +746,90 @@ impl Account {
     }
 
     /// ReleaseEipAddress: Available and pay-as-you-go only; Releasing lingers one transition
-    /// delay, then the EIP is gone (alibaba.md §3.6).
+    /// delay, then the EIP is gone (ReleaseEipAddress, <https://api.alibabacloud.com/document/Vpc/2016-04-28/ReleaseEipAddress>).
     pub(crate) fn release(
         &mut self,
         world: &World,
         allocation_id: &str,
     ) -> Result<Value, ApiError> {
         let (seq, eip) = self.find(allocation_id)?;
+        eip.check_unlocked()?;
         if eip.instance_charge_type == "PrePaid" {
             return Err(prepaid_forbidden());
         }
         if eip.status != EipStatus::Available {
             return Err(ApiError::incorrect_eip_status(eip.status.as_str()));
         }
-        self.begin(
-            seq,
-            EipStatus::Releasing,
-            Next::Gone,
-            world.transition_delay,
-        );
+        self.begin(seq, EipStatus::Releasing, Next::Gone, world);
         Ok(json!({}))
     }
 
-    /// DescribeEipAddresses; an unknown id is simply absent (alibaba.md §3.4: 200, empty list).
+    /// DescribeEipAddresses; an unknown id is simply absent (DescribeEipAddresses, <https://api.alibabacloud.com/document/Vpc/2016-04-28/DescribeEipAddresses>: 200, empty list).
     /// Pages follow allocation order (the map's key), so the pages of an unchanging account
     /// cover it exactly once whatever order they are fetched in.
     fn describe_page(&self, req: &DescribeRequest) -> DescribePage {
-        if req.is_unfiltered() {
-            let eips = self.eips.values().skip(req.skip()).take(req.page_size);
-            return DescribePage::new(req, self.eips.len(), eips.cloned().collect());
+        if self.history.is_empty() {
+            return page_of(&self.eips, Some(&self.by_id), req);
         }
-        match &req.allocation_ids {
-            // At most 50 ids (alibaba.md §3.4): look them up rather than scan every EIP.
-            Some(ids) => {
-                let mut seqs: Vec<u64> = ids
-                    .iter()
-                    .filter_map(|id| self.by_id.get(id).copied())
-                    .collect();
-                seqs.sort_unstable();
-                seqs.dedup();
-                DescribePage::collect(seqs.iter().filter_map(|seq| self.eips.get(seq)), req)
+        page_of(&self.lagged_view(Instant::now()), None, req)
+    }
+
+    /// Control op `set_lock`: the EIP's lock reasons (empty: unlocked) and `BusinessStatus`.
+    pub(crate) fn set_lock(
+        &mut self,
+        allocation_id: &str,
+        reasons: Vec<String>,
+        business_status: Option<String>,
+    ) -> Result<(), String> {
+        let (_, eip) = self.find(allocation_id).map_err(|e| e.message)?;
+        let status = business_status.unwrap_or_else(|| {
+            if reasons.is_empty() {
+                "Normal"
+            } else {
+                "OperationLock"
             }
-            None => DescribePage::collect(self.eips.values(), req),
+            .to_owned()
+        });
+        eip.locks = reasons;
+        eip.business_status = status;
+        Ok(())
+    }
+
+    /// Control op `join_bandwidth_package`: the EIP joins (or, with `None`, leaves) an Internet
+    /// Shared Bandwidth of `bandwidth` Mbit/s.
+    pub(crate) fn set_package(
+        &mut self,
+        allocation_id: &str,
+        package: Option<BandwidthPackage>,
+    ) -> Result<(), String> {
+        let (_, eip) = self.find(allocation_id).map_err(|e| e.message)?;
+        eip.package = package;
+        Ok(())
+    }
+}
+
+/// One DescribeEipAddresses page out of `eips`; an unknown id is simply absent (200, empty
+/// list). Pages follow allocation order (the map's key), so the pages of an unchanging account
+/// cover it exactly once whatever order they are fetched in.
+fn page_of(
+    eips: &BTreeMap<u64, Eip>,
+    by_id: Option<&HashMap<String, u64>>,
+    req: &DescribeRequest,
+) -> DescribePage {
+    if req.is_unfiltered() {
+        let page = eips.values().skip(req.skip()).take(req.page_size);
+        return DescribePage::new(req, eips.len(), page.cloned().collect());
+    }
+    match (&req.allocation_ids, by_id) {
+        // At most 50 ids (DescribeEipAddresses `AllocationId`): look them up rather than scan
+        // every EIP.
+        (Some(ids), Some(by_id)) => {
+            let mut seqs: Vec<u64> = ids.iter().filter_map(|id| by_id.get(id).copied()).collect();
+            seqs.sort_unstable();
+            seqs.dedup();
+            DescribePage::collect(seqs.iter().filter_map(|seq| eips.get(seq)), req)
         }
+        _ => DescribePage::collect(eips.values(), req),
     }
 }
 

@@ -1,5 +1,5 @@
-//! Alibaba signature computation for verification: RPC V1 (HMAC-SHA1, alibaba.md §1) and
-//! ACS3-HMAC-SHA256 (alibaba.md §2). Pure functions, written from the note independently of the
+//! Alibaba signature computation for verification: RPC V1 (HMAC-SHA1, the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>) and
+//! ACS3-HMAC-SHA256 (the V3 signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>). Pure functions, written from the public documents independently of the
 //! client crate so a client bug cannot hide behind the same bug here.
 
 use base64::Engine as _;
@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 /// The V3 algorithm name this emulator verifies.
 pub(crate) const ACS3_HMAC_SHA256: &str = "ACS3-HMAC-SHA256";
 
-/// RFC 3986 encoding as Alibaba uses it (alibaba.md §1.1 step 3): keep `A–Z a–z 0–9 - _ . ~`,
+/// RFC 3986 encoding as Alibaba uses it (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>): keep `A–Z a–z 0–9 - _ . ~`,
 /// every other UTF-8 byte becomes `%XY` with upper-case hex.
 pub(crate) fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -24,7 +24,7 @@ pub(crate) fn percent_encode(text: &str) -> String {
     out
 }
 
-/// `enc(k)=enc(v)` pairs sorted by raw name (code-point order, alibaba.md §1.1 step 2) and
+/// `enc(k)=enc(v)` pairs sorted by raw name (code-point order, the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>) and
 /// joined with `&`, leaving out `skip` (V1: `Signature`). Empty values are kept as `k=`.
 pub(crate) fn canonical_query(params: &[(String, String)], skip: Option<&str>) -> String {
     let mut pairs: Vec<&(String, String)> = params
@@ -40,7 +40,7 @@ pub(crate) fn canonical_query(params: &[(String, String)], skip: Option<&str>) -
         .join("&")
 }
 
-/// V1 StringToSign: `METHOD&%2F&enc(canonical query)` (alibaba.md §1.1 step 5).
+/// V1 StringToSign: `METHOD&%2F&enc(canonical query)` (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 pub(crate) fn v1_string_to_sign(method: &str, params: &[(String, String)]) -> String {
     let canonical = canonical_query(params, Some("Signature"));
     format!(
@@ -61,7 +61,7 @@ pub(crate) fn hmac_sha1_base64(key: &str, data: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
 
-/// The V1 signature: the key is the secret followed by `&` (alibaba.md §1.1 step 6).
+/// The V1 signature: the key is the secret followed by `&` (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 pub(crate) fn v1_signature(secret: &str, string_to_sign: &str) -> String {
     hmac_sha1_base64(&format!("{secret}&"), string_to_sign)
 }
@@ -100,7 +100,7 @@ pub(crate) fn parse_v3_authorization(value: &str) -> Option<V3Authorization> {
     })
 }
 
-/// The V3 canonical request (alibaba.md §2.2). `headers` holds every received header as
+/// The V3 canonical request (the V3 signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>). `headers` holds every received header as
 /// `(name, value)`, names in any case; values of a repeated header are sorted and joined with `,`.
 pub(crate) fn v3_canonical_request(
     method: &str,
@@ -148,7 +148,7 @@ pub(crate) fn v3_string_to_sign(canonical_request: &str) -> String {
     )
 }
 
-/// hex(HMAC-SHA256(secret, string to sign)); the key is the raw secret, no `&` (alibaba.md §2.2).
+/// hex(HMAC-SHA256(secret, string to sign)); the key is the raw secret, no `&` (the V3 signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/v3-request-structure-and-signature>).
 pub(crate) fn v3_signature(secret: &str, string_to_sign: &str) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
         Ok(mac) => mac,
@@ -182,7 +182,7 @@ mod tests {
 
     #[test]
     fn percent_encoding_table() {
-        // alibaba.md §1.1 step 3.
+        // the RPC signature page, https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism.
         for (input, output) in [
             (" ", "%20"),
             ("*", "%2A"),

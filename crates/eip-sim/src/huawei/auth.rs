@@ -1,5 +1,5 @@
 //! Who may call: AK/SK signatures (with the security token of temporary credentials) and IAM
-//! tokens, and the project check of VPC calls (huawei.md §1.1, §2, §11).
+//! tokens, and the project check of VPC calls (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
 
 use http::request::Parts;
 use time::OffsetDateTime;
@@ -71,7 +71,7 @@ impl HuaweiSim {
                 .map_err(|()| ApiError::invalid_token())?
         } else if parts.headers.contains_key(http::header::AUTHORIZATION) {
             self.check_aksk(parts, body)?;
-            // huawei.md §2.1 step 7: AK/SK callers name their project in X-Project-Id; an AK
+            // the API signing guide, https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html: AK/SK callers name their project in X-Project-Id; an AK
             // without it acts for the account's (only) project.
             Some(
                 header(&parts.headers, "x-project-id")

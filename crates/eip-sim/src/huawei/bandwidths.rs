@@ -1,5 +1,5 @@
 //! `PUT /v1/{project_id}/bandwidths/{id}`: rename or resize a bandwidth; the EIPs on it show the
-//! change as `bandwidth_name` / `bandwidth_size` (huawei.md §5.1).
+//! change as `bandwidth_name` / `bandwidth_size` (UpdateBandwidth, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>).
 
 use axum::body::Body;
 use http::{Response, StatusCode};
@@ -21,7 +21,7 @@ struct BandwidthChange {
 fn parse_change(body: &[u8]) -> Result<BandwidthChange, ApiError> {
     let request = json_object(body)?;
     let bandwidth = member(&request, "bandwidth")?;
-    // huawei.md §5.1: an empty name means "unchanged".
+    // UpdateBandwidth, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html: an empty name means "unchanged".
     let name = match opt_str(bandwidth, "name")? {
         None | Some("") => None,
         Some(name) if is_valid_name(name) => Some(name.to_owned()),
@@ -59,7 +59,7 @@ impl HuaweiSim {
         let mut state = self.lock();
         state.settle(Instant::now());
         let bandwidth = state.bandwidths.get_mut(id).ok_or_else(|| {
-            // Not listed in huawei.md §6.2 for bandwidths; the publicip "not found" code is reused.
+            // Not listed in the EIP error codes, https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html for bandwidths; the publicip "not found" code is reused.
             ApiError::vpc(
                 StatusCode::NOT_FOUND,
                 "VPC.0504",

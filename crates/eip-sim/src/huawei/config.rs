@@ -12,7 +12,7 @@ use serde::Serialize;
 /// can hard-code them. `Debug` masks the password, the secret key and the security token.
 #[derive(Clone)]
 pub struct HuaweiConfig {
-    /// Region id, also the name of the project (huawei.md §1.3). Default `cn-north-4`.
+    /// Region id, also the name of the project (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>). Default `cn-north-4`.
     pub region: String,
     /// Project id (32 lower-case hex digits), used in every VPC URL.
     pub project_id: String,
@@ -33,9 +33,9 @@ pub struct HuaweiConfig {
     /// SK of the AK/SK pair.
     pub secret_key: String,
     /// When `Some`, the AK/SK is temporary and every AK/SK-signed call must carry this value in
-    /// `X-Security-Token` (huawei.md §1.4).
+    /// `X-Security-Token` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub security_token: Option<String>,
-    /// How long an IAM token lives (huawei.md §1.1: 24 h).
+    /// How long an IAM token lives (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: 24 h).
     pub token_lifetime: Duration,
     /// ECS servers and their NICs (ports).
     pub servers: Vec<ServerSeed>,
@@ -45,8 +45,42 @@ pub struct HuaweiConfig {
     pub shared_bandwidths: Vec<BandwidthSeed>,
     /// Maximum number of EIPs the project may hold (VPC.0521 beyond it).
     pub quota: usize,
-    /// Largest `limit` a list accepts and the default page size (huawei.md §3.3).
+    /// Largest `limit` a list accepts and the default page size (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>).
     pub max_limit: usize,
+    /// In which order a bind or unbind PUT changes `port_id` and `status`.
+    pub bind_order: BindOrder,
+    /// How many public addresses the region's pool has left (`None`: never runs out). At 0, a
+    /// create is refused with 500 `VPC.0504` ("no IP found" in the create error table).
+    pub ip_pool: Option<usize>,
+}
+
+/// The order in which a bind or unbind becomes visible. Huawei does not document it, so a
+/// client must be right under both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BindOrder {
+    /// The emulator's original order: a bind shows `port_id` at once with status
+    /// `PENDING_UPDATE` until `ACTIVE`; an unbind keeps `port_id` in `PENDING_UPDATE` until
+    /// `DOWN`.
+    #[default]
+    Pending,
+    /// Neutron floating-IP style (v1 publicips are Neutron floating IPs; OpenStack's floating IP
+    /// API changes `port_id` on the PUT and lets `status` follow): after a bind `DOWN` with the
+    /// new `port_id`, then `ACTIVE`; after an unbind `ACTIVE` without `port_id`, then `DOWN`.
+    Neutron,
+}
+
+/// The `publicip.type` line types a region offers, where the emulator knows them: cn-northeast-1
+/// offers `5_telcom` and `5_union`, cn-east-2 `5_sbgp` (publicip data types,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0001.html>, and yunionio/cloudmux
+/// pkg/multicloud/huawei/eip.go `AllocateEIP`). Other regions accept every type the emulator
+/// knows.
+pub fn line_types(region: &str) -> &'static [&'static str] {
+    match region {
+        "cn-northeast-1" => &["5_telcom", "5_union"],
+        "cn-east-2" => &["5_sbgp"],
+        _ => &["5_bgp", "5_sbgp", "5_telcom", "5_union"],
+    }
 }
 
 /// One seeded ECS server.
@@ -143,6 +177,8 @@ impl Default for HuaweiConfig {
             }],
             quota: 20_000,
             max_limit: 2000,
+            bind_order: BindOrder::default(),
+            ip_pool: None,
         }
     }
 }
@@ -172,6 +208,8 @@ impl fmt::Debug for HuaweiConfig {
             .field("shared_bandwidths", &self.shared_bandwidths)
             .field("quota", &self.quota)
             .field("max_limit", &self.max_limit)
+            .field("bind_order", &self.bind_order)
+            .field("ip_pool", &self.ip_pool)
             .finish()
     }
 }

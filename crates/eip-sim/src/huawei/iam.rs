@@ -1,5 +1,5 @@
 //! IAM: Keystone v3 password tokens (`POST /v3/auth/tokens`) and project lookup
-//! (`GET /v3/projects`), huawei.md §1.1 and §1.3.
+//! (`GET /v3/projects`), the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>.
 
 use axum::body::Body;
 use http::request::Parts;
@@ -16,7 +16,7 @@ use super::verifier;
 use super::HuaweiSim;
 
 /// The only failure message of password authentication, whatever was wrong, so that the answer
-/// does not tell a guesser which part was right. huawei.md §6.1: no source confirms Huawei's
+/// does not tell a guesser which part was right. the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>: no source confirms Huawei's
 /// exact body; this is the Keystone shape.
 const WRONG_PASSWORD: &str = "The username or password is wrong.";
 
@@ -26,7 +26,7 @@ enum Scope {
     Domain,
 }
 
-/// huawei.md §1.1: `%Y-%m-%dT%H:%M:%S.%fZ`, microseconds and `Z`.
+/// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: `%Y-%m-%dT%H:%M:%S.%fZ`, microseconds and `Z`.
 fn iam_time(at: OffsetDateTime) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
@@ -59,7 +59,7 @@ impl HuaweiSim {
         body: &[u8],
         request_id: &str,
     ) -> Result<Response<Body>, ApiError> {
-        // huawei.md §10.3 item 10: the Python SDK AK/SK-signs this call although it needs no
+        // what huaweicloud-sdk-python-v3 3.1.219 sends: the Python SDK AK/SK-signs this call although it needs no
         // authentication; a signature that is present must still be valid.
         if verifier::is_aksk(&parts.headers) {
             self.check_aksk(parts, body)?;
@@ -100,7 +100,7 @@ impl HuaweiSim {
             );
             state.tokens_issued += 1;
         }
-        // huawei.md §1.1: any non-empty `nocatalog` value leaves the catalog out.
+        // the IAM token API, https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html: any non-empty `nocatalog` value leaves the catalog out.
         let pairs = query_pairs(parts);
         let with_catalog = first(&pairs, "nocatalog").is_none_or(str::is_empty);
         let host = header(&parts.headers, "host").unwrap_or("127.0.0.1");
@@ -124,7 +124,7 @@ impl HuaweiSim {
         (named || by_id) && text("/password") == Some(config.password.as_str())
     }
 
-    /// huawei.md §1.1: project (by name or id) wins over domain; no scope gives a domain token.
+    /// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>: project (by name or id) wins over domain; no scope gives a domain token.
     fn scope(&self, scope: Option<&Value>) -> Result<Scope, ApiError> {
         let config = &self.config;
         let text = |pointer: &str| {

@@ -1,7 +1,7 @@
 //! Huawei Cloud: IAM (Keystone v3 password tokens, project lookup), AK/SK `SDK-HMAC-SHA256`
 //! verification and the VPC v1 `publicips`, `ports` and `bandwidths` APIs.
 //!
-//! Facts come from `shared/api/huawei.md`; section numbers in comments refer to that note.
+//! Comments cite the public sources: Huawei's EIP, VPC and IAM API references and the official Python SDK (huaweicloud-sdk-python-v3).
 //! # Control operations (`POST /_sim/huawei/{op}`, or [`Sim::control`](crate::Sim::control))
 //!
 //! | op | body | effect |
@@ -10,18 +10,38 @@
 //! | `expire_tokens` | `{}` | every token issued so far is expired now |
 //! | `seed_eips` | `{"count":N}` | N `DOWN` EIPs with dedicated 5 Mbit/s bandwidths, created at once |
 //! | `token_count` | `{}` | `{"count":N}`: tokens issued since the start (or the last reset) |
+//! | `set_status` | `{"id":"…","status":"FREEZED"\|"BIND_ERROR"\|"ELB"\|"VPN"\|"DOWN"\|"ACTIVE","port_id":"…","firewall":true}` | puts an EIP in a state the API cannot reach (`ELB`, `VPN`, `ACTIVE` need a `port_id`) |
+//! | `set_ip_pool` | `{"free":N}` or `{"free":null}` | addresses left in the region's pool; at 0 a create is 500 `VPC.0504` |
+//!
+//! # States and the codes they give
+//!
+//! - `FREEZED`: every PUT and DELETE is 403 `VPC.0502`.
+//! - `ELB`: bind 409 `VPC.0510`, unbind and delete 500 `VPC.0516` ("used by ELB").
+//! - `VPN`: bind 409 `VPC.0510`, unbind 500 `VPC.0509`; delete 409 `VPC.0517` (bound).
+//! - `BIND_ERROR`: bind 500 `VPC.0509`; unbind is allowed.
+//! - `firewall`: delete 500 `VPC.0518`.
+//!
+//! The codes are Huawei's (error-code table, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>);
+//! which write gets which one where the table is silent is the emulator's choice.
+//!
+//! # Bind order
+//!
+//! [`BindOrder::Pending`] (the default) or [`BindOrder::Neutron`] (`port_id` changes on the
+//! PUT, `status` follows): the real order is not documented, so a client must be right under
+//! both.
 //!
 //! # Choices where the sources are silent
 //!
-//! - A bind PUT shows `port_id` and `private_ip_address` at once, with status `PENDING_UPDATE`
-//!   until `ACTIVE`; an unbind keeps them until `DOWN`. Clients must wait for the status.
+//! - With [`BindOrder::Pending`], a bind PUT shows `port_id` and `private_ip_address` at once,
+//!   with status `PENDING_UPDATE` until `ACTIVE`; an unbind keeps them until `DOWN`.
+//! - An unknown port on `GET ports/{id}` is 404 `VPC.0101` "Port could not be found.".
 //! - Binding an EIP that already holds a port, even the same one, is 409 `VPC.0510`.
 //! - Unbinding an EIP that is not bound succeeds and changes nothing.
 //! - `limit=0` or no `limit` gives the default page of `max_limit` items.
 //! - An unknown bandwidth id is 404 `VPC.0504` ("Bandwidth could not be found.").
 //! - Injected 503s are gateway-shaped (`APIGW.0202`), injected 500s are `VPC.0514`.
 //! - Request ids are the server's UUID without dashes, lower case (32 hex digits).
-//! - No AK lockout after failed signatures (huawei.md §2.1 mentions one; tests need retries).
+//! - No AK lockout after failed signatures (the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html> mentions one; tests need retries).
 //!
 //! Layout: `verifier` (signatures), `auth` (who may call), `iam` (tokens, projects),
 //! `publicips` / `ports` / `bandwidths` (the VPC routes), `state` (what the project holds and
@@ -41,11 +61,11 @@ mod verifier;
 mod wire;
 
 pub use config::{
-    BandwidthSeed, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo, ServerSeed,
+    line_types, BandwidthSeed, BindOrder, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo,
+    ServerSeed,
 };
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
@@ -56,7 +76,8 @@ use serde_json::{json, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use crate::cloud::{Cloud, CloudApi, CommonConfig, InjectedError, InventoryItem};
+use crate::cloud::{Cloud, CloudApi, CommonConfig, Effects, InjectedError, InventoryItem, Timing};
+use crate::faults::QuotaHit;
 use reply::ApiError;
 use request::Route;
 use state::{Bandwidth, Eip, EipStatus, Port, ShareType, State};
@@ -64,8 +85,8 @@ use state::{Bandwidth, Eip, EipStatus, Port, ShareType, State};
 /// The emulated Huawei Cloud, plugged into the shared server.
 pub(crate) struct HuaweiSim {
     config: HuaweiConfig,
-    /// How long `PENDING_*` states last.
-    delay: Duration,
+    /// How long `PENDING_*` states last, and the time scale.
+    timing: Timing,
     seed: u64,
     /// `false`: VPC and IAM calls are served without checking a token or signature
     /// (`SimBuilder::verify_signatures`).
@@ -82,7 +103,7 @@ impl HuaweiSim {
         let state = Mutex::new(fresh_state(&config, common.seed));
         Self {
             config,
-            delay: common.transition_delay,
+            timing: common.timing(),
             seed: common.seed,
             verify_signatures: common.verify_signatures,
             ports,
@@ -102,12 +123,19 @@ impl HuaweiSim {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// A transition's duration, drawn and scaled.
+    fn delay(&self, state: &mut State) -> std::time::Duration {
+        self.timing.transition(state.rng())
+    }
+
     fn dispatch(
         &self,
         parts: &Parts,
         body: &[u8],
         request_id: &str,
+        effects: Effects,
     ) -> Result<Response<Body>, ApiError> {
+        let lag = effects.read_lag;
         let route = Route::of(&parts.method, parts.uri.path());
         if let Some(project) = route.project() {
             self.authorize_vpc(parts, body, project)?;
@@ -115,12 +143,14 @@ impl HuaweiSim {
         match &route {
             Route::CreateToken => self.create_token(parts, body, request_id),
             Route::ListProjects => self.list_projects(parts, body, request_id),
-            Route::CreatePublicip { .. } => self.create_publicip(body, request_id),
+            Route::CreatePublicip { .. } => self.create_publicip(body, request_id, lag),
             Route::ListPublicips { .. } => self.list_publicips(parts, request_id),
             Route::ShowPublicip { id, .. } => self.show_publicip(id, request_id),
-            Route::UpdatePublicip { id, .. } => self.update_publicip(id, body, request_id),
-            Route::DeletePublicip { id, .. } => self.delete_publicip(id, request_id),
+            Route::UpdatePublicip { id, .. } => self.update_publicip(id, body, request_id, lag),
+            Route::DeletePublicip { id, .. } => self.delete_publicip(id, request_id, lag),
             Route::ListPorts { .. } => self.list_ports(parts, request_id),
+            Route::ShowPort { id, .. } => self.show_port(id, request_id),
+            Route::ListPortsV3 { .. } => self.list_ports_v3(parts, request_id),
             Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
             Route::Unknown => Err(ApiError::no_such_api()),
         }
@@ -131,8 +161,8 @@ impl HuaweiSim {
         let count = body
             .get("count")
             .and_then(Value::as_u64)
-            .and_then(|n| usize::try_from(n).ok())
             .ok_or("\"count\" must be a non-negative integer")?;
+        let count = crate::check_seed_count(count).map_err(|e| e.to_string())?;
         let mut state = self.lock();
         state.settle(Instant::now());
         if state.eips.len() + count > self.config.quota {
@@ -142,6 +172,7 @@ impl HuaweiSim {
             ));
         }
         let created = OffsetDateTime::now_utc();
+        let mut ids = Vec::with_capacity(count);
         for n in 0..count {
             let bandwidth_id = state.new_id();
             let bandwidth = Bandwidth {
@@ -171,14 +202,60 @@ impl HuaweiSim {
                 bandwidth_id,
                 enterprise_project_id: "0".to_owned(),
                 created,
+                firewall: false,
             };
+            ids.push(id);
             state.insert_eip(eip);
         }
-        Ok(json!({ "created": count, "total": state.eips.len() }))
+        Ok(json!({ "created": count, "total": state.eips.len(), "ids": ids }))
+    }
+
+    /// Control `set_status {"id":"…","status":"FREEZED"|"BIND_ERROR"|"ELB"|"VPN"|"DOWN"|
+    /// "ACTIVE","port_id":"…","firewall":true}`: puts an EIP in a state the API cannot reach.
+    /// `ELB`, `VPN` and `ACTIVE` need a `port_id` (for ELB and VPN, the VIP port);
+    /// `DOWN` clears it; `firewall` makes a delete fail with `VPC.0518`.
+    fn set_status(&self, body: &Value) -> Result<Value, String> {
+        let id = body
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("set_status needs an \"id\"")?;
+        let status = match body.get("status").and_then(Value::as_str) {
+            None => None,
+            Some(text) => Some(EipStatus::parse(text).ok_or_else(|| {
+                format!("status {text:?} is not one of DOWN, ACTIVE, FREEZED, BIND_ERROR, ELB, VPN")
+            })?),
+        };
+        let port_id = body.get("port_id").and_then(Value::as_str);
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        let eip = state
+            .eips
+            .get_mut(id)
+            .ok_or_else(|| format!("no EIP {id}"))?;
+        if let Some(status) = status {
+            let needs_port = matches!(status, EipStatus::Elb | EipStatus::Vpn | EipStatus::Active);
+            match port_id {
+                Some(port) if !port.is_empty() => eip.port_id = Some(port.to_owned()),
+                _ if needs_port && eip.port_id.is_none() => {
+                    return Err(format!("status {} needs a \"port_id\"", status.as_str()))
+                }
+                _ => {}
+            }
+            if status == EipStatus::Down {
+                eip.port_id = None;
+                eip.private_ip = None;
+            }
+            eip.status = status;
+            eip.transition = None;
+        }
+        if let Some(firewall) = body.get("firewall").and_then(Value::as_bool) {
+            eip.firewall = firewall;
+        }
+        Ok(json!({"id": id, "status": eip.status.as_str(), "port_id": eip.port_id}))
     }
 }
 
-/// Huawei request ids are 32 lower-case hex digits (huawei.md §6.3 shows
+/// Huawei request ids are 32 lower-case hex digits (huaweicloud/terraform-provider-huaweicloud#1335 shows
 /// `d4e8174b8df00840aef0c6907ec0e384`); the server's UUID loses its dashes and case.
 fn huawei_request_id(server_id: &str) -> String {
     server_id
@@ -205,7 +282,9 @@ fn fresh_state(config: &HuaweiConfig, seed: u64) -> State {
             updated: created,
         })
         .collect();
-    State::new(seed, shared)
+    let mut state = State::new(seed, shared);
+    state.ip_pool = config.ip_pool;
+    state
 }
 
 impl CloudApi for HuaweiSim {
@@ -219,10 +298,34 @@ impl CloudApi for HuaweiSim {
             .to_owned()
     }
 
+    fn gateway_error(&self, status: StatusCode, request_id: &str) -> Response<Body> {
+        ApiError::gateway(status).into_response(&huawei_request_id(request_id))
+    }
+
+    /// 429 `APIGW.0308` naming the policy, as a real answer of vpc.cn-north-4 does
+    /// (huaweicloud/terraform-provider-huaweicloud#1335: "policy user over
+    /// ratelimit,limit:200,time:5 minute"; sbercloud-terraform/terraform-provider-sbercloud#388:
+    /// "policy ip over ratelimit,limit:5,time:1 second"). The window is the effective one,
+    /// so a client that waits for it stays within a time-scaled run.
+    fn quota_error(&self, quota: &QuotaHit, request_id: &str) -> Response<Body> {
+        let message = format!(
+            "The throttling threshold has been reached: policy {} over ratelimit,limit:{},time:{}",
+            quota.scope.as_str(),
+            quota.limit,
+            quota.window_text()
+        );
+        ApiError::Gateway {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            code: "APIGW.0308",
+            message,
+        }
+        .into_response(&huawei_request_id(request_id))
+    }
+
     fn injected_error(&self, error: InjectedError, request_id: &str) -> Response<Body> {
         let request_id = &huawei_request_id(request_id);
         let error = match error {
-            // huawei.md §6.3: a real answer of vpc.cn-north-4.
+            // huaweicloud/terraform-provider-huaweicloud#1335: a real answer of vpc.cn-north-4.
             InjectedError::Throttled => ApiError::Gateway {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 code: "APIGW.0308",
@@ -247,10 +350,11 @@ impl CloudApi for HuaweiSim {
         parts: Parts,
         body: Bytes,
         request_id: String,
+        effects: Effects,
     ) -> BoxFuture<'_, Response<Body>> {
         Box::pin(async move {
             let request_id = huawei_request_id(&request_id);
-            match self.dispatch(&parts, &body, &request_id) {
+            match self.dispatch(&parts, &body, &request_id, effects) {
                 Ok(response) => response,
                 Err(error) => error.into_response(&request_id),
             }
@@ -283,6 +387,19 @@ impl CloudApi for HuaweiSim {
             "revoke_tokens" => self.revoke_tokens(&body),
             "expire_tokens" => Ok(self.expire_tokens()),
             "seed_eips" => self.seed_eips(&body),
+            "set_status" => self.set_status(&body),
+            "set_ip_pool" => {
+                let free = match body.get("free") {
+                    None | Some(Value::Null) => None,
+                    Some(v) => Some(
+                        v.as_u64()
+                            .and_then(|n| usize::try_from(n).ok())
+                            .ok_or("\"free\" must be a non-negative integer or null")?,
+                    ),
+                };
+                self.lock().ip_pool = free;
+                Ok(json!({ "free": free }))
+            }
             "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
             _ => Err(format!("unknown huawei control operation {op:?}")),
         }

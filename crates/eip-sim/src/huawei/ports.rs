@@ -1,4 +1,11 @@
-//! `GET /v1/{project_id}/ports` with the documented filters (huawei.md §4.1).
+//! Ports: `GET /v1/{project_id}/ports` with the documented filters, `GET
+//! /v1/{project_id}/ports/{port_id}`, and `GET /v3/{project_id}/ports`.
+//!
+//! The v1 ListPorts documents `id` as ONE string (<https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>;
+//! huaweicloud-sdk-python-v3 `huaweicloudsdkvpc/v2/model/list_ports_request.py` types it `str`):
+//! a repeated `id` uses only the first value, as a single-valued parameter does. The v3
+//! ListPorts (<https://support.huaweicloud.com/intl/en-us/api-vpc/ListPorts.html>) takes `id` as a
+//! list; the emulator serves it with the v1 port objects and the v3 `page_info` envelope.
 
 use std::ops::Bound;
 
@@ -23,7 +30,79 @@ fn fixed_ip_matches(filter: &str, port: &Port) -> bool {
     }
 }
 
+/// Every seeded port is in the default enterprise project `0`; `all_granted_eps` means every
+/// project the caller may see.
+fn enterprise_project_matches(pairs: &[(String, String)]) -> bool {
+    first(pairs, "enterprise_project_id").is_none_or(|e| e == "0" || e == "all_granted_eps")
+}
+
 impl HuaweiSim {
+    /// `GET /v1/{project_id}/ports/{port_id}` → `{"port":{...}}`; an unknown port is 404.
+    pub(super) fn show_port(&self, id: &str, request_id: &str) -> Result<Response<Body>, ApiError> {
+        let port = self.port(id).ok_or_else(|| {
+            ApiError::vpc(
+                StatusCode::NOT_FOUND,
+                "VPC.0101",
+                "Port could not be found.",
+            )
+        })?;
+        let zone = zone_of(&self.config.region);
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "port": wire::port(port, &self.config.project_id, &zone) }),
+            request_id,
+        ))
+    }
+
+    /// `GET /v3/{project_id}/ports`: `id` repeatable (a list), `limit`, `marker`; answered as
+    /// `{"request_id", "ports", "page_info": {"previous_marker", "current_count", "next_marker"}}`.
+    pub(super) fn list_ports_v3(
+        &self,
+        parts: &Parts,
+        request_id: &str,
+    ) -> Result<Response<Body>, ApiError> {
+        let pairs = query_pairs(parts);
+        let limit = limit(first(&pairs, "limit"), self.config.max_limit)?;
+        let zone = zone_of(&self.config.region);
+        let ids = values(&pairs, "id");
+        let devices = values(&pairs, "device_id");
+        let marker = first(&pairs, "marker").filter(|m| !m.is_empty());
+        let mut matching = self
+            .ports
+            .iter()
+            .filter(|p| marker.is_none_or(|m| p.id.as_str() > m))
+            .filter(|p| ids.is_empty() || ids.contains(&p.id.as_str()))
+            .filter(|p| {
+                devices.is_empty() || devices.contains(&p.device_id.as_deref().unwrap_or(""))
+            })
+            .filter(|_| enterprise_project_matches(&pairs))
+            .peekable();
+        let mut page = Vec::new();
+        while page.len() < limit {
+            match matching.next() {
+                Some(port) => page.push(port),
+                None => break,
+            }
+        }
+        let more = matching.peek().is_some();
+        let mut page_info = json!({ "current_count": page.len() });
+        if let Some(first) = page.first() {
+            page_info["previous_marker"] = json!(first.id);
+        }
+        if let (true, Some(last)) = (more, page.last()) {
+            page_info["next_marker"] = json!(last.id);
+        }
+        let ports: Vec<Value> = page
+            .iter()
+            .map(|p| wire::port(p, &self.config.project_id, &zone))
+            .collect();
+        Ok(json_response(
+            StatusCode::OK,
+            &json!({ "request_id": request_id, "ports": ports, "page_info": page_info }),
+            request_id,
+        ))
+    }
+
     /// The port with this id, if the project has it.
     pub(super) fn port(&self, id: &str) -> Option<&Port> {
         self.ports.iter().find(|p| p.id == id)
@@ -38,13 +117,14 @@ impl HuaweiSim {
         let pairs = query_pairs(parts);
         let limit = limit(first(&pairs, "limit"), self.config.max_limit)?;
         let zone = zone_of(&self.config.region);
-        let ids = values(&pairs, "id");
+        // One string, as documented: later `id`s are ignored.
+        let id = first(&pairs, "id");
         let fixed_ips = values(&pairs, "fixed_ips");
         let groups = values(&pairs, "security_groups");
         let equals =
             |key: &str, value: &str| first(&pairs, key).is_none_or(|wanted| wanted == value);
         let keep = |port: &Port| {
-            (ids.is_empty() || ids.contains(&port.id.as_str()))
+            id.is_none_or(|id| id == port.id)
                 && fixed_ips.iter().all(|f| fixed_ip_matches(f, port))
                 && groups.iter().all(|g| *g == wire::SECURITY_GROUP_ID)
                 && equals("device_id", port.device_id.as_deref().unwrap_or(""))
@@ -54,6 +134,7 @@ impl HuaweiSim {
                 && equals("status", wire::port_status(port))
                 && equals("mac_address", &port.mac_address)
                 && equals("admin_state_up", "true")
+                && enterprise_project_matches(&pairs)
         };
         let after = match first(&pairs, "marker") {
             Some(marker) if !marker.is_empty() => Bound::Excluded(marker),

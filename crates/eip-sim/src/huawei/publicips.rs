@@ -1,8 +1,10 @@
 //! `/v1/{project_id}/publicips`: create, show, list, update (bind, unbind, alias), delete
-//! (huawei.md §3).
+//! (the EIP API reference, <https://support.huaweicloud.com/api-eip/eip_api_0001.html>).
 
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::ops::Bound;
+use std::time::Duration;
 
 use axum::body::Body;
 use http::request::Parts;
@@ -11,15 +13,12 @@ use serde_json::{json, Map, Value};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
+use super::config::{line_types, BindOrder};
 use super::reply::{empty_response, json_response, ApiError};
 use super::request::{first, query_pairs, values};
 use super::state::{Bandwidth, Eip, EipStatus, Next, ShareType, State};
 use super::validate::{bandwidth_size, is_valid_name, json_object, limit, member, opt_str};
 use super::{wire, HuaweiSim};
-
-/// `publicip.type` values the emulated region offers (huawei.md §3.1: CN regions offer
-/// `5_bgp` and `5_sbgp`, some also `5_telcom` and `5_union`).
-const TYPES: &[&str] = &["5_bgp", "5_sbgp", "5_telcom", "5_union"];
 
 /// A validated create request.
 struct NewEip {
@@ -43,7 +42,7 @@ enum NewBandwidth {
     },
 }
 
-/// What a `PUT publicips/{id}` asks for (huawei.md §3.4).
+/// What a `PUT publicips/{id}` asks for (UpdatePublicip, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
 enum Update {
     /// `alias` (and/or `ip_version`) only: a `port_id` next to `alias` is ignored, as documented.
     Attributes {
@@ -75,7 +74,7 @@ fn parse_alias(map: &Map<String, Value>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// 400 `VPC.0301`: bad bandwidth name or share_type (huawei.md §6.2, create table).
+/// 400 `VPC.0301`: bad bandwidth name or share_type (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>, create table).
 fn bad_bandwidth(message: &str) -> ApiError {
     ApiError::vpc(StatusCode::BAD_REQUEST, "VPC.0301", message)
 }
@@ -90,7 +89,7 @@ fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
                 .ok_or_else(|| bad_bandwidth("Invalid bandwidth name."))?;
             let size = bandwidth_size(map.get("size").unwrap_or(&Value::Null))?;
             let charge_mode = match opt_str(map, "charge_mode")? {
-                // DISAGREE (huawei.md §3.1, §12 item 6): the main docs default to `bandwidth`.
+                // The sources disagree; the main CreatePublicip page (https://support.huaweicloud.com/api-eip/eip_api_0001.html) defaults to `bandwidth`.
                 None | Some("") => "bandwidth",
                 Some(mode @ ("bandwidth" | "traffic")) => mode,
                 Some(_) => return Err(ApiError::invalid("Invalid charge_mode.")),
@@ -101,7 +100,7 @@ fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
                 charge_mode: charge_mode.to_owned(),
             })
         }
-        // huawei.md §3.1: with WHOLE, the id of an existing shared bandwidth is required and
+        // CreatePublicip, https://support.huaweicloud.com/api-eip/eip_api_0001.html: with WHOLE, the id of an existing shared bandwidth is required and
         // name/size are ignored.
         Some("WHOLE") => match opt_str(map, "id")? {
             Some(id) if !id.is_empty() => Ok(NewBandwidth::Shared { id: id.to_owned() }),
@@ -113,12 +112,19 @@ fn parse_bandwidth(map: &Map<String, Value>) -> Result<NewBandwidth, ApiError> {
     }
 }
 
-fn parse_create(body: &[u8]) -> Result<NewEip, ApiError> {
+fn parse_create(body: &[u8], region: &str) -> Result<NewEip, ApiError> {
     let request = json_object(body)?;
     let publicip = member(&request, "publicip")?;
     let kind = match opt_str(publicip, "type")? {
-        Some(kind) if TYPES.contains(&kind) => kind.to_owned(),
-        _ => return Err(ApiError::invalid("Invalid publicip type.")),
+        Some(kind) if line_types(region).contains(&kind) => kind.to_owned(),
+        // A line type the region does not offer is an invalid parameter, 400 `VPC.0501`.
+        Some(kind) => {
+            return Err(ApiError::invalid(format!(
+                "Invalid publicip type {kind}: region {region} offers {}.",
+                line_types(region).join(", ")
+            )))
+        }
+        None => return Err(ApiError::invalid("Invalid publicip type.")),
     };
     let ip_address = match opt_str(publicip, "ip_address")? {
         None | Some("") => None,
@@ -151,7 +157,7 @@ fn parse_update(body: &[u8]) -> Result<Update, ApiError> {
     let ip_version = parse_ip_version(publicip)?;
     let has_alias = publicip.contains_key("alias");
     if has_alias || ip_version.is_some() {
-        // huawei.md §3.4 / §12 item 9: alias + port_id applies only the alias;
+        // UpdatePublicip, https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html: alias + port_id applies only the alias;
         // ip_version and port_id cannot be combined.
         if ip_version.is_some() && port_id.is_some() && !has_alias {
             return Err(ApiError::invalid(
@@ -192,10 +198,11 @@ impl HuaweiSim {
         &self,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
-        let new = parse_create(body)?;
+        let new = parse_create(body, &self.config.region)?;
         if let Some(port_id) = &new.port_id {
-            // huawei.md §6.2, create table: an invalid port is 500 VPC.0508 on create (the update
+            // the EIP error codes, https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html, create table: an invalid port is 500 VPC.0508 on create (the update
             // table has 400 VPC.0501 "Port id is invalid." instead).
             self.port(port_id).ok_or_else(|| {
                 ApiError::vpc(
@@ -213,6 +220,13 @@ impl HuaweiSim {
                 StatusCode::CONFLICT,
                 "VPC.0521",
                 "Quota exceeded for resources: ['floatingip']",
+            ));
+        }
+        if new.ip_address.is_none() && state.ip_pool == Some(0) {
+            return Err(ApiError::vpc(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "VPC.0504",
+                "No available floating IP address was found.",
             ));
         }
         if new.ip_address.is_some_and(|ip| state.ip_in_use(ip)) {
@@ -280,15 +294,21 @@ impl HuaweiSim {
             bandwidth_id,
             enterprise_project_id: new.enterprise_project_id,
             created,
+            firewall: false,
         };
-        // huawei.md §3.7: PENDING_CREATE → DOWN, or ACTIVE when created with a port_id.
+        if let Some(free) = state.ip_pool.as_mut() {
+            *free = free.saturating_sub(1);
+        }
+        // the status list of huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: PENDING_CREATE → DOWN, or ACTIVE when created with a port_id.
         let next = if eip.port_id.is_some() {
             Next::Active
         } else {
             Next::Down
         };
         state.insert_eip(eip);
-        state.schedule(&id, EipStatus::PendingCreate, now + self.delay, next);
+        let delay = self.delay(&mut state);
+        state.schedule(&id, EipStatus::PendingCreate, now + delay, next);
+        state.remember(&id, lag, None);
         let eip = state.eips.get(&id).ok_or_else(ApiError::eip_not_found)?;
         let body = json!({"publicip": wire::created_publicip(eip, bandwidth_size, &self.config.project_id)});
         Ok(json_response(StatusCode::OK, &body, request_id))
@@ -300,13 +320,20 @@ impl HuaweiSim {
         id: &str,
         request_id: &str,
     ) -> Result<Response<Body>, ApiError> {
+        let now = Instant::now();
         let mut state = self.lock();
-        state.settle(Instant::now());
-        self.respond_with(&state, id, request_id)
+        state.settle(now);
+        let eip = state.visible(id, now).ok_or_else(ApiError::eip_not_found)?;
+        let bandwidth = state.bandwidths.get(&eip.bandwidth_id);
+        let body = wire::Named(
+            "publicip",
+            wire::publicip(eip, bandwidth, &self.config.project_id),
+        );
+        Ok(json_response(StatusCode::OK, &body, request_id))
     }
 
     /// `GET /v1/{project_id}/publicips`: sorted by id, `marker` = last id of the previous page,
-    /// repeatable filters (huawei.md §3.3). Only the page's records are copied under the lock;
+    /// repeatable filters (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>). Only the page's records are copied under the lock;
     /// the JSON is built and serialized after it is released.
     pub(super) fn list_publicips(
         &self,
@@ -321,9 +348,10 @@ impl HuaweiSim {
             _ => Bound::Unbounded,
         };
         let page = {
+            let now = Instant::now();
             let mut state = self.lock();
-            state.settle(Instant::now());
-            filter.page(&state, start, limit)
+            state.settle(now);
+            filter.page(&state.visible_eips(now), &state, start, limit)
         };
         let publicips = wire::Publicips {
             page: &page,
@@ -336,18 +364,22 @@ impl HuaweiSim {
         ))
     }
 
-    /// `PUT /v1/{project_id}/publicips/{id}`: bind, unbind or rename (huawei.md §3.4).
+    /// `PUT /v1/{project_id}/publicips/{id}`: bind, unbind or rename (UpdatePublicip, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_api_0004.html>).
     pub(super) fn update_publicip(
         &self,
         id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let update = parse_update(body)?;
         let now = Instant::now();
         let mut state = self.lock();
         state.settle(now);
         let eip = state.eips.get(id).ok_or_else(ApiError::eip_not_found)?;
+        let previous = lag.map(|_| eip.clone());
+        let neutron = self.config.bind_order == BindOrder::Neutron;
+        refuse_locked(eip, &update)?;
         match update {
             Update::Attributes { alias, ip_version } => {
                 if eip.status == EipStatus::PendingDelete {
@@ -368,11 +400,7 @@ impl HuaweiSim {
                 // the API has no "already done" answer, and a client must not take a second PUT
                 // for a successful bind without reading the EIP.
                 if eip.port_id.is_some() {
-                    return Err(ApiError::vpc(
-                        StatusCode::CONFLICT,
-                        "VPC.0510",
-                        "The floating IP is already bound.",
-                    ));
+                    return Err(already_bound());
                 }
                 if eip.status.is_transitional() {
                     return Err(ApiError::busy());
@@ -381,10 +409,18 @@ impl HuaweiSim {
                     return Err(port_taken());
                 }
                 let private_ip = port.ip_address;
+                let status = eip.status;
                 let eip = state.eips.get_mut(id).ok_or_else(ApiError::eip_not_found)?;
                 eip.port_id = Some(port_id);
                 eip.private_ip = Some(private_ip);
-                state.schedule(id, EipStatus::PendingUpdate, now + self.delay, Next::Active);
+                // Neutron order: `port_id` is set at once and `status` follows (DOWN, then ACTIVE).
+                let shown = if neutron {
+                    status
+                } else {
+                    EipStatus::PendingUpdate
+                };
+                let delay = self.delay(&mut state);
+                state.schedule(id, shown, now + delay, Next::Active);
             }
             Update::Unbind => {
                 if eip.status.is_transitional() {
@@ -392,19 +428,34 @@ impl HuaweiSim {
                 }
                 // Unbinding an EIP that is not bound changes nothing and succeeds.
                 if eip.port_id.is_some() {
-                    state.schedule(id, EipStatus::PendingUpdate, now + self.delay, Next::Down);
+                    let status = eip.status;
+                    let delay = self.delay(&mut state);
+                    if neutron {
+                        // Neutron order: `port_id` goes at once, `status` follows (ACTIVE, then DOWN).
+                        if let Some(eip) = state.eips.get_mut(id) {
+                            eip.port_id = None;
+                            eip.private_ip = None;
+                        }
+                        state.schedule(id, status, now + delay, Next::Down);
+                    } else {
+                        state.schedule(id, EipStatus::PendingUpdate, now + delay, Next::Down);
+                    }
                 }
             }
+        }
+        if let Some(previous) = previous {
+            state.remember(id, lag, Some(previous));
         }
         self.respond_with(&state, id, request_id)
     }
 
     /// `DELETE /v1/{project_id}/publicips/{id}` → 204; the EIP lingers in `PENDING_DELETE`
-    /// for one transition delay, then answers 404 (huawei.md §3.5).
+    /// for one transition delay, then answers 404 (DeletePublicip, <https://support.huaweicloud.com/api-eip/eip_api_0005.html>).
     pub(super) fn delete_publicip(
         &self,
         id: &str,
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let now = Instant::now();
         let mut state = self.lock();
@@ -413,6 +464,20 @@ impl HuaweiSim {
         if eip.status.is_transitional() {
             return Err(ApiError::busy());
         }
+        match eip.status {
+            EipStatus::Freezed => return Err(frozen()),
+            // Delete error table: "used by ELB" is 500 VPC.0516, firewall rules 500 VPC.0518.
+            EipStatus::Elb => return Err(used_by_elb()),
+            _ if eip.firewall => {
+                return Err(ApiError::vpc(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "VPC.0518",
+                    "The floating IP is used by firewall rules.",
+                ))
+            }
+            _ => {}
+        }
+        let previous = lag.map(|_| eip.clone());
         if eip.port_id.is_some() {
             return Err(ApiError::vpc(
                 StatusCode::CONFLICT,
@@ -420,12 +485,16 @@ impl HuaweiSim {
                 "The floating IP is bound to a port. Unbind it first.",
             ));
         }
-        state.schedule(id, EipStatus::PendingDelete, now + self.delay, Next::Gone);
+        let delay = self.delay(&mut state);
+        state.schedule(id, EipStatus::PendingDelete, now + delay, Next::Gone);
+        if let Some(previous) = previous {
+            state.remember(id, lag, Some(previous));
+        }
         Ok(empty_response(StatusCode::NO_CONTENT, request_id))
     }
 }
 
-/// The filters of `GET publicips` (huawei.md §3.3), read once per request so that matching an
+/// The filters of `GET publicips` (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>), read once per request so that matching an
 /// EIP compares values without formatting or copying its fields. An empty list means "not
 /// filtered"; a filter whose values can never match holds an empty `Some` list.
 struct ListFilter<'a> {
@@ -476,9 +545,11 @@ impl<'a> ListFilter<'a> {
                 .is_none_or(|e| e == eip.enterprise_project_id)
     }
 
-    /// Up to `limit` matching EIPs after `start`, in id order, with their bandwidths, copied.
+    /// Up to `limit` matching EIPs of `eips` after `start`, in id order, with their
+    /// bandwidths, copied.
     fn page(
         &self,
+        eips: &BTreeMap<String, Eip>,
         state: &State,
         start: Bound<&str>,
         limit: usize,
@@ -490,8 +561,7 @@ impl<'a> ListFilter<'a> {
             )
         };
         if self.ids.is_empty() {
-            return state
-                .eips
+            return eips
                 .range::<str, _>((start, Bound::Unbounded))
                 .map(|(_, eip)| eip)
                 .filter(|eip| self.keeps(eip))
@@ -508,7 +578,7 @@ impl<'a> ListFilter<'a> {
                 Bound::Excluded(marker) => *id > marker,
                 _ => true,
             })
-            .filter_map(|id| state.eips.get(id))
+            .filter_map(|id| eips.get(id))
             .filter(|eip| self.keeps(eip))
             .take(limit)
             .map(copy)
@@ -527,6 +597,54 @@ fn canonical_addresses(values: &[&str]) -> Vec<Ipv4Addr> {
                 .filter(|ip| ip.to_string() == *text)
         })
         .collect()
+}
+
+/// Refuses a PUT on an EIP in a state the API cannot change: `FREEZED` (403 `VPC.0502`, the
+/// create table's "tenant restricted (arrears or frozen)"), `ELB` (bind: 409 `VPC.0510`; unbind:
+/// 500 `VPC.0516`, "used by ELB"), `VPN` (bind: 409 `VPC.0510`; unbind: 500 `VPC.0509`), and a
+/// bind on `BIND_ERROR` (500 `VPC.0509`, "Floating ip double status is invalid."). Only the
+/// codes come from Huawei's error table; which write gets which is the emulator's choice.
+fn refuse_locked(eip: &Eip, update: &Update) -> Result<(), ApiError> {
+    let double_status = || {
+        ApiError::vpc(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "VPC.0509",
+            "Floating ip double status is invalid.",
+        )
+    };
+    match (eip.status, update) {
+        (EipStatus::Freezed, _) => Err(frozen()),
+        (EipStatus::Elb | EipStatus::Vpn, Update::Bind { .. }) => Err(already_bound()),
+        (EipStatus::Elb, Update::Unbind) => Err(used_by_elb()),
+        (EipStatus::Vpn, Update::Unbind) => Err(double_status()),
+        (EipStatus::BindError, Update::Bind { .. }) => Err(double_status()),
+        _ => Ok(()),
+    }
+}
+
+fn frozen() -> ApiError {
+    ApiError::vpc(
+        StatusCode::FORBIDDEN,
+        "VPC.0502",
+        "The floating IP is frozen.",
+    )
+}
+
+fn used_by_elb() -> ApiError {
+    ApiError::vpc(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "VPC.0516",
+        "The floating IP is used by ELB.",
+    )
+}
+
+/// 409 `VPC.0510`: the EIP is already bound.
+fn already_bound() -> ApiError {
+    ApiError::vpc(
+        StatusCode::CONFLICT,
+        "VPC.0510",
+        "The floating IP is already bound.",
+    )
 }
 
 /// 409 `VPC.0511`: the port already has an EIP.
@@ -578,6 +696,7 @@ mod tests {
                 bandwidth_id: String::new(),
                 enterprise_project_id: "0".to_owned(),
                 created: OffsetDateTime::UNIX_EPOCH,
+                firewall: false,
             });
         }
         state
@@ -589,8 +708,9 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         let start = marker.map_or(Bound::Unbounded, Bound::Excluded);
+        let state = state();
         ListFilter::of(&pairs)
-            .page(&state(), start, limit)
+            .page(&state.eips, &state, start, limit)
             .into_iter()
             .map(|(eip, _)| eip.id)
             .collect()

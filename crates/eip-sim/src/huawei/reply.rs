@@ -1,6 +1,6 @@
 //! Huawei's response shapes: VPC `{"code","message"}`, API gateway
 //! `{"error_code","error_msg","request_id"}` and Keystone `{"error":{"code","message","title"}}`
-//! (huawei.md §6.1), every one with an `X-Request-Id` header.
+//! (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>), every one with an `X-Request-Id` header.
 
 use axum::body::Body;
 use http::{HeaderValue, Response, StatusCode};
@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::cloud::ErrorCode;
 
-/// The header Huawei's SDKs read the request id from (huawei.md §6.1).
+/// The header Huawei's SDKs read the request id from (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
 const REQUEST_ID: &str = "x-request-id";
 
 /// An error answer, rendered in the shape of the component that produces it.
@@ -29,6 +29,9 @@ pub(crate) enum ApiError {
     },
     /// A Keystone-style IAM error: `{"error":{"code":<status>,"message","title"}}`.
     Keystone { status: StatusCode, message: String },
+    /// A gateway's own HTML error page (`text/html`), as a load balancer in front of the API
+    /// gateway answers 502 and 503.
+    Html { status: StatusCode },
 }
 
 impl ApiError {
@@ -45,7 +48,7 @@ impl ApiError {
         Self::vpc(StatusCode::BAD_REQUEST, "VPC.0501", message)
     }
 
-    /// 409 `VPC.0512`: the EIP is in a transitional state (huawei.md §6.2).
+    /// 409 `VPC.0512`: the EIP is in a transitional state (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn busy() -> Self {
         Self::vpc(
             StatusCode::CONFLICT,
@@ -54,7 +57,7 @@ impl ApiError {
         )
     }
 
-    /// 404 `VPC.0504`: unknown publicip (huawei.md §10.3 item 9 gives the message).
+    /// 404 `VPC.0504`: unknown publicip (what huaweicloud-sdk-python-v3 3.1.219 sends gives the message).
     pub(crate) fn eip_not_found() -> Self {
         Self::vpc(
             StatusCode::NOT_FOUND,
@@ -63,7 +66,7 @@ impl ApiError {
         )
     }
 
-    /// 401 `VPC.0008` (huawei.md §1.1).
+    /// 401 `VPC.0008` (the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>).
     pub(crate) fn invalid_token() -> Self {
         Self::vpc(
             StatusCode::UNAUTHORIZED,
@@ -72,7 +75,7 @@ impl ApiError {
         )
     }
 
-    /// 400 `VPC.0007`: the project in the URL is not the caller's (huawei.md §6.2).
+    /// 400 `VPC.0007`: the project in the URL is not the caller's (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
     pub(crate) fn wrong_project() -> Self {
         Self::vpc(
             StatusCode::BAD_REQUEST,
@@ -111,12 +114,34 @@ impl ApiError {
         match self {
             Self::Vpc { code, .. } | Self::Gateway { code, .. } => (*code).to_owned(),
             Self::Keystone { status, .. } => format!("IAM.{}", status.as_u16()),
+            Self::Html { status } => format!("HTML.{}", status.as_u16()),
+        }
+    }
+
+    /// What the API gateway answers when the backend executed a request but the answer did
+    /// not come back in time: 504 `APIG.0201` "Backend timeout." (Huawei's FAQ on it,
+    /// <https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>, says the backend may still have
+    /// processed the request), a 500 VPC error, or for 502, 503 and other statuses an HTML page.
+    pub(crate) fn gateway(status: StatusCode) -> Self {
+        match status {
+            StatusCode::GATEWAY_TIMEOUT => Self::Gateway {
+                status,
+                code: "APIG.0201",
+                message: "Backend timeout.".to_owned(),
+            },
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                Self::vpc(status, "VPC.0514", "Neutron error, please try again later.")
+            }
+            _ => Self::Html { status },
         }
     }
 
     /// Renders the error with `request_id` in the header (and in the body for gateway errors).
     pub(crate) fn into_response(self, request_id: &str) -> Response<Body> {
         let code = self.code();
+        if let Self::Html { status } = self {
+            return html_response(status, request_id, code);
+        }
         let (status, body) = match self {
             Self::Vpc {
                 status,
@@ -138,6 +163,7 @@ impl ApiError {
                     json!({"error": {"code": status.as_u16(), "message": message, "title": title}}),
                 )
             }
+            Self::Html { status } => (status, json!({})),
         };
         let mut response = json_response(status, &body, request_id);
         response.extensions_mut().insert(ErrorCode(code));
@@ -170,6 +196,24 @@ pub(crate) fn json_response(
         HeaderValue::from_static("application/json"),
     );
     insert_request_id(headers, request_id);
+    response
+}
+
+/// A gateway's HTML error page.
+fn html_response(status: StatusCode, request_id: &str, code: String) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or("Error");
+    let title = format!("{} {reason}", status.as_u16());
+    let page = format!(
+        "<html>\r\n<head><title>{title}</title></head>\r\n<body>\r\n<center><h1>{title}</h1></center>\r\n<hr><center>openresty</center>\r\n</body>\r\n</html>\r\n"
+    );
+    let mut response = Response::new(Body::from(page));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html"),
+    );
+    insert_request_id(response.headers_mut(), request_id);
+    response.extensions_mut().insert(ErrorCode(code));
     response
 }
 

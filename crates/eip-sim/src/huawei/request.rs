@@ -14,6 +14,8 @@ pub(crate) enum Route {
     UpdatePublicip { project: String, id: String },
     DeletePublicip { project: String, id: String },
     ListPorts { project: String },
+    ShowPort { project: String, id: String },
+    ListPortsV3 { project: String },
     UpdateBandwidth { project: String, id: String },
     Unknown,
 }
@@ -41,6 +43,11 @@ impl Route {
                 id: owned(id),
             },
             ("GET", ["v1", p, "ports"]) => Self::ListPorts { project: owned(p) },
+            ("GET", ["v1", p, "ports", id]) => Self::ShowPort {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("GET", ["v3", p, "ports"]) => Self::ListPortsV3 { project: owned(p) },
             ("PUT", ["v1", p, "bandwidths", id]) => Self::UpdateBandwidth {
                 project: owned(p),
                 id: owned(id),
@@ -60,6 +67,8 @@ impl Route {
             Self::UpdatePublicip { .. } => "UpdatePublicip",
             Self::DeletePublicip { .. } => "DeletePublicip",
             Self::ListPorts { .. } => "ListPorts",
+            Self::ShowPort { .. } => "ShowPort",
+            Self::ListPortsV3 { .. } => "ListPortsV3",
             Self::UpdateBandwidth { .. } => "UpdateBandwidth",
             Self::Unknown => "Unknown",
         }
@@ -74,6 +83,8 @@ impl Route {
             | Self::UpdatePublicip { project, .. }
             | Self::DeletePublicip { project, .. }
             | Self::ListPorts { project }
+            | Self::ShowPort { project, .. }
+            | Self::ListPortsV3 { project }
             | Self::UpdateBandwidth { project, .. } => Some(project),
             Self::CreateToken | Self::ListProjects | Self::Unknown => None,
         }

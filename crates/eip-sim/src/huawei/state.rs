@@ -1,9 +1,11 @@
 //! What the emulated Huawei project holds: EIPs, their bandwidths, IAM tokens, and the lazy
 //! time-based transitions (`PENDING_CREATE` → `DOWN`...), applied whenever the state is read.
 
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet};
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -12,7 +14,7 @@ use tokio::time::Instant;
 
 use super::config::{HuaweiConfig, PortSeed};
 
-/// EIP status values the emulator uses (huawei.md §3.7).
+/// EIP status values the emulator uses (the status list of huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum EipStatus {
     PendingCreate,
@@ -20,6 +22,14 @@ pub(crate) enum EipStatus {
     PendingUpdate,
     Active,
     PendingDelete,
+    /// Frozen (arrears or a police lock); set through the control API.
+    Freezed,
+    /// A bind failed; set through the control API.
+    BindError,
+    /// Bound to a load balancer; set through the control API.
+    Elb,
+    /// Bound to a VPN; set through the control API.
+    Vpn,
 }
 
 impl EipStatus {
@@ -30,7 +40,25 @@ impl EipStatus {
             Self::PendingUpdate => "PENDING_UPDATE",
             Self::Active => "ACTIVE",
             Self::PendingDelete => "PENDING_DELETE",
+            Self::Freezed => "FREEZED",
+            Self::BindError => "BIND_ERROR",
+            Self::Elb => "ELB",
+            Self::Vpn => "VPN",
         }
+    }
+
+    /// The statuses the control API may set.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Down,
+            Self::Active,
+            Self::Freezed,
+            Self::BindError,
+            Self::Elb,
+            Self::Vpn,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     /// A state in which updates and deletes answer 409 `VPC.0512` (busy).
@@ -104,6 +132,8 @@ pub(crate) struct Eip {
     pub bandwidth_id: String,
     pub enterprise_project_id: String,
     pub created: OffsetDateTime,
+    /// Firewall rules reference the EIP: a delete is refused with 500 `VPC.0518`.
+    pub firewall: bool,
 }
 
 /// One port (NIC) of the project; ports never change at run time.
@@ -150,7 +180,7 @@ pub(crate) struct Token {
 
 /// Everything mutable, behind one lock.
 pub(crate) struct State {
-    /// Sorted by id, so list markers are stable (huawei.md §3.3: marker = last id of the page).
+    /// Sorted by id, so list markers are stable (ListPublicips, <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html>: marker = last id of the page).
     pub eips: BTreeMap<String, Eip>,
     pub bandwidths: HashMap<String, Bandwidth>,
     pub tokens: HashMap<String, Token>,
@@ -160,6 +190,11 @@ pub(crate) struct State {
     due: BinaryHeap<Reverse<(Instant, String)>>,
     rng: StdRng,
     next_ip: u32,
+    /// Addresses the pool has left (`None`: unlimited).
+    pub ip_pool: Option<usize>,
+    /// Read lag: per EIP, the versions reads still show, each with the time from which the
+    /// write that replaced it becomes visible (`None`: it did not exist yet), in write order.
+    history: HashMap<String, Vec<(Instant, Option<Eip>)>>,
 }
 
 /// First address handed out: 121.36.1.1, in a range Huawei uses in cn-north-4.
@@ -176,7 +211,54 @@ impl State {
             due: BinaryHeap::new(),
             rng: StdRng::seed_from_u64(seed),
             next_ip: FIRST_IP,
+            ip_pool: None,
+            history: HashMap::new(),
         }
+    }
+
+    /// The rng, for drawing transition times.
+    pub(crate) fn rng(&mut self) -> &mut StdRng {
+        &mut self.rng
+    }
+
+    /// With a read lag, reads keep showing `previous` for `id` (or nothing, when `None`) until
+    /// `lag` has passed.
+    pub(crate) fn remember(&mut self, id: &str, lag: Option<Duration>, previous: Option<Eip>) {
+        if let Some(lag) = lag.filter(|lag| !lag.is_zero()) {
+            self.history
+                .entry(id.to_owned())
+                .or_default()
+                .push((Instant::now() + lag, previous));
+        }
+    }
+
+    /// The version of `id` reads see at `now`.
+    pub(crate) fn visible(&self, id: &str, now: Instant) -> Option<&Eip> {
+        match self
+            .history
+            .get(id)
+            .and_then(|versions| versions.iter().find(|(at, _)| *at > now))
+        {
+            Some((_, previous)) => previous.as_ref(),
+            None => self.eips.get(id),
+        }
+    }
+
+    /// Every EIP as reads see it at `now` (borrowed when nothing lags).
+    pub(crate) fn visible_eips(&self, now: Instant) -> Cow<'_, BTreeMap<String, Eip>> {
+        if self.history.is_empty() {
+            return Cow::Borrowed(&self.eips);
+        }
+        let mut view = self.eips.clone();
+        for (id, versions) in &self.history {
+            if let Some((_, previous)) = versions.iter().find(|(at, _)| *at > now) {
+                match previous {
+                    Some(eip) => view.insert(id.clone(), eip.clone()),
+                    None => view.remove(id),
+                };
+            }
+        }
+        Cow::Owned(view)
     }
 
     /// A fresh UUID drawn from the seeded generator.
@@ -224,8 +306,14 @@ impl State {
         }
     }
 
-    /// Applies every transition due by `now`.
+    /// Applies every transition due by `now`, and forgets versions no read can see any more.
     pub(crate) fn settle(&mut self, now: Instant) {
+        if !self.history.is_empty() {
+            self.history.retain(|_, versions| {
+                versions.retain(|(at, _)| *at > now);
+                !versions.is_empty()
+            });
+        }
         while let Some(Reverse((due, _))) = self.due.peek() {
             if *due > now {
                 break;

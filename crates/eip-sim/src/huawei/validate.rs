@@ -1,4 +1,4 @@
-//! Parameter rules of the VPC v1 API (huawei.md §3.1, §5.1).
+//! Parameter rules of the VPC v1 API (CreatePublicip, <https://support.huaweicloud.com/api-eip/eip_api_0001.html>).
 
 use serde_json::{Map, Value};
 
@@ -36,7 +36,7 @@ pub(crate) fn opt_str<'a>(
     }
 }
 
-/// huawei.md §3.1 / §5.2: alias and bandwidth names are 1–64 letters, digits, CJK, `_ - .`.
+/// CreatePublicip, <https://support.huaweicloud.com/api-eip/eip_api_0001.html>: alias and bandwidth names are 1–64 letters, digits, CJK, `_ - .`.
 pub(crate) fn is_valid_name(name: &str) -> bool {
     let count = name.chars().count();
     (1..=64).contains(&count)
@@ -45,7 +45,7 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
-/// A bandwidth size: an integer, or a decimal or a string coerced to one (huawei.md §5.1),
+/// A bandwidth size: an integer, or a decimal or a string coerced to one (UpdateBandwidth, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>),
 /// within 1–2000 Mbit/s with the 1 / 50 / 500 step rule (§3.1).
 pub(crate) fn bandwidth_size(value: &Value) -> Result<u32, ApiError> {
     let number = match value {
@@ -74,7 +74,7 @@ pub(crate) fn bandwidth_size(value: &Value) -> Result<u32, ApiError> {
 }
 
 /// `limit` of a list: absent or 0 give the default page (`max`); negative, non-numeric or
-/// above `max` give 400 `VPC.0501` "Invalid limit." (huawei.md §6.2).
+/// above `max` give 400 `VPC.0501` "Invalid limit." (the EIP error codes, <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>).
 pub(crate) fn limit(raw: Option<&str>, max: usize) -> Result<usize, ApiError> {
     let Some(raw) = raw else { return Ok(max) };
     match raw.trim().parse::<i64>() {

@@ -1,5 +1,4 @@
-//! Verifies AK/SK `SDK-HMAC-SHA256` signatures, written from huawei.md §2 (and §11: accept any
-//! SignedHeaders set that includes `x-sdk-date`). Shares no code with the client's signer, so a
+//! Verifies AK/SK `SDK-HMAC-SHA256` signatures, written from the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>. Shares no code with the client's signer, so a
 //! bug in one cannot hide behind the same bug in the other.
 
 use hmac::{Hmac, Mac};
@@ -12,7 +11,7 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime};
 /// The only algorithm this emulator verifies.
 pub(crate) const ALGORITHM: &str = "SDK-HMAC-SHA256";
 
-/// huawei.md §2.1: "X-Sdk-Date must be within 15 min of server time".
+/// the API signing guide, <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: "X-Sdk-Date must be within 15 min of server time".
 const MAX_SKEW: Duration = Duration::minutes(15);
 
 /// Everything but the unreserved characters `A-Za-z0-9-_.~` is percent-encoded (§2.1 step 3).
@@ -371,7 +370,7 @@ mod tests {
             now: GO_NOW,
         };
         assert_eq!(check(&v), Ok(AK.to_owned()));
-        // huawei.md §2.2: without the `\n` the signature starts with 83599e52; the verifier must
+        // huaweicloud-sdk-python-v3 `huaweicloud-sdk-core/tests/test_signer.py`: without the `\n` the signature starts with 83599e52; the verifier must
         // hash the exact bytes, so the newline-less body fails against the published signature.
         v.body = b"{\"Name\":\"test\",\"Id\":1}";
         assert_eq!(check(&v), Err(AkskError::SignatureMismatch));
@@ -428,7 +427,7 @@ mod tests {
 
     #[test]
     fn canonical_query_sorts_and_encodes_the_published_vector() {
-        // huawei.md §2.1 test vector, sent unsorted and with a `+` for the space.
+        // the API signing guide, https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html, sent unsorted and with a `+` for the space.
         let query = "test=%E4%B8%80+%28%26%3D%3F%21%23%25.%2A%29&multi=3&path=%2Ftmp%2F123&multi=1&limit=1&multi=2&enable=true";
         assert_eq!(
             canonical_query(query),

@@ -10,19 +10,19 @@ use time::OffsetDateTime;
 
 use super::state::{Bandwidth, Eip, Port};
 
-/// huawei.md §3.6: `"2015-07-16 04:32:50"`, UTC, a space separator, no zone.
+/// huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: `"2015-07-16 04:32:50"`, UTC, a space separator, no zone.
 pub(crate) fn create_time(at: OffsetDateTime) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
     at.format(format).unwrap_or_default()
 }
 
-/// Bandwidth timestamps, `yyyy-MM-ddTHH:mm:ssZ` like the v3 API (huawei.md §3.8).
+/// Bandwidth timestamps, `yyyy-MM-ddTHH:mm:ssZ` like the v3 API (the bandwidth API, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>).
 fn bandwidth_time(at: OffsetDateTime) -> String {
     let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     at.format(format).unwrap_or_default()
 }
 
-/// The `publicip` object of GET, list and update (`PublicipShowResp`, huawei.md §3.6),
+/// The `publicip` object of GET, list and update (`PublicipShowResp`, huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`),
 /// serialized straight from the record: a list page holds up to 2,000 of them, and building a
 /// `Value` tree for each cost four times as much as writing it.
 ///
@@ -52,7 +52,7 @@ impl Serialize for Publicip<'_> {
         m.serialize_field("enterprise_project_id", &eip.enterprise_project_id)?;
         m.serialize_field("id", &eip.id)?;
         m.serialize_field("ip_version", &eip.ip_version)?;
-        // huawei.md §3.6: `port_id` and `private_ip_address` appear only when bound.
+        // huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: `port_id` and `private_ip_address` appear only when bound.
         if let Some(port_id) = &eip.port_id {
             m.serialize_field("port_id", port_id)?;
         }
@@ -134,7 +134,7 @@ impl<T: Display> Serialize for Text<T> {
     }
 }
 
-/// The `publicip` object of a create answer (`PublicipCreateResp`, huawei.md §3.1): the doc
+/// The `publicip` object of a create answer (`PublicipCreateResp`, CreatePublicip, <https://support.huaweicloud.com/api-eip/eip_api_0001.html>): the doc
 /// example shows `bandwidth_size` 0 for a shared bandwidth.
 pub(crate) fn created_publicip(eip: &Eip, bandwidth_size: u32, tenant_id: &str) -> Value {
     let mut object = base_fields(eip, tenant_id);
@@ -169,7 +169,7 @@ pub(crate) const NETWORK_ID: &str = "5b8e7a43-1d4c-4a6e-9a1f-0c2d3e4f5a6b";
 pub(crate) const SUBNET_ID: &str = "8e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b";
 pub(crate) const SECURITY_GROUP_ID: &str = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d";
 
-/// A port object (huawei.md §4.1).
+/// A port object (ListPorts, <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>).
 pub(crate) fn port(port: &Port, tenant_id: &str, zone: &str) -> Value {
     let attached = port.device_id.is_some();
     json!({
@@ -213,7 +213,7 @@ pub(crate) fn port_status(port: &Port) -> &'static str {
     }
 }
 
-/// `compute:<az>` for an ECS NIC (huawei.md §4.1); empty for a detached port.
+/// `compute:<az>` for an ECS NIC (ListPorts, <https://support.huaweicloud.com/intl/en-us/api-vpc/vpc_port01_0003.html>); empty for a detached port.
 pub(crate) fn port_owner(port: &Port, zone: &str) -> String {
     if port.device_id.is_some() {
         format!("compute:{zone}")
@@ -222,7 +222,7 @@ pub(crate) fn port_owner(port: &Port, zone: &str) -> String {
     }
 }
 
-/// The `bandwidth` object of an update answer (`BandwidthResp`, huawei.md §5.1).
+/// The `bandwidth` object of an update answer (`BandwidthResp`, UpdateBandwidth, <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>).
 pub(crate) fn bandwidth(bandwidth: &Bandwidth, eips: &[&Eip], tenant_id: &str) -> Value {
     let publicip_info: Vec<Value> = eips
         .iter()
@@ -279,7 +279,7 @@ mod tests {
                 json!(bandwidth.share_type.as_str()),
             );
         }
-        // huawei.md §3.6: `port_id` and `private_ip_address` appear only when bound.
+        // huaweicloud-sdk-python-v3 `huaweicloudsdkeip/v2/model/publicip_show_resp.py`: `port_id` and `private_ip_address` appear only when bound.
         if let Some(port_id) = &eip.port_id {
             object.insert("port_id".into(), json!(port_id));
         }
@@ -304,6 +304,7 @@ mod tests {
             bandwidth_id: "bw".to_owned(),
             enterprise_project_id: "0".to_owned(),
             created: datetime!(2024-05-06 07:08:09 UTC),
+            firewall: false,
         }
     }
 

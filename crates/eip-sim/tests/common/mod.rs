@@ -214,7 +214,7 @@ impl Ali {
         reply(self.http.request(method, url).send().await.unwrap()).await
     }
 
-    /// A V1 call: POST with every parameter in the query, like the official SDKs (alibaba.md §1.3).
+    /// A V1 call: POST with every parameter in the query, like the official SDKs (the RPC signature page, <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
     pub async fn call(&self, action: &str, params: &[(&str, &str)]) -> Reply {
         let signed = self.v1_params("POST", action, params);
         self.send_query("POST", &signed).await

@@ -10,7 +10,7 @@ use reqwest::{Method, Url};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// The request headers the Python SDK sends on VPC calls (huawei.md §10.2).
+/// The request headers the Python SDK sends on VPC calls (what huaweicloud-sdk-python-v3 3.1.219 sends).
 pub const PY_SIGNED: &[&str] = &[
     "content-type",
     "host",
@@ -126,7 +126,7 @@ impl Answer {
 pub enum Auth {
     None,
     Token(String),
-    /// Signed like the Python SDK (huawei.md §10.2).
+    /// Signed like the Python SDK (what huaweicloud-sdk-python-v3 3.1.219 sends).
     Aksk,
 }
 

@@ -1,0 +1,787 @@
+//! The real-gateway failure modes over raw HTTP: commit-then-error, late delivery, read lag,
+//! quota windows, transition times under a time scale, the Neutron bind order, locks, the
+//! fields real answers carry, permanent codes, region line types, ports, and the hardening of
+//! the emulator itself (bounded log, connection timeouts, capped seeding).
+//!
+//! Requests are unsigned (`verify_signatures(false)`): authentication has its own tests, and
+//! these are about what a request does.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use eip_sim::{
+    AlibabaConfig, BindOrder, Cloud, FaultKind, FaultRule, HuaweiConfig, QuotaScope, QuotaWindow,
+    Realistic, SeedError, Sim, SimBuilder, TransitionTime, Trigger, MAX_SEED_EIPS,
+};
+use serde_json::{json, Value};
+
+/// One answer: status, `Content-Type`, body text and the body as JSON (`Null` when not JSON).
+struct Answer {
+    status: u16,
+    content_type: String,
+    text: String,
+    json: Value,
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let text = response.text().await.unwrap();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        content_type,
+        text,
+        json,
+    }
+}
+
+async fn start(builder: SimBuilder) -> Sim {
+    builder.verify_signatures(false).start().await.unwrap()
+}
+
+fn fast() -> SimBuilder {
+    SimBuilder::new().transition_delay(Duration::from_millis(30))
+}
+
+/// An unsigned Alibaba RPC call.
+async fn ali(sim: &Sim, action: &str, params: &[(&str, &str)]) -> Answer {
+    let mut query = vec![
+        ("Action", action),
+        ("Version", "2016-04-28"),
+        ("Format", "JSON"),
+    ];
+    query.extend_from_slice(params);
+    let response = reqwest::Client::new()
+        .get(format!("{}/", sim.alibaba().endpoint))
+        .query(&query)
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
+async fn ali_describe(sim: &Sim, id: &str) -> Vec<Value> {
+    let listed = ali(sim, "DescribeEipAddresses", &[("AllocationId", id)]).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    listed.json["EipAddresses"]["EipAddress"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+/// An unauthenticated Huawei VPC call on `/v1/{project}{path}`.
+async fn hw(sim: &Sim, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+    let url = format!(
+        "{}/v1/{}{path}",
+        sim.huawei().vpc_endpoint,
+        sim.huawei().project_id
+    );
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+fn create_body(kind: &str) -> Value {
+    json!({
+        "publicip": {"type": kind},
+        "bandwidth": {"name": "bw-test", "size": 5, "share_type": "PER"},
+    })
+}
+
+async fn hw_create(sim: &Sim) -> Answer {
+    hw(
+        sim,
+        reqwest::Method::POST,
+        "/publicips",
+        Some(create_body("5_bgp")),
+    )
+    .await
+}
+
+/// Polls `read` every 20 ms until `done` holds, for at most 10 s.
+async fn eventually<T, F, Fut>(mut read: F, done: impl Fn(&T) -> bool) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let value = read().await;
+        if done(&value) || Instant::now() > deadline {
+            return value;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn rule(kind: FaultKind, cloud: Cloud, action: &str) -> FaultRule {
+    FaultRule::new(kind, Trigger::Times(1))
+        .cloud(cloud)
+        .action(action)
+}
+
+#[tokio::test]
+async fn commit_then_error_executes_then_answers_like_the_gateway() {
+    let sim = start(fast()).await;
+    let commit = |status| FaultKind::CommitThenError { status };
+    sim.faults()
+        .add(rule(commit(504), Cloud::Huawei, "CreatePublicip"));
+    let first = hw_create(&sim).await;
+    assert_eq!(first.status, 504, "{}", first.text);
+    assert_eq!(first.json["error_code"], "APIG.0201");
+    assert_eq!(first.json["error_msg"], "Backend timeout.");
+    // The answer said "timeout", but the emulator holds the EIP: it was created.
+    assert_eq!(sim.inventory().len(), 1);
+
+    sim.faults()
+        .add(rule(commit(502), Cloud::Huawei, "CreatePublicip"));
+    let page = hw_create(&sim).await;
+    assert_eq!(page.status, 502);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
+    assert!(page.text.contains("502 Bad Gateway") && page.json.is_null());
+    assert_eq!(sim.inventory().len(), 2);
+
+    sim.faults()
+        .add(rule(commit(503), Cloud::Alibaba, "AllocateEipAddress"));
+    let unavailable = ali(&sim, "AllocateEipAddress", &[]).await;
+    assert_eq!(unavailable.status, 503);
+    assert_eq!(unavailable.json["Code"], "ServiceUnavailable");
+    sim.faults()
+        .add(rule(commit(500), Cloud::Alibaba, "AllocateEipAddress"));
+    let internal = ali(&sim, "AllocateEipAddress", &[]).await;
+    assert_eq!(
+        (internal.status, internal.json["Code"].as_str()),
+        (500, Some("InternalError"))
+    );
+    let alibaba = sim
+        .inventory()
+        .into_iter()
+        .filter(|i| i.cloud == Cloud::Alibaba)
+        .count();
+    assert_eq!(alibaba, 2, "both errored allocations were executed");
+    let log = sim.requests();
+    assert_eq!(log.len(), 4);
+    assert!(log
+        .iter()
+        .all(|r| r.fault.as_deref() == Some("commit_then_error")));
+    assert_eq!(log[0].error_code.as_deref(), Some("APIG.0201"));
+    assert_eq!(sim.faults().stats().commit_then_error, 4);
+}
+
+#[tokio::test]
+async fn late_delivery_answers_nothing_and_applies_after_the_delay() {
+    let sim = start(fast()).await;
+    let late = FaultKind::LateDelivery {
+        delay: Duration::from_millis(1500),
+    };
+    sim.faults()
+        .add(rule(late, Cloud::Alibaba, "AllocateEipAddress"));
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let sent = client
+        .get(format!("{}/", sim.alibaba().endpoint))
+        .query(&[("Action", "AllocateEipAddress"), ("Version", "2016-04-28")])
+        .send()
+        .await;
+    assert!(sent.unwrap_err().is_timeout(), "the client got no answer");
+    assert!(
+        sim.inventory().is_empty(),
+        "nothing is applied while the client waits"
+    );
+    let held = eventually(|| async { sim.inventory() }, |i| !i.is_empty()).await;
+    assert_eq!(
+        held.len(),
+        1,
+        "the allocation landed after the client gave up"
+    );
+    // Its effect stays.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(sim.inventory().len(), 1);
+    let log = sim.requests();
+    assert_eq!(log.len(), 1);
+    assert_eq!(
+        (log[0].fault.as_deref(), log[0].status),
+        (Some("late_delivery"), 200)
+    );
+}
+
+#[tokio::test]
+async fn read_lag_hides_a_new_eip_then_shows_it() {
+    let sim = start(fast()).await;
+    let lag = FaultKind::ReadLag {
+        lag: Duration::from_millis(800),
+    };
+    sim.faults()
+        .add(rule(lag.clone(), Cloud::Huawei, "CreatePublicip"));
+    let created = hw_create(&sim).await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(sim.inventory().len(), 1, "the write took effect");
+    let shown = hw(
+        &sim,
+        reqwest::Method::GET,
+        &format!("/publicips/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (shown.status, shown.json["code"].as_str()),
+        (404, Some("VPC.0504"))
+    );
+    let listed = hw(&sim, reqwest::Method::GET, "/publicips", None).await;
+    assert_eq!(listed.json["publicips"], json!([]));
+    let shown_path = format!("/publicips/{id}");
+    let visible = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.status == 200,
+    )
+    .await;
+    assert_eq!(visible.json["publicip"]["id"], id.as_str());
+
+    // A changed resource shows its previous state: an Alibaba bind still reads Available.
+    let allocated = ali(&sim, "AllocateEipAddress", &[]).await;
+    let eip = allocated.json["AllocationId"].as_str().unwrap().to_owned();
+    sim.faults()
+        .add(rule(lag, Cloud::Alibaba, "AssociateEipAddress"));
+    let instance = sim.alibaba().instances[0].clone();
+    let bound = ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(bound.status, 200, "{}", bound.text);
+    let before = ali_describe(&sim, &eip).await;
+    assert_eq!(
+        (
+            before[0]["Status"].as_str(),
+            before[0]["InstanceId"].as_str()
+        ),
+        (Some("Available"), Some(""))
+    );
+    let after = eventually(
+        || ali_describe(&sim, &eip),
+        |rows| rows[0]["Status"] != "Available",
+    )
+    .await;
+    assert_eq!(after[0]["InstanceId"], instance.as_str());
+}
+
+#[tokio::test]
+async fn quota_windows_refuse_the_next_call_until_the_next_window() {
+    let window = |scope, limit| {
+        FaultRule::new(
+            FaultKind::Quota(QuotaWindow::new(scope, limit, Duration::from_secs(2))),
+            Trigger::Probability(1.0),
+        )
+    };
+    let sim = start(
+        fast()
+            .fault(window(QuotaScope::User, 3).cloud(Cloud::Huawei))
+            .fault(window(QuotaScope::User, 2).cloud(Cloud::Alibaba)),
+    )
+    .await;
+    for _ in 0..3 {
+        let listed = hw(&sim, reqwest::Method::GET, "/publicips", None).await;
+        assert_eq!(listed.status, 200, "{}", listed.text);
+    }
+    let refused = hw(&sim, reqwest::Method::GET, "/publicips", None).await;
+    assert_eq!(refused.status, 429);
+    assert_eq!(refused.json["error_code"], "APIGW.0308");
+    assert_eq!(
+        refused.json["error_msg"],
+        "The throttling threshold has been reached: policy user over ratelimit,limit:3,time:2 second"
+    );
+    for _ in 0..2 {
+        assert_eq!(ali(&sim, "DescribeEipAddresses", &[]).await.status, 200);
+    }
+    let throttled = ali(&sim, "DescribeEipAddresses", &[]).await;
+    assert_eq!(
+        (throttled.status, throttled.json["Code"].as_str()),
+        (400, Some("Throttling.User"))
+    );
+    // The next window admits calls again.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(
+        hw(&sim, reqwest::Method::GET, "/publicips", None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(ali(&sim, "DescribeEipAddresses", &[]).await.status, 200);
+    assert_eq!(sim.faults().stats().quota_throttled, 2);
+    let labels: Vec<_> = sim
+        .requests()
+        .iter()
+        .filter_map(|r| r.fault.clone())
+        .collect();
+    assert_eq!(labels, ["quota_user", "quota_user"]);
+}
+
+#[tokio::test]
+async fn an_ip_window_names_its_policy_and_the_scaled_window() {
+    // 100 s compressed 100 times: a one-second window, and the message says so.
+    let ip = FaultKind::Quota(QuotaWindow::new(
+        QuotaScope::Ip,
+        1,
+        Duration::from_secs(100),
+    ));
+    let sim = start(
+        fast()
+            .time_scale(0.01)
+            .fault(FaultRule::new(ip, Trigger::Probability(1.0)).cloud(Cloud::Huawei)),
+    )
+    .await;
+    assert_eq!(
+        hw(&sim, reqwest::Method::GET, "/publicips", None)
+            .await
+            .status,
+        200
+    );
+    let refused = hw(&sim, reqwest::Method::GET, "/publicips", None).await;
+    assert_eq!(
+        refused.json["error_msg"],
+        "The throttling threshold has been reached: policy ip over ratelimit,limit:1,time:1 second"
+    );
+}
+
+#[tokio::test]
+async fn time_scale_compresses_second_scale_transitions() {
+    // 60–120 s transitions at a scale of 0.001: 60–120 ms. Unscaled, the wait below (at most
+    // 10 s) would end with the EIP still Associating.
+    let sim = start(
+        SimBuilder::new()
+            .transitions(TransitionTime::Uniform {
+                min: Duration::from_secs(60),
+                max: Duration::from_secs(120),
+            })
+            .time_scale(0.001),
+    )
+    .await;
+    let allocated = ali(&sim, "AllocateEipAddress", &[]).await;
+    let eip = allocated.json["AllocationId"].as_str().unwrap().to_owned();
+    let instance = sim.alibaba().instances[1].clone();
+    ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(ali_describe(&sim, &eip).await[0]["Status"], "Associating");
+    let rows = eventually(
+        || ali_describe(&sim, &eip),
+        |rows| rows[0]["Status"] == "InUse",
+    )
+    .await;
+    assert_eq!(rows[0]["Status"], "InUse");
+}
+
+#[tokio::test]
+async fn neutron_order_moves_port_id_first_and_status_after() {
+    let sim = start(fast().huawei_bind_order(BindOrder::Neutron)).await;
+    let id = sim.seed_eips(Cloud::Huawei, 1, "n").unwrap().remove(0);
+    let port = sim.huawei().servers[0].primary_port_id.clone();
+    let path = format!("/publicips/{id}");
+    let bind = json!({"publicip": {"port_id": port}});
+    let bound = hw(&sim, reqwest::Method::PUT, &path, Some(bind)).await;
+    assert_eq!(bound.status, 200, "{}", bound.text);
+    assert_eq!(
+        (
+            bound.json["publicip"]["status"].as_str(),
+            bound.json["publicip"]["port_id"].as_str()
+        ),
+        (Some("DOWN"), Some(port.as_str()))
+    );
+    let active = eventually(
+        || hw(&sim, reqwest::Method::GET, &path, None),
+        |a| a.json["publicip"]["status"] == "ACTIVE",
+    )
+    .await;
+    assert_eq!(active.json["publicip"]["port_id"], port.as_str());
+
+    let unbind = json!({"publicip": {"port_id": ""}});
+    let unbound = hw(&sim, reqwest::Method::PUT, &path, Some(unbind)).await;
+    assert_eq!(unbound.json["publicip"]["status"], "ACTIVE");
+    assert!(unbound.json["publicip"].get("port_id").is_none());
+    let down = eventually(
+        || hw(&sim, reqwest::Method::GET, &path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    assert!(down.json["publicip"].get("port_id").is_none());
+    assert_eq!(sim.inventory()[0].bound_to, None);
+}
+
+#[tokio::test]
+async fn locks_are_shown_and_refuse_writes_with_the_documented_codes() {
+    let sim = start(fast()).await;
+    let allocated = ali(&sim, "AllocateEipAddress", &[]).await;
+    let eip = allocated.json["AllocationId"].as_str().unwrap().to_owned();
+    sim.control(
+        Cloud::Alibaba,
+        "set_lock",
+        json!({"allocation_id": eip, "lock_reasons": ["financial"], "business_status": "FinancialLocked"}),
+    )
+    .unwrap();
+    let row = ali_describe(&sim, &eip).await.remove(0);
+    assert_eq!(
+        row["OperationLocks"],
+        json!({"LockReason": [{"LockReason": "financial"}]})
+    );
+    assert_eq!(row["BusinessStatus"], "FinancialLocked");
+    let instance = sim.alibaba().instances[0].clone();
+    let refused = ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.json["Code"].as_str()),
+        (403, Some("Forbidden.FinancialLocked"))
+    );
+    let financial = ali(&sim, "DescribeEipAddresses", &[("LockReason", "financial")]).await;
+    assert_eq!(financial.json["TotalCount"], 1);
+    let security = ali(&sim, "DescribeEipAddresses", &[("LockReason", "security")]).await;
+    assert_eq!(security.json["TotalCount"], 0);
+    assert_eq!(
+        sim.inventory()[0].bound_to,
+        None,
+        "the refused bind did nothing"
+    );
+
+    let ids = sim.seed_eips(Cloud::Huawei, 2, "l").unwrap();
+    sim.control(
+        Cloud::Huawei,
+        "set_status",
+        json!({"id": ids[0], "status": "FREEZED"}),
+    )
+    .unwrap();
+    let port = sim.huawei().servers[0].primary_port_id.clone();
+    let frozen = hw(
+        &sim,
+        reqwest::Method::PUT,
+        &format!("/publicips/{}", ids[0]),
+        Some(json!({"publicip": {"port_id": port}})),
+    )
+    .await;
+    assert_eq!(
+        (frozen.status, frozen.json["code"].as_str()),
+        (403, Some("VPC.0502"))
+    );
+    sim.control(
+        Cloud::Huawei,
+        "set_status",
+        json!({"id": ids[1], "status": "ELB", "port_id": "elb-vip-port"}),
+    )
+    .unwrap();
+    let shown = hw(
+        &sim,
+        reqwest::Method::GET,
+        &format!("/publicips/{}", ids[1]),
+        None,
+    )
+    .await;
+    assert_eq!(shown.json["publicip"]["status"], "ELB");
+    let delete = hw(
+        &sim,
+        reqwest::Method::DELETE,
+        &format!("/publicips/{}", ids[1]),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (delete.status, delete.json["code"].as_str()),
+        (500, Some("VPC.0516"))
+    );
+    assert_eq!(
+        sim.inventory()
+            .iter()
+            .filter(|i| i.cloud == Cloud::Huawei)
+            .count(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn alibaba_answers_carry_the_real_fields() {
+    let sim = start(fast()).await;
+    let allocated = ali(
+        &sim,
+        "AllocateEipAddress",
+        &[("Description", "web front"), ("Bandwidth", "5")],
+    )
+    .await;
+    let eip = allocated.json["AllocationId"].as_str().unwrap().to_owned();
+    let instance = sim.alibaba().instances[0].clone();
+    ali(
+        &sim,
+        "AssociateEipAddress",
+        &[("AllocationId", &eip), ("InstanceId", &instance)],
+    )
+    .await;
+    sim.control(
+        Cloud::Alibaba,
+        "join_bandwidth_package",
+        json!({"allocation_id": eip, "package_id": "cbwp-sim0001", "bandwidth": 200}),
+    )
+    .unwrap();
+    let listed = ali(&sim, "DescribeEipAddresses", &[("AllocationId", &eip)]).await;
+    // On the wire, as the real API spells it, and only that way.
+    assert!(
+        listed.text.contains("\"Descritpion\":\"web front\""),
+        "{}",
+        listed.text
+    );
+    assert!(!listed.text.contains("\"Description\""));
+    let row = &listed.json["EipAddresses"]["EipAddress"][0];
+    assert_eq!(
+        row["PrivateIpAddress"], "",
+        "an ECS binding names no private IP"
+    );
+    assert_eq!(
+        (row["Bandwidth"].as_str(), row["EipBandwidth"].as_str()),
+        (Some("200"), Some("5"))
+    );
+    assert_eq!(row["BandwidthPackageId"], "cbwp-sim0001");
+
+    // Opting in sends both spellings, for clients built on the official tea model.
+    let both = AlibabaConfig {
+        also_send_description: true,
+        ..AlibabaConfig::default()
+    };
+    let sim = start(fast().alibaba(both)).await;
+    ali(&sim, "AllocateEipAddress", &[("Description", "db tier")]).await;
+    let listed = ali(&sim, "DescribeEipAddresses", &[]).await;
+    let row = &listed.json["EipAddresses"]["EipAddress"][0];
+    assert_eq!(
+        (row["Descritpion"].as_str(), row["Description"].as_str()),
+        (Some("db tier"), Some("db tier"))
+    );
+}
+
+#[tokio::test]
+async fn huawei_refuses_a_line_type_the_region_does_not_offer() {
+    let config = HuaweiConfig {
+        region: "cn-northeast-1".to_owned(),
+        project_name: "cn-northeast-1".to_owned(),
+        ..HuaweiConfig::default()
+    };
+    let sim = start(fast().huawei(config)).await;
+    let refused = hw(
+        &sim,
+        reqwest::Method::POST,
+        "/publicips",
+        Some(create_body("5_bgp")),
+    )
+    .await;
+    assert_eq!(
+        (refused.status, refused.json["code"].as_str()),
+        (400, Some("VPC.0501"))
+    );
+    assert!(refused.json["message"]
+        .as_str()
+        .unwrap()
+        .contains("5_telcom, 5_union"));
+    let created = hw(
+        &sim,
+        reqwest::Method::POST,
+        "/publicips",
+        Some(create_body("5_telcom")),
+    )
+    .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_eq!(sim.inventory().len(), 1);
+}
+
+#[tokio::test]
+async fn huawei_permanent_codes_on_their_conditions() {
+    let sim = start(fast()).await;
+    sim.control(Cloud::Huawei, "set_ip_pool", json!({"free": 1}))
+        .unwrap();
+    assert_eq!(hw_create(&sim).await.status, 200);
+    let exhausted = hw_create(&sim).await;
+    assert_eq!(
+        (exhausted.status, exhausted.json["code"].as_str()),
+        (500, Some("VPC.0504"))
+    );
+    assert_eq!(sim.inventory().len(), 1);
+    let id = sim.inventory()[0].id.clone();
+    let shown_path = format!("/publicips/{id}");
+    let _ = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    sim.control(
+        Cloud::Huawei,
+        "set_status",
+        json!({"id": id, "firewall": true}),
+    )
+    .unwrap();
+    let delete = hw(
+        &sim,
+        reqwest::Method::DELETE,
+        &format!("/publicips/{id}"),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (delete.status, delete.json["code"].as_str()),
+        (500, Some("VPC.0518"))
+    );
+}
+
+#[tokio::test]
+async fn huawei_ports_single_id_show_and_v3_list() {
+    let sim = start(fast()).await;
+    let servers = &sim.huawei().servers;
+    let (a, b) = (&servers[0].primary_port_id, &servers[1].primary_port_id);
+    let listed = hw(
+        &sim,
+        reqwest::Method::GET,
+        &format!("/ports?id={a}&id={b}"),
+        None,
+    )
+    .await;
+    let ids: Vec<&str> = listed.json["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [a.as_str()], "v1 `id` is one string: the first value");
+    let shown = hw(&sim, reqwest::Method::GET, &format!("/ports/{b}"), None).await;
+    assert_eq!(
+        (shown.status, shown.json["port"]["id"].as_str()),
+        (200, Some(b.as_str()))
+    );
+    let missing = hw(&sim, reqwest::Method::GET, "/ports/no-such-port", None).await;
+    assert_eq!(missing.status, 404);
+    let url = format!(
+        "{}/v3/{}/ports?id={a}&id={b}",
+        sim.huawei().vpc_endpoint,
+        sim.huawei().project_id
+    );
+    let v3 = answer(reqwest::get(url).await.unwrap()).await;
+    assert_eq!(v3.status, 200, "{}", v3.text);
+    assert_eq!(
+        v3.json["ports"].as_array().unwrap().len(),
+        2,
+        "v3 `id` is a list"
+    );
+    assert_eq!(v3.json["page_info"]["current_count"], 2);
+}
+
+#[tokio::test]
+async fn the_request_log_is_a_bounded_ring() {
+    let sim = start(fast().request_log_capacity(3)).await;
+    for _ in 0..5 {
+        ali(&sim, "DescribeEipAddresses", &[]).await;
+    }
+    ali(&sim, "AllocateEipAddress", &[]).await;
+    let log = sim.requests();
+    assert_eq!(log.len(), 3);
+    assert_eq!(
+        log[2].action, "AllocateEipAddress",
+        "the newest entries are kept"
+    );
+    assert_eq!(sim.requests_dropped(), 3);
+}
+
+#[tokio::test]
+async fn seeding_is_capped_with_a_typed_error() {
+    let sim = start(fast()).await;
+    let too_many = u64::try_from(MAX_SEED_EIPS).unwrap() + 1;
+    for cloud in [Cloud::Alibaba, Cloud::Huawei] {
+        assert_eq!(
+            sim.seed_eips(cloud, too_many, "x"),
+            Err(SeedError::TooMany {
+                requested: too_many,
+                max: MAX_SEED_EIPS
+            })
+        );
+        assert!(sim
+            .control(cloud, "seed_eips", json!({"count": too_many}))
+            .is_err());
+    }
+    assert!(sim.inventory().is_empty());
+    assert_eq!(sim.seed_eips(Cloud::Huawei, 2, "ok").unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_silent_connection_is_closed_by_the_header_read_timeout() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = start(fast().header_read_timeout(Duration::from_millis(200))).await;
+    let mut stream = tokio::net::TcpStream::connect(sim.local_addr())
+        .await
+        .unwrap();
+    // Half a request line, then nothing.
+    stream.write_all(b"GET / HT").await.unwrap();
+    let mut buffer = [0u8; 512];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await;
+    let closed = matches!(read, Ok(Ok(_)) | Ok(Err(_)));
+    assert!(
+        closed,
+        "the emulator closed the connection (or answered 408)"
+    );
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed() {
+    use tokio::io::AsyncReadExt;
+    let sim = start(fast().idle_timeout(Duration::from_millis(200))).await;
+    let mut stream = tokio::net::TcpStream::connect(sim.local_addr())
+        .await
+        .unwrap();
+    let mut buffer = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(10), stream.read(&mut buffer)).await;
+    assert!(matches!(read, Ok(Ok(0)) | Ok(Err(_))), "closed: {read:?}");
+}
+
+#[tokio::test]
+async fn the_realistic_profile_is_in_force_and_overridable() {
+    let quiet = Realistic {
+        commit_then_error: 0.0,
+        late_delivery: 0.0,
+        ..Realistic::default()
+    };
+    let sim = start(SimBuilder::new().profile(quiet).time_scale(0.001)).await;
+    let labels: Vec<&str> = sim
+        .faults()
+        .rules()
+        .iter()
+        .map(|r| r.kind.label())
+        .collect();
+    assert!(labels.contains(&"quota_user") && labels.contains(&"read_lag"));
+    assert!(!labels.contains(&"commit_then_error"));
+    // Neutron order and lag are on: a new EIP is invisible at first, then DOWN.
+    let created = hw_create(&sim).await;
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let shown_path = format!("/publicips/{id}");
+    let shown = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    let full = SimBuilder::realistic().start().await.unwrap();
+    let kinds = full.faults().rules().len();
+    assert_eq!(kinds, Realistic::default().fault_rules().len());
+}

@@ -1,0 +1,42 @@
+//! Test support for multicloud-eip, shared by every test suite of the workspace (dev-only:
+//! `publish = false`, never a dependency of a library).
+//!
+//! | module | what |
+//! |---|---|
+//! | [`emulator`] | an in-process `eip-sim` and providers of either cloud wired to it ([`alibaba`], [`huawei`], [`provider`]), request-log views ([`count`], [`requests`]), seeding |
+//! | [`policies`] | the ONE set of fast retry / wait / timeout policies ([`fast_retry`], [`fast_wait`], [`fast_timeouts`]) |
+//! | [`hostile`] | a raw HTTP server that answers byte for byte what a test says (truncated bodies, closed connections, odd statuses) |
+//! | [`fuzz`] | proptest strategies for hostile JSON answers, built from a cloud's [`fuzz::Vocabulary`] |
+//! | [`conformance`] | the conformance suite as a public module: cases any [`eip_core::EipProvider`] runs, and [`conformance_suite!`] |
+//!
+//! ```no_run
+//! use eip_core::EipProviderExt;
+//! use eip_testkit::{Auth, Cloud};
+//!
+//! # async fn demo() {
+//! let sim = eip_testkit::sim().await;
+//! let provider = eip_testkit::provider(&sim, Cloud::Huawei, Auth::Default);
+//! let eip = provider.allocate(&eip_core::AllocateRequest::new()).await.unwrap();
+//! provider.wait_until_available(&eip.id, &eip_testkit::fast_wait()).await.unwrap();
+//! assert_eq!(eip_testkit::inventory(&sim, Cloud::Huawei), vec![eip.id]);
+//! # }
+//! ```
+//!
+//! A provider crate may use the testkit from its integration tests (`tests/*.rs`) although the
+//! testkit depends on it: Cargo allows that dev-dependency cycle, and both then link the same
+//! library. Unit tests inside `src/` cannot (they compile a second copy of the crate).
+
+#![deny(missing_docs)]
+
+pub mod conformance;
+pub mod emulator;
+pub mod fuzz;
+pub mod hostile;
+pub mod policies;
+
+pub use emulator::{
+    action, alibaba, alibaba_builder, alibaba_key, count, grow_alibaba, grow_huawei, huawei,
+    huawei_builder, huawei_key, huawei_password, instances, inventory, provider, requests, seed,
+    sim, sim_builder, sim_with_instances, start, Auth, Cloud, AUTHS, CLOUDS,
+};
+pub use policies::{fast_retry, fast_timeouts, fast_wait, TRANSITION};
