@@ -320,6 +320,10 @@ impl Drop for Group {
             }
             self.kill(n);
         }
+        // The agents' logs are kept when a test failed (its message names the directory).
+        if !std::thread::panicking() {
+            let _ = std::fs::remove_dir_all(&self.logs);
+        }
     }
 }
 
