@@ -17,7 +17,7 @@ use crate::memory::InProcess;
 /// ```json
 /// {"name": "db-1", "eip": "eip-bp1...", "provider": "alibaba://cn-hangzhou",
 ///  "target": "i-bp1...", "coordinator": "http://10.0.0.5:2379", "ttl_ms": 10000,
-///  "interval_ms": 1000, "health_check": ["systemctl", "is-active", "postgresql"],
+///  "interval_ms": 3000, "health_check": ["systemctl", "is-active", "postgresql"],
 ///  "listen": "127.0.0.1:9187"}
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +40,7 @@ pub struct Config {
     pub ttl_ms: Option<u64>,
     /// Writing stops this long before the lease's end (default a quarter of the TTL).
     pub margin_ms: Option<u64>,
-    /// Re-check interval (default 1 000).
+    /// Re-check interval (default 3 000: one read every 3 s is half of Huawei's default quota).
     pub interval_ms: Option<u64>,
     /// Deadline of one claim (default four TTLs).
     pub move_timeout_ms: Option<u64>,
