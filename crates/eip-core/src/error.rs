@@ -207,6 +207,16 @@ pub enum Error {
         last: Option<Box<Eip>>,
     },
 
+    /// The guard of a fenced operation refused a write (the caller no longer holds its lease);
+    /// nothing more was sent.
+    #[error("fenced: {reason}{}", if *.maybe_sent { " (an earlier attempt may have been processed)" } else { "" })]
+    Fenced {
+        /// Why the guard refused.
+        reason: String,
+        /// Whether an earlier attempt of the refused call may have been processed by the cloud.
+        maybe_sent: bool,
+    },
+
     /// Any other refusal by the cloud.
     #[error("{service}")]
     Service {
@@ -338,6 +348,7 @@ impl Error {
             Self::InvalidResponse { .. } => "invalid_response",
             Self::WaitTimeout { .. } => "wait_timeout",
             Self::WaitFailed { .. } => "wait_failed",
+            Self::Fenced { .. } => "fenced",
             Self::Service { .. } => "service",
         }
     }

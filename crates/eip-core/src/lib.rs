@@ -31,7 +31,7 @@ pub mod wait;
 pub use error::{Error, ErrorStatus, Result, ServiceError};
 pub use limit::RateLimiter;
 pub use model::{Binding, ChargeMode, Eip, EipStatus, IpVersion, ProviderKind, TargetKind};
-pub use moving::{MoveOptions, MoveReport};
+pub use moving::{ClaimAction, ClaimReport, Expect, Guard, MoveOptions, MoveReport};
 pub use paginate::ListOptions;
 pub use provider::{Capabilities, EipProvider, EipProviderExt};
 pub use request::{

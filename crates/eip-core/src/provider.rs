@@ -9,7 +9,7 @@ use futures::stream::BoxStream;
 
 use crate::error::{Error, Result};
 use crate::model::{Eip, EipStatus, ProviderKind, TargetKind};
-use crate::moving::{MoveOptions, MoveReport};
+use crate::moving::{ClaimReport, Expect, MoveOptions, MoveReport};
 use crate::paginate::ListOptions;
 use crate::request::{
     AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest,
@@ -221,6 +221,18 @@ pub trait EipProviderExt: EipProvider {
         options: &MoveOptions,
     ) -> Result<MoveReport> {
         crate::moving::move_between(self, id, from, to, options).await
+    }
+
+    /// Claims the address for `to` if it is as `expect`ed: a compare-and-swap on its binding
+    /// (see [`crate::moving::claim`]). Bound to `to` already: a no-op success.
+    async fn claim(
+        &self,
+        id: &str,
+        to: &AssociateTarget,
+        expect: &Expect,
+        options: &MoveOptions,
+    ) -> Result<ClaimReport> {
+        crate::moving::claim(self, id, to, expect, options).await
     }
 }
 

@@ -237,6 +237,9 @@ pub struct Call {
     pub idempotent: bool,
     /// The resource the call is about, for the operation span.
     pub id: Option<String>,
+    /// Whether the call changes something ([`Call::write`]): the guard of a fenced operation
+    /// (see [`crate::moving::Guard`]) is asked before each of its attempts.
+    pub mutating: bool,
 }
 
 impl Call {
@@ -247,6 +250,7 @@ impl Call {
             action,
             idempotent: true,
             id: None,
+            mutating: false,
         }
     }
 
@@ -257,6 +261,7 @@ impl Call {
             action,
             idempotent,
             id: None,
+            mutating: true,
         }
     }
 
@@ -396,6 +401,9 @@ where
             }
             if let Some(limiter) = &policy.limiter {
                 limiter.acquire().await;
+            }
+            if call.mutating || !call.idempotent {
+                crate::moving::check_fence(call.action, maybe_processed).await?;
             }
             let attempt_span = tracing::debug_span!(
                 "eip.attempt",
@@ -1146,5 +1154,81 @@ mod tests {
         .unwrap();
         assert_eq!(value, 2);
         assert_eq!(*sends.lock().unwrap(), 2);
+    }
+
+    /// Refuses once `allowed` checks have passed.
+    #[derive(Debug)]
+    struct Lease {
+        allowed: u32,
+        checks: std::sync::atomic::AtomicU32,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::moving::Guard for Lease {
+        async fn check(&self) -> std::result::Result<(), String> {
+            if self.checks.fetch_add(1, Ordering::Relaxed) < self.allowed {
+                Ok(())
+            } else {
+                Err("lease expired".into())
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_guard_is_asked_before_every_attempt_of_a_write_resends_included() {
+        let lease = Arc::new(Lease {
+            allowed: 1,
+            checks: Default::default(),
+        });
+        let sends = Mutex::new(0u32);
+        let result: Result<()> = crate::moving::with_guard(
+            lease.clone(),
+            run_settled(
+                &Call::write(P, "Associate", false),
+                &policy().with_settle(SettlePolicy::new(
+                    Duration::from_secs(2),
+                    Duration::from_secs(1),
+                )),
+                &Timeouts::default(),
+                &DefaultClassifier,
+                |_| {
+                    *sends.lock().unwrap() += 1;
+                    async { Err(lost()) }
+                },
+                || async { Ok(Settled::NotApplied) },
+            ),
+        )
+        .await;
+        assert!(
+            matches!(
+                result,
+                Err(Error::Fenced {
+                    maybe_sent: true,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        assert_eq!(
+            *sends.lock().unwrap(),
+            1,
+            "the re-send after the lost answer was refused"
+        );
+        assert_eq!(lease.checks.load(Ordering::Relaxed), 2);
+
+        // Reads are never fenced.
+        let read: Result<u32> = crate::moving::with_guard(
+            lease.clone(),
+            run(
+                &Call::read(P, "Describe"),
+                &policy(),
+                &Timeouts::default(),
+                &DefaultClassifier,
+                |n| async move { Ok(n) },
+            ),
+        )
+        .await;
+        assert_eq!(read.unwrap(), 1);
+        assert_eq!(lease.checks.load(Ordering::Relaxed), 2);
     }
 }

@@ -23,6 +23,8 @@ Exit codes:
   4 authentication or permission                    5 rate limited
   6 conflict or invalid state (already associated, quota, fence)
   7 timeout (a request or a wait)                   1 anything else
+  8 status --bound-to: not bound to that target
+  With --exit-codes ocf, the OCF codes instead (see --exit-codes).
 
 Examples:
   eipctl --provider sim://huawei list
@@ -90,9 +92,25 @@ pub struct Cli {
     )]
     pub allow_custom_endpoint: bool,
 
+    /// Exit codes: eipctl's own (see below), or those of an OCF resource agent (Pacemaker):
+    /// 0 success, 1 generic (timeouts, throttling, conflicts: worth a retry or a move),
+    /// 2 bad arguments, 3 unimplemented, 4 insufficient permissions, 6 not configured (bad
+    /// input, unknown address), 7 not running (`status --bound-to`: bound elsewhere).
+    #[arg(long, global = true, value_enum, default_value_t = ExitCodes::Native)]
+    pub exit_codes: ExitCodes,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// Exit-code conventions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExitCodes {
+    /// eipctl's own table.
+    Native,
+    /// The OCF resource-agent codes Pacemaker interprets.
+    Ocf,
 }
 
 /// Output formats.
@@ -134,6 +152,9 @@ pub enum Command {
         /// Block until the address is unbound.
         #[arg(long)]
         wait: bool,
+        /// Unbind only if it is bound to this instance (fenced); a conflict otherwise.
+        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        from: Option<String>,
     },
     /// Change an address's name, description or bandwidth.
     #[command(after_help = "Example: eipctl modify eip-bp1xyz --bandwidth 50 --name web-1b")]
@@ -171,6 +192,45 @@ pub enum Command {
             allow_negative_numbers = true
         )]
         timeout: u64,
+    },
+    /// Claim an address for an instance: a compare-and-swap on its binding. Bound there already:
+    /// nothing is sent; not as expected: a conflict; otherwise the holder is unbound (fenced on
+    /// it) and the address bound to the instance.
+    #[command(
+        after_help = "Examples:\n  eipctl claim eip-bp1xyz --to i-standby --expect any\n  eipctl claim eip-bp1xyz --to i-standby --expect i-primary"
+    )]
+    Claim {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// The instance to bind it to (`self`: this machine, not available yet).
+        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        to: String,
+        /// What it must be bound to now: any (whoever holds it, or free), unbound, or an
+        /// instance id.
+        #[arg(long, value_name = "EXPECT", value_parser = text())]
+        expect: String,
+        /// Give up after this many seconds, waits and retries included (at most a week).
+        #[arg(
+            long,
+            default_value_t = 300,
+            value_name = "SECONDS",
+            allow_negative_numbers = true
+        )]
+        timeout: u64,
+    },
+    /// Show an address's state; with --bound-to, the exit status says whether it is bound to
+    /// that instance (0) or not (8, or 7 with --exit-codes ocf).
+    #[command(
+        after_help = "Example: eipctl --exit-codes ocf status eip-bp1xyz --bound-to i-node1"
+    )]
+    Status {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// The instance it should be bound to.
+        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        bound_to: Option<String>,
     },
     /// Wait until an address reaches a state (or is gone).
     #[command(after_help = "Example: eipctl wait eip-bp1xyz --until bound --timeout 60")]

@@ -13,11 +13,20 @@ use std::time::Duration;
 use clap::Parser;
 use multicloud_eip::{
     AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt,
-    EipStatus, Error, ListFilter, ListOptions, Modification, MoveOptions, Result, RetryPolicy,
-    Timeouts, WaitPolicy,
+    EipStatus, Error, Expect, ListFilter, ListOptions, Modification, MoveOptions, Result,
+    RetryPolicy, Timeouts, WaitPolicy,
 };
 
-use cli::{Cli, Command, Output};
+use cli::{Cli, Command, ExitCodes, Output};
+
+/// How a command that did not fail ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// Done.
+    Done,
+    /// `status --bound-to`: the address is not bound to that target.
+    NotBoundThere,
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,12 +48,19 @@ fn main() -> ExitCode {
     let result = runtime.block_on(run(&cli, &mut out));
     // What was written is flushed on failure too: a listing cut short shows how far it got.
     let flushed = out.flush().map_err(io_error);
-    match result.and(flushed) {
-        Ok(()) => ExitCode::from(exit::OK),
+    let ocf = cli.exit_codes == ExitCodes::Ocf;
+    match result.and_then(|outcome| flushed.map(|()| outcome)) {
+        Ok(Outcome::Done) => ExitCode::from(exit::OK),
+        Ok(Outcome::NotBoundThere) if ocf => ExitCode::from(exit::ocf::NOT_RUNNING),
+        Ok(Outcome::NotBoundThere) => ExitCode::from(exit::NOT_BOUND_THERE),
         Err(error) => {
             let message = error.to_string();
             eprintln!("eipctl: {}: {}", error.kind_name(), escape::text(&message));
-            ExitCode::from(exit::code(&error))
+            ExitCode::from(if ocf {
+                exit::ocf_code(&error)
+            } else {
+                exit::code(&error)
+            })
         }
     }
 }
@@ -64,7 +80,7 @@ fn init_logging(level: &str) {
         .try_init();
 }
 
-async fn run(cli: &Cli, out: &mut impl Write) -> Result<()> {
+async fn run(cli: &Cli, out: &mut impl Write) -> Result<Outcome> {
     // Check the command's arguments before connecting, so bad input never costs a request.
     let action = Action::from_command(&cli.command)?;
     let mut options = ConnectOptions::new().allow_custom_endpoint(cli.allow_custom_endpoint);
@@ -112,6 +128,7 @@ enum Action {
     Disassociate {
         id: String,
         wait: bool,
+        from: Option<AssociateTarget>,
     },
     Modify {
         id: String,
@@ -132,6 +149,16 @@ enum Action {
         id: String,
         until: Option<EipStatus>,
         timeout: Duration,
+    },
+    Claim {
+        id: String,
+        to: AssociateTarget,
+        expect: Expect,
+        timeout: Duration,
+    },
+    Status {
+        id: String,
+        bound_to: Option<AssociateTarget>,
     },
 }
 
@@ -197,9 +224,13 @@ impl Action {
                     wait: args.wait,
                 }
             }
-            Command::Disassociate { id, wait } => Self::Disassociate {
+            Command::Disassociate { id, wait, from } => Self::Disassociate {
                 id: checked("id", id)?,
                 wait: *wait,
+                from: match from {
+                    Some(from) => Some(AssociateTarget::instance(checked("from", from)?)),
+                    None => None,
+                },
             },
             Command::Modify(args) => {
                 let mut change = Modification::new();
@@ -227,6 +258,30 @@ impl Action {
                 to: AssociateTarget::instance(checked("to", to)?),
                 timeout: timeout_of(*timeout)?,
             },
+            Command::Claim {
+                id,
+                to,
+                expect,
+                timeout,
+            } => Self::Claim {
+                id: checked("id", id)?,
+                to: instance_or_self("to", to)?,
+                expect: match expect.as_str() {
+                    "any" => Expect::Any,
+                    "unbound" => Expect::Unbound,
+                    holder => {
+                        Expect::BoundTo(AssociateTarget::instance(checked("expect", holder)?))
+                    }
+                },
+                timeout: timeout_of(*timeout)?,
+            },
+            Command::Status { id, bound_to } => Self::Status {
+                id: checked("id", id)?,
+                bound_to: match bound_to {
+                    Some(target) => Some(instance_or_self("bound-to", target)?),
+                    None => None,
+                },
+            },
             Command::Wait { id, until, timeout } => Self::Wait {
                 id: checked("id", id)?,
                 until: if until == "gone" {
@@ -244,7 +299,7 @@ impl Action {
         provider: Arc<dyn EipProvider>,
         format: Output,
         stdout: &mut impl Write,
-    ) -> Result<()> {
+    ) -> Result<Outcome> {
         let provider = provider.as_ref();
         let policy = WaitPolicy::default();
         match self {
@@ -279,8 +334,8 @@ impl Action {
                 }
                 show(provider, stdout, format, &id).await?;
             }
-            Self::Disassociate { id, wait } => {
-                provider.disassociate(&id, None).await?;
+            Self::Disassociate { id, wait, from } => {
+                provider.disassociate(&id, from.as_ref()).await?;
                 if wait {
                     spin(
                         "waiting until unbound",
@@ -367,9 +422,67 @@ impl Action {
                     }
                 }
             }
+            Self::Claim {
+                id,
+                to,
+                expect,
+                timeout,
+            } => {
+                let options = MoveOptions::with_wait(policy.max_wait(timeout))
+                    .deadline(tokio::time::Instant::now() + timeout);
+                let claimed = spin("claiming", provider.claim(&id, &to, &expect, &options)).await?;
+                let ms = |d: Option<Duration>| {
+                    d.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                };
+                let previous = claimed.observed.binding.as_ref().map(|b| b.to_string());
+                let action = match &claimed.action {
+                    multicloud_eip::ClaimAction::AlreadyHeld => "already_held",
+                    multicloud_eip::ClaimAction::Bound => "bound",
+                    _ => "moved",
+                };
+                let json = serde_json::json!({
+                    "eip": claimed.eip,
+                    "action": action,
+                    "previous": previous,
+                    "phases_ms": {
+                        "disassociate_accepted": ms(claimed.disassociate_accepted),
+                        "unbound": ms(claimed.unbound),
+                        "associate_accepted": ms(claimed.associate_accepted),
+                        "bound": ms(Some(claimed.bound)),
+                    }
+                });
+                let text = format!(
+                    "claimed {id} for {to} ({action}, previously {}) in {} ms",
+                    previous.as_deref().unwrap_or("unbound"),
+                    ms(Some(claimed.bound)).unwrap_or_default()
+                );
+                report(stdout, format, json, &text)?;
+            }
+            Self::Status { id, bound_to } => {
+                let eip = provider.get(&id).await?;
+                output::eip(stdout, format, &eip).map_err(io_error)?;
+                if let Some(target) = bound_to {
+                    if !eip.is_bound_to(&target) {
+                        return Ok(Outcome::NotBoundThere);
+                    }
+                }
+            }
         }
-        Ok(())
+        Ok(Outcome::Done)
     }
+}
+
+/// An instance id, or `self` (this machine), which needs the cloud's instance metadata and is
+/// not available yet.
+fn instance_or_self(field: &str, value: &str) -> Result<AssociateTarget> {
+    if value == "self" {
+        return Err(Error::Unsupported {
+            what: format!(
+                "{field} self: finding this machine's instance from the metadata service is not available yet; give the instance id"
+            ),
+        });
+    }
+    Ok(AssociateTarget::instance(checked(field, value)?))
 }
 
 /// The longest `--timeout`: a week. Longer is surely a mistake, and a deadline that far away
