@@ -4,9 +4,6 @@
 //! (faults injected, retries, leaks) are printed; run with `--nocapture` to see them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod bad_input;
 mod commit_then_drop;
 mod move_race;

@@ -10,15 +10,15 @@ use std::time::Duration;
 
 use multicloud_eip::{AllocateRequest, AssociateTarget, EipProviderExt, Error, MoveOptions};
 
-use crate::common::{self, Auth, Cloud};
+use eip_testkit::{Auth, Cloud};
 
 const TRIALS: usize = 50;
 
 async fn race(cloud: Cloud) -> (usize, usize) {
-    let sim = common::sim(Duration::from_millis(10), 8).await;
-    let p = common::provider(&sim, cloud, Auth::Default, common::fast_retry());
-    let instances = common::instances(&sim, cloud);
-    let wait = common::fast_wait();
+    let sim = eip_testkit::sim_with(Duration::from_millis(10), 8).await;
+    let p = eip_testkit::provider_with(&sim, cloud, Auth::Default, eip_testkit::fast_retry());
+    let instances = eip_testkit::instances(&sim, cloud);
+    let wait = eip_testkit::fast_wait();
     let options = MoveOptions::with_wait(wait.clone());
     let (a, b, c) = (
         AssociateTarget::instance(&instances[0]),
