@@ -7,6 +7,7 @@
 mod bad_input;
 mod commit_then_drop;
 mod move_race;
+mod realistic;
 mod secrets;
 mod soak;
 mod tokens;
