@@ -7,6 +7,7 @@
 mod bad_input;
 mod commit_then_drop;
 mod move_race;
+mod real_gateways;
 mod realistic;
 mod secrets;
 mod soak;
