@@ -135,10 +135,12 @@ async fn race_with_late_delivery(cloud: Cloud, strict: bool) -> (usize, usize, u
     use std::sync::Arc;
 
     const LATE_TRIALS: usize = 8;
-    let mut profile = Realistic::default();
-    profile.commit_then_error = 0.0;
-    profile.late_delivery = 0.25;
-    profile.quotas.clear();
+    let profile = Realistic {
+        commit_then_error: 0.0,
+        late_delivery: 0.25,
+        quotas: Vec::new(),
+        ..Realistic::default()
+    };
     let sim = realistic::realistic_sim(profile.clone(), 4).await;
     let stats = Arc::new(RetryStats::default());
     let p = realistic::provider(&sim, cloud, realistic::policy(cloud, &profile, stats));

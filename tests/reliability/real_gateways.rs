@@ -341,12 +341,14 @@ async fn a_move_whose_unbind_lands_late_ends_bound_to_its_target() {
 async fn one_move_with_second_scale_transitions_costs_a_bounded_number_of_requests() {
     const SCALE: f64 = 0.03;
     for cloud in CLOUDS {
-        let mut profile = Realistic::default();
-        profile.commit_then_error = 0.0;
-        profile.late_delivery = 0.0;
-        profile.read_lag = Duration::ZERO;
-        profile.quotas.clear();
-        profile.transitions = multicloud_eip::sim::TransitionTime::Fixed(Duration::from_secs(5));
+        let profile = Realistic {
+            commit_then_error: 0.0,
+            late_delivery: 0.0,
+            read_lag: Duration::ZERO,
+            quotas: Vec::new(),
+            transitions: multicloud_eip::sim::TransitionTime::Fixed(Duration::from_secs(5)),
+            ..Realistic::default()
+        };
         let sim = eip_testkit::start(
             multicloud_eip::sim::SimBuilder::new()
                 .profile(profile)
@@ -387,4 +389,47 @@ async fn one_move_with_second_scale_transitions_costs_a_bounded_number_of_reques
             "{cloud:?}: a warm move costs {costs:?} requests"
         );
     }
+}
+
+/// The most requests one call can make with the default policy's counts (10 attempts, 10
+/// read-backs), driven to it: every Huawei create is answered 503 without effect and every
+/// read-back proves it (a zero settle window, so each lost answer costs one read). No loop
+/// nests inside another: the log shows exactly `max_requests_per_call()` requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_call_makes_at_most_max_requests_per_call() {
+    let sim = eip_testkit::sim().await;
+    let cloud = Cloud::Huawei;
+    fault(
+        &sim,
+        cloud,
+        "allocate",
+        FaultKind::Error(multicloud_eip::sim::InjectedError::Unavailable),
+        Trigger::Probability(1.0),
+    );
+    let defaults = RetryPolicy::default();
+    let mut settle = SettlePolicy::new(Duration::ZERO, Duration::from_millis(1));
+    settle.max_reads = defaults.settle.max_reads;
+    let policy = defaults
+        .delays(Duration::from_millis(1), Duration::from_millis(5))
+        .with_settle(settle);
+    assert_eq!(policy.max_requests_per_call(), 20);
+    // AK/SK: no IAM request in the count.
+    let p = eip_testkit::huawei_builder(&sim)
+        .with_project_id(sim.huawei().project_id.clone())
+        .with_access_key(eip_testkit::huawei_key(&sim))
+        .with_retry(policy.clone())
+        .build()
+        .unwrap();
+    let outcome = p.allocate(&AllocateRequest::new().bandwidth(5)).await;
+    assert!(outcome.is_err(), "{outcome:?}");
+    let requests = sim.requests();
+    let creates = eip_testkit::count(&sim, "CreatePublicip");
+    println!(
+        "one call driven to the bound: {} requests ({creates} creates, {} read-backs)",
+        requests.len(),
+        requests.len() - creates
+    );
+    assert_eq!(creates, 10, "the default 10 attempts");
+    assert_eq!(requests.len(), policy.max_requests_per_call() as usize);
+    assert!(eip_testkit::inventory(&sim, cloud).is_empty());
 }
