@@ -3,8 +3,11 @@
 //!
 //! The move has two asynchronous phases (unbind, bind), so the least possible wall time is twice
 //! the transition delay plus the round trips of the requests themselves. Terraform's EIP waiters
-//! first wait 5 s, then poll every 3 s (huawei.md §9); with 300 ms transitions (a tenth of a
-//! realistic 3 s) the same policy scaled by a tenth is a 500 ms first delay and a 300 ms interval.
+//! first wait 5 s, then poll every 3 s (huaweicloud/terraform-provider-huaweicloud,
+//! `huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`: Delay 5 s, MinTimeout 3 s); with
+//! 300 ms transitions (a tenth of a realistic 3 s) the same policy scaled by a tenth is a 500 ms
+//! first delay and a 300 ms interval. The 5 s section runs the emulator ten times faster, so the
+//! same scaled schedule applies.
 //!
 //! A third line runs the same fenced sequence with `WaitPolicy::default()`'s schedule (first read
 //! at 20 ms, then every max(20 ms, 10 % of the time waited)) but sleeping until deadlines computed
