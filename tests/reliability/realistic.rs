@@ -271,3 +271,69 @@ async fn realistic_soak_alibaba() {
 async fn realistic_soak_huawei() {
     soak(Cloud::Huawei).await;
 }
+
+/// 20 failovers at once on one Huawei account under its 200-requests-per-5-minutes window
+/// (compressed to 3 s): the provider's shared token bucket, sized under the window, paces them,
+/// every move completes and ends bound to its target; the requests are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_concurrent_moves_under_one_quota_window_all_complete() {
+    const MOVES: usize = 20;
+    const FAST: f64 = 0.01;
+    let cloud = Cloud::Huawei;
+    let profile = Realistic {
+        commit_then_error: 0.0,
+        late_delivery: 0.0,
+        ..Realistic::default()
+    };
+    let mut huawei = multicloud_eip::sim::HuaweiConfig::default();
+    eip_testkit::grow_huawei(&mut huawei, MOVES * 2);
+    let sim = eip_testkit::start(
+        SimBuilder::new()
+            .profile(profile.clone())
+            .time_scale(FAST)
+            .huawei(huawei),
+    )
+    .await;
+    let window = Duration::from_secs(300).mul_f64(FAST);
+    let stats = Arc::new(RetryStats::default());
+    let retry = policy(cloud, &profile, stats.clone())
+        .with_rate_limiter(Some(Arc::new(RateLimiter::per_window(150, window))));
+    let p = provider(&sim, cloud, retry);
+    let ids = eip_testkit::seed(&sim, cloud, MOVES);
+    let names = bind_names(&sim, cloud);
+    let servers = eip_testkit::instances(&sim, cloud);
+    let wait = wait().max_wait(Duration::from_secs(60));
+    let bound: Vec<_> = join_all(ids.iter().enumerate().map(|(n, id)| {
+        let (p, wait) = (p.clone(), wait.clone());
+        let a = AssociateTarget::instance(&servers[2 * n]);
+        async move {
+            p.associate(id, &a).await?;
+            p.wait_until_bound_to(id, &a, &wait).await
+        }
+    }))
+    .await;
+    assert!(bound.iter().all(Result::is_ok), "{bound:?}");
+    let before = sim.requests().len();
+    let moved: Vec<_> = join_all(ids.iter().enumerate().map(|(n, id)| {
+        let p = p.clone();
+        let (a, b) = (
+            AssociateTarget::instance(&servers[2 * n]),
+            AssociateTarget::instance(&servers[2 * n + 1]),
+        );
+        let options = MoveOptions::with_wait(wait.clone());
+        async move { p.move_to(id, &a, &b, &options).await }
+    }))
+    .await;
+    let requests = sim.requests().len() - before;
+    let refused = sim.faults().stats().quota_throttled;
+    println!(
+        "{MOVES} concurrent moves under a 200-per-{window:?} window: {} completed, {requests} requests for the moves ({:.1} per move), {refused} quota refusals in the whole run",
+        moved.iter().filter(|m| m.is_ok()).count(),
+        requests as f64 / MOVES as f64
+    );
+    for (n, (id, outcome)) in ids.iter().zip(&moved).enumerate() {
+        assert!(outcome.is_ok(), "move {n}: {outcome:?}");
+        let held = held(&sim, id).unwrap();
+        assert_eq!(held, names.get(&servers[2 * n + 1]).cloned(), "move {n}");
+    }
+}
