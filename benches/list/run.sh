@@ -37,7 +37,8 @@ export ALIBABA_CLOUD_ACCESS_KEY_SECRET="$(info 'd["alibaba"]["access_key_secret"
 spec="alibaba://$region?endpoint=$endpoint"
 
 eipctl() { "$target/release/eipctl" --provider "$spec" --output json list; }
-sdk() { "$venv/bin/python" "$here/sdk_list.py" "$work/sim.json"; }
+# PYTHONUNBUFFERED (set in some shells and CI images) would make every json.dump chunk a write.
+sdk() { env -u PYTHONUNBUFFERED "$venv/bin/python" "$here/sdk_list.py" "$work/sim.json"; }
 
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 for round in 1 2 3; do
@@ -51,5 +52,5 @@ for round in 1 2 3; do
 done
 strace -f -c -e trace=write,writev -o "$work/strace" "$target/release/eipctl" --provider "$spec" --output json list >/dev/null
 echo "eipctl write syscalls:"; grep -E "write|total" "$work/strace"
-strace -f -c -e trace=write,writev -o "$work/strace.py" "$venv/bin/python" "$here/sdk_list.py" "$work/sim.json" >/dev/null
-echo "Python SDK write syscalls:"; grep -E "write|total" "$work/strace.py"
+strace -f -c -e trace=write,writev -o "$work/strace.py" env -u PYTHONUNBUFFERED "$venv/bin/python" "$here/sdk_list.py" "$work/sim.json" >/dev/null
+echo "Python SDK write syscalls:"; cat "$work/strace.py"
