@@ -7,7 +7,7 @@ use multicloud_eip::{
     AllocateRequest, AssociateTarget, EipProvider, Error, ListFilter, Modification, PageRequest,
 };
 
-use crate::common::{self, Auth, Cloud};
+use eip_testkit::{Auth, Cloud};
 
 fn field_of(result: Result<impl std::fmt::Debug, Error>) -> String {
     match result {
@@ -18,8 +18,8 @@ fn field_of(result: Result<impl std::fmt::Debug, Error>) -> String {
 }
 
 async fn matrix(cloud: Cloud) -> usize {
-    let sim = common::sim(Duration::from_millis(5), 8).await;
-    let p = common::provider(&sim, cloud, Auth::Default, common::fast_retry());
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
+    let p = eip_testkit::provider_with(&sim, cloud, Auth::Default, eip_testkit::fast_retry());
     let p: &dyn EipProvider = p.as_ref();
     let long = "x".repeat(10 * 1024);
     let mut cases = 0;

@@ -8,7 +8,7 @@ use multicloud_eip::{
     AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, Modification,
 };
 
-use crate::common::{self, Auth, Cloud};
+use eip_testkit::{Auth, Cloud};
 
 const TRIALS: usize = 50;
 
@@ -17,7 +17,7 @@ fn drop_next(sim: &Sim, cloud: Cloud, operation: &str) {
     sim.faults().add(
         FaultRule::new(FaultKind::CommitThenDrop, Trigger::Times(1))
             .cloud(cloud)
-            .action(common::action(cloud, operation)),
+            .action(eip_testkit::action(cloud, operation)),
     );
 }
 
@@ -26,18 +26,18 @@ async fn fresh(p: &dyn EipProvider) -> String {
         .allocate(&AllocateRequest::new().bandwidth(5).name("ctd"))
         .await
         .unwrap();
-    p.wait_until_available(&eip.id, &common::fast_wait())
+    p.wait_until_available(&eip.id, &eip_testkit::fast_wait())
         .await
         .unwrap();
     eip.id
 }
 
 async fn trials(cloud: Cloud) {
-    let sim = common::sim(Duration::from_millis(5), 8).await;
-    let p = common::provider(&sim, cloud, Auth::Default, common::fast_retry());
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
+    let p = eip_testkit::provider_with(&sim, cloud, Auth::Default, eip_testkit::fast_retry());
     let p = p.as_ref();
-    let wait = common::fast_wait();
-    let instance = common::instances(&sim, cloud)[0].clone();
+    let wait = eip_testkit::fast_wait();
+    let instance = eip_testkit::instances(&sim, cloud)[0].clone();
     let target = AssociateTarget::instance(&instance);
 
     for trial in 0..TRIALS {

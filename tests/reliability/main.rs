@@ -4,12 +4,11 @@
 //! (faults injected, retries, leaks) are printed; run with `--nocapture` to see them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod bad_input;
 mod commit_then_drop;
 mod move_race;
+mod real_gateways;
+mod realistic;
 mod secrets;
 mod soak;
 mod tokens;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use multicloud_eip::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt};
 
-use crate::common::{self, Auth, Cloud};
+use eip_testkit::{Auth, Cloud};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);
@@ -78,7 +78,7 @@ fn suspicious(text: &str) -> Vec<String> {
 }
 
 async fn lifecycle(p: &dyn EipProvider, instance: &str) {
-    let wait = common::fast_wait();
+    let wait = eip_testkit::fast_wait();
     let eip = p
         .allocate(&AllocateRequest::new().bandwidth(5).name("secrets"))
         .await
@@ -98,7 +98,7 @@ async fn lifecycle(p: &dyn EipProvider, instance: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_in_logs_errors_or_debug_output() {
     let capture = capture();
-    let sim = common::sim(Duration::from_millis(5), 8).await;
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
     let alibaba = sim.alibaba().clone();
     let huawei = sim.huawei().clone();
     let secrets = [
@@ -109,8 +109,8 @@ async fn no_secret_in_logs_errors_or_debug_output() {
     let mut texts = Vec::new();
     for cloud in [Cloud::Alibaba, Cloud::Huawei] {
         for auth in [Auth::Default, Auth::Alternate] {
-            let p = common::provider(&sim, cloud, auth, common::fast_retry());
-            lifecycle(p.as_ref(), &common::instances(&sim, cloud)[0]).await;
+            let p = eip_testkit::provider_with(&sim, cloud, auth, eip_testkit::fast_retry());
+            lifecycle(p.as_ref(), &eip_testkit::instances(&sim, cloud)[0]).await;
             texts.push(format!("{p:?}"));
             // An error from the cloud, and one from refused credentials.
             let missing = p.get("eip-0000nothere").await.unwrap_err();

@@ -9,13 +9,13 @@ use multicloud_eip::retry::RetryStats;
 use multicloud_eip::sim::{FaultKind, FaultRule, InjectedError, Trigger};
 use multicloud_eip::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, Error};
 
-use crate::common::{self, Auth, Cloud};
+use eip_testkit::{Auth, Cloud};
 
 const WORKERS: usize = 20;
 const LIFECYCLES: usize = 300;
 
 async fn lifecycle(p: &dyn EipProvider, instance: &str, key: String) -> Result<(), Error> {
-    let wait = common::fast_wait();
+    let wait = eip_testkit::fast_wait();
     let eip = p
         .allocate(
             &AllocateRequest::new()
@@ -35,13 +35,16 @@ async fn lifecycle(p: &dyn EipProvider, instance: &str, key: String) -> Result<(
 }
 
 async fn soak(cloud: Cloud) {
-    let sim = common::sim(Duration::from_millis(10), WORKERS).await;
+    let sim = eip_testkit::sim_with(Duration::from_millis(10), WORKERS).await;
     let stats = Arc::new(RetryStats::default());
-    let provider = common::provider(
+    let provider = eip_testkit::provider_with(
         &sim,
         cloud,
         Auth::Default,
-        common::fast_retry().with_stats(stats.clone()),
+        eip_testkit::fast_retry()
+            .max_attempts(20)
+            .budget(Duration::from_secs(60))
+            .with_stats(stats.clone()),
     );
     let faults = sim.faults();
     let rule = |kind, p| FaultRule::new(kind, Trigger::Probability(p)).cloud(cloud);
@@ -62,7 +65,7 @@ async fn soak(cloud: Cloud) {
         1.0,
     ));
 
-    let instances = common::instances(&sim, cloud);
+    let instances = eip_testkit::instances(&sim, cloud);
     let workers = (0..WORKERS).map(|w| {
         let provider = provider.clone();
         let instance = instances[w].clone();

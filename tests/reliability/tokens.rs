@@ -5,11 +5,11 @@
 use std::time::Duration;
 
 use futures::future::join_all;
-use multicloud_eip::huawei::{HuaweiProvider, PasswordAuth};
+use multicloud_eip::huawei::PasswordAuth;
 use multicloud_eip::sim::{Cloud, FaultKind, FaultRule, InjectedError, Sim, Trigger};
 use multicloud_eip::{AllocateRequest, EipProvider, Error, ListFilter, PageRequest};
 
-use crate::common::{self, Auth};
+use eip_testkit::Auth;
 
 fn token_requests(sim: &Sim) -> usize {
     sim.requests()
@@ -25,8 +25,8 @@ async fn burst(p: &dyn EipProvider, id: &str, calls: usize) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiry_and_revocation_mid_run_cost_one_reauthentication_each() {
-    let sim = common::sim(Duration::from_millis(5), 8).await;
-    let p = common::huawei(&sim, Auth::Default, common::fast_retry());
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
+    let p = eip_testkit::huawei_with(&sim, Auth::Default, eip_testkit::fast_retry());
     let eip = p
         .allocate(&AllocateRequest::new().bandwidth(5).name("tok"))
         .await
@@ -64,18 +64,14 @@ async fn expiry_and_revocation_mid_run_cost_one_reauthentication_each() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_costs_exactly_one_iam_request() {
-    let sim = common::sim(Duration::from_millis(5), 8).await;
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
     let info = sim.huawei();
-    let p = HuaweiProvider::builder()
-        .with_region(info.region.clone())
-        .with_iam_endpoint(&info.iam_endpoint)
-        .with_vpc_endpoint(&info.vpc_endpoint)
+    let p = eip_testkit::huawei_builder(&sim)
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
             "not-the-password",
             info.domain_name.clone(),
         ))
-        .with_retry(common::fast_retry())
         .build()
         .unwrap();
     let (filter, page) = (ListFilter::new(), PageRequest::default());
@@ -101,7 +97,7 @@ async fn a_wrong_password_costs_exactly_one_iam_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_throttled_iam_is_backed_off_not_stormed() {
-    let sim = common::sim(Duration::from_millis(5), 8).await;
+    let sim = eip_testkit::sim_with(Duration::from_millis(5), 8).await;
     sim.faults().add(
         FaultRule::new(
             FaultKind::Error(InjectedError::Throttled),
@@ -110,7 +106,7 @@ async fn a_throttled_iam_is_backed_off_not_stormed() {
         .cloud(Cloud::Huawei)
         .action("KeystoneCreateToken"),
     );
-    let p = common::huawei(&sim, Auth::Default, common::fast_retry());
+    let p = eip_testkit::huawei_with(&sim, Auth::Default, eip_testkit::fast_retry());
     let (filter, page) = (ListFilter::new(), PageRequest::default());
     let results = join_all((0..50).map(|_| p.list_page(&filter, &page))).await;
     assert!(

@@ -3,9 +3,10 @@
 
 use std::net::Ipv4Addr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use eip_alibaba::{AlibabaBuilder, AlibabaProvider, SignatureVersion};
-use eip_core::EipProvider;
+use eip_core::{EipProvider, RetryPolicy};
 use eip_huawei::{HuaweiBuilder, HuaweiProvider, PasswordAuth};
 use eip_sim::{AlibabaConfig, HuaweiConfig, LoggedRequest, Sim, SimBuilder};
 
@@ -39,6 +40,22 @@ pub fn sim_builder() -> SimBuilder {
 /// When the emulator cannot listen on loopback (a test set-up failure).
 pub async fn sim() -> Sim {
     start(sim_builder()).await
+}
+
+/// An emulator with `transition`-long transitions whose accounts have at least `instances`
+/// instances and servers each.
+pub async fn sim_with(transition: Duration, instances: usize) -> Sim {
+    let mut alibaba = AlibabaConfig::default();
+    let mut huawei = HuaweiConfig::default();
+    grow_alibaba(&mut alibaba, instances);
+    grow_huawei(&mut huawei, instances);
+    start(
+        SimBuilder::new()
+            .transition_delay(transition)
+            .alibaba(alibaba)
+            .huawei(huawei),
+    )
+    .await
 }
 
 /// An emulator whose accounts have at least `instances` instances (Alibaba) and servers
@@ -94,7 +111,8 @@ pub fn grow_huawei(config: &mut HuaweiConfig, count: usize) {
 }
 
 /// An Alibaba builder aimed at `sim`: region, endpoint, the emulator's key, V1 signatures,
-/// [`fast_retry`] and [`fast_timeouts`]. Change what the test is about, then `build()`.
+/// [`fast_retry`], [`fast_timeouts`] and no rate limiter (the default bucket, sized to a real
+/// account's quota, would make a fault test wait seconds per request). Change what the test is about, then `build()`.
 pub fn alibaba_builder(sim: &Sim) -> AlibabaBuilder {
     let info = sim.alibaba();
     AlibabaProvider::builder()
@@ -103,6 +121,7 @@ pub fn alibaba_builder(sim: &Sim) -> AlibabaBuilder {
         .with_credentials(alibaba_key(sim))
         .with_signature_version(SignatureVersion::V1)
         .with_retry(fast_retry())
+        .with_rate_limiter(None)
         .with_timeouts(fast_timeouts())
 }
 
@@ -117,18 +136,32 @@ pub fn alibaba_key(sim: &Sim) -> eip_alibaba::AccessKey {
 /// # Panics
 /// When the builder refuses the emulator's settings (a test set-up failure).
 pub fn alibaba(sim: &Sim, auth: Auth) -> AlibabaProvider {
+    alibaba_with(sim, auth, fast_retry())
+}
+
+/// An Alibaba provider on `sim` with this retry policy (a limiter it carries is used).
+///
+/// # Panics
+/// When the builder refuses the emulator's settings (a test set-up failure).
+pub fn alibaba_with(sim: &Sim, auth: Auth, retry: RetryPolicy) -> AlibabaProvider {
     let version = match auth {
         Auth::Default => SignatureVersion::V1,
         Auth::Alternate => SignatureVersion::V3,
     };
-    match alibaba_builder(sim).with_signature_version(version).build() {
+    let limiter = retry.limiter.clone();
+    let builder = alibaba_builder(sim)
+        .with_signature_version(version)
+        .with_retry(retry)
+        .with_rate_limiter(limiter);
+    match builder.build() {
         Ok(provider) => provider,
         Err(e) => panic!("the Alibaba provider did not build: {e}"),
     }
 }
 
 /// A Huawei builder aimed at `sim` without credentials: region, IAM and VPC endpoints,
-/// [`fast_retry`] and [`fast_timeouts`]. Add `with_password` or `with_access_key`.
+/// [`fast_retry`], [`fast_timeouts`] and no rate limiter (the default bucket of 200 requests per
+/// 5 minutes would make a fault test wait 1.5 s per request). Add `with_password` or `with_access_key`.
 pub fn huawei_builder(sim: &Sim) -> HuaweiBuilder {
     let info = sim.huawei();
     HuaweiProvider::builder()
@@ -136,6 +169,7 @@ pub fn huawei_builder(sim: &Sim) -> HuaweiBuilder {
         .with_iam_endpoint(info.iam_endpoint.clone())
         .with_vpc_endpoint(info.vpc_endpoint.clone())
         .with_retry(fast_retry())
+        .with_rate_limiter(None)
         .with_timeouts(fast_timeouts())
         // The provider's default bucket is the gateway's real quota (200 requests per 5
         // minutes): a test suite would wait on it for minutes.
@@ -168,9 +202,21 @@ pub fn huawei_key(sim: &Sim) -> eip_huawei::AccessKey {
 /// # Panics
 /// When the builder refuses the emulator's settings.
 pub fn huawei(sim: &Sim, auth: Auth) -> HuaweiProvider {
+    huawei_with(sim, auth, fast_retry())
+}
+
+/// A Huawei provider on `sim` with this retry policy (a limiter it carries is used).
+///
+/// # Panics
+/// When the builder refuses the emulator's settings.
+pub fn huawei_with(sim: &Sim, auth: Auth, retry: RetryPolicy) -> HuaweiProvider {
+    let limiter = retry.limiter.clone();
+    let builder = huawei_builder(sim)
+        .with_retry(retry)
+        .with_rate_limiter(limiter);
     let builder = match auth {
-        Auth::Default => huawei_builder(sim).with_password(huawei_password(sim)),
-        Auth::Alternate => huawei_builder(sim)
+        Auth::Default => builder.with_password(huawei_password(sim)),
+        Auth::Alternate => builder
             .with_project_id(sim.huawei().project_id.clone())
             .with_access_key(huawei_key(sim)),
     };
@@ -182,9 +228,19 @@ pub fn huawei(sim: &Sim, auth: Auth) -> HuaweiProvider {
 
 /// A provider of `cloud` on `sim`, as a trait object.
 pub fn provider(sim: &Sim, cloud: Cloud, auth: Auth) -> Arc<dyn EipProvider> {
+    provider_with(sim, cloud, auth, fast_retry())
+}
+
+/// A provider of `cloud` on `sim` with this retry policy, as a trait object.
+pub fn provider_with(
+    sim: &Sim,
+    cloud: Cloud,
+    auth: Auth,
+    retry: RetryPolicy,
+) -> Arc<dyn EipProvider> {
     match cloud {
-        Cloud::Alibaba => Arc::new(alibaba(sim, auth)),
-        Cloud::Huawei => Arc::new(huawei(sim, auth)),
+        Cloud::Alibaba => Arc::new(alibaba_with(sim, auth, retry)),
+        Cloud::Huawei => Arc::new(huawei_with(sim, auth, retry)),
     }
 }
 

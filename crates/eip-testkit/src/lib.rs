@@ -35,8 +35,9 @@ pub mod hostile;
 pub mod policies;
 
 pub use emulator::{
-    action, alibaba, alibaba_builder, alibaba_key, count, grow_alibaba, grow_huawei, huawei,
-    huawei_builder, huawei_key, huawei_password, instances, inventory, provider, requests, seed,
-    sim, sim_builder, sim_with_instances, start, Auth, Cloud, AUTHS, CLOUDS,
+    action, alibaba, alibaba_builder, alibaba_key, alibaba_with, count, grow_alibaba, grow_huawei,
+    huawei, huawei_builder, huawei_key, huawei_password, huawei_with, instances, inventory,
+    provider, provider_with, requests, seed, sim, sim_builder, sim_with, sim_with_instances, start,
+    Auth, Cloud, AUTHS, CLOUDS,
 };
-pub use policies::{fast_retry, fast_timeouts, fast_wait, TRANSITION};
+pub use policies::{fast_retry, fast_settle, fast_timeouts, fast_wait, SETTLE_WINDOW, TRANSITION};
