@@ -192,6 +192,34 @@ pub(crate) struct FailedAnswer<'a> {
     pub body: &'a [u8],
 }
 
+/// The window a gateway throttling message names: API Gateway answers
+/// `"... policy user over ratelimit,limit:200,time:5 minute"` or `"... policy ip over
+/// ratelimit,limit:5,time:1 second"` (huaweicloud/terraform-provider-huaweicloud#1335,
+/// sbercloud-terraform/terraform-provider-sbercloud#388). The quota is a fixed window whose start
+/// the client cannot see, so the whole window is the wait that surely clears it; the retry loop
+/// waits it out within its budget, or says in the error that the budget is shorter.
+pub(crate) fn quota_window(message: &str) -> Option<Duration> {
+    let rest = &message[message.find("time:")? + "time:".len()..];
+    let rest = rest.trim_start();
+    let digits = rest
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(rest.len());
+    let count: u64 = rest[..digits].parse().ok()?;
+    let unit = rest[digits..].trim_start();
+    let seconds = if unit.starts_with("second") {
+        1
+    } else if unit.starts_with("minute") {
+        60
+    } else if unit.starts_with("hour") {
+        3600
+    } else if unit.starts_with("day") {
+        86_400
+    } else {
+        return None;
+    };
+    Some(Duration::from_secs(count.checked_mul(seconds)?))
+}
+
 /// Turns a non-2xx answer into an [`Error`].
 ///
 /// A body that is not JSON (an HTML page from a gateway or proxy) follows eip-http's one rule
@@ -239,7 +267,9 @@ pub(crate) fn from_answer(answer: &FailedAnswer<'_>) -> Error {
             service: Some(service),
         },
         ErrorKind::RateLimited => Error::RateLimited {
-            retry_after: answer.retry_after,
+            retry_after: answer
+                .retry_after
+                .or_else(|| quota_window(&service.message)),
             service: Some(service),
         },
         ErrorKind::Unauthenticated => Error::Unauthenticated {
@@ -572,5 +602,23 @@ mod tests {
             http_status: Some(200),
             request_id: None
         }));
+    }
+
+    #[test]
+    fn a_throttling_message_names_its_window() {
+        let user = "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute";
+        assert_eq!(quota_window(user), Some(Duration::from_secs(300)));
+        let ip = "The throttling threshold has been reached: policy ip over ratelimit,limit:5,time:1 second";
+        assert_eq!(quota_window(ip), Some(Duration::from_secs(1)));
+        assert_eq!(quota_window("over ratelimit"), None);
+        assert_eq!(quota_window("time:99999999999999999999 day"), None);
+        assert_eq!(quota_window("time:18446744073709551615 day"), None);
+        let body = br#"{"error_code":"APIGW.0308","error_msg":"policy user over ratelimit,limit:200,time:5 minute"}"#;
+        match answer(429, std::str::from_utf8(body).unwrap()) {
+            Error::RateLimited { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(300)))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -80,7 +80,7 @@ async fn retries_stop_when_the_attempts_run_out() {
     );
     assert_eq!(
         throttled.service().map(|s| s.code.as_str()),
-        Some("APIGW.0308")
+        Some("APIG.0308")
     );
     assert_eq!(
         count(&sim, "ShowPublicip"),

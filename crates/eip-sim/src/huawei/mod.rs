@@ -330,21 +330,25 @@ impl CloudApi for HuaweiSim {
     fn injected_error(&self, error: InjectedError, request_id: &str) -> Response<Body> {
         let request_id = &huawei_request_id(request_id);
         let error = match error {
-            // huaweicloud/terraform-provider-huaweicloud#1335: a real answer of vpc.cn-north-4.
+            // A throttle drawn by chance names no window (the windowed answers, `APIGW.0308 ...
+            // time:5 minute`, come from the quota fault kind, which really counts a window); the
+            // older gateway's code, whose advice is to retry after a few seconds
+            // (https://support.huaweicloud.com/intl/en-us/oce_faq/en-us_topic_0000001887959462.html).
             InjectedError::Throttled => ApiError::Gateway {
                 status: StatusCode::TOO_MANY_REQUESTS,
-                code: "APIGW.0308",
-                message: "The throttling threshold has been reached: policy user over ratelimit,limit:200,time:5 minute"
-                    .to_owned(),
+                code: "APIG.0308",
+                message: "The request is throttled.".to_owned(),
             },
             InjectedError::Unavailable => ApiError::Gateway {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 code: "APIGW.0202",
                 message: "The backend service is unavailable.".to_owned(),
             },
-            InjectedError::Internal => {
-                ApiError::vpc(StatusCode::INTERNAL_SERVER_ERROR, "VPC.0514", "Neutron error, please try again later.")
-            }
+            InjectedError::Internal => ApiError::vpc(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "VPC.0514",
+                "Neutron error, please try again later.",
+            ),
             InjectedError::Busy => ApiError::busy(),
         };
         error.into_response(request_id)
