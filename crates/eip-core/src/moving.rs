@@ -371,9 +371,17 @@ fn in_flux(eip: &Eip) -> bool {
 /// Checks the expectation against what was seen; the holder to unbind, when bound.
 fn holder_to_unbind(observed: &Eip, expect: &Expect) -> Result<Option<AssociateTarget>> {
     if observed.status.is_failed() {
+        // The raw status is what the cloud said (`InUse (locked: financial)`, `FREEZED`): name
+        // it, so the person reading the error knows which lock to lift.
+        let service = crate::error::ServiceError::new(
+            observed.provider,
+            "claim",
+            observed.raw_status.clone(),
+            "the address is locked or failed; the cloud refuses to change it until that is cleared",
+        );
         return Err(Error::InvalidState {
             current: Some(observed.status.clone()),
-            service: None,
+            service: Some(Box::new(service)),
         });
     }
     let free = observed.status == EipStatus::Available && observed.binding.is_none();
