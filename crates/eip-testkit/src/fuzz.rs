@@ -2,8 +2,9 @@
 //! cloud's answers, with the cloud's field names and plausible values in the wrong places, then
 //! written out, cut short, corrupted, or replaced by bodies no generator reaches by chance.
 //!
-//! Each provider keeps its own [`Vocabulary`] (the field names its parsers read, values its
-//! cloud sends) and builds its answer shapes from these pieces:
+//! Each provider has a [`Vocabulary`] (the field names its parsers read, values its cloud sends;
+//! Huawei's is [`HUAWEI`], used by its unit and integration tests alike) and builds its answer
+//! shapes from these pieces:
 //!
 //! ```
 //! use eip_testkit::fuzz::{body_from, Vocabulary};
@@ -31,6 +32,87 @@ pub struct Vocabulary {
     /// places too.
     pub plausible: &'static [&'static str],
 }
+
+/// Huawei's words: the names its parsers look for, and values its answers hold. One list for the
+/// crate's unit properties (its parsers are private) and its end-to-end hostile tests.
+pub const HUAWEI: Vocabulary = Vocabulary {
+    keys: &[
+        "publicip",
+        "publicips",
+        "id",
+        "status",
+        "type",
+        "public_ip_address",
+        "public_ipv6_address",
+        "ip_version",
+        "private_ip_address",
+        "port_id",
+        "create_time",
+        "bandwidth_id",
+        "bandwidth_name",
+        "bandwidth_size",
+        "bandwidth_share_type",
+        "charge_mode",
+        "bandwidth_charge_mode",
+        "alias",
+        "ports",
+        "device_id",
+        "device_owner",
+        "fixed_ips",
+        "subnet_id",
+        "ip_address",
+        "binding:vif_details",
+        "primary_interface",
+        "token",
+        "expires_at",
+        "issued_at",
+        "project",
+        "projects",
+        "code",
+        "message",
+        "error_code",
+        "error_msg",
+        "request_id",
+        "error",
+        "NeutronError",
+        "errorCode",
+        "errorMsg",
+    ],
+    plausible: &[
+        "",
+        "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0",
+        "p1",
+        "161.17.101.9",
+        "192.168.0.11",
+        "2001:db8::1",
+        "999.1.1.1",
+        "DOWN",
+        "ACTIVE",
+        "BINDING",
+        "FREEZED",
+        "compute:cn-north-4a",
+        "neutron:VIP_PORT",
+        "true",
+        "false",
+        "4",
+        "6",
+        "5",
+        "-5",
+        "1e400",
+        "18446744073709551616",
+        "2015-07-16 04:22:32",
+        "2015-07-16T04:22:32Z",
+        "9999-12-31T23:59:59.999999Z",
+        "-9999-01-01T00:00:00Z",
+        "2024-02-30T25:61:61Z",
+        "VPC.0504",
+        "VPC.0517",
+        "APIGW.0308",
+        "APIGW.0301",
+        "VPC.0501",
+        "VPC.0512",
+    ],
+};
 
 impl Vocabulary {
     /// Any scalar: `null`, booleans, integers of both signs, floats, plausible values, short
