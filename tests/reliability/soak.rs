@@ -41,9 +41,13 @@ async fn soak(cloud: Cloud) {
         &sim,
         cloud,
         Auth::Default,
+        // 30 % of every request throttled, a read-back before each retry of a write that may have
+        // landed: an attempt can need two clean requests, so the loop gets room to outlast the
+        // rates (one CI run in several exhausted 20 attempts on one call, and its lifecycle left
+        // an address bound that failed the worker's later lifecycles).
         eip_testkit::fast_retry()
-            .max_attempts(20)
-            .budget(Duration::from_secs(60))
+            .max_attempts(40)
+            .budget(Duration::from_secs(120))
             .with_stats(stats.clone()),
     );
     let faults = sim.faults();
