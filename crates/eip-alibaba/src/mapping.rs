@@ -37,7 +37,7 @@ use std::net::IpAddr;
 
 use eip_core::{
     validate, AssociateTarget, Binding, Capabilities, ChargeMode, Charset, Eip, EipStatus, Error,
-    Result, TargetKind, TextRule,
+    Result, TagRule, TargetKind, TextRule,
 };
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -88,7 +88,26 @@ pub fn capabilities() -> Capabilities {
         charset: Charset::Printable,
         forbidden_prefixes: &["http://", "https://"],
     });
-    caps.max_tags = 20;
+    // TagResources (VPC 2016-04-28): up to 20 tags per resource, keys and values up to 128
+    // characters, neither may start with `aliyun` or `acs:`, nor contain `http://`/`https://`.
+    // https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-tagresources
+    caps.tags = Some(TagRule {
+        max_per_resource: 20,
+        key: TextRule {
+            min_chars: 1,
+            max_chars: 128,
+            starts_with_letter: false,
+            charset: Charset::Printable,
+            forbidden_prefixes: &["aliyun", "acs:", "http://", "https://"],
+        },
+        value: TextRule {
+            min_chars: 0,
+            max_chars: 128,
+            starts_with_letter: false,
+            charset: Charset::Printable,
+            forbidden_prefixes: &["aliyun", "acs:", "http://", "https://"],
+        },
+    });
     caps
 }
 
@@ -581,7 +600,7 @@ mod tests {
             "no document says the cloud enforces the InstanceId of an unbind"
         );
         assert!(!caps.private_ip_targets);
-        assert_eq!(caps.max_tags, 20);
+        assert_eq!(caps.max_tags(), 20);
         assert!(caps.name_rule.check("name", "a").is_ok());
         assert!(caps.name_rule.check("name", "1a").is_err());
         assert!(caps.check_description("https://x").is_err());

@@ -30,16 +30,19 @@ pub mod wait;
 
 pub use error::{Error, ErrorStatus, Result, ServiceError};
 pub use limit::RateLimiter;
-pub use model::{Binding, ChargeMode, Eip, EipStatus, IpVersion, ProviderKind, TargetKind};
+pub use model::{
+    BandwidthKind, Binding, ChargeMode, Eip, EipStatus, IpVersion, ProviderKind, Region, TargetKind,
+};
 pub use moving::{ClaimAction, ClaimReport, Expect, Guard, MoveOptions, MoveReport};
 pub use paginate::ListOptions;
 pub use provider::{Capabilities, EipProvider, EipProviderExt};
 pub use request::{
-    AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest, PageToken,
+    AllocateRequest, AssociateTarget, DedicatedBandwidth, ListFilter, Modification, Page,
+    PageRequest, PageToken, TagChange,
 };
 pub use retry::{
     Attempt, Call, RetryAction, RetryClassifier, RetryPolicy, SettlePolicy, Settled, Timeouts,
 };
 pub use secret::Secret;
-pub use validate::{Charset, TextRule};
+pub use validate::{Charset, TagRule, TextRule};
 pub use wait::{TransitionKind, Transitions, WaitPolicy};

@@ -304,6 +304,46 @@ pub enum IpVersion {
     V6,
 }
 
+/// Whether an address has a bandwidth of its own or shares one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BandwidthKind {
+    /// The address's own bandwidth, billed with it.
+    Dedicated,
+    /// A shared bandwidth (Alibaba common bandwidth package, Huawei shared bandwidth) that
+    /// several addresses draw from.
+    Shared,
+}
+
+impl fmt::Display for BandwidthKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dedicated => "dedicated",
+            Self::Shared => "shared",
+        })
+    }
+}
+
+/// A region a provider knows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
+pub struct Region {
+    /// The cloud's region id (`cn-hangzhou`, `ap-southeast-1`...).
+    pub id: String,
+    /// A human-readable name, when the cloud gives one.
+    pub name: Option<String>,
+}
+
+impl Region {
+    /// A region with an id and an optional name.
+    pub fn new(id: impl Into<String>, name: Option<String>) -> Self {
+        Self {
+            id: id.into(),
+            name,
+        }
+    }
+}
+
 /// An Elastic IP, normalized.
 ///
 /// Built by providers with [`Eip::new`] and then filled field by field; the struct is
@@ -340,6 +380,15 @@ pub struct Eip {
     pub region: String,
     /// Tags, if the cloud reports any.
     pub tags: BTreeMap<String, String>,
+    /// Whether the bandwidth is the address's own or shared with others ([`Eip::bandwidth_id`]
+    /// then names the shared bandwidth), when reported.
+    pub bandwidth_kind: Option<BandwidthKind>,
+    /// The resource group (Alibaba) or enterprise project (Huawei) the address belongs to, when
+    /// reported.
+    pub resource_group: Option<String>,
+    /// Whether release is refused by the cloud until protection is turned off; `None` where the
+    /// cloud has no such setting.
+    pub deletion_protection: Option<bool>,
 }
 
 impl Eip {
@@ -367,6 +416,9 @@ impl Eip {
             provider,
             region: region.into(),
             tags: BTreeMap::new(),
+            bandwidth_kind: None,
+            resource_group: None,
+            deletion_protection: None,
         }
     }
 

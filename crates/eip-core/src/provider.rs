@@ -8,13 +8,14 @@ use async_trait::async_trait;
 use futures::stream::BoxStream;
 
 use crate::error::{Error, Result};
-use crate::model::{Eip, EipStatus, ProviderKind, TargetKind};
+use crate::model::{Eip, EipStatus, ProviderKind, Region, TargetKind};
 use crate::moving::{ClaimReport, Expect, MoveOptions, MoveReport};
 use crate::paginate::ListOptions;
 use crate::request::{
-    AllocateRequest, AssociateTarget, ListFilter, Modification, Page, PageRequest,
+    AllocateRequest, AssociateTarget, DedicatedBandwidth, ListFilter, Modification, Page,
+    PageRequest, TagChange,
 };
-use crate::validate::TextRule;
+use crate::validate::{TagRule, TextRule};
 use crate::wait::{TransitionKind, Transitions, WaitPolicy};
 
 /// What a provider supports, so callers can ask before acting.
@@ -46,14 +47,29 @@ pub struct Capabilities {
     pub name_rule: TextRule,
     /// The documented rule for descriptions; `None` when addresses have no description.
     pub description_rule: Option<TextRule>,
-    /// The most tags an address can carry at allocation (0: tags unsupported).
-    pub max_tags: usize,
+    /// The documented tag rule; `None` when addresses cannot carry tags.
+    pub tags: Option<TagRule>,
+    /// Whether [`ListFilter::tags`] is filtered by the cloud; otherwise the provider lists
+    /// everything else the filter selects and keeps the tagged addresses itself.
+    pub server_side_tag_filter: bool,
+    /// Whether addresses belong to resource groups / enterprise projects that can be set,
+    /// filtered on and changed.
+    pub resource_groups: bool,
+    /// Whether [`AllocateRequest::address`] (a specific public address) is accepted.
+    pub specific_address: bool,
+    /// Whether [`AllocateRequest::address_pool_id`] is accepted.
+    pub address_pools: bool,
+    /// Whether addresses have deletion protection.
+    pub deletion_protection: bool,
+    /// The lines (ISPs / address types) this region offers; empty when not known, in which case
+    /// the cloud checks [`AllocateRequest::line`].
+    pub lines: Vec<String>,
 }
 
 impl Capabilities {
     /// Capabilities with the given name rule and conservative defaults for the rest: instance
     /// targets only, IPv4, no shared bandwidth, pages of 100, 1–200 Mbit/s, no descriptions,
-    /// no tags. Providers then set the fields that differ.
+    /// no tags, no resource groups, no specific addresses, pools or deletion protection. Providers then set the fields that differ.
     pub fn new(name_rule: TextRule) -> Self {
         Self {
             targets: vec![TargetKind::Instance],
@@ -67,8 +83,19 @@ impl Capabilities {
             bandwidth_mbps: 1..=200,
             name_rule,
             description_rule: None,
-            max_tags: 0,
+            tags: None,
+            server_side_tag_filter: false,
+            resource_groups: false,
+            specific_address: false,
+            address_pools: false,
+            deletion_protection: false,
+            lines: Vec::new(),
         }
+    }
+
+    /// The most tags an address can carry (0 when tags are unsupported).
+    pub fn max_tags(&self) -> usize {
+        self.tags.map_or(0, |rule| rule.max_per_resource)
     }
 
     /// Checks a bandwidth against [`Capabilities::bandwidth_mbps`].
@@ -148,6 +175,51 @@ pub trait EipProvider: Send + Sync + Debug {
     /// Releases the address. A bound address is refused with [`Error::InvalidState`], never
     /// silently unbound.
     async fn release(&self, id: &str) -> Result<()>;
+
+    /// Adds and removes tags in one call (validated with [`TagChange::validate`] before
+    /// anything is sent). [`Error::Unsupported`] by default.
+    async fn set_tags(&self, id: &str, change: &TagChange) -> Result<()> {
+        let _ = (id, change);
+        Err(unsupported("tags"))
+    }
+
+    /// Adds the address to a shared bandwidth (its own bandwidth is given up).
+    /// [`Error::Unsupported`] by default (see [`Capabilities::shared_bandwidth`]).
+    async fn join_shared_bandwidth(&self, id: &str, bandwidth_id: &str) -> Result<()> {
+        let _ = (id, bandwidth_id);
+        Err(unsupported("shared bandwidth"))
+    }
+
+    /// Takes the address out of its shared bandwidth, giving it `dedicated` back.
+    /// [`Error::Unsupported`] by default.
+    async fn leave_shared_bandwidth(&self, id: &str, dedicated: &DedicatedBandwidth) -> Result<()> {
+        let _ = (id, dedicated);
+        Err(unsupported("shared bandwidth"))
+    }
+
+    /// Moves the address to another resource group / enterprise project.
+    /// [`Error::Unsupported`] by default (see [`Capabilities::resource_groups`]).
+    async fn move_resource_group(&self, id: &str, group: &str) -> Result<()> {
+        let _ = (id, group);
+        Err(unsupported("resource groups"))
+    }
+
+    /// Turns deletion protection on or off. [`Error::Unsupported`] by default (see
+    /// [`Capabilities::deletion_protection`]).
+    async fn set_deletion_protection(&self, id: &str, enabled: bool) -> Result<()> {
+        let _ = (id, enabled);
+        Err(unsupported("deletion protection"))
+    }
+
+    /// The regions this cloud offers: the provider's documented table, refreshed from the
+    /// cloud's API where it has one. [`Error::Unsupported`] by default.
+    async fn regions(&self) -> Result<Vec<Region>> {
+        Err(unsupported("listing regions"))
+    }
+}
+
+fn unsupported(what: &str) -> Error {
+    Error::Unsupported { what: what.into() }
 }
 
 /// Operations every provider gets for free, built on [`EipProvider`]: listing every page as a
@@ -272,5 +344,23 @@ impl<P: EipProvider + ?Sized> EipProvider for Arc<P> {
     }
     async fn release(&self, id: &str) -> Result<()> {
         (**self).release(id).await
+    }
+    async fn set_tags(&self, id: &str, change: &TagChange) -> Result<()> {
+        (**self).set_tags(id, change).await
+    }
+    async fn join_shared_bandwidth(&self, id: &str, bandwidth_id: &str) -> Result<()> {
+        (**self).join_shared_bandwidth(id, bandwidth_id).await
+    }
+    async fn leave_shared_bandwidth(&self, id: &str, dedicated: &DedicatedBandwidth) -> Result<()> {
+        (**self).leave_shared_bandwidth(id, dedicated).await
+    }
+    async fn move_resource_group(&self, id: &str, group: &str) -> Result<()> {
+        (**self).move_resource_group(id, group).await
+    }
+    async fn set_deletion_protection(&self, id: &str, enabled: bool) -> Result<()> {
+        (**self).set_deletion_protection(id, enabled).await
+    }
+    async fn regions(&self) -> Result<Vec<Region>> {
+        (**self).regions().await
     }
 }

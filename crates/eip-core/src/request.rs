@@ -40,6 +40,17 @@ pub struct AllocateRequest {
     pub shared_bandwidth_id: Option<String>,
     /// IPv4 (default) or IPv6.
     pub ip_version: IpVersion,
+    /// Ask for this exact public address (to get one back after an accidental release); needs
+    /// [`Capabilities::specific_address`].
+    pub address: Option<IpAddr>,
+    /// Take the address from this address pool (Alibaba `PublicIpAddressPoolId`); needs
+    /// [`Capabilities::address_pools`].
+    pub address_pool_id: Option<String>,
+    /// Put the address in this resource group (Alibaba) / enterprise project (Huawei); needs
+    /// [`Capabilities::resource_groups`].
+    pub resource_group: Option<String>,
+    /// Turn deletion protection on at allocation; needs [`Capabilities::deletion_protection`].
+    pub deletion_protection: bool,
 }
 
 impl AllocateRequest {
@@ -102,6 +113,30 @@ impl AllocateRequest {
         self
     }
 
+    /// Asks for this exact public address.
+    pub fn address(mut self, address: IpAddr) -> Self {
+        self.address = Some(address);
+        self
+    }
+
+    /// Takes the address from this address pool.
+    pub fn address_pool(mut self, id: impl Into<String>) -> Self {
+        self.address_pool_id = Some(id.into());
+        self
+    }
+
+    /// Puts the address in this resource group / enterprise project.
+    pub fn resource_group(mut self, id: impl Into<String>) -> Self {
+        self.resource_group = Some(id.into());
+        self
+    }
+
+    /// Turns deletion protection on (or off) at allocation.
+    pub fn deletion_protection(mut self, enabled: bool) -> Self {
+        self.deletion_protection = enabled;
+        self
+    }
+
     /// Checks the request against the provider's documented limits.
     pub fn validate(&self, caps: &Capabilities) -> Result<()> {
         if let Some(mbps) = self.bandwidth_mbps {
@@ -109,6 +144,39 @@ impl AllocateRequest {
         }
         if let Some(line) = &self.line {
             validate::id("line", line)?;
+            if !caps.lines.is_empty() && !caps.lines.iter().any(|l| l == line) {
+                return Err(Error::invalid_input(
+                    "line",
+                    format!(
+                        "{line:?} is not offered in this region; offered: {}",
+                        caps.lines.join(", ")
+                    ),
+                ));
+            }
+        }
+        if let Some(address) = &self.address {
+            require(caps.specific_address, "allocating a specific address")?;
+            let v6 = address.is_ipv6();
+            if v6 != (self.ip_version == IpVersion::V6) {
+                return Err(Error::invalid_input(
+                    "address",
+                    format!(
+                        "{address} is not an {} address",
+                        if v6 { "IPv4" } else { "IPv6" }
+                    ),
+                ));
+            }
+        }
+        if let Some(pool) = &self.address_pool_id {
+            require(caps.address_pools, "address pools")?;
+            validate::id("address_pool_id", pool)?;
+        }
+        if let Some(group) = &self.resource_group {
+            require(caps.resource_groups, "resource groups")?;
+            validate::id("resource_group", group)?;
+        }
+        if self.deletion_protection {
+            require(caps.deletion_protection, "deletion protection")?;
         }
         if let Some(name) = &self.name {
             caps.name_rule.check("name", name)?;
@@ -138,27 +206,117 @@ impl AllocateRequest {
 }
 
 fn check_tags(caps: &Capabilities, tags: &BTreeMap<String, String>) -> Result<()> {
-    if tags.len() > caps.max_tags {
-        return Err(Error::invalid_input(
-            "tags",
-            format!("at most {} tags", caps.max_tags),
-        ));
+    if tags.is_empty() {
+        return Ok(());
     }
-    for (key, value) in tags {
-        if key.is_empty() || key.chars().count() > 128 || key.chars().any(char::is_control) {
+    match &caps.tags {
+        Some(rule) => rule.check_tags("tags", tags),
+        None => Err(Error::Unsupported {
+            what: "tags".into(),
+        }),
+    }
+}
+
+fn require(supported: bool, what: &str) -> Result<()> {
+    if supported {
+        Ok(())
+    } else {
+        Err(Error::Unsupported { what: what.into() })
+    }
+}
+
+/// Tags to add (or overwrite) and tag keys to remove, in one [`EipProvider::set_tags`] call.
+///
+/// [`EipProvider::set_tags`]: crate::EipProvider::set_tags
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TagChange {
+    /// Tags to set; an existing key gets the new value.
+    pub add: BTreeMap<String, String>,
+    /// Keys to remove; a key the address does not carry is not an error.
+    pub remove: Vec<String>,
+}
+
+impl TagChange {
+    /// A change that does nothing yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets a tag.
+    pub fn add(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.add.insert(key.into(), value.into());
+        self
+    }
+
+    /// Removes a tag key.
+    pub fn remove(mut self, key: impl Into<String>) -> Self {
+        self.remove.push(key.into());
+        self
+    }
+
+    /// Checks the change against the provider's tag rule: something to do, keys and values
+    /// valid, no key both added and removed, at most the documented number added at once.
+    pub fn validate(&self, caps: &Capabilities) -> Result<()> {
+        let Some(rule) = &caps.tags else {
+            return Err(Error::Unsupported {
+                what: "tags".into(),
+            });
+        };
+        if self.add.is_empty() && self.remove.is_empty() {
             return Err(Error::invalid_input(
                 "tags",
-                format!("tag key {key:?} must be 1 to 128 printable characters"),
+                "nothing to change: add or remove a tag",
             ));
         }
-        if value.chars().count() > 128 || value.chars().any(char::is_control) {
+        rule.check_tags("tags", &self.add)?;
+        rule.check_keys("remove", &self.remove)?;
+        if let Some(both) = self.remove.iter().find(|k| self.add.contains_key(*k)) {
             return Err(Error::invalid_input(
-                "tags",
-                format!("value of tag {key:?} must be at most 128 printable characters"),
+                "remove",
+                format!("tag {both:?} is both added and removed"),
             ));
+        }
+        if self.remove.len() > rule.max_per_resource {
+            return Err(Error::invalid_input(
+                "remove",
+                format!("at most {} tags per address", rule.max_per_resource),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The bandwidth an address gets back when it leaves a shared bandwidth (Huawei requires the
+/// dedicated bandwidth's size and billing on removal; Alibaba restores the address's own).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DedicatedBandwidth {
+    /// Size in Mbit/s.
+    pub mbps: u32,
+    /// Billing mode; the provider's default when `None`.
+    pub charge_mode: Option<ChargeMode>,
+}
+
+impl DedicatedBandwidth {
+    /// A dedicated bandwidth of `mbps`, billed the provider's default way.
+    pub fn new(mbps: u32) -> Self {
+        Self {
+            mbps,
+            charge_mode: None,
         }
     }
-    Ok(())
+
+    /// Sets the billing mode.
+    pub fn charge_mode(mut self, mode: ChargeMode) -> Self {
+        self.charge_mode = Some(mode);
+        self
+    }
+
+    /// Checks the size against the provider's bandwidth range.
+    pub fn validate(&self, caps: &Capabilities) -> Result<()> {
+        caps.check_bandwidth("bandwidth_mbps", self.mbps)
+    }
 }
 
 /// What to bind an address to.
@@ -285,6 +443,9 @@ pub struct ListFilter {
     pub name: Option<String>,
     /// Only addresses carrying all these tags.
     pub tags: BTreeMap<String, String>,
+    /// Only addresses in this resource group (Alibaba) / enterprise project (Huawei). Huawei
+    /// lists every granted enterprise project when `None`.
+    pub resource_group: Option<String>,
 }
 
 impl ListFilter {
@@ -329,8 +490,18 @@ impl ListFilter {
         self
     }
 
+    /// Keeps only addresses in this resource group / enterprise project.
+    pub fn resource_group(mut self, id: impl Into<String>) -> Self {
+        self.resource_group = Some(id.into());
+        self
+    }
+
     /// Checks the filter's ids and names.
     pub fn validate(&self, caps: &Capabilities) -> Result<()> {
+        if let Some(group) = &self.resource_group {
+            require(caps.resource_groups, "resource groups")?;
+            validate::id("resource_group", group)?;
+        }
         for id in &self.ids {
             validate::id("ids", id)?;
         }
@@ -358,6 +529,10 @@ impl ListFilter {
                 .as_ref()
                 .is_none_or(|n| eip.name.as_ref() == Some(n))
             && self.tags.iter().all(|(k, v)| eip.tags.get(k) == Some(v))
+            && self
+                .resource_group
+                .as_ref()
+                .is_none_or(|g| eip.resource_group.as_ref() == Some(g))
     }
 }
 

@@ -209,6 +209,74 @@ impl TextRule {
     }
 }
 
+/// A cloud's documented rule for tags: how many an address may carry and what keys and values
+/// may look like. Keys and values are checked with their own [`TextRule`] (reserved prefixes such
+/// as `aliyun` / `acs:` go in the key rule's `forbidden_prefixes`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TagRule {
+    /// The most tags one address can carry.
+    pub max_per_resource: usize,
+    /// The rule for a key.
+    pub key: TextRule,
+    /// The rule for a value (its `min_chars` is 0 where an empty value is allowed).
+    pub value: TextRule,
+}
+
+impl TagRule {
+    /// Checks every key and value, and that there are at most
+    /// [`TagRule::max_per_resource`] of them; the error names `field` and the offending key.
+    pub fn check_tags(
+        &self,
+        field: &str,
+        tags: &std::collections::BTreeMap<String, String>,
+    ) -> Result<()> {
+        if tags.len() > self.max_per_resource {
+            return Err(Error::invalid_input(
+                field,
+                format!(
+                    "at most {} tags per address (got {})",
+                    self.max_per_resource,
+                    tags.len()
+                ),
+            ));
+        }
+        for (key, value) in tags {
+            self.key
+                .check(field, key)
+                .map_err(|e| name_key(e, key, "key"))?;
+            self.value
+                .check(field, value)
+                .map_err(|e| name_key(e, key, "value"))?;
+        }
+        Ok(())
+    }
+
+    /// Checks keys alone (tags to remove, where values do not matter).
+    pub fn check_keys<'a>(
+        &self,
+        field: &str,
+        keys: impl IntoIterator<Item = &'a String>,
+    ) -> Result<()> {
+        for key in keys {
+            self.key
+                .check(field, key)
+                .map_err(|e| name_key(e, key, "key"))?;
+        }
+        Ok(())
+    }
+}
+
+/// Puts the tag key into a tag error's reason, so a list of twenty tags says which one is wrong.
+fn name_key(error: Error, key: &str, part: &str) -> Error {
+    match error {
+        Error::InvalidInput { field, reason } => Error::InvalidInput {
+            field,
+            reason: format!("tag {part} of {key:?}: {reason}"),
+        },
+        other => other,
+    }
+}
+
 fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x4E00..=0x9FFF | 0x3400..=0x4DBF | 0xF900..=0xFAFF)
 }

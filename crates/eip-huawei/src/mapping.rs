@@ -254,7 +254,7 @@ pub(crate) fn capabilities() -> Capabilities {
     // https://support.huaweicloud.com/api-vpc/AssociatePublicips.html: descriptions exist only in the v3 API.
     caps.description_rule = None;
     // The v1 create takes no tags (they are a separate v2.0 API, huaweicloudsdkeip `v2/eip_client.py`).
-    caps.max_tags = 0;
+    caps.tags = None;
     caps
 }
 

@@ -573,13 +573,13 @@ pub async fn capabilities_are_respected(p: &dyn EipProvider, f: &Fixture) {
 /// read back as given, and a tag filter finds the address.
 pub async fn attributes_the_provider_supports(p: &dyn EipProvider, f: &Fixture) {
     let caps = p.capabilities().clone();
-    if caps.max_tags == 0 && caps.description_rule.is_none() {
+    if caps.max_tags() == 0 && caps.description_rule.is_none() {
         return;
     }
     let mut request = AllocateRequest::new()
         .bandwidth(bandwidth(p, 5))
         .name(f.name("attr"));
-    if caps.max_tags > 0 {
+    if caps.max_tags() > 0 {
         request = request.tag("suite", f.run_id.clone());
     }
     if caps.description_rule.is_some() {
@@ -596,7 +596,7 @@ pub async fn attributes_the_provider_supports(p: &dyn EipProvider, f: &Fixture) 
     if caps.description_rule.is_some() {
         assert_eq!(eip.description.as_deref(), Some("front door"));
     }
-    if caps.max_tags > 0 {
+    if caps.max_tags() > 0 {
         assert_eq!(eip.tags.get("suite"), Some(&f.run_id));
         let tagged: Vec<String> = p
             .list(
