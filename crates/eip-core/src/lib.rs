@@ -6,6 +6,7 @@
 //! - [`EipProvider`]: the small, object-safe trait a cloud plugs into, and [`EipProviderExt`], the
 //!   operations built on top of it (list everything as a stream, wait for a state, move an address
 //!   between targets with a fence);
+//! - [`fleet`]: many regions at once ([`list_all`]) and the leak [`sweep`];
 //! - the normalized model: [`Eip`], its typed [`EipStatus`] (the raw status kept beside it) and its
 //!   [`Binding`];
 //! - the request types, with client-side validation against the provider's [`Capabilities`];
@@ -17,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod error;
+pub mod fleet;
 pub mod limit;
 pub mod model;
 pub mod moving;
@@ -29,6 +31,10 @@ pub mod validate;
 pub mod wait;
 
 pub use error::{Error, ErrorStatus, Result, ServiceError};
+pub use fleet::{
+    list_all, list_all_with, sweep, RegionItem, SkipReason, Skipped, SweepFailure, SweepFilter,
+    SweepMode, SweepReport,
+};
 pub use limit::RateLimiter;
 pub use model::{
     BandwidthKind, Binding, ChargeMode, Eip, EipStatus, IpVersion, ProviderKind, Region, TargetKind,
