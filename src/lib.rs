@@ -21,6 +21,10 @@
 //! | `huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token\|aksk]` | Huawei Cloud VPC v1 (feature `huawei`) |
 //! | `sim://alibaba`, `sim://huawei` | the embedded emulator (feature `sim`) |
 //!
+//! A provider is one region; [`connect_regions`] builds one per region from one spec, and
+//! [`list_all`] lists them all at once, streaming each region's addresses as it answers.
+//! [`sweep`] releases the unbound addresses a filter selects (leaks), never a bound one.
+//!
 //! A spec's `endpoint=`, `iam_endpoint=` and `vpc_endpoint=` must name a loopback host or a host
 //! under the cloud's own domains (Alibaba `*.aliyuncs.com`; Huawei `*.myhuaweicloud.com`,
 //! `*.myhuaweicloud.eu`, `*.myhuaweicloud.cn`): the spec often comes from the environment
@@ -193,6 +197,61 @@ pub fn connect_with(spec: &str, options: &ConnectOptions) -> Result<Arc<dyn EipP
             format!("unknown scheme {other:?}; valid: {}", schemes().join(", ")),
         )),
     }
+}
+
+/// One provider per region from one spec: the spec's region (its host) replaced by each of
+/// `regions` in turn, everything else (endpoints, options, credentials) the same. The usual
+/// way to build the fleet [`list_all`] lists:
+///
+/// ```no_run
+/// use futures::StreamExt;
+/// use multicloud_eip::{connect_regions, list_all, ConnectOptions, ListFilter};
+///
+/// # async fn demo() -> multicloud_eip::Result<()> {
+/// let regions = ["cn-hangzhou", "cn-beijing", "ap-southeast-1"];
+/// let fleet = connect_regions("alibaba://cn-hangzhou", &regions, &ConnectOptions::new())?;
+/// let filter = ListFilter::new();
+/// let mut all = list_all(&fleet, &filter);
+/// while let Some(item) = all.next().await {
+///     println!("{item}");
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// Each region is checked as an id ([`Error::InvalidInput`] naming `region`), duplicates are
+/// built once, and no region at all is refused. `sim://` specs emulate one region and are
+/// refused here. Nothing is sent: like [`connect_with`], this only builds the providers.
+pub fn connect_regions<S: AsRef<str>>(
+    spec: &str,
+    regions: &[S],
+    options: &ConnectOptions,
+) -> Result<Vec<Arc<dyn EipProvider>>> {
+    let parsed = Spec::parse(spec)?;
+    if parsed.scheme == "sim" {
+        return Err(Error::invalid_input(
+            "region",
+            "a sim:// spec emulates one region; give alibaba:// or huawei:// specs \
+             (with endpoint= options to reach an emulator) to list several",
+        ));
+    }
+    if regions.is_empty() {
+        return Err(Error::invalid_input("region", "give at least one region"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut providers = Vec::new();
+    for region in regions {
+        let region = region.as_ref();
+        validate::id("region", region)?;
+        if !seen.insert(region.to_owned()) {
+            continue;
+        }
+        let mut url = url::Url::parse(spec)
+            .map_err(|e| Error::invalid_input("provider", format!("{spec:?}: {e}")))?;
+        url.set_host(Some(region))
+            .map_err(|e| Error::invalid_input("region", format!("{region:?}: {e}")))?;
+        providers.push(connect_with(url.as_str(), options)?);
+    }
+    Ok(providers)
 }
 
 /// A provider from the spec in [`PROVIDER_ENV`].

@@ -128,19 +128,25 @@ pub enum Command {
     /// List addresses (all pages).
     #[command(after_help = "Example: eipctl list --status bound --instance i-bp1abc")]
     List(ListArgs),
-    /// Show one address.
-    #[command(after_help = "Example: eipctl show eip-bp1xyz")]
+    /// Show one address, by id or by its public address.
+    #[command(
+        after_help = "Examples:\n  eipctl show eip-bp1xyz\n  eipctl show --address 203.0.113.7"
+    )]
     Show {
         /// The address's id.
-        #[arg(value_parser = text())]
-        id: String,
+        #[arg(value_parser = text(), required_unless_present = "address", conflicts_with = "address")]
+        id: Option<String>,
+        /// Find the address by its public IP instead.
+        #[arg(long, value_name = "IP")]
+        address: Option<IpAddr>,
     },
     /// Allocate a new address.
     #[command(after_help = ALLOCATE_HELP)]
     Allocate(AllocateArgs),
-    /// Bind an address to an instance or a network interface.
+    /// Bind an address to an instance, a network interface, a private IP, a HaVip, a NAT gateway
+    /// or a load balancer (what the cloud supports).
     #[command(
-        after_help = "Examples:\n  eipctl associate eip-bp1xyz --instance i-bp1abc --wait\n  eipctl associate eip-bp1xyz --nic eni-bp1def --private-ip 10.0.0.8"
+        after_help = "Examples:\n  eipctl associate eip-bp1xyz --instance i-bp1abc --wait\n  eipctl associate eip-bp1xyz --nic eni-bp1def --private-ip 10.0.0.8\n  eipctl associate eip-bp1xyz --private-ip 10.0.0.8\n  eipctl associate eip-bp1xyz --havip havip-bp1abc"
     )]
     Associate(AssociateArgs),
     /// Unbind an address from whatever it is bound to.
@@ -152,8 +158,10 @@ pub enum Command {
         /// Block until the address is unbound.
         #[arg(long)]
         wait: bool,
-        /// Unbind only if it is bound to this instance (fenced); a conflict otherwise.
-        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        /// Unbind only if it is bound to this target (fenced); a conflict otherwise. A target is
+        /// an instance id, or KIND:ID with KIND nic, havip, nat or lb (nic:ID@IP for one private
+        /// address of a NIC), or ip:ADDRESS for whatever NIC holds a private address.
+        #[arg(long, value_name = "TARGET", value_parser = text())]
         from: Option<String>,
     },
     /// Change an address's name, description or bandwidth.
@@ -169,20 +177,20 @@ pub enum Command {
         #[arg(long)]
         wait: bool,
     },
-    /// Move an address from one instance to another, only if it is bound to the first (fenced).
+    /// Move an address from one target to another, only if it is bound to the first (fenced).
     #[command(
         name = "move",
-        after_help = "Example: eipctl move eip-bp1xyz --from i-primary --to i-standby"
+        after_help = "Examples:\n  eipctl move eip-bp1xyz --from i-primary --to i-standby\n  eipctl move eip-bp1xyz --from nic:eni-a --to nic:eni-b@10.0.0.8\n  eipctl move eip-bp1xyz --from havip:havip-1 --to nat:ngw-2\n\nTargets: an instance id, nic:ID, nic:ID@PRIVATE_IP, ip:PRIVATE_IP, havip:ID, nat:ID, lb:ID."
     )]
     Move {
         /// The address's id.
         #[arg(value_parser = text())]
         id: String,
-        /// The instance it must be bound to now.
-        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        /// The target it must be bound to now (an instance id, or KIND:ID; see below).
+        #[arg(long, value_name = "TARGET", value_parser = text())]
         from: String,
-        /// The instance to bind it to.
-        #[arg(long, value_name = "INSTANCE", value_parser = text())]
+        /// The target to bind it to.
+        #[arg(long, value_name = "TARGET", value_parser = text())]
         to: String,
         /// Give up after this many seconds (at most a week).
         #[arg(
@@ -219,6 +227,31 @@ pub enum Command {
         )]
         timeout: u64,
     },
+    /// Add and remove tags.
+    #[command(
+        after_help = "Example: eipctl tag eip-bp1xyz --add owner=web --add env=prod --remove stale"
+    )]
+    Tag(TagArgs),
+    /// Shared bandwidth membership: join one, or leave it for a dedicated bandwidth.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  eipctl bandwidth join eip-bp1xyz --bandwidth-id cbwp-bp1abc\n  eipctl bandwidth leave eip-bp1xyz --bandwidth 5 --charge-mode traffic"
+    )]
+    Bandwidth(BandwidthCommand),
+    /// Resource groups (Alibaba) / enterprise projects (Huawei).
+    #[command(
+        name = "resource-group",
+        subcommand,
+        after_help = "Example: eipctl resource-group move eip-bp1xyz --to rg-acfm2xyz"
+    )]
+    ResourceGroup(ResourceGroupCommand),
+    /// Release the unbound addresses a filter selects (leaks). Without --yes, only prints what
+    /// it would release. Bound, binding and deletion-protected addresses are never released;
+    /// each candidate is read again just before its release and left if it got bound.
+    #[command(
+        after_help = "Examples:\n  eipctl sweep --tag owner=ci --older-than 2d\n  eipctl sweep --name-prefix test- --yes\n\nExit status: 0, or the code of the first failed release (the others are still tried)."
+    )]
+    Sweep(SweepArgs),
     /// Show an address's state; with --bound-to, the exit status says whether it is bound to
     /// that instance (0) or not (8, or 7 with --exit-codes ocf).
     #[command(
@@ -267,6 +300,17 @@ pub struct ListArgs {
     /// Only this public address.
     #[arg(long)]
     pub address: Option<IpAddr>,
+    /// Only addresses with this tag (KEY=VALUE; repeat for several, all must match).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = text())]
+    pub tags: Vec<String>,
+    /// Only this resource group (Alibaba) / enterprise project (Huawei).
+    #[arg(long, visible_alias = "enterprise-project", value_name = "ID", value_parser = text())]
+    pub resource_group: Option<String>,
+    /// List these regions of the provider together (comma-separated), each region's addresses
+    /// printed as it answers; a region that fails is reported on stderr and the others are
+    /// still listed (exit status: the first failure's).
+    #[arg(long, value_name = "REGION,...", value_delimiter = ',', value_parser = text())]
+    pub region: Vec<String>,
 }
 
 /// `allocate` options.
@@ -288,6 +332,30 @@ pub struct AllocateArgs {
     /// A key that makes the allocation happen at most once, however often the command is rerun.
     #[arg(long, value_name = "KEY", value_parser = text())]
     pub idempotency_key: Option<String>,
+    /// A tag (KEY=VALUE; repeat for several).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = text())]
+    pub tags: Vec<String>,
+    /// The line / ISP / address type (Alibaba BGP, BGP_PRO...; Huawei 5_bgp, 5_sbgp...).
+    #[arg(long, value_parser = text())]
+    pub line: Option<String>,
+    /// Join this shared bandwidth (Alibaba common bandwidth package, Huawei shared bandwidth).
+    #[arg(long, value_name = "ID", value_parser = text())]
+    pub shared_bandwidth: Option<String>,
+    /// An IPv6 address instead of IPv4.
+    #[arg(long)]
+    pub ipv6: bool,
+    /// Put it in this resource group (Alibaba) / enterprise project (Huawei).
+    #[arg(long, visible_alias = "enterprise-project", value_name = "ID", value_parser = text())]
+    pub resource_group: Option<String>,
+    /// Ask for this exact public address (to get one back after an accidental release).
+    #[arg(long, value_name = "IP")]
+    pub address: Option<IpAddr>,
+    /// Take the address from this address pool (Alibaba).
+    #[arg(long, value_name = "ID", value_parser = text())]
+    pub address_pool: Option<String>,
+    /// Turn deletion protection on (Alibaba): release is refused until it is turned off.
+    #[arg(long)]
+    pub deletion_protection: bool,
     /// Block until the address is usable.
     #[arg(long)]
     pub wait: bool,
@@ -295,7 +363,11 @@ pub struct AllocateArgs {
 
 /// `associate` options.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("target").required(true).args(["instance", "nic"])))]
+#[command(group(
+    clap::ArgGroup::new("target")
+        .required(true)
+        .args(["instance", "nic", "havip", "nat_gateway", "load_balancer", "private_ip"])
+))]
 pub struct AssociateArgs {
     /// The address's id.
     #[arg(value_parser = text())]
@@ -306,9 +378,19 @@ pub struct AssociateArgs {
     /// Bind to this network interface.
     #[arg(long, value_parser = text())]
     pub nic: Option<String>,
-    /// With --nic: the private address on the interface.
-    #[arg(long, requires = "nic", value_name = "IP")]
+    /// With --nic: the private address on the interface. Alone: bind to whatever network
+    /// interface holds this private address.
+    #[arg(long, value_name = "IP")]
     pub private_ip: Option<IpAddr>,
+    /// Bind to this highly-available virtual IP.
+    #[arg(long, value_name = "ID", value_parser = text())]
+    pub havip: Option<String>,
+    /// Bind to this NAT gateway.
+    #[arg(long, value_name = "ID", value_parser = text())]
+    pub nat_gateway: Option<String>,
+    /// Bind to this load balancer.
+    #[arg(long, value_name = "ID", value_parser = text())]
+    pub load_balancer: Option<String>,
     /// Block until the address is bound.
     #[arg(long)]
     pub wait: bool,
@@ -332,4 +414,83 @@ pub struct ModifyArgs {
     /// Block until the change has settled.
     #[arg(long)]
     pub wait: bool,
+}
+
+/// `tag` options.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true).args(["add", "remove"])))]
+pub struct TagArgs {
+    /// The address's id.
+    #[arg(value_parser = text())]
+    pub id: String,
+    /// Set a tag (KEY=VALUE; repeat for several). An existing key gets the new value.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = text())]
+    pub add: Vec<String>,
+    /// Remove a tag key (repeat for several); a key the address lacks is not an error.
+    #[arg(long, value_name = "KEY", value_parser = text())]
+    pub remove: Vec<String>,
+}
+
+/// `bandwidth` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BandwidthCommand {
+    /// Add the address to a shared bandwidth (it gives up its own).
+    #[command(after_help = "Example: eipctl bandwidth join eip-bp1xyz --bandwidth-id cbwp-bp1abc")]
+    Join {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// The shared bandwidth (Alibaba common bandwidth package, Huawei shared bandwidth).
+        #[arg(long, value_name = "ID", value_parser = text())]
+        bandwidth_id: String,
+    },
+    /// Take the address out of its shared bandwidth, with a dedicated bandwidth of its own.
+    #[command(after_help = "Example: eipctl bandwidth leave eip-bp1xyz --bandwidth 5")]
+    Leave {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// The dedicated bandwidth it gets back, in Mbit/s.
+        #[arg(long, value_name = "MBPS", allow_negative_numbers = true)]
+        bandwidth: u32,
+        /// Its billing: bandwidth or traffic (the provider's default without it).
+        #[arg(long, value_name = "MODE", value_parser = text())]
+        charge_mode: Option<String>,
+    },
+}
+
+/// `resource-group` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ResourceGroupCommand {
+    /// Move the address to another resource group / enterprise project.
+    #[command(after_help = "Example: eipctl resource-group move eip-bp1xyz --to rg-acfm2xyz")]
+    Move {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// The resource group / enterprise project to move it to.
+        #[arg(long, value_name = "ID", value_parser = text())]
+        to: String,
+    },
+}
+
+/// `sweep` filters.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    /// Only addresses with this tag (KEY=VALUE; repeat for several, all must match).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = text())]
+    pub tags: Vec<String>,
+    /// Only addresses whose name starts with this.
+    #[arg(long, value_name = "PREFIX", value_parser = text())]
+    pub name_prefix: Option<String>,
+    /// Only addresses allocated longer ago than this (30m, 12h, 7d, 2w; seconds without a
+    /// unit). Addresses whose cloud does not say when they were allocated are skipped.
+    #[arg(long, value_name = "AGE", value_parser = text())]
+    pub older_than: Option<String>,
+    /// Only this resource group (Alibaba) / enterprise project (Huawei).
+    #[arg(long, visible_alias = "enterprise-project", value_name = "ID", value_parser = text())]
+    pub resource_group: Option<String>,
+    /// Release them. Without it, nothing is released: the sweep prints what it would release.
+    #[arg(long)]
+    pub yes: bool,
 }

@@ -12,20 +12,26 @@ use std::time::Duration;
 
 use clap::Parser;
 use multicloud_eip::{
-    AllocateRequest, AssociateTarget, ChargeMode, ConnectOptions, EipProvider, EipProviderExt,
-    EipStatus, Error, Expect, ListFilter, ListOptions, Modification, MoveOptions, Result,
-    RetryPolicy, Timeouts, WaitPolicy,
+    AllocateRequest, AssociateTarget, ConnectOptions, DedicatedBandwidth, EipProvider,
+    EipProviderExt, EipStatus, Error, Expect, IpVersion, ListFilter, ListOptions, Modification,
+    MoveOptions, Result, RetryPolicy, SweepFilter, SweepMode, TagChange, Timeouts, WaitPolicy,
 };
 
-use cli::{Cli, Command, ExitCodes, Output};
+use cli::{BandwidthCommand, Cli, Command, ExitCodes, Output, ResourceGroupCommand};
+
+mod args;
+mod fleet;
 
 /// How a command that did not fail ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Outcome {
     /// Done.
     Done,
     /// `status --bound-to`: the address is not bound to that target.
     NotBoundThere,
+    /// Some of the work failed (a region of `list --region`, a release of `sweep`), each
+    /// failure reported on stderr as it happened; the exit status is the first one's.
+    PartlyFailed(Error),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,11 @@ fn main() -> ExitCode {
         Ok(Outcome::Done) => ExitCode::from(exit::OK),
         Ok(Outcome::NotBoundThere) if ocf => ExitCode::from(exit::ocf::NOT_RUNNING),
         Ok(Outcome::NotBoundThere) => ExitCode::from(exit::NOT_BOUND_THERE),
+        Ok(Outcome::PartlyFailed(error)) => ExitCode::from(if ocf {
+            exit::ocf_code(&error)
+        } else {
+            exit::code(&error)
+        }),
         Err(error) => {
             let message = error.to_string();
             eprintln!("eipctl: {}: {}", error.kind_name(), escape::text(&message));
@@ -108,14 +119,44 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<Outcome> {
             ),
         ));
     }
+    if let Action::List { filter, regions } = &action {
+        if !regions.is_empty() {
+            let fleet = multicloud_eip::connect_regions(spec.trim(), regions, &options)?;
+            return fleet::list(&fleet, filter, cli.output, out).await;
+        }
+    }
     let provider = multicloud_eip::connect_with(spec.trim(), &options)?;
     action.run(provider, cli.output, out).await
 }
 
 /// A validated command.
 enum Action {
-    List(ListFilter),
+    List {
+        filter: ListFilter,
+        regions: Vec<String>,
+    },
     Show(String),
+    ShowAddress(std::net::IpAddr),
+    Tag {
+        id: String,
+        change: TagChange,
+    },
+    JoinBandwidth {
+        id: String,
+        bandwidth_id: String,
+    },
+    LeaveBandwidth {
+        id: String,
+        dedicated: DedicatedBandwidth,
+    },
+    MoveResourceGroup {
+        id: String,
+        group: String,
+    },
+    Sweep {
+        filter: SweepFilter,
+        mode: SweepMode,
+    },
     Allocate {
         request: AllocateRequest,
         wait: bool,
@@ -181,9 +222,76 @@ impl Action {
                 if let Some(address) = args.address {
                     filter = filter.addresses([address]);
                 }
-                Self::List(filter)
+                filter.tags = args::tags("tag", &args.tags)?;
+                if let Some(group) = &args.resource_group {
+                    filter = filter.resource_group(checked("resource-group", group)?);
+                }
+                Self::List {
+                    filter,
+                    regions: args.region.clone(),
+                }
             }
-            Command::Show { id } => Self::Show(checked("id", id)?),
+            Command::Show { id, address } => match (id, address) {
+                (_, Some(address)) => Self::ShowAddress(*address),
+                (Some(id), None) => Self::Show(checked("id", id)?),
+                (None, None) => {
+                    return Err(Error::invalid_input("id", "give an id or --address"));
+                }
+            },
+            Command::Tag(args) => {
+                let mut change = TagChange::new();
+                change.add = args::tags("add", &args.add)?;
+                change.remove = args.remove.clone();
+                Self::Tag {
+                    id: checked("id", &args.id)?,
+                    change,
+                }
+            }
+            Command::Bandwidth(BandwidthCommand::Join { id, bandwidth_id }) => {
+                Self::JoinBandwidth {
+                    id: checked("id", id)?,
+                    bandwidth_id: checked("bandwidth-id", bandwidth_id)?,
+                }
+            }
+            Command::Bandwidth(BandwidthCommand::Leave {
+                id,
+                bandwidth,
+                charge_mode,
+            }) => {
+                let mut dedicated = DedicatedBandwidth::new(*bandwidth);
+                if let Some(mode) = charge_mode {
+                    dedicated = dedicated.charge_mode(args::charge_mode(mode)?);
+                }
+                Self::LeaveBandwidth {
+                    id: checked("id", id)?,
+                    dedicated,
+                }
+            }
+            Command::ResourceGroup(ResourceGroupCommand::Move { id, to }) => {
+                Self::MoveResourceGroup {
+                    id: checked("id", id)?,
+                    group: checked("to", to)?,
+                }
+            }
+            Command::Sweep(args) => {
+                let mut filter = SweepFilter::new();
+                filter.tags = args::tags("tag", &args.tags)?;
+                filter.name_prefix = args.name_prefix.clone();
+                if let Some(age) = &args.older_than {
+                    filter = filter.older_than(args::age("older-than", age)?);
+                }
+                if let Some(group) = &args.resource_group {
+                    filter = filter.resource_group(checked("resource-group", group)?);
+                }
+                Self::Sweep {
+                    filter,
+                    mode: if args.yes {
+                        SweepMode::Release
+                    } else {
+                        SweepMode::DryRun
+                    },
+                }
+            }
             Command::Allocate(args) => {
                 let mut request = AllocateRequest::new();
                 request.bandwidth_mbps = args.bandwidth;
@@ -191,33 +299,25 @@ impl Action {
                 request.description = args.description.clone();
                 request.idempotency_key = args.idempotency_key.clone();
                 if let Some(mode) = &args.charge_mode {
-                    request.charge_mode = Some(ChargeMode::from_name(mode).ok_or_else(|| {
-                        Error::invalid_input(
-                            "charge-mode",
-                            format!("{mode:?} is not bandwidth or traffic"),
-                        )
-                    })?);
+                    request.charge_mode = Some(args::charge_mode(mode)?);
                 }
+                request.tags = args::tags("tag", &args.tags)?;
+                request.line = args.line.clone();
+                request.shared_bandwidth_id = args.shared_bandwidth.clone();
+                if args.ipv6 {
+                    request.ip_version = IpVersion::V6;
+                }
+                request.resource_group = args.resource_group.clone();
+                request.address = args.address;
+                request.address_pool_id = args.address_pool.clone();
+                request.deletion_protection = args.deletion_protection;
                 Self::Allocate {
                     request,
                     wait: args.wait,
                 }
             }
             Command::Associate(args) => {
-                let target = match (&args.instance, &args.nic) {
-                    (Some(instance), None) => {
-                        AssociateTarget::instance(checked("instance", instance)?)
-                    }
-                    (None, Some(nic)) => {
-                        AssociateTarget::nic(checked("nic", nic)?, args.private_ip)
-                    }
-                    _ => {
-                        return Err(Error::invalid_input(
-                            "target",
-                            "give exactly one of --instance or --nic",
-                        ))
-                    }
-                };
+                let target = args::associate_target(args)?;
                 Self::Associate {
                     id: checked("id", &args.id)?,
                     target,
@@ -228,7 +328,7 @@ impl Action {
                 id: checked("id", id)?,
                 wait: *wait,
                 from: match from {
-                    Some(from) => Some(AssociateTarget::instance(checked("from", from)?)),
+                    Some(from) => Some(args::target("from", from)?),
                     None => None,
                 },
             },
@@ -254,8 +354,8 @@ impl Action {
                 timeout,
             } => Self::Move {
                 id: checked("id", id)?,
-                from: AssociateTarget::instance(checked("from", from)?),
-                to: AssociateTarget::instance(checked("to", to)?),
+                from: args::target("from", from)?,
+                to: args::target("to", to)?,
                 timeout: timeout_of(*timeout)?,
             },
             Command::Claim {
@@ -303,14 +403,37 @@ impl Action {
         let provider = provider.as_ref();
         let policy = WaitPolicy::default();
         match self {
-            Self::List(filter) => {
+            Self::List { filter, .. } => {
                 filter.validate(provider.capabilities())?;
                 let eips = provider.list(&filter, ListOptions::default());
-                output::list(stdout, format, eips).await?;
+                output::list(stdout, format, eips, false).await?;
             }
             Self::Show(id) => {
                 let eip = provider.get(&id).await?;
                 output::eip(stdout, format, &eip).map_err(io_error)?;
+            }
+            Self::ShowAddress(address) => {
+                let eip = fleet::find_by_address(provider, address).await?;
+                output::eip(stdout, format, &eip).map_err(io_error)?;
+            }
+            Self::Tag { id, change } => {
+                provider.set_tags(&id, &change).await?;
+                show(provider, stdout, format, &id).await?;
+            }
+            Self::JoinBandwidth { id, bandwidth_id } => {
+                provider.join_shared_bandwidth(&id, &bandwidth_id).await?;
+                show(provider, stdout, format, &id).await?;
+            }
+            Self::LeaveBandwidth { id, dedicated } => {
+                provider.leave_shared_bandwidth(&id, &dedicated).await?;
+                show(provider, stdout, format, &id).await?;
+            }
+            Self::MoveResourceGroup { id, group } => {
+                provider.move_resource_group(&id, &group).await?;
+                show(provider, stdout, format, &id).await?;
+            }
+            Self::Sweep { filter, mode } => {
+                return fleet::sweep(provider, &filter, mode, format, stdout).await;
             }
             Self::Allocate { request, wait } => {
                 let mut eip = provider.allocate(&request).await?;
