@@ -32,8 +32,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::{
-    AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error, ListFilter,
-    ListOptions, Modification, MoveOptions, TargetKind, WaitPolicy,
+    AllocateRequest, AssociateTarget, BandwidthKind, DedicatedBandwidth, EipProvider,
+    EipProviderExt, EipStatus, Error, ListFilter, ListOptions, Modification, MoveOptions,
+    SkipReason, SweepFilter, SweepMode, TagChange, TargetKind, WaitPolicy,
 };
 use eip_sim::Sim;
 use futures::TryStreamExt;
@@ -91,6 +92,9 @@ pub struct Fixture {
     pub wait: WaitPolicy,
     /// The emulator, when the provider runs on one.
     pub emulator: Option<Arc<dyn Emulator>>,
+    /// A shared bandwidth addresses may join (Alibaba common bandwidth package, Huawei shared
+    /// bandwidth); the shared-bandwidth case is skipped without one.
+    pub shared_bandwidth: Option<String>,
 }
 
 impl std::fmt::Debug for Fixture {
@@ -99,6 +103,7 @@ impl std::fmt::Debug for Fixture {
             .field("instances", &self.instances)
             .field("run_id", &self.run_id)
             .field("emulator", &self.emulator.is_some())
+            .field("shared_bandwidth", &self.shared_bandwidth)
             .finish_non_exhaustive()
     }
 }
@@ -115,7 +120,14 @@ impl Fixture {
             run_id: run_id.into(),
             wait: WaitPolicy::default().max_wait(Duration::from_secs(300)),
             emulator: None,
+            shared_bandwidth: None,
         }
+    }
+
+    /// Names the shared bandwidth the shared-bandwidth case may use.
+    pub fn with_shared_bandwidth(mut self, id: impl Into<String>) -> Self {
+        self.shared_bandwidth = Some(id.into());
+        self
     }
 
     /// The same on an emulator: its handle, and the fast waits.
@@ -141,9 +153,21 @@ pub async fn on_sim(cloud: Cloud, auth: Auth) -> (Arc<dyn EipProvider>, Fixture)
     let sim = emulator::sim_with_instances(8).await;
     let provider = emulator::provider(&sim, cloud, auth);
     let instances = emulator::instances(&sim, cloud);
-    let fixture =
-        Fixture::new(instances, "conf").with_emulator(Arc::new(SimEmulator { sim, cloud }));
+    let shared = seeded_shared_bandwidth(&sim, cloud);
+    let mut fixture = Fixture::new(instances, "conf");
+    if let Some(id) = shared {
+        fixture = fixture.with_shared_bandwidth(id);
+    }
+    let fixture = fixture.with_emulator(Arc::new(SimEmulator { sim, cloud }));
     (provider, fixture)
+}
+
+/// The shared bandwidth the emulator seeds for `cloud`, if it seeds one.
+fn seeded_shared_bandwidth(sim: &Sim, cloud: Cloud) -> Option<String> {
+    match cloud {
+        Cloud::Huawei => sim.huawei().shared_bandwidths.first().map(|b| b.id.clone()),
+        Cloud::Alibaba => sim.alibaba().bandwidth_packages.first().cloned(),
+    }
 }
 
 /// Every case's name, in the order [`conformance_suite!`](crate::conformance_suite) runs them.
@@ -159,6 +183,10 @@ pub const CASES: &[&str] = &[
     "fenced_move",
     "capabilities_are_respected",
     "attributes_the_provider_supports",
+    "tags_round_trip",
+    "tag_filter",
+    "shared_bandwidth_join_leave",
+    "sweep_leaves_bound_addresses_alone",
 ];
 
 /// A test per case for the provider `setup()` returns, each followed by [`cleanup`]. Needs
@@ -191,7 +219,11 @@ macro_rules! conformance_suite {
             idempotent_allocate,
             fenced_move,
             capabilities_are_respected,
-            attributes_the_provider_supports
+            attributes_the_provider_supports,
+            tags_round_trip,
+            tag_filter,
+            shared_bandwidth_join_leave,
+            sweep_leaves_bound_addresses_alone
         );
     };
     ($(#[$meta:meta])* $setup:path; $($case:ident),+ $(,)?) => {
@@ -608,6 +640,142 @@ pub async fn attributes_the_provider_supports(p: &dyn EipProvider, f: &Fixture) 
             .await
             .unwrap_or_else(|e| panic!("list by tag: {e}"));
         assert_eq!(tagged, vec![eip.id.clone()]);
+    }
+}
+
+/// Tags set after allocation read back as set; a second change overwrites one and removes
+/// another; a change with nothing in it is refused before any request.
+pub async fn tags_round_trip(p: &dyn EipProvider, f: &Fixture) {
+    if p.capabilities().tags.is_none() {
+        return;
+    }
+    let id = allocate(p, f, "tags").await;
+    p.set_tags(&id, &TagChange::new().add("team", "web").add("env", "test"))
+        .await
+        .unwrap_or_else(|e| panic!("set_tags add: {e}"));
+    let tagged = get(p, &id).await;
+    assert_eq!(tagged.tags.get("team").map(String::as_str), Some("web"));
+    assert_eq!(tagged.tags.get("env").map(String::as_str), Some("test"));
+    p.set_tags(&id, &TagChange::new().add("team", "api").remove("env"))
+        .await
+        .unwrap_or_else(|e| panic!("set_tags overwrite and remove: {e}"));
+    let changed = get(p, &id).await;
+    assert_eq!(changed.tags.get("team").map(String::as_str), Some("api"));
+    assert!(!changed.tags.contains_key("env"), "{:?}", changed.tags);
+    let before = f.requests();
+    assert!(matches!(
+        p.set_tags(&id, &TagChange::new()).await,
+        Err(Error::InvalidInput { field, .. }) if field == "tags"
+    ));
+    assert_eq!(f.requests(), before, "refused input sends nothing");
+}
+
+/// A tag set after allocation is what a tag filter finds: only the tagged address, and both
+/// once the other is tagged too.
+pub async fn tag_filter(p: &dyn EipProvider, f: &Fixture) {
+    if p.capabilities().tags.is_none() {
+        return;
+    }
+    let a = allocate(p, f, "tfa").await;
+    let b = allocate(p, f, "tfb").await;
+    let owner = TagChange::new().add("owner", f.run_id.clone());
+    p.set_tags(&a, &owner)
+        .await
+        .unwrap_or_else(|e| panic!("tag {a}: {e}"));
+    let filter = ListFilter::new().tag("owner", f.run_id.clone());
+    let listed = |filter: ListFilter| async move {
+        let mut ids: Vec<String> = p
+            .list(&filter, ListOptions::default())
+            .map_ok(|e| e.id)
+            .try_collect()
+            .await
+            .unwrap_or_else(|e| panic!("list by tag: {e}"));
+        ids.sort();
+        ids
+    };
+    assert_eq!(listed(filter.clone()).await, vec![a.clone()]);
+    p.set_tags(&b, &owner)
+        .await
+        .unwrap_or_else(|e| panic!("tag {b}: {e}"));
+    let mut both = vec![a, b];
+    both.sort();
+    assert_eq!(listed(filter).await, both);
+}
+
+/// An address joins the fixture's shared bandwidth and reads back as shared (naming it), then
+/// leaves it with a dedicated bandwidth of the size asked.
+pub async fn shared_bandwidth_join_leave(p: &dyn EipProvider, f: &Fixture) {
+    let (true, Some(shared)) = (p.capabilities().shared_bandwidth, &f.shared_bandwidth) else {
+        return;
+    };
+    let id = allocate(p, f, "sbw").await;
+    p.join_shared_bandwidth(&id, shared)
+        .await
+        .unwrap_or_else(|e| panic!("join {shared}: {e}"));
+    let joined = p
+        .wait_until(&id, &f.wait, |e| {
+            e.bandwidth_kind == Some(BandwidthKind::Shared) && e.status.is_stable()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("wait shared: {e}"));
+    assert_eq!(joined.bandwidth_id.as_deref(), Some(shared.as_str()));
+    let mbps = bandwidth(p, 7);
+    p.leave_shared_bandwidth(&id, &DedicatedBandwidth::new(mbps))
+        .await
+        .unwrap_or_else(|e| panic!("leave {shared}: {e}"));
+    let left = p
+        .wait_until(&id, &f.wait, |e| {
+            e.bandwidth_kind == Some(BandwidthKind::Dedicated) && e.status.is_stable()
+        })
+        .await
+        .unwrap_or_else(|e| panic!("wait dedicated: {e}"));
+    assert_ne!(left.bandwidth_id.as_deref(), Some(shared.as_str()));
+    assert_eq!(left.bandwidth_mbps, Some(mbps));
+}
+
+/// A sweep by name prefix: the dry run lists the unbound address and releases nothing; the
+/// real run releases it and leaves the bound one bound.
+pub async fn sweep_leaves_bound_addresses_alone(p: &dyn EipProvider, f: &Fixture) {
+    let free = allocate(p, f, "sw-free").await;
+    let bound = allocate(p, f, "sw-bound").await;
+    bind(p, f, &bound, &f.instances[0]).await;
+    let filter = SweepFilter::new().name_prefix(f.name("sw-"));
+    let dry = eip_core::sweep(p, &filter, SweepMode::DryRun)
+        .await
+        .unwrap_or_else(|e| panic!("dry run: {e}"));
+    let would: Vec<&str> = dry.would_release.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(would, [free.as_str()]);
+    assert!(dry.released.is_empty());
+    assert!(dry
+        .skipped
+        .iter()
+        .any(|s| s.eip.id == bound && s.reason == SkipReason::Bound));
+    assert_eq!(
+        get(p, &free).await.status,
+        EipStatus::Available,
+        "a dry run releases nothing"
+    );
+
+    let run = eip_core::sweep(p, &filter, SweepMode::Release)
+        .await
+        .unwrap_or_else(|e| panic!("sweep: {e}"));
+    let released: Vec<&str> = run.released.iter().map(|e| e.id.as_str()).collect();
+    assert_eq!(released, [free.as_str()], "failed: {:?}", run.failed);
+    p.wait_until_released(&free, &f.wait)
+        .await
+        .unwrap_or_else(|e| panic!("wait released: {e}"));
+    assert!(
+        get(p, &bound)
+            .await
+            .is_bound_to(&AssociateTarget::instance(&f.instances[0])),
+        "the bound address is still bound"
+    );
+    if let Some(emulator) = &f.emulator {
+        assert_eq!(
+            emulator.held(),
+            vec![bound],
+            "only the bound address remains"
+        );
     }
 }
 

@@ -1,0 +1,511 @@
+//! The commands over many addresses and regions, and the attribute commands: `sweep`,
+//! `list --region`, `show --address`, `tag`, `list --tag`, private-IP and typed targets.
+//! Each runs the `eipctl` binary against the emulator and checks the emulator's inventory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Cloud, Harness, BOTH};
+use serde_json::Value;
+
+/// Allocates an address named `name` (with `extra` flags) through eipctl, waited for.
+async fn allocate_named(h: &Harness, cloud: Cloud, name: &str, extra: &[&str]) -> String {
+    let mut args = vec![
+        "--output",
+        "json",
+        "allocate",
+        "--bandwidth",
+        "5",
+        "--name",
+        name,
+        "--wait",
+    ];
+    args.extend_from_slice(extra);
+    let run = h.run(cloud, &args).await.ok();
+    run.json()["id"].as_str().unwrap().to_owned()
+}
+
+fn held(h: &Harness, cloud: Cloud) -> Vec<String> {
+    let cloud = match cloud {
+        Cloud::Alibaba => eip_sim::Cloud::Alibaba,
+        Cloud::Huawei => eip_sim::Cloud::Huawei,
+    };
+    let mut ids: Vec<String> = h
+        .sim
+        .inventory()
+        .into_iter()
+        .filter(|e| e.cloud == cloud)
+        .map(|e| e.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not an array: {list:#}"))
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn sweep_prints_what_it_would_release_and_with_yes_releases_only_the_unbound() {
+    let h = Harness::start().await;
+    for cloud in BOTH {
+        let (instance, _, _) = h.instances(cloud);
+        let leaked = allocate_named(&h, cloud, "leak-a", &[]).await;
+        let bound = allocate_named(&h, cloud, "leak-b", &[]).await;
+        h.run(
+            cloud,
+            &["associate", &bound, "--instance", &instance, "--wait"],
+        )
+        .await
+        .ok();
+        let other = allocate_named(&h, cloud, "keep-c", &[]).await;
+        let everything = sorted(vec![leaked.clone(), bound.clone(), other.clone()]);
+
+        let dry = h
+            .run(
+                cloud,
+                &["--output", "json", "sweep", "--name-prefix", "leak-"],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(
+            ids(&dry["would_release"]),
+            vec![leaked.clone()],
+            "{cloud:?}: {dry:#}"
+        );
+        assert_eq!(dry["mode"], "dry_run");
+        assert_eq!(dry["released"].as_array().unwrap().len(), 0);
+        let skipped = dry["skipped"].as_array().unwrap();
+        assert_eq!(skipped.len(), 1, "{cloud:?}: {dry:#}");
+        assert_eq!(skipped[0]["eip"]["id"], bound.as_str());
+        assert_eq!(skipped[0]["reason"], "bound");
+        assert_eq!(
+            held(&h, cloud),
+            everything,
+            "{cloud:?}: a dry run released nothing"
+        );
+
+        let table = h
+            .run(cloud, &["sweep", "--name-prefix", "leak-"])
+            .await
+            .ok();
+        assert!(
+            table.stdout.contains("would release") && table.stdout.contains("--yes"),
+            "{cloud:?}: {}",
+            table.stdout
+        );
+        assert_eq!(held(&h, cloud), everything);
+
+        let swept = h
+            .run(
+                cloud,
+                &[
+                    "--output",
+                    "json",
+                    "sweep",
+                    "--name-prefix",
+                    "leak-",
+                    "--yes",
+                ],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(
+            ids(&swept["released"]),
+            vec![leaked.clone()],
+            "{cloud:?}: {swept:#}"
+        );
+        assert_eq!(swept["skipped"][0]["reason"], "bound");
+        // A release is accepted before the cloud has finished it.
+        h.run(cloud, &["wait", &leaked, "--until", "gone"])
+            .await
+            .ok();
+        assert_eq!(
+            held(&h, cloud),
+            sorted(vec![bound.clone(), other.clone()]),
+            "{cloud:?}: the swept address is gone, the bound and the unmatched ones remain"
+        );
+        h.run(cloud, &["status", &bound, "--bound-to", &instance])
+            .await
+            .ok();
+    }
+}
+
+#[tokio::test]
+async fn sweep_by_tag_leaves_the_bound_tagged_address_alone() {
+    let h = Harness::start().await;
+    let cloud = Cloud::Alibaba;
+    let (instance, _, _) = h.instances(cloud);
+    let a = allocate_named(&h, cloud, "pool-a", &["--tag", "owner=pool"]).await;
+    let b = allocate_named(&h, cloud, "pool-b", &["--tag", "owner=pool"]).await;
+    let untagged = allocate_named(&h, cloud, "pool-c", &[]).await;
+    h.run(cloud, &["associate", &b, "--instance", &instance, "--wait"])
+        .await
+        .ok();
+    let listed = h
+        .run(cloud, &["--output", "json", "list", "--tag", "owner=pool"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(ids(&listed), sorted(vec![a.clone(), b.clone()]));
+    // Just allocated, so younger than a day: an age filter selects none of them.
+    let young = h
+        .run(
+            cloud,
+            &[
+                "--output",
+                "json",
+                "sweep",
+                "--tag",
+                "owner=pool",
+                "--older-than",
+                "1d",
+                "--yes",
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert!(
+        young["released"].as_array().unwrap().is_empty(),
+        "{young:#}"
+    );
+    assert_eq!(held(&h, cloud).len(), 3);
+    let swept = h
+        .run(
+            cloud,
+            &["--output", "json", "sweep", "--tag", "owner=pool", "--yes"],
+        )
+        .await;
+    let report = swept.ok().json();
+    assert_eq!(ids(&report["released"]), vec![a.clone()], "{report:#}");
+    h.run(cloud, &["wait", &a, "--until", "gone"]).await.ok();
+    assert_eq!(held(&h, cloud), sorted(vec![b, untagged]));
+}
+
+#[tokio::test]
+async fn sweep_refuses_a_missing_or_malformed_filter_before_any_request() {
+    let h = Harness::start().await;
+    for (args, field) in [
+        (vec!["sweep"], "filter"),
+        (vec!["sweep", "--yes"], "filter"),
+        (vec!["sweep", "--older-than", "3y"], "older-than"),
+        (vec!["sweep", "--older-than", "0d"], "older-than"),
+        (vec!["sweep", "--tag", "owner"], "tag"),
+        (vec!["tag", "eip-1", "--add", "novalue"], "add"),
+        (
+            vec!["move", "eip-1", "--from", "vm:i-1", "--to", "i-2"],
+            "from",
+        ),
+        (
+            vec!["move", "eip-1", "--from", "i-1", "--to", "nic:eni-1@10.0.0"],
+            "to",
+        ),
+    ] {
+        for cloud in BOTH {
+            h.sim.clear_requests();
+            let run = h.run(cloud, &args).await;
+            let line = run.error_line(2);
+            assert!(
+                line.contains(&format!("invalid {field}:")),
+                "{args:?} on {cloud:?}: {line}"
+            );
+            assert!(
+                h.sim.requests().is_empty(),
+                "{args:?} on {cloud:?} sent a request"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn list_over_regions_lists_the_region_that_answers_and_reports_the_one_that_fails() {
+    let h = Harness::start().await;
+    let cloud = Cloud::Alibaba;
+    let id = allocate_named(&h, cloud, "fan-a", &[]).await;
+    let spec = h.spec(cloud);
+    let region = h.sim.alibaba().region.clone();
+    let regions = format!("{region},cn-nowhere-9");
+    let run = h
+        .run_with(
+            &h.credentials(cloud),
+            &[
+                "--provider",
+                &spec,
+                "--output",
+                "json",
+                "list",
+                "--region",
+                &regions,
+            ],
+        )
+        .await;
+    let listed: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("a complete JSON array despite the failure ({e}): {run:#?}"));
+    assert_eq!(ids(&listed), vec![id.clone()], "{run:#?}");
+    assert_eq!(listed[0]["region"], region.as_str());
+    assert_ne!(run.code, 0, "a failed region is not a success: {run:#?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "{run:#?}");
+    assert!(
+        lines[0].contains("alibaba cn-nowhere-9"),
+        "the failure names provider and region: {}",
+        lines[0]
+    );
+
+    let table = h
+        .run_with(
+            &h.credentials(cloud),
+            &["--provider", &spec, "list", "--region", &region],
+        )
+        .await
+        .ok();
+    assert!(table.stdout.starts_with("REGION"), "{}", table.stdout);
+    assert!(table.stdout.contains(&id), "{}", table.stdout);
+}
+
+#[tokio::test]
+async fn show_by_address_finds_the_address_and_an_unknown_one_is_not_found() {
+    let h = Harness::start().await;
+    for cloud in BOTH {
+        let id = allocate_named(&h, cloud, "byip", &[]).await;
+        let address = h.inventory_item(&id).unwrap().address.to_string();
+        let shown = h
+            .run(cloud, &["--output", "json", "show", "--address", &address])
+            .await
+            .ok()
+            .json();
+        assert_eq!(shown["id"], id.as_str(), "{cloud:?}: {shown:#}");
+        let missing = h.run(cloud, &["show", "--address", "198.51.100.254"]).await;
+        assert!(missing.error_line(3).contains("not_found"), "{missing:#?}");
+    }
+}
+
+#[tokio::test]
+async fn associate_with_a_private_ip_alone_binds_the_port_holding_it_where_supported() {
+    let h = Harness::start().await;
+    let server = h.sim.huawei().servers[0].clone();
+    let id = allocate_named(&h, Cloud::Huawei, "byprivate", &[]).await;
+    let eip = h
+        .run(
+            Cloud::Huawei,
+            &[
+                "--output",
+                "json",
+                "associate",
+                &id,
+                "--private-ip",
+                &server.primary_ip,
+                "--wait",
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(eip["status"], "bound", "{eip:#}");
+    assert_eq!(eip["binding"]["nic_id"], server.primary_port_id.as_str());
+    assert_eq!(
+        h.inventory_item(&id).unwrap().bound_to.as_deref(),
+        Some(server.primary_port_id.as_str())
+    );
+
+    // Alibaba binds to a NIC by id only: refused as unsupported, nothing sent.
+    h.sim.clear_requests();
+    let refused = h
+        .run(
+            Cloud::Alibaba,
+            &["associate", "eip-1", "--private-ip", "10.0.0.8"],
+        )
+        .await;
+    assert!(
+        refused.error_line(2).contains("unsupported"),
+        "{refused:#?}"
+    );
+    assert!(h.sim.requests().is_empty());
+}
+
+#[tokio::test]
+async fn associate_to_a_havip_binds_it() {
+    let h = Harness::start().await;
+    let havip = h.sim.alibaba().havips[0].clone();
+    let id = allocate_named(&h, Cloud::Alibaba, "vip", &[]).await;
+    let eip = h
+        .run(
+            Cloud::Alibaba,
+            &[
+                "--output",
+                "json",
+                "associate",
+                &id,
+                "--havip",
+                &havip.id,
+                "--wait",
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(eip["binding"]["kind"], "high_availability_vip", "{eip:#}");
+    assert_eq!(
+        h.inventory_item(&id).unwrap().bound_to.as_deref(),
+        Some(havip.id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn move_between_network_interfaces_with_typed_targets() {
+    let h = Harness::start().await;
+    let enis = h.sim.alibaba().network_interfaces.clone();
+    let id = allocate_named(&h, Cloud::Alibaba, "nicmove", &[]).await;
+    let from = format!("nic:{}", enis[0].id);
+    let to = format!("nic:{}@{}", enis[1].id, enis[1].private_ip_address);
+    h.run(
+        Cloud::Alibaba,
+        &["associate", &id, "--nic", &enis[0].id, "--wait"],
+    )
+    .await
+    .ok();
+    let moved = h
+        .run(
+            Cloud::Alibaba,
+            &[
+                "--output", "json", "move", &id, "--from", &from, "--to", &to,
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        moved["eip"]["binding"]["nic_id"],
+        enis[1].id.as_str(),
+        "{moved:#}"
+    );
+    assert_eq!(
+        h.inventory_item(&id).unwrap().bound_to.as_deref(),
+        Some(enis[1].id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds() {
+    let h = Harness::start().await;
+    // Alibaba only until the emulator serves Huawei's v2.0 tag and shared-bandwidth routes.
+    for cloud in [Cloud::Alibaba] {
+        let id = allocate_named(&h, cloud, "attrs", &[]).await;
+        let other = allocate_named(&h, cloud, "attrs-other", &[]).await;
+        let tagged = h
+            .run(
+                cloud,
+                &[
+                    "--output",
+                    "json",
+                    "tag",
+                    &id,
+                    "--add",
+                    "owner=web",
+                    "--add",
+                    "env=prod",
+                ],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(tagged["tags"]["owner"], "web", "{cloud:?}: {tagged:#}");
+        assert_eq!(tagged["tags"]["env"], "prod", "{cloud:?}: {tagged:#}");
+        let untagged = h
+            .run(cloud, &["--output", "json", "tag", &id, "--remove", "env"])
+            .await
+            .ok()
+            .json();
+        assert_eq!(
+            untagged["tags"],
+            serde_json::json!({"owner": "web"}),
+            "{cloud:?}"
+        );
+        let listed = h
+            .run(cloud, &["--output", "json", "list", "--tag", "owner=web"])
+            .await
+            .ok()
+            .json();
+        assert_eq!(ids(&listed), vec![id.clone()], "{cloud:?}: not {other}");
+
+        let shared = match cloud {
+            Cloud::Alibaba => h.sim.alibaba().bandwidth_packages[0].clone(),
+            Cloud::Huawei => h.sim.huawei().shared_bandwidths[0].id.clone(),
+        };
+        h.run(
+            cloud,
+            &["bandwidth", "join", &id, "--bandwidth-id", &shared],
+        )
+        .await
+        .ok();
+        let joined = h
+            .run(
+                cloud,
+                &["--output", "json", "wait", &id, "--until", "available"],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(joined["bandwidth_kind"], "shared", "{cloud:?}: {joined:#}");
+        assert_eq!(joined["bandwidth_id"], shared.as_str(), "{cloud:?}");
+        h.run(cloud, &["bandwidth", "leave", &id, "--bandwidth", "6"])
+            .await
+            .ok();
+        let left = h
+            .run(
+                cloud,
+                &["--output", "json", "wait", &id, "--until", "available"],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(left["bandwidth_kind"], "dedicated", "{cloud:?}: {left:#}");
+        assert_eq!(left["bandwidth_mbps"], 6, "{cloud:?}: {left:#}");
+    }
+
+    // Resource groups: Alibaba's seeded groups (Huawei's enterprise projects need the EPS
+    // endpoint, covered by the provider's own tests).
+    let id = allocate_named(&h, Cloud::Alibaba, "grouped", &[]).await;
+    let group = h.sim.alibaba().resource_groups[1].clone();
+    let moved = h
+        .run(
+            Cloud::Alibaba,
+            &[
+                "--output",
+                "json",
+                "resource-group",
+                "move",
+                &id,
+                "--to",
+                &group,
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(moved["resource_group"], group.as_str(), "{moved:#}");
+    let listed = h
+        .run(
+            Cloud::Alibaba,
+            &["--output", "json", "list", "--resource-group", &group],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(ids(&listed), [id]);
+}
