@@ -148,11 +148,16 @@ async fn sweep_prints_what_it_would_release_and_with_yes_releases_only_the_unbou
 #[tokio::test]
 async fn sweep_by_tag_leaves_the_bound_tagged_address_alone() {
     let h = Harness::start().await;
-    let cloud = Cloud::Alibaba;
+    for cloud in BOTH {
+        sweep_by_tag_on(&h, cloud).await;
+    }
+}
+
+async fn sweep_by_tag_on(h: &Harness, cloud: Cloud) {
     let (instance, _, _) = h.instances(cloud);
-    let a = allocate_named(&h, cloud, "pool-a", &["--tag", "owner=pool"]).await;
-    let b = allocate_named(&h, cloud, "pool-b", &["--tag", "owner=pool"]).await;
-    let untagged = allocate_named(&h, cloud, "pool-c", &[]).await;
+    let a = allocate_named(h, cloud, "pool-a", &["--tag", "owner=pool"]).await;
+    let b = allocate_named(h, cloud, "pool-b", &["--tag", "owner=pool"]).await;
+    let untagged = allocate_named(h, cloud, "pool-c", &[]).await;
     h.run(cloud, &["associate", &b, "--instance", &instance, "--wait"])
         .await
         .ok();
@@ -184,7 +189,7 @@ async fn sweep_by_tag_leaves_the_bound_tagged_address_alone() {
         young["released"].as_array().unwrap().is_empty(),
         "{young:#}"
     );
-    assert_eq!(held(&h, cloud).len(), 3);
+    assert_eq!(held(h, cloud).len(), 3);
     let swept = h
         .run(
             cloud,
@@ -194,7 +199,7 @@ async fn sweep_by_tag_leaves_the_bound_tagged_address_alone() {
     let report = swept.ok().json();
     assert_eq!(ids(&report["released"]), vec![a.clone()], "{report:#}");
     h.run(cloud, &["wait", &a, "--until", "gone"]).await.ok();
-    assert_eq!(held(&h, cloud), sorted(vec![b, untagged]));
+    assert_eq!(held(h, cloud), sorted(vec![b, untagged]));
 }
 
 #[tokio::test]
@@ -403,8 +408,7 @@ async fn move_between_network_interfaces_with_typed_targets() {
 #[tokio::test]
 async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds() {
     let h = Harness::start().await;
-    // Alibaba only until the emulator serves Huawei's v2.0 tag and shared-bandwidth routes.
-    for cloud in [Cloud::Alibaba] {
+    for cloud in BOTH {
         let id = allocate_named(&h, cloud, "attrs", &[]).await;
         let other = allocate_named(&h, cloud, "attrs-other", &[]).await;
         let tagged = h
