@@ -227,6 +227,10 @@ pub enum Command {
         )]
         timeout: u64,
     },
+    /// The regions the provider's cloud offers (its documented table, refreshed from the cloud
+    /// where it has an API for it).
+    #[command(after_help = "Example: eipctl --provider alibaba://cn-hangzhou regions")]
+    Regions,
     /// Add and remove tags.
     #[command(
         after_help = "Example: eipctl tag eip-bp1xyz --add owner=web --add env=prod --remove stale"
@@ -306,9 +310,10 @@ pub struct ListArgs {
     /// Only this resource group (Alibaba) / enterprise project (Huawei).
     #[arg(long, visible_alias = "enterprise-project", value_name = "ID", value_parser = text())]
     pub resource_group: Option<String>,
-    /// List these regions of the provider together (comma-separated), each region's addresses
-    /// printed as it answers; a region that fails is reported on stderr and the others are
-    /// still listed (exit status: the first failure's).
+    /// List these regions of the provider together (comma-separated, or `all` for every region
+    /// `eipctl regions` prints), each region's addresses printed as it answers; a region that
+    /// fails is reported on stderr and the others are still listed (exit status: the first
+    /// failure's).
     #[arg(long, value_name = "REGION,...", value_delimiter = ',', value_parser = text())]
     pub region: Vec<String>,
 }

@@ -1,5 +1,5 @@
-//! The commands over many addresses or regions: `list --region` (fan-out), `show --address`
-//! and `sweep`.
+//! The commands over many addresses or regions: `list --region` (fan-out), `regions`,
+//! `show --address` and `sweep`.
 
 use std::io::Write;
 use std::net::IpAddr;
@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use futures::stream::{StreamExt, TryStreamExt};
 use multicloud_eip::{
-    EipProvider, EipProviderExt, Error, ListFilter, ListOptions, Result, SweepFilter, SweepMode,
-    SweepReport,
+    ConnectOptions, EipProvider, EipProviderExt, Error, ListFilter, ListOptions, Region, Result,
+    SweepFilter, SweepMode, SweepReport,
 };
 
 use crate::cli::Output;
@@ -52,6 +52,46 @@ pub async fn list(
         .boxed();
     output::list(out, format, eips, true).await?;
     Ok(first_failure.map_or(Outcome::Done, Outcome::PartlyFailed))
+}
+
+/// The regions of `--region`: as given, or with `all`, every region the spec's provider
+/// reports (one request to the cloud where it lists its regions).
+pub async fn regions(
+    spec: &str,
+    given: &[String],
+    options: &ConnectOptions,
+) -> Result<Vec<String>> {
+    if given.iter().any(|r| r == "all") {
+        if given.len() > 1 {
+            return Err(Error::invalid_input(
+                "region",
+                "all stands alone: give all or a list of regions",
+            ));
+        }
+        let provider = multicloud_eip::connect_with(spec, options)?;
+        return Ok(provider
+            .regions()
+            .await?
+            .into_iter()
+            .map(|r| r.id)
+            .collect());
+    }
+    Ok(given.to_vec())
+}
+
+/// Prints regions: a table of id and name, or a JSON array of `{id, name}`.
+pub fn print_regions(out: &mut impl Write, format: Output, regions: &[Region]) -> Result<()> {
+    match format {
+        Output::Json => writeln!(out, "{:#}", serde_json::json!(regions)).map_err(io_error),
+        Output::Table => {
+            let rows: Vec<Vec<String>> = regions
+                .iter()
+                .map(|r| vec![r.id.clone(), or_dash(r.name.as_ref())])
+                .collect();
+            output::table(out, &["REGION", "NAME"], &rows).map_err(io_error)?;
+            writeln!(out, "{} region(s)", rows.len()).map_err(io_error)
+        }
+    }
 }
 
 /// The address whose public IP is `address`.

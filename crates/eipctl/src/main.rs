@@ -121,7 +121,8 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<Outcome> {
     }
     if let Action::List { filter, regions } = &action {
         if !regions.is_empty() {
-            let fleet = multicloud_eip::connect_regions(spec.trim(), regions, &options)?;
+            let regions = fleet::regions(spec.trim(), regions, &options).await?;
+            let fleet = multicloud_eip::connect_regions(spec.trim(), &regions, &options)?;
             return fleet::list(&fleet, filter, cli.output, out).await;
         }
     }
@@ -136,6 +137,7 @@ enum Action {
         regions: Vec<String>,
     },
     Show(String),
+    Regions,
     ShowAddress(std::net::IpAddr),
     Tag {
         id: String,
@@ -238,6 +240,7 @@ impl Action {
                     return Err(Error::invalid_input("id", "give an id or --address"));
                 }
             },
+            Command::Regions => Self::Regions,
             Command::Tag(args) => {
                 let mut change = TagChange::new();
                 change.add = args::tags("add", &args.add)?;
@@ -411,6 +414,10 @@ impl Action {
             Self::Show(id) => {
                 let eip = provider.get(&id).await?;
                 output::eip(stdout, format, &eip).map_err(io_error)?;
+            }
+            Self::Regions => {
+                let regions = provider.regions().await?;
+                fleet::print_regions(stdout, format, &regions)?;
             }
             Self::ShowAddress(address) => {
                 let eip = fleet::find_by_address(provider, address).await?;

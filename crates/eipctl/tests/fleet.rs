@@ -513,3 +513,49 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
         .json();
     assert_eq!(ids(&listed), [id]);
 }
+
+#[tokio::test]
+async fn regions_lists_the_clouds_regions_and_all_fans_out_over_them() {
+    let h = Harness::start().await;
+    for cloud in BOTH {
+        let regions = h
+            .run(cloud, &["--output", "json", "regions"])
+            .await
+            .ok()
+            .json();
+        let ids: Vec<&str> = regions
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap())
+            .collect();
+        let home = match cloud {
+            Cloud::Alibaba => h.sim.alibaba().region.clone(),
+            Cloud::Huawei => h.sim.huawei().region.clone(),
+        };
+        assert!(ids.contains(&home.as_str()), "{cloud:?}: {ids:?}");
+    }
+    h.sim.clear_requests();
+    let refused = h
+        .run(Cloud::Alibaba, &["list", "--region", "all,cn-beijing"])
+        .await;
+    assert!(
+        refused.error_line(2).contains("invalid region"),
+        "{refused:#?}"
+    );
+    assert!(h.sim.requests().is_empty());
+
+    // Every region of the cloud: the emulator answers its own; the others fail, each on a line
+    // of its own, and the address of the home region is still listed.
+    let id = allocate_named(&h, Cloud::Alibaba, "everywhere", &[]).await;
+    let run = h
+        .run(
+            Cloud::Alibaba,
+            &["--output", "json", "list", "--region", "all"],
+        )
+        .await;
+    let listed: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
+    assert_eq!(ids(&listed), vec![id]);
+    assert!(run.stderr.lines().count() >= 1, "{run:#?}");
+}
