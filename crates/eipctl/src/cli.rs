@@ -369,8 +369,11 @@ pub struct AllocateArgs {
 /// `associate` options.
 #[derive(Debug, Args)]
 #[command(group(
+    // At least one; which combinations make one target (--nic with --private-ip) is checked
+    // when the target is built, naming `target`.
     clap::ArgGroup::new("target")
         .required(true)
+        .multiple(true)
         .args(["instance", "nic", "havip", "nat_gateway", "load_balancer", "private_ip"])
 ))]
 pub struct AssociateArgs {

@@ -193,8 +193,9 @@ async fn arguments_that_are_not_utf8_are_refused_by_name() {
             what: "id that is not UTF-8",
             cloud: Cloud::Alibaba,
             spec: None,
+            // `show`'s id is optional (`show --address IP` instead), hence the brackets.
             args: vec!["show".into(), bytes(b"eip-\xff\xfe")],
-            field: "'<ID>'",
+            field: "'[ID]'",
         },
         Case {
             what: "name that is not UTF-8",

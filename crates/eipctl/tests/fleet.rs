@@ -213,6 +213,21 @@ async fn sweep_refuses_a_missing_or_malformed_filter_before_any_request() {
         (vec!["sweep", "--tag", "owner"], "tag"),
         (vec!["tag", "eip-1", "--add", "novalue"], "add"),
         (
+            vec!["associate", "eip-1", "--instance", "i-1", "--nic", "eni-1"],
+            "target",
+        ),
+        (
+            vec![
+                "associate",
+                "eip-1",
+                "--havip",
+                "havip-1",
+                "--private-ip",
+                "10.0.0.8",
+            ],
+            "target",
+        ),
+        (
             vec!["move", "eip-1", "--from", "vm:i-1", "--to", "i-2"],
             "from",
         ),
