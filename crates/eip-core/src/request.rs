@@ -680,8 +680,12 @@ mod tests {
             ),
             "idempotency_key"
         );
+        assert!(matches!(
+            AllocateRequest::new().tag("k", "v").validate(&caps),
+            Err(Error::Unsupported { .. })
+        ));
         assert_eq!(
-            field(AllocateRequest::new().tag("", "v").validate(&caps)),
+            field(AllocateRequest::new().tag("", "v").validate(&tagged())),
             "tags"
         );
         assert!(matches!(
@@ -710,6 +714,162 @@ mod tests {
             AssociateTarget::NatGateway { id: "ngw-1".into() }.validate(&caps),
             Err(Error::Unsupported { .. })
         ));
+    }
+
+    fn tagged() -> Capabilities {
+        let mut caps = caps();
+        let text = |min_chars, max_chars| crate::TextRule {
+            min_chars,
+            max_chars,
+            starts_with_letter: false,
+            charset: crate::Charset::Printable,
+            forbidden_prefixes: &["acs:"],
+        };
+        caps.tags = Some(crate::TagRule {
+            max_per_resource: 2,
+            key: text(1, 8),
+            value: text(0, 8),
+        });
+        caps
+    }
+
+    fn reason(r: Result<()>) -> (String, String) {
+        match r {
+            Err(Error::InvalidInput { field, reason }) => (field, reason),
+            other => panic!("expected InvalidInput, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tags_follow_the_provider_rule_and_name_the_key() {
+        let caps = tagged();
+        assert!(AllocateRequest::new()
+            .tag("env", "")
+            .tag("team", "web")
+            .validate(&caps)
+            .is_ok());
+        let (f, why) = reason(
+            AllocateRequest::new()
+                .tag("a", "1")
+                .tag("b", "2")
+                .tag("c", "3")
+                .validate(&caps),
+        );
+        assert_eq!(f, "tags");
+        assert!(why.contains("at most 2"), "{why}");
+        let (_, why) = reason(AllocateRequest::new().tag("acs:x", "1").validate(&caps));
+        assert!(why.contains("\"acs:x\""), "{why}");
+        let (_, why) = reason(
+            AllocateRequest::new()
+                .tag("k", "much-too-long")
+                .validate(&caps),
+        );
+        assert!(why.contains("tag value of \"k\""), "{why}");
+        assert_eq!(
+            field(ListFilter::new().tag("bad\u{7}", "v").validate(&caps)),
+            "tags"
+        );
+    }
+
+    #[test]
+    fn a_tag_change_is_checked_before_sending() {
+        let caps = tagged();
+        assert!(TagChange::new()
+            .add("env", "prod")
+            .remove("old")
+            .validate(&caps)
+            .is_ok());
+        assert_eq!(field(TagChange::new().validate(&caps)), "tags");
+        assert_eq!(
+            field(TagChange::new().add("k", "v").remove("k").validate(&caps)),
+            "remove"
+        );
+        assert_eq!(
+            field(TagChange::new().remove("acs:owner").validate(&caps)),
+            "remove"
+        );
+        assert!(matches!(
+            TagChange::new().add("k", "v").validate(&self::caps()),
+            Err(Error::Unsupported { .. })
+        ));
+    }
+
+    #[test]
+    fn allocation_options_need_their_capability() {
+        let mut caps = caps();
+        let v4: IpAddr = "203.0.113.7".parse().unwrap();
+        let v6: IpAddr = "2001:db8::7".parse().unwrap();
+        for request in [
+            AllocateRequest::new().address(v4),
+            AllocateRequest::new().address_pool("pippool-1"),
+            AllocateRequest::new().resource_group("rg-1"),
+            AllocateRequest::new().deletion_protection(true),
+        ] {
+            assert!(
+                matches!(request.validate(&caps), Err(Error::Unsupported { .. })),
+                "{request:?}"
+            );
+        }
+        assert!(matches!(
+            ListFilter::new().resource_group("rg-1").validate(&caps),
+            Err(Error::Unsupported { .. })
+        ));
+        caps.specific_address = true;
+        caps.resource_groups = true;
+        assert!(AllocateRequest::new().address(v4).validate(&caps).is_ok());
+        assert_eq!(
+            field(AllocateRequest::new().address(v6).validate(&caps)),
+            "address"
+        );
+        caps.ipv6 = true;
+        assert!(AllocateRequest::new()
+            .address(v6)
+            .ip_version(IpVersion::V6)
+            .validate(&caps)
+            .is_ok());
+        assert_eq!(
+            field(
+                AllocateRequest::new()
+                    .resource_group("../rg")
+                    .validate(&caps)
+            ),
+            "resource_group"
+        );
+        assert_eq!(
+            field(ListFilter::new().resource_group("a b").validate(&caps)),
+            "resource_group"
+        );
+    }
+
+    #[test]
+    fn a_line_the_region_does_not_offer_is_refused_with_the_offered_ones() {
+        let mut caps = caps();
+        assert!(AllocateRequest::new().line("5_bgp").validate(&caps).is_ok());
+        caps.lines = vec!["5_bgp".into(), "5_sbgp".into()];
+        assert!(AllocateRequest::new()
+            .line("5_sbgp")
+            .validate(&caps)
+            .is_ok());
+        let (f, why) = reason(AllocateRequest::new().line("5_telcom").validate(&caps));
+        assert_eq!(f, "line");
+        assert!(why.contains("5_bgp, 5_sbgp"), "{why}");
+    }
+
+    #[test]
+    fn the_filter_matches_the_resource_group() {
+        let mut eip = crate::Eip::new(
+            crate::ProviderKind::new("test"),
+            "r",
+            "eip-1",
+            "203.0.113.1".parse().unwrap(),
+            EipStatus::Available,
+            "Available",
+        );
+        let filter = ListFilter::new().resource_group("rg-1");
+        assert!(!filter.matches(&eip));
+        eip.resource_group = Some("rg-1".into());
+        assert!(filter.matches(&eip));
+        assert!(!ListFilter::new().resource_group("rg-2").matches(&eip));
     }
 
     #[test]
