@@ -237,11 +237,14 @@ pub fn connect_regions<S: AsRef<str>>(
     if regions.is_empty() {
         return Err(Error::invalid_input("region", "give at least one region"));
     }
+    // Every region is checked before the first provider is built (which reads credentials).
+    for region in regions {
+        validate::id("region", region.as_ref())?;
+    }
     let mut seen = std::collections::HashSet::new();
     let mut providers = Vec::new();
     for region in regions {
         let region = region.as_ref();
-        validate::id("region", region)?;
         if !seen.insert(region.to_owned()) {
             continue;
         }
@@ -512,6 +515,26 @@ mod tests {
             check_endpoint("endpoint", "not a url", ALIBABA_DOMAINS, &strict),
             Err(Error::InvalidInput { field, .. }) if field == "endpoint"
         ));
+    }
+
+    #[test]
+    fn connect_regions_refuses_what_cannot_be_a_fleet_before_reading_credentials() {
+        let options = ConnectOptions::new();
+        let field = |spec: &str, regions: &[&str]| match connect_regions(spec, regions, &options) {
+            Err(Error::InvalidInput { field, .. }) => field,
+            Err(other) => panic!("{spec} {regions:?}: {other}"),
+            Ok(_) => panic!("{spec} {regions:?}: built"),
+        };
+        assert_eq!(field("sim://alibaba", &["cn-hangzhou"]), "region");
+        assert_eq!(field("alibaba://cn-hangzhou", &[]), "region");
+        assert_eq!(
+            field("huawei://cn-north-4", &["cn-north-4", "../x"]),
+            "region"
+        );
+        assert_eq!(
+            field("alibaba://cn-hangzhou?bogus=1", &["cn-beijing"]),
+            "provider"
+        );
     }
 
     /// The check runs before the builder reads any credential, for every option of every spec.
