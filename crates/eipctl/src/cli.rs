@@ -30,7 +30,9 @@ Examples:
   eipctl --provider sim://huawei list
   eipctl --provider alibaba://cn-hangzhou allocate --bandwidth 5 --name web-1 --wait
   eipctl move eip-bp1xyz --from i-primary --to i-standby
-  eipctl --output json show eip-bp1xyz | jq .status";
+  eipctl --output json show eip-bp1xyz | jq .status
+  eipctl list --tag owner=web --region cn-hangzhou,cn-beijing
+  eipctl sweep --tag owner=ci --older-than 2d          (add --yes to release)";
 
 const ALLOCATE_HELP: &str = "\
 Billing: without --charge-mode, both clouds bill the address by bandwidth (Alibaba PayByBandwidth,

@@ -546,6 +546,11 @@ async fn every_command_has_help_with_an_example() {
         "release",
         "move",
         "wait",
+        "tag",
+        "sweep",
+        "regions",
+        "bandwidth",
+        "resource-group",
     ] {
         let help = h.run_with(&[], &[command, "--help"]).await.ok();
         assert!(
