@@ -115,6 +115,15 @@ pub enum ExitCodes {
     Ocf,
 }
 
+/// A setting turned on or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    /// On.
+    On,
+    /// Off.
+    Off,
+}
+
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Output {
@@ -233,6 +242,20 @@ pub enum Command {
     /// where it has an API for it).
     #[command(after_help = "Example: eipctl --provider alibaba://cn-hangzhou regions")]
     Regions,
+    /// Turn deletion protection on or off: a protected address is not released (nor swept)
+    /// until it is turned off.
+    #[command(
+        name = "deletion-protection",
+        after_help = "Example: eipctl deletion-protection eip-bp1xyz on"
+    )]
+    DeletionProtection {
+        /// The address's id.
+        #[arg(value_parser = text())]
+        id: String,
+        /// on or off.
+        #[arg(value_enum)]
+        state: Switch,
+    },
     /// Add and remove tags.
     #[command(
         after_help = "Example: eipctl tag eip-bp1xyz --add owner=web --add env=prod --remove stale"

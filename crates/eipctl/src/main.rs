@@ -138,6 +138,10 @@ enum Action {
     },
     Show(String),
     Regions,
+    DeletionProtection {
+        id: String,
+        enabled: bool,
+    },
     ShowAddress(std::net::IpAddr),
     Tag {
         id: String,
@@ -241,6 +245,10 @@ impl Action {
                 }
             },
             Command::Regions => Self::Regions,
+            Command::DeletionProtection { id, state } => Self::DeletionProtection {
+                id: checked("id", id)?,
+                enabled: *state == cli::Switch::On,
+            },
             Command::Tag(args) => {
                 let mut change = TagChange::new();
                 change.add = args::tags("add", &args.add)?;
@@ -418,6 +426,10 @@ impl Action {
             Self::Regions => {
                 let regions = provider.regions().await?;
                 fleet::print_regions(stdout, format, &regions)?;
+            }
+            Self::DeletionProtection { id, enabled } => {
+                provider.set_deletion_protection(&id, enabled).await?;
+                show(provider, stdout, format, &id).await?;
             }
             Self::ShowAddress(address) => {
                 let eip = fleet::find_by_address(provider, address).await?;

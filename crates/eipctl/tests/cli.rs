@@ -551,6 +551,7 @@ async fn every_command_has_help_with_an_example() {
         "regions",
         "bandwidth",
         "resource-group",
+        "deletion-protection",
     ] {
         let help = h.run_with(&[], &[command, "--help"]).await.ok();
         assert!(

@@ -574,3 +574,74 @@ async fn regions_lists_the_clouds_regions_and_all_fans_out_over_them() {
     assert_eq!(ids(&listed), vec![id]);
     assert!(run.stderr.lines().count() >= 1, "{run:#?}");
 }
+
+#[tokio::test]
+async fn a_protected_address_is_neither_released_nor_swept_until_protection_is_off() {
+    let h = Harness::start().await;
+    let cloud = Cloud::Alibaba;
+    let id = allocate_named(&h, cloud, "guarded", &["--deletion-protection"]).await;
+    let refused = h.run(cloud, &["release", &id]).await;
+    assert!(
+        refused.error_line(6).contains("deletion protection"),
+        "{refused:#?}"
+    );
+    let swept = h
+        .run(
+            cloud,
+            &[
+                "--output",
+                "json",
+                "sweep",
+                "--name-prefix",
+                "guarded",
+                "--yes",
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        swept["skipped"][0]["reason"], "deletion_protected",
+        "{swept:#}"
+    );
+    assert_eq!(held(&h, cloud), vec![id.clone()]);
+
+    let off = h
+        .run(
+            cloud,
+            &["--output", "json", "deletion-protection", &id, "off"],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(off["deletion_protection"], false, "{off:#}");
+    let swept = h
+        .run(
+            cloud,
+            &[
+                "--output",
+                "json",
+                "sweep",
+                "--name-prefix",
+                "guarded",
+                "--yes",
+            ],
+        )
+        .await
+        .ok()
+        .json();
+    assert_eq!(ids(&swept["released"]), vec![id.clone()], "{swept:#}");
+    h.run(cloud, &["wait", &id, "--until", "gone"]).await.ok();
+    assert!(held(&h, cloud).is_empty());
+
+    // Huawei addresses have no such setting: refused before sending.
+    h.sim.clear_requests();
+    let unsupported = h
+        .run(Cloud::Huawei, &["deletion-protection", "eip-1", "on"])
+        .await;
+    assert!(
+        unsupported.error_line(2).contains("unsupported"),
+        "{unsupported:#?}"
+    );
+    assert!(h.sim.requests().is_empty());
+}
