@@ -509,6 +509,7 @@ impl AlibabaProvider {
                 bound.as_ref().map(|b| b.instance_type.clone()),
             )
             .set_opt("EipName", filter.name.as_deref())
+            .set_opt("ResourceGroupId", filter.resource_group.as_deref())
             .tags(&filter.tags))
     }
 
