@@ -132,6 +132,21 @@ async fn a_21st_tag_is_refused_before_sending_with_the_field_named() {
 }
 
 #[tokio::test]
+async fn tagging_an_address_that_does_not_exist_is_not_found() {
+    let sim = sim().await;
+    let p = provider(&sim);
+    let error = p
+        .set_tags("eip-bp1missing", &TagChange::new().add("k", "v"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::NotFound { resource, .. } if resource == "eip eip-bp1missing"),
+        "{error:?}"
+    );
+    assert_eq!(count(&sim, "TagResources"), 1, "refused once, not retried");
+}
+
+#[tokio::test]
 async fn reserved_prefixes_are_refused_before_sending() {
     let sim = sim().await;
     let p = provider(&sim);
