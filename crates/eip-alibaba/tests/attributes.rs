@@ -11,7 +11,7 @@ use eip_core::{
     AllocateRequest, BandwidthKind, DedicatedBandwidth, EipProvider, EipProviderExt, Error,
     ListFilter, ListOptions, TagChange,
 };
-use eip_sim::{Cloud, Sim};
+use eip_sim::{Cloud, FaultKind, FaultRule, Sim, Trigger};
 use futures::TryStreamExt;
 
 /// The emulator's view of one Internet Shared Bandwidth's members (control `bandwidth_packages`).
@@ -389,4 +389,43 @@ async fn regions_come_from_the_emulator() {
     assert!(regions.iter().all(|r| r.name.is_some()));
     assert_eq!(count(&sim, "DescribeRegions"), 1);
     assert!(eip_alibaba::regions_static().len() >= regions.len());
+}
+
+fn drop_answer(sim: &Sim, action: &str) {
+    sim.faults().add(
+        FaultRule::new(FaultKind::CommitThenDrop, Trigger::Times(1))
+            .cloud(Cloud::Alibaba)
+            .action(action),
+    );
+}
+
+#[tokio::test]
+async fn attribute_writes_whose_answers_were_lost_are_sent_again_without_acting_twice() {
+    let sim = sim().await;
+    let p = provider(&sim);
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+
+    // Tagging sets key = value: the repeat leaves one tag.
+    drop_answer(&sim, "TagResources");
+    p.set_tags(&eip.id, &TagChange::new().add("owner", "x"))
+        .await
+        .unwrap();
+    assert_eq!(count(&sim, "TagResources"), 2);
+    assert_eq!(p.get(&eip.id).await.unwrap().tags.len(), 1);
+
+    // The join carries one ClientToken per call: the repeat is answered from the first.
+    drop_answer(&sim, "AddCommonBandwidthPackageIp");
+    p.join_shared_bandwidth(&eip.id, &package).await.unwrap();
+    let joins = requests(&sim, "AddCommonBandwidthPackageIp");
+    assert_eq!(joins.len(), 2);
+    assert!(joins.iter().all(|r| r.status == 200), "{joins:?}");
+    assert_eq!(members(&sim, &package), vec![eip.id.clone()]);
+
+    drop_answer(&sim, "DeletionProtection");
+    p.set_deletion_protection(&eip.id, true).await.unwrap();
+    assert_eq!(
+        p.get(&eip.id).await.unwrap().deletion_protection,
+        Some(true)
+    );
 }
