@@ -90,6 +90,17 @@ pub(crate) struct Config {
 /// [`Error::Conflict`] ("idempotency key already used for a released address"). Use a new key
 /// per address.
 ///
+/// # Attributes
+///
+/// [`ListFilter::tags`] and [`ListFilter::resource_group`] are filtered by the cloud
+/// (DescribeEipAddresses `Tag.N.Key`/`Tag.N.Value` and `ResourceGroupId`). `set_tags` reads the
+/// address's tags first (ListTagResources) so that more than 20 is refused before sending;
+/// `release` reads the address first so that a protected one is refused before sending;
+/// allocating with a shared bandwidth or deletion protection adds AddCommonBandwidthPackageIp /
+/// DeletionProtection after AllocateEipAddress (it has no parameter for either), and releases the
+/// new address again if that fails. The region's lines are [`crate::lines`]; `regions()` asks
+/// VPC DescribeRegions, and [`crate::regions_static`] is the documented table.
+///
 /// Status, lock and target mappings are documented in [`crate::mapping`].
 pub struct AlibabaProvider {
     region: String,

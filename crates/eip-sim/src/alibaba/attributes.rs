@@ -178,8 +178,10 @@ fn resource_ids(params: &Params<'_>, required: bool) -> Result<Vec<String>, ApiE
 /// a value 0–128, neither starting with `aliyun` or `acs:` nor containing `http://` or
 /// `https://`
 /// (<https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-tagresources>).
-/// The codes are those of Alibaba's TagResources error tables (`InvalidTagKey.Malformed`,
-/// `InvalidTagValue.Malformed`, `Duplicate.TagKey`, `OperationDenied.QuotaExceed`).
+/// The codes (`InvalidTagKey.Malformed`, `InvalidTagValue.Malformed`, `Duplicate.TagKey`,
+/// `InvalidTagCount`, `OperationDenied.QuotaExceed`, `InvalidResourceId.NotFound`,
+/// `InvalidResourceType.NotFound`) are those the TagResources error tables of Alibaba's other
+/// products list (ECS, the AlibabaCloudDocs API references); the VPC page consulted shows none.
 const MAX_TAGS: usize = 20;
 
 fn tag_text_ok(text: &str, min: usize) -> bool {
@@ -463,8 +465,8 @@ impl Account {
         }
         match &eip.package {
             Some(current) if current.id == package_id => Ok(json!({})),
-            // The pages consulted give no code for this refusal; `OperationConflict`-style
-            // wording is avoided so that clients do not retry it.
+            // The pages consulted give no code for an EIP already in another package; this one
+            // is the emulator's own (a 400 that no client retries).
             Some(current) => Err(ApiError::bad(
                 "OperationUnsupported.EipInBandwidthPackage",
                 format!(
