@@ -90,6 +90,17 @@ pub(crate) struct Config {
 /// [`Error::Conflict`] ("idempotency key already used for a released address"). Use a new key
 /// per address.
 ///
+/// # Attributes
+///
+/// [`ListFilter::tags`] and [`ListFilter::resource_group`] are filtered by the cloud
+/// (DescribeEipAddresses `Tag.N.Key`/`Tag.N.Value` and `ResourceGroupId`). `set_tags` reads the
+/// address's tags first (ListTagResources) so that more than 20 is refused before sending;
+/// `release` reads the address first so that a protected one is refused before sending;
+/// allocating with a shared bandwidth or deletion protection adds AddCommonBandwidthPackageIp /
+/// DeletionProtection after AllocateEipAddress (it has no parameter for either), and releases the
+/// new address again if that fails. The region's lines are [`crate::lines`]; `regions()` asks
+/// VPC DescribeRegions, and [`crate::regions_static`] is the documented table.
+///
 /// Status, lock and target mappings are documented in [`crate::mapping`].
 pub struct AlibabaProvider {
     region: String,
@@ -509,6 +520,7 @@ impl AlibabaProvider {
                 bound.as_ref().map(|b| b.instance_type.clone()),
             )
             .set_opt("EipName", filter.name.as_deref())
+            .set_opt("ResourceGroupId", filter.resource_group.as_deref())
             .tags(&filter.tags))
     }
 

@@ -453,10 +453,57 @@ mod tests {
             ("OperationFailed.LastTokenProcessing", 400, "service"),
             ("SomethingNew", 502, "service"),
             ("InsufficientBalance", 400, "service"),
+            ("InvalidOperation.DeletionProtection", 400, "invalid_state"),
+            ("InvalidResourceId.NotFound", 404, "not_found"),
+            ("InvalidBandwidthPackageId.NotFound", 404, "not_found"),
+            ("InvalidTagKey.Malformed", 400, "invalid_input"),
+            ("OperationDenied.QuotaExceed", 400, "invalid_input"),
+            ("InvalidResourceGroupId", 400, "invalid_input"),
+            ("ReserveIpFail", 400, "invalid_input"),
         ];
         for (code, status, kind) in table {
             assert_eq!(map(code, *status, None).kind_name(), *kind, "{code}");
         }
+    }
+
+    #[test]
+    fn attribute_refusals_name_their_field_and_subject() {
+        for (code, message, expected) in [
+            (
+                "InvalidTagKey.Malformed",
+                "The specified Tag.n.Key is not valid.",
+                "tags",
+            ),
+            (
+                "OperationDenied.QuotaExceed",
+                "The quota of tags on resource",
+                "tags",
+            ),
+            ("InvalidResourceGroupId", "does not exist", "resource_group"),
+            (
+                "ReserveIpFail",
+                "The IP address cannot be reserved.",
+                "address",
+            ),
+        ] {
+            assert_eq!(field_of(code, message), expected, "{code}");
+        }
+        let subject = Subject {
+            action: "AddCommonBandwidthPackageIp",
+            eip: Some("eip-1"),
+            package: Some("cbwp-1"),
+            ..Default::default()
+        };
+        let error = to_error(
+            api("InvalidBandwidthPackageId.NotFound", 404, "m"),
+            subject,
+            None,
+        );
+        assert!(
+            matches!(&error, Error::NotFound { resource, .. } if resource == "shared bandwidth cbwp-1"),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable());
     }
 
     #[test]

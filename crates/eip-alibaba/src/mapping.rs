@@ -635,5 +635,43 @@ mod tests {
         assert!(caps.name_rule.check("name", "a").is_ok());
         assert!(caps.name_rule.check("name", "1a").is_err());
         assert!(caps.check_description("https://x").is_err());
+        assert!(caps.server_side_tag_filter && caps.resource_groups && caps.shared_bandwidth);
+        assert!(caps.specific_address && caps.address_pools && caps.deletion_protection);
+        assert!(caps.lines.is_empty());
+        assert_eq!(capabilities_for("cn-hongkong").lines, ["BGP", "BGP_PRO"]);
+        let rule = caps.tags.unwrap();
+        assert!(rule.key.check("tags", "aliyun-x").is_err());
+        assert!(rule.key.check("tags", "acs:x").is_err());
+        assert!(rule.value.check("tags", "").is_ok());
+    }
+
+    #[test]
+    fn shared_bandwidth_group_and_protection_are_read() {
+        let shared = to_eip(
+            &item(
+                r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"Available",
+                    "BandwidthPackageId":"cbwp-1","BandwidthPackageType":"CommonBandwidthPackage",
+                    "Bandwidth":"200","EipBandwidth":"5","ResourceGroupId":"rg-1",
+                    "DeletionProtection":"true"}"#,
+            ),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(shared.bandwidth_kind, Some(BandwidthKind::Shared));
+        assert_eq!(shared.bandwidth_id.as_deref(), Some("cbwp-1"));
+        assert_eq!(shared.bandwidth_mbps, Some(5));
+        assert_eq!(shared.resource_group.as_deref(), Some("rg-1"));
+        assert_eq!(shared.deletion_protection, Some(true));
+        let own = to_eip(
+            &item(
+                r#"{"AllocationId":"eip-2","IpAddress":"47.0.0.2","Status":"Available",
+                    "BandwidthPackageId":"","DeletionProtection":false}"#,
+            ),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(own.bandwidth_kind, Some(BandwidthKind::Dedicated));
+        assert_eq!(own.bandwidth_id, None);
+        assert_eq!(own.deletion_protection, Some(false));
     }
 }

@@ -75,8 +75,10 @@ pub(crate) fn name_of(id: &str) -> Option<&'static str> {
 
 /// The lines a region offers, where the documentation settles it; empty where it does not.
 ///
-/// Outside the Chinese mainland every region has `BGP` (multi-ISP), and the regions of
-/// [`BGP_PRO_REGIONS`] also `BGP_PRO`; the single-ISP lines (`ChinaTelecom`, `ChinaUnicom`,
+/// Outside the Chinese mainland every region has `BGP` (multi-ISP), and the regions
+/// where AllocateEipAddress documents it (China (Hong Kong), Singapore, Japan (Tokyo), Malaysia
+/// (Kuala Lumpur), Philippines (Manila), Indonesia (Jakarta), Thailand (Bangkok)) also
+/// `BGP_PRO`; the single-ISP lines (`ChinaTelecom`, `ChinaUnicom`,
 /// `ChinaMobile` and their `_L2` forms) exist only in mainland regions. In the mainland those
 /// single-ISP lines are open to accounts Alibaba allows them for (the `ISP` parameter of
 /// AllocateEipAddress), so no fixed list is right there: it is empty, and the cloud decides.

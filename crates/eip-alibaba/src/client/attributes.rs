@@ -83,9 +83,9 @@ impl AlibabaProvider {
         Ok(())
     }
 
-    /// The keys of the address's tags, from ListTagResources. An address that does not exist
-    /// has none there (the action lists, it does not look up), so it is read as absent
-    /// DescribeEipAddresses would show: the caller's write then gets the cloud's not-found.
+    /// The keys of the address's tags, from ListTagResources. The action lists rather than
+    /// looks up, so an address that does not exist simply has no tags here; the write that
+    /// follows then gets the cloud's `InvalidResourceId.NotFound`.
     async fn tags_of(&self, id: &str) -> Result<Vec<String>> {
         let request = self
             .request(LIST_TAGS)

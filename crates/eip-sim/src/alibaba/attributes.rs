@@ -178,8 +178,10 @@ fn resource_ids(params: &Params<'_>, required: bool) -> Result<Vec<String>, ApiE
 /// a value 0–128, neither starting with `aliyun` or `acs:` nor containing `http://` or
 /// `https://`
 /// (<https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-tagresources>).
-/// The codes are those of Alibaba's TagResources error tables (`InvalidTagKey.Malformed`,
-/// `InvalidTagValue.Malformed`, `Duplicate.TagKey`, `OperationDenied.QuotaExceed`).
+/// The codes (`InvalidTagKey.Malformed`, `InvalidTagValue.Malformed`, `Duplicate.TagKey`,
+/// `InvalidTagCount`, `OperationDenied.QuotaExceed`, `InvalidResourceId.NotFound`,
+/// `InvalidResourceType.NotFound`) are those the TagResources error tables of Alibaba's other
+/// products list (ECS, the AlibabaCloudDocs API references); the VPC page consulted shows none.
 const MAX_TAGS: usize = 20;
 
 fn tag_text_ok(text: &str, min: usize) -> bool {
@@ -463,8 +465,8 @@ impl Account {
         }
         match &eip.package {
             Some(current) if current.id == package_id => Ok(json!({})),
-            // The pages consulted give no code for this refusal; `OperationConflict`-style
-            // wording is avoided so that clients do not retry it.
+            // The pages consulted give no code for an EIP already in another package; this one
+            // is the emulator's own (a 400 that no client retries).
             Some(current) => Err(ApiError::bad(
                 "OperationUnsupported.EipInBandwidthPackage",
                 format!(
@@ -576,4 +578,196 @@ fn regions(emulated: &str) -> Value {
         })
         .collect();
     json!({"Regions": {"Region": list}})
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::super::actions::{self, Params};
+    use super::super::state::World;
+    use super::super::AlibabaConfig;
+    use super::*;
+
+    fn state() -> AlibabaState {
+        let config = AlibabaConfig::default();
+        let world = World {
+            region: config.region.clone(),
+            instances: config.instances.clone(),
+            havips: config.havips.clone(),
+            bandwidth_packages: config.bandwidth_packages.clone(),
+            address_pools: config.address_pools.clone(),
+            resource_groups: config.resource_groups.clone(),
+            timing: crate::cloud::CommonConfig::default().timing(),
+            seed: 3,
+        };
+        AlibabaState::new(world, 100)
+    }
+
+    fn params(pairs: &[(String, String)]) -> Params<'_> {
+        Params(pairs)
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn allocate(state: &AlibabaState) -> String {
+        let raw = pairs(&[]);
+        let req = actions::allocate(&params(&raw)).unwrap();
+        let answer = state
+            .with_token("AllocateEipAddress", None, Vec::new(), |a, w| {
+                a.allocate(w, req)
+            })
+            .unwrap();
+        answer["AllocationId"].as_str().unwrap().to_owned()
+    }
+
+    fn run(
+        state: &AlibabaState,
+        action: AttributeAction,
+        raw: &[(&str, &str)],
+    ) -> Result<Value, ApiError> {
+        let raw = pairs(raw);
+        match execute(state, action, &params(&raw), None)? {
+            Answer::Json(value) => Ok(value),
+            Answer::Page(_) => panic!("not a page action"),
+        }
+    }
+
+    fn tag(state: &AlibabaState, id: &str, key: &str) -> Result<Value, ApiError> {
+        run(
+            state,
+            AttributeAction::TagResources,
+            &[
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", id),
+                ("Tag.1.Key", key),
+                ("Tag.1.Value", "v"),
+            ],
+        )
+    }
+
+    #[test]
+    fn the_tag_limits_are_enforced_with_the_documented_codes() {
+        let state = state();
+        let id = allocate(&state);
+        for n in 0..20 {
+            tag(&state, &id, &format!("k{n}")).unwrap();
+        }
+        let code = |r: Result<Value, ApiError>| r.unwrap_err().code;
+        assert_eq!(code(tag(&state, &id, "k20")), "OperationDenied.QuotaExceed");
+        tag(&state, &id, "k3").unwrap();
+        assert_eq!(
+            code(tag(&state, &id, "aliyun-x")),
+            "InvalidTagKey.Malformed"
+        );
+        assert_eq!(code(tag(&state, &id, "acs:x")), "InvalidTagKey.Malformed");
+        assert_eq!(
+            code(tag(&state, "eip-missing", "k")),
+            "InvalidResourceId.NotFound"
+        );
+        let listed = run(
+            &state,
+            AttributeAction::ListTagResources,
+            &[
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", &id),
+                ("MaxResults", "50"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            listed["TagResources"]["TagResource"]
+                .as_array()
+                .unwrap()
+                .len(),
+            20
+        );
+        run(
+            &state,
+            AttributeAction::UnTagResources,
+            &[
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", &id),
+                ("All", "true"),
+            ],
+        )
+        .unwrap();
+        let listed = run(
+            &state,
+            AttributeAction::ListTagResources,
+            &[("ResourceType", "EIP"), ("ResourceId.1", &id)],
+        )
+        .unwrap();
+        assert!(listed["TagResources"]["TagResource"]
+            .as_array()
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_protected_address_is_not_released_and_packages_list_their_members() {
+        let state = state();
+        let id = allocate(&state);
+        run(
+            &state,
+            AttributeAction::DeletionProtection,
+            &[
+                ("Type", "EIP"),
+                ("InstanceId", &id),
+                ("ProtectionEnable", "true"),
+            ],
+        )
+        .unwrap();
+        let refused = state
+            .with_token("ReleaseEipAddress", None, Vec::new(), |a, w| {
+                a.release(w, &id)
+            })
+            .unwrap_err();
+        assert_eq!(refused.code, "InvalidOperation.DeletionProtection");
+
+        let package = AlibabaConfig::default().bandwidth_packages[0].id.clone();
+        let join = [
+            ("BandwidthPackageId", package.as_str()),
+            ("IpInstanceId", &id),
+        ];
+        run(&state, AttributeAction::AddCommonBandwidthPackageIp, &join).unwrap();
+        let page = run(
+            &state,
+            AttributeAction::DescribeCommonBandwidthPackages,
+            &[("BandwidthPackageId", &package)],
+        )
+        .unwrap();
+        let members = &page["CommonBandwidthPackages"]["CommonBandwidthPackage"][0]
+            ["PublicIpAddresses"]["PublicIpAddresse"];
+        assert_eq!(members[0]["AllocationId"], id.as_str());
+        run(
+            &state,
+            AttributeAction::RemoveCommonBandwidthPackageIp,
+            &join,
+        )
+        .unwrap();
+        let again = run(
+            &state,
+            AttributeAction::RemoveCommonBandwidthPackageIp,
+            &join,
+        );
+        assert_eq!(again.unwrap_err().code, "InvalidParameter");
+        let missing = [
+            ("BandwidthPackageId", "cbwp-none"),
+            ("IpInstanceId", id.as_str()),
+        ];
+        let error = run(
+            &state,
+            AttributeAction::AddCommonBandwidthPackageIp,
+            &missing,
+        );
+        assert_eq!(
+            error.unwrap_err().code,
+            "InvalidBandwidthPackageId.NotFound"
+        );
+    }
 }

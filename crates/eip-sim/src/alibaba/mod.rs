@@ -1,6 +1,7 @@
 //! Alibaba Cloud VPC EIP API (RPC style, version 2016-04-28): signature V1 (HMAC-SHA1) and V3
 //! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
-//! and ClientToken idempotency.
+//! and ClientToken idempotency; tags, Internet Shared Bandwidths, resource groups, deletion
+//! protection, specific addresses and address pools, and DescribeRegions (`attributes.rs`).
 //!
 //! Comments cite the public sources: the VPC API reference
 //! (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official
