@@ -679,6 +679,36 @@ mod tests {
     }
 
     #[test]
+    fn the_eps_endpoint_is_the_sdks_and_the_domain_id_is_checked() {
+        assert_eq!(
+            default_eps_endpoint("cn-north-4"),
+            "https://eps.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_eps_endpoint("eu-west-101"),
+            "https://eps.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_eps_endpoint("ru-moscow-1"),
+            "https://eps.ru-moscow-1.myhuaweicloud.com"
+        );
+        let base = || {
+            HuaweiBuilder::new()
+                .with_region("cn-north-4")
+                .with_password(password())
+        };
+        assert_eq!(field(base().with_domain_id("a/b").build()), "domain_id");
+        assert_eq!(
+            field(base().with_eps_endpoint("ftp://127.0.0.1").build()),
+            "eps_endpoint"
+        );
+        assert!(base()
+            .with_domain_id("d78cbac186b744899480f25bd022f468")
+            .build()
+            .is_ok());
+    }
+
+    #[test]
     fn build_checks_region_credentials_and_endpoints() {
         assert_eq!(
             field(HuaweiBuilder::new().with_password(password()).build()),

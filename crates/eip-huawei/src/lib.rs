@@ -97,6 +97,7 @@
 //! | `VPC.0501`, `VPC.0007` | `InvalidInput { field: "request" }` |
 //! | `VPC.0512` (busy), 5xx | `Service { retryable: true }` (reads retried; a write settled by reading back) |
 //! | `VPC.0503`, `VPC.0509`, `VPC.0516`, `VPC.0518`, 500 `VPC.0504` | `Service { retryable: false }` (final) |
+//! | EPS `{"error":{"error_code","error_msg"}}` (`EPS.0005` 404 and the rest) | by status, like the VPC answers |
 //! | anything else | `Service { retryable: false }` |
 //!
 //! A 2xx answer that is not the expected JSON is `InvalidResponse`; so is an error answer that is

@@ -515,6 +515,52 @@ mod tests {
     }
 
     #[test]
+    fn tags_share_type_and_enterprise_project_are_read_from_the_object() {
+        let ip = Publicip {
+            tags: vec!["team=web".into(), "url=a=b".into(), "bare".into()],
+            bandwidth_share_type: Some("WHOLE".into()),
+            enterprise_project_id: Some("0".into()),
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &ip).unwrap();
+        assert_eq!(eip.tags["team"], "web");
+        assert_eq!(eip.tags["url"], "a=b", "the first `=` splits");
+        assert_eq!(eip.tags["bare"], "");
+        assert_eq!(eip.bandwidth_kind, Some(BandwidthKind::Shared));
+        assert_eq!(eip.resource_group.as_deref(), Some("0"));
+        let per = Publicip {
+            bandwidth_share_type: Some("PER".into()),
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &per).unwrap();
+        assert_eq!(eip.bandwidth_kind, Some(BandwidthKind::Dedicated));
+        assert_eq!(
+            eip_from("X", "r", &publicip(None)).unwrap().bandwidth_kind,
+            None
+        );
+    }
+
+    #[test]
+    fn capabilities_follow_the_region_and_the_tag_rule() {
+        let caps = capabilities("cn-northeast-1");
+        assert_eq!(caps.lines, ["5_telcom", "5_union"]);
+        assert!(
+            capabilities("tr-west-1").lines.is_empty(),
+            "undocumented: not checked"
+        );
+        let rule = caps.tags.unwrap();
+        assert_eq!(rule.max_per_resource, 10);
+        assert!(rule.key.check("k", "团队_team-1").is_ok());
+        assert!(rule.key.check("k", "a.b").is_err(), "no `.` in keys");
+        assert!(rule.key.check("k", "").is_err());
+        assert!(rule.value.check("v", "").is_ok());
+        assert!(rule.value.check("v", "v1.2_x-y").is_ok());
+        assert!(rule.value.check("v", &"v".repeat(44)).is_err());
+        assert!(caps.server_side_tag_filter && caps.resource_groups && caps.specific_address);
+        assert!(!caps.address_pools && !caps.deletion_protection);
+    }
+
+    #[test]
     fn bandwidth_steps() {
         for ok in [1, 5, 299, 300, 350, 400, 1000, 1500, 2000] {
             assert!(check_bandwidth_step(ok).is_ok(), "{ok}");

@@ -529,3 +529,57 @@ async fn capabilities_lines_and_regions() {
         .await;
     assert_eq!(field_of(page), "page_token");
 }
+
+fn fault(sim: &Sim, kind: FaultKind, action: &str) {
+    sim.faults().add(
+        FaultRule::new(kind, Trigger::Times(1))
+            .cloud(Cloud::Huawei)
+            .action(action),
+    );
+}
+
+#[tokio::test]
+async fn lost_answers_are_settled_by_reading_back_or_repeated_where_harmless() {
+    let sim = sim().await;
+    let huawei = password_provider(&sim);
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let eip = available(&huawei, &AllocateRequest::new()).await;
+
+    // The insert took effect but its answer was lost: one read settles it, nothing is re-sent.
+    fault(
+        &sim,
+        FaultKind::CommitThenDrop,
+        "AddPublicipsIntoSharedBandwidth",
+    );
+    huawei
+        .join_shared_bandwidth(&eip.id, &shared)
+        .await
+        .unwrap();
+    assert_eq!(count(&sim, "AddPublicipsIntoSharedBandwidth"), 1);
+    assert_eq!(bandwidth_holding(&sim, &eip.id)["id"], shared.as_str());
+
+    // A gateway 504 after the remove was applied: settled the same way.
+    fault(
+        &sim,
+        FaultKind::CommitThenError { status: 504 },
+        "RemovePublicipsFromSharedBandwidth",
+    );
+    huawei
+        .leave_shared_bandwidth(&eip.id, &DedicatedBandwidth::new(5))
+        .await
+        .unwrap();
+    assert_eq!(count(&sim, "RemovePublicipsFromSharedBandwidth"), 1);
+    assert_eq!(bandwidth_holding(&sim, &eip.id)["share_type"], "PER");
+
+    // The tag batch is idempotent in the cloud: a lost answer is simply sent again.
+    fault(&sim, FaultKind::CommitThenDrop, "BatchCreatePublicipTags");
+    huawei
+        .set_tags(&eip.id, &TagChange::new().add("team", "web"))
+        .await
+        .unwrap();
+    assert_eq!(count(&sim, "BatchCreatePublicipTags"), 2);
+    assert_eq!(
+        huawei.get(&eip.id).await.unwrap().tags,
+        tags(&[("team", "web")])
+    );
+}

@@ -304,3 +304,41 @@ impl HuaweiSim {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_documented_key_and_value_rules() {
+        assert!(check_key("team_1-a").is_ok() && check_key("团队").is_ok());
+        assert!(check_key("").is_err() && check_key("a.b").is_err());
+        assert!(check_key(&"k".repeat(36)).is_ok() && check_key(&"k".repeat(37)).is_err());
+        assert!(check_value("").is_ok() && check_value("v1.2_x-y").is_ok());
+        assert!(check_value(&"v".repeat(43)).is_ok() && check_value(&"v".repeat(44)).is_err());
+        assert!(check_value("a b").is_err());
+        let twice = [
+            json!({"key": "k", "value": "1"}),
+            json!({"key": "k", "value": "2"}),
+        ];
+        assert!(new_tags(&twice).is_err(), "a key twice in one create");
+    }
+
+    #[test]
+    fn query_conditions_are_bounded_and_unique() {
+        let map = |v: Value| v.as_object().unwrap().clone();
+        let ok = conditions(&map(
+            json!({"tags": [{"key": "a", "values": ["1", "2"]}, {"key": "b"}]}),
+        ))
+        .unwrap();
+        assert_eq!(ok.len(), 2);
+        assert!(ok[1].1.is_empty(), "no values: any value");
+        let eleven: Vec<Value> = (0..11).map(|n| json!({"key": format!("k{n}")})).collect();
+        assert!(conditions(&map(json!({ "tags": eleven }))).is_err());
+        assert!(conditions(&map(json!({"tags": [{"key": "a"}, {"key": "a"}]}))).is_err());
+        assert!(conditions(&map(json!({"tags": [{"key": "a", "values": ["1", "1"]}]}))).is_err());
+        assert!(number(&map(json!({"offset": "5"})), "offset").unwrap() == Some(5));
+        assert!(number(&map(json!({"offset": -1})), "offset").is_err());
+    }
+}
