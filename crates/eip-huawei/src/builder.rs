@@ -55,6 +55,8 @@ pub struct HuaweiBuilder {
     access_key: Option<AccessKey>,
     iam_endpoint: Option<String>,
     vpc_endpoint: Option<String>,
+    eps_endpoint: Option<String>,
+    domain_id: Option<String>,
     token_refresh_margin: Duration,
     refusal_memory: Duration,
     retry: RetryPolicy,
@@ -101,6 +103,8 @@ impl Default for HuaweiBuilder {
             access_key: None,
             iam_endpoint: None,
             vpc_endpoint: None,
+            eps_endpoint: None,
+            domain_id: None,
             token_refresh_margin: DEFAULT_TOKEN_REFRESH_MARGIN,
             refusal_memory: DEFAULT_REFUSAL_MEMORY,
             retry: RetryPolicy::default(),
@@ -120,6 +124,8 @@ impl fmt::Debug for HuaweiBuilder {
             .field("access_key", &self.access_key)
             .field("iam_endpoint", &self.iam_endpoint)
             .field("vpc_endpoint", &self.vpc_endpoint)
+            .field("eps_endpoint", &self.eps_endpoint)
+            .field("domain_id", &self.domain_id)
             .field("token_refresh_margin", &self.token_refresh_margin)
             .field("refusal_memory", &self.refusal_memory)
             .field("retry", &self.retry)
@@ -216,6 +222,7 @@ impl HuaweiBuilder {
     /// | user name | `HW_USER_NAME`, `OS_USERNAME` |
     /// | password | `HW_USER_PASSWORD`, `OS_PASSWORD` |
     /// | account (domain) name | `HW_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`, `OS_DOMAIN_NAME` |
+    /// | account (domain) id | `HUAWEICLOUD_SDK_DOMAIN_ID`, `HW_DOMAIN_ID`, `OS_DOMAIN_ID` (AK/SK calls to the global EPS service) |
     ///
     /// Credentials: an AK/SK pair wins over a password (as in Terraform, huaweicloud/terraform-provider-huaweicloud `huaweicloud/provider.go`); without
     /// one, the user name, password and account name are all required. Half a pair, or part of
@@ -247,6 +254,11 @@ impl HuaweiBuilder {
             first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
         {
             builder.iam_endpoint = Some(url);
+        }
+        if let Some((_, id)) =
+            first_env(&["HUAWEICLOUD_SDK_DOMAIN_ID", "HW_DOMAIN_ID", "OS_DOMAIN_ID"])?
+        {
+            builder.domain_id = Some(id);
         }
         let pair = match method {
             Some(AuthMethod::Token) => None,
@@ -340,6 +352,26 @@ impl HuaweiBuilder {
     /// Overrides the VPC endpoint.
     pub fn with_vpc_endpoint(mut self, url: impl Into<String>) -> Self {
         self.vpc_endpoint = Some(url.into());
+        self
+    }
+
+    /// Overrides the endpoint of Enterprise Project Management (EPS), the global service that
+    /// moves an address to another enterprise project
+    /// ([`EipProvider::move_resource_group`](eip_core::EipProvider::move_resource_group));
+    /// by default the endpoint the official SDK maps the region to (`https://eps.myhuaweicloud.com`
+    /// for most regions).
+    pub fn with_eps_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.eps_endpoint = Some(url.into());
+        self
+    }
+
+    /// Sets the account (domain) id. AK/SK calls to a global service such as EPS name the
+    /// account in `X-Domain-Id` instead of a project in `X-Project-Id` (the API signing guide,
+    /// <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>; the Python
+    /// SDK's `GlobalCredentials` sends it), so moving an address between enterprise projects with
+    /// an access key needs it.
+    pub fn with_domain_id(mut self, domain_id: impl Into<String>) -> Self {
+        self.domain_id = Some(domain_id.into());
         self
     }
 
@@ -447,6 +479,14 @@ impl HuaweiBuilder {
             self.vpc_endpoint.as_deref(),
             &default_vpc_endpoint(&region),
         )?;
+        let eps = self.endpoint(
+            "eps_endpoint",
+            self.eps_endpoint.as_deref(),
+            &default_eps_endpoint(&region),
+        )?;
+        if let Some(id) = &self.domain_id {
+            validate::id("domain_id", id)?;
+        }
         let credentials = self.credentials(project_name)?;
         // Redirects refused, https-only proxies, the answer size cap, one error mapping:
         // eip-http's policies for every request of the provider, IAM's included.
@@ -462,6 +502,8 @@ impl HuaweiBuilder {
             client,
             iam,
             vpc,
+            eps,
+            domain_id: self.domain_id.clone(),
             credentials,
             retry,
             timeouts: self.options.timeouts(),
@@ -585,6 +627,20 @@ pub(crate) fn default_vpc_endpoint(region: &str) -> String {
     format!("https://vpc.{region}.{}", cloud_domain(region))
 }
 
+/// The EPS endpoint as the official SDK maps regions (huaweicloud/huaweicloud-sdk-python-v3
+/// `huaweicloud-sdk-eps/huaweicloudsdkeps/v1/region/eps_region.py`): EPS is a global service
+/// (<https://support.huaweicloud.com/intl/en-us/api-em/MigrateResource.html>) at
+/// `eps.myhuaweicloud.com`, with regional endpoints `eps.<region>.<domain>` for eu-west-101,
+/// ru-moscow-1 and my-kualalumpur-1.
+pub(crate) fn default_eps_endpoint(region: &str) -> String {
+    match region {
+        "eu-west-101" | "ru-moscow-1" | "my-kualalumpur-1" => {
+            format!("https://eps.{region}.{}", cloud_domain(region))
+        }
+        _ => "https://eps.myhuaweicloud.com".to_owned(),
+    }
+}
+
 /// The three parts of password credentials must be set.
 pub(crate) fn check_password(auth: &PasswordAuth) -> Result<(), Error> {
     for (field, value) in [
@@ -620,6 +676,36 @@ mod tests {
 
     fn password() -> PasswordAuth {
         PasswordAuth::new("u", "pw-very-secret", "d")
+    }
+
+    #[test]
+    fn the_eps_endpoint_is_the_sdks_and_the_domain_id_is_checked() {
+        assert_eq!(
+            default_eps_endpoint("cn-north-4"),
+            "https://eps.myhuaweicloud.com"
+        );
+        assert_eq!(
+            default_eps_endpoint("eu-west-101"),
+            "https://eps.eu-west-101.myhuaweicloud.eu"
+        );
+        assert_eq!(
+            default_eps_endpoint("ru-moscow-1"),
+            "https://eps.ru-moscow-1.myhuaweicloud.com"
+        );
+        let base = || {
+            HuaweiBuilder::new()
+                .with_region("cn-north-4")
+                .with_password(password())
+        };
+        assert_eq!(field(base().with_domain_id("a/b").build()), "domain_id");
+        assert_eq!(
+            field(base().with_eps_endpoint("ftp://127.0.0.1").build()),
+            "eps_endpoint"
+        );
+        assert!(base()
+            .with_domain_id("d78cbac186b744899480f25bd022f468")
+            .build()
+            .is_ok());
     }
 
     #[test]

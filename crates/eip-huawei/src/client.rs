@@ -1,5 +1,9 @@
 //! [`HuaweiProvider`]: the [`EipProvider`] operations over VPC v1 `publicips`, `ports` and
-//! `bandwidths`.
+//! `bandwidths`; tags, shared-bandwidth membership and enterprise projects in the submodules.
+
+mod bandwidths;
+mod projects;
+mod tags;
 
 use std::fmt;
 use std::sync::atomic::AtomicBool;
@@ -8,8 +12,9 @@ use async_trait::async_trait;
 use eip_core::paginate;
 use eip_core::retry::{Attempt, Settled};
 use eip_core::{
-    validate, AllocateRequest, AssociateTarget, Capabilities, Eip, EipProvider, EipStatus, Error,
-    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Transitions,
+    validate, AllocateRequest, AssociateTarget, Capabilities, DedicatedBandwidth, Eip, EipProvider,
+    EipStatus, Error, ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Region,
+    TagChange, Transitions,
 };
 use futures::TryStreamExt;
 use reqwest::Method;
@@ -86,8 +91,8 @@ impl HuaweiProvider {
 
     pub(crate) fn new(region: String, transport: Transport) -> Self {
         Self {
+            capabilities: mapping::capabilities(&region),
             region,
-            capabilities: mapping::capabilities(),
             transport,
             ports: PortCache::default(),
             transitions: Transitions::new(),
@@ -166,7 +171,9 @@ impl HuaweiProvider {
         reads: Reads,
     ) -> Result<Vec<Publicip>, Error> {
         let (key, value) = ALL_ENTERPRISE_PROJECTS;
-        query.push((key.to_owned(), value.to_owned()));
+        if !query.iter().any(|(k, _)| k == key) {
+            query.push((key.to_owned(), value.to_owned()));
+        }
         let request = VpcRequest::get(
             "ListPublicips",
             "publicips".to_owned(),
@@ -801,6 +808,10 @@ impl HuaweiProvider {
         }
         // https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0003.html: `id` and `public_ip_address` are repeatable server-side filters.
         query.extend(filter.ids.iter().map(|id| ("id".to_owned(), id.clone())));
+        // The same page: `enterprise_project_id` selects one project (all granted ones otherwise).
+        if let Some(group) = &filter.resource_group {
+            query.push(("enterprise_project_id".to_owned(), group.clone()));
+        }
         query.extend(
             filter
                 .addresses
@@ -901,7 +912,7 @@ impl EipProvider for HuaweiProvider {
     }
 
     async fn allocate(&self, request: &AllocateRequest) -> Result<Eip, Error> {
-        self.allocate_stamped(request).await
+        self.allocate_tagged(request).await
     }
 
     async fn get(&self, id: &str) -> Result<Eip, Error> {
@@ -909,8 +920,14 @@ impl EipProvider for HuaweiProvider {
         self.show(id).await
     }
 
+    /// Tags are filtered in the cloud (ListPublicipsByTags, pages numbered from 1, at most
+    /// 1000 per page); without tags the v1 list pages by marker.
     async fn list_page(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
-        self.list_checked(filter, page).await
+        if filter.tags.is_empty() {
+            self.list_checked(filter, page).await
+        } else {
+            self.list_tagged(filter, page).await
+        }
     }
 
     async fn associate(&self, id: &str, target: &AssociateTarget) -> Result<(), Error> {
@@ -927,6 +944,31 @@ impl EipProvider for HuaweiProvider {
 
     async fn release(&self, id: &str) -> Result<(), Error> {
         self.release_checked(id).await
+    }
+
+    async fn set_tags(&self, id: &str, change: &TagChange) -> Result<(), Error> {
+        self.set_tags_checked(id, change).await
+    }
+
+    async fn join_shared_bandwidth(&self, id: &str, bandwidth_id: &str) -> Result<(), Error> {
+        self.join_checked(id, bandwidth_id).await
+    }
+
+    async fn leave_shared_bandwidth(
+        &self,
+        id: &str,
+        dedicated: &DedicatedBandwidth,
+    ) -> Result<(), Error> {
+        self.leave_checked(id, dedicated).await
+    }
+
+    async fn move_resource_group(&self, id: &str, group: &str) -> Result<(), Error> {
+        self.move_checked(id, group).await
+    }
+
+    /// The SDK's static region table ([`crate::REGIONS`]); no request is made.
+    async fn regions(&self) -> Result<Vec<Region>, Error> {
+        Ok(crate::regions())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Huawei Cloud Elastic IPs behind [`eip_core::EipProvider`]: IAM password tokens or AK/SK
-//! `SDK-HMAC-SHA256` signatures, and the VPC v1 `publicips`, `ports` and `bandwidths` APIs.
+//! `SDK-HMAC-SHA256` signatures, the VPC v1 `publicips`, `ports` and `bandwidths` APIs, the
+//! v2.0 tag and shared-bandwidth APIs, and EPS for enterprise projects.
 //!
 //! ```no_run
 //! use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, WaitPolicy};
@@ -96,6 +97,7 @@
 //! | `VPC.0501`, `VPC.0007` | `InvalidInput { field: "request" }` |
 //! | `VPC.0512` (busy), 5xx | `Service { retryable: true }` (reads retried; a write settled by reading back) |
 //! | `VPC.0503`, `VPC.0509`, `VPC.0516`, `VPC.0518`, 500 `VPC.0504` | `Service { retryable: false }` (final) |
+//! | EPS `{"error":{"error_code","error_msg"}}` (`EPS.0005` 404 and the rest) | by status, like the VPC answers |
 //! | anything else | `Service { retryable: false }` |
 //!
 //! A 2xx answer that is not the expected JSON is `InvalidResponse`; so is an error answer that is
@@ -117,7 +119,29 @@
 //! Instance, network-interface and private-IP targets; IPv6; shared bandwidth; pages of up to
 //! 2000 by marker; bandwidth 1–2000 Mbit/s in Huawei's steps (1 up to 300, 50 up to 1000, 500
 //! above); names (aliases) of 1–64 letters, digits, CJK characters and `_-.`; no descriptions
-//! and no tags (the v1 API has neither).
+//! (the v1 API has none). The region's line types (`publicip.type`) where documented
+//! ([`eip_core::Capabilities::lines`]); a specific address at allocation
+//! (`publicip.ip_address`); no address pools and no deletion protection (neither exists for
+//! Huawei EIPs).
+//!
+//! # Attributes
+//! - **Tags** (the v2.0 tag API): at most 10 per address, keys 1–36 and values 0–43 letters,
+//!   digits, CJK characters and `_-` (`_.-` in values), checked before sending.
+//!   [`eip_core::EipProvider::set_tags`] writes one batch for the additions and one for the
+//!   removals; tags at allocation are written right after the create, in the same `allocate`
+//!   (see there for what happens when that fails). [`eip_core::Eip::tags`] comes from the
+//!   publicip object's `tags`, so `get` and `list` cost no extra request. A list with
+//!   [`eip_core::ListFilter::tags`] is filtered **in the cloud** (ListPublicipsByTags), with
+//!   numbered pages of at most 1000, then one `GET publicips?id=…` per 100 addresses found.
+//! - **Shared bandwidths**: [`eip_core::EipProvider::join_shared_bandwidth`] (`insert`) and
+//!   [`eip_core::EipProvider::leave_shared_bandwidth`] (`remove`, with the dedicated
+//!   bandwidth's size and billing); [`eip_core::Eip::bandwidth_kind`] from
+//!   `bandwidth_share_type` (`PER` / `WHOLE`). Joining gives up the dedicated bandwidth, and so
+//!   the idempotency stamp in its name.
+//! - **Enterprise projects** are [`eip_core::Eip::resource_group`]: set at allocation
+//!   (`enterprise_project_id`), filtered in the cloud, moved with EPS `resources-migrate`
+//!   ([`HuaweiBuilder::with_eps_endpoint`], [`HuaweiBuilder::with_domain_id`] for AK/SK).
+//! - **Regions**: [`regions`], the SDK's static table; no request.
 #![deny(missing_docs)]
 
 mod builder;
@@ -128,6 +152,7 @@ mod error;
 mod hostile;
 mod mapping;
 mod ports;
+mod regions;
 pub mod signer;
 mod stamp;
 mod transport;
@@ -143,6 +168,7 @@ pub use error::{
     is_throttling, is_transient, HuaweiClassifier, PERMANENT_5XX, THROTTLING_ERRORS,
     TRANSIENT_ERRORS,
 };
+pub use regions::{region_endpoint, regions, REGIONS};
 
 use eip_core::{Eip, EipStatus, Error, ProviderKind};
 

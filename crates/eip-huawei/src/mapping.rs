@@ -30,7 +30,8 @@
 use std::net::IpAddr;
 
 use eip_core::{
-    Binding, Capabilities, ChargeMode, Charset, Eip, EipStatus, Error, TargetKind, TextRule,
+    BandwidthKind, Binding, Capabilities, ChargeMode, Charset, Eip, EipStatus, Error, TagRule,
+    TargetKind, TextRule,
 };
 use time::{OffsetDateTime, PrimitiveDateTime};
 
@@ -125,6 +126,13 @@ pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip,
     eip.name = ip.alias.clone();
     eip.charge_mode = ip.charge_mode.as_deref().map(charge_mode_of);
     eip.created_at = ip.create_time.as_deref().and_then(parse_create_time);
+    eip.bandwidth_kind = match ip.bandwidth_share_type.as_deref() {
+        Some("PER") => Some(BandwidthKind::Dedicated),
+        Some("WHOLE") => Some(BandwidthKind::Shared),
+        _ => None,
+    };
+    eip.resource_group = ip.enterprise_project_id.clone();
+    eip.tags = ip.tags.iter().map(|tag| split_tag(tag)).collect();
     // huaweicloudsdkeip `v2/model/publicip_show_resp.py`: `private_ip_address` may be set while DOWN, so binding is read from port_id.
     if let Some(port) = &ip.port_id {
         let mut binding = Binding::new(TargetKind::NetworkInterface);
@@ -136,6 +144,16 @@ pub(crate) fn eip_from(action: &str, region: &str, ip: &Publicip) -> Result<Eip,
         eip.binding = Some(binding);
     }
     Ok(eip)
+}
+
+/// A `"key=value"` tag of the publicip object (huaweicloudsdkeip
+/// `v2/model/publicip_show_resp.py`, `tags`); a key cannot contain `=` (the tag rule), so the
+/// first one splits; a tag without one has an empty value.
+pub(crate) fn split_tag(tag: &str) -> (String, String) {
+    match tag.split_once('=') {
+        Some((key, value)) => (key.to_owned(), value.to_owned()),
+        None => (tag.to_owned(), String::new()),
+    }
 }
 
 /// Fills in the binding of `eip` from its port: the device is the instance, of kind `Instance`
@@ -237,8 +255,40 @@ pub(crate) const NAME_RULE: TextRule = TextRule {
     forbidden_prefixes: &[],
 };
 
-/// The provider's capabilities.
-pub(crate) fn capabilities() -> Capabilities {
+/// The EIP tag rule (Batch Creating or Deleting EIP Tags,
+/// <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apitag_0004.html>, and Creating a Tag
+/// for an EIP, <https://support.huaweicloud.com/intl/en-us/eu-west-0-api-vpc/eip_tag_0001.html>):
+/// a key is 1–36 letters, digits, `_`, `-` and CJK characters; a value at most 43 letters,
+/// digits, `_`, `.`, `-` and CJK characters. At most 10 tags per address: the tag API pages do
+/// not state a per-address count, and 10 is the most ListPublicipsByTags takes in one query
+/// (<https://support.huaweicloud.com/api-eip/eip_apitag_0005.html>, "最多包含10个key"), the bound
+/// this provider keeps so that every tag of an address stays filterable.
+pub(crate) const TAG_RULE: TagRule = TagRule {
+    max_per_resource: 10,
+    key: TextRule {
+        min_chars: 1,
+        max_chars: 36,
+        starts_with_letter: false,
+        charset: Charset::Restricted {
+            extra: "_-",
+            cjk: true,
+        },
+        forbidden_prefixes: &[],
+    },
+    value: TextRule {
+        min_chars: 0,
+        max_chars: 43,
+        starts_with_letter: false,
+        charset: Charset::Restricted {
+            extra: "_.-",
+            cjk: true,
+        },
+        forbidden_prefixes: &[],
+    },
+};
+
+/// The provider's capabilities in `region`.
+pub(crate) fn capabilities(region: &str) -> Capabilities {
     let mut caps = Capabilities::new(NAME_RULE);
     caps.targets = vec![TargetKind::Instance, TargetKind::NetworkInterface];
     caps.private_ip_targets = true;
@@ -253,8 +303,23 @@ pub(crate) fn capabilities() -> Capabilities {
     caps.bandwidth_mbps = 1..=2000;
     // https://support.huaweicloud.com/api-vpc/AssociatePublicips.html: descriptions exist only in the v3 API.
     caps.description_rule = None;
-    // The v1 create takes no tags (they are a separate v2.0 API, huaweicloudsdkeip `v2/eip_client.py`).
-    caps.tags = None;
+    // The v1 create takes no tags: they are the v2.0 tag API (huaweicloudsdkeip
+    // `v2/eip_client.py`), written after the create inside the same allocation.
+    caps.tags = Some(TAG_RULE);
+    // ListPublicipsByTags filters by tag in the cloud.
+    caps.server_side_tag_filter = true;
+    // `enterprise_project_id` on create, list and the object; moves through EPS.
+    caps.resource_groups = true;
+    // CreatePublicip's `publicip.ip_address`.
+    caps.specific_address = true;
+    // Neither exists for Huawei EIPs: CreatePublicip
+    // (https://support.huaweicloud.com/api-eip/eip_api_0001.html) has no pool parameter in the
+    // v1 API and the publicip object has no deletion-protection attribute.
+    caps.address_pools = false;
+    caps.deletion_protection = false;
+    caps.lines = line_types(region)
+        .map(|lines| lines.iter().map(|l| (*l).to_owned()).collect())
+        .unwrap_or_default();
     caps
 }
 
@@ -450,6 +515,52 @@ mod tests {
     }
 
     #[test]
+    fn tags_share_type_and_enterprise_project_are_read_from_the_object() {
+        let ip = Publicip {
+            tags: vec!["team=web".into(), "url=a=b".into(), "bare".into()],
+            bandwidth_share_type: Some("WHOLE".into()),
+            enterprise_project_id: Some("0".into()),
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &ip).unwrap();
+        assert_eq!(eip.tags["team"], "web");
+        assert_eq!(eip.tags["url"], "a=b", "the first `=` splits");
+        assert_eq!(eip.tags["bare"], "");
+        assert_eq!(eip.bandwidth_kind, Some(BandwidthKind::Shared));
+        assert_eq!(eip.resource_group.as_deref(), Some("0"));
+        let per = Publicip {
+            bandwidth_share_type: Some("PER".into()),
+            ..publicip(None)
+        };
+        let eip = eip_from("X", "r", &per).unwrap();
+        assert_eq!(eip.bandwidth_kind, Some(BandwidthKind::Dedicated));
+        assert_eq!(
+            eip_from("X", "r", &publicip(None)).unwrap().bandwidth_kind,
+            None
+        );
+    }
+
+    #[test]
+    fn capabilities_follow_the_region_and_the_tag_rule() {
+        let caps = capabilities("cn-northeast-1");
+        assert_eq!(caps.lines, ["5_telcom", "5_union"]);
+        assert!(
+            capabilities("tr-west-1").lines.is_empty(),
+            "undocumented: not checked"
+        );
+        let rule = caps.tags.unwrap();
+        assert_eq!(rule.max_per_resource, 10);
+        assert!(rule.key.check("k", "团队_team-1").is_ok());
+        assert!(rule.key.check("k", "a.b").is_err(), "no `.` in keys");
+        assert!(rule.key.check("k", "").is_err());
+        assert!(rule.value.check("v", "").is_ok());
+        assert!(rule.value.check("v", "v1.2_x-y").is_ok());
+        assert!(rule.value.check("v", &"v".repeat(44)).is_err());
+        assert!(caps.server_side_tag_filter && caps.resource_groups && caps.specific_address);
+        assert!(!caps.address_pools && !caps.deletion_protection);
+    }
+
+    #[test]
     fn bandwidth_steps() {
         for ok in [1, 5, 299, 300, 350, 400, 1000, 1500, 2000] {
             assert!(check_bandwidth_step(ok).is_ok(), "{ok}");
@@ -460,14 +571,14 @@ mod tests {
                 other => panic!("{bad}: {other:?}"),
             }
         }
-        let caps = capabilities();
+        let caps = capabilities("cn-north-4");
         assert!(caps.check_bandwidth("bandwidth_mbps", 2500).is_err());
         assert!(caps.check_bandwidth("bandwidth_mbps", 0).is_err());
     }
 
     #[test]
     fn names_follow_the_alias_rule_and_descriptions_are_unsupported() {
-        let caps = capabilities();
+        let caps = capabilities("cn-north-4");
         assert!(caps.name_rule.check("name", "web-1_公网.ip").is_ok());
         assert!(caps.name_rule.check("name", "").is_err());
         assert!(caps.name_rule.check("name", &"a".repeat(65)).is_err());

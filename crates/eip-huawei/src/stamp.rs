@@ -76,6 +76,9 @@ pub(crate) fn create_request(
             .line
             .clone()
             .unwrap_or_else(|| default_line.to_owned()),
+        // CreatePublicip, https://support.huaweicloud.com/api-eip/eip_api_0001.html:
+        // `publicip.ip_address` asks for one specific address.
+        ip_address: request.address.map(|address| address.to_string()),
         ip_version: if request.ip_version == IpVersion::V6 {
             6
         } else {
@@ -105,6 +108,7 @@ pub(crate) fn create_request(
     CreateRequest {
         publicip,
         bandwidth,
+        enterprise_project_id: request.resource_group.clone(),
     }
 }
 

@@ -89,11 +89,24 @@ pub(crate) async fn send(
 /// there is a body), `host`, `x-project-id` (when given), `x-sdk-date` and `x-security-token`.
 pub(crate) fn signed(
     method: Method,
-    mut url: Url,
+    url: Url,
     query: &[(String, String)],
     body: Option<Vec<u8>>,
     key: &AccessKey,
     project_id: Option<&str>,
+) -> Result<Outgoing, Error> {
+    let scope = project_id.map(|project| ("X-Project-Id", project));
+    signed_with(method, url, query, body, key, scope)
+}
+
+/// Signs with at most one scoping header (`X-Project-Id` or `X-Domain-Id`) and its value.
+fn signed_with(
+    method: Method,
+    mut url: Url,
+    query: &[(String, String)],
+    body: Option<Vec<u8>>,
+    key: &AccessKey,
+    scope: Option<(&str, &str)>,
 ) -> Result<Outgoing, Error> {
     let canonical_query = signer::canonical_query(query);
     url.set_query((!canonical_query.is_empty()).then_some(canonical_query.as_str()));
@@ -112,8 +125,8 @@ pub(crate) fn signed(
             "application/json;charset=UTF-8".to_owned(),
         ));
     }
-    if let Some(project) = project_id {
-        headers.push(("X-Project-Id".to_owned(), project.to_owned()));
+    if let Some((name, value)) = scope {
+        headers.push((name.to_owned(), value.to_owned()));
     }
     if let Some(token) = &key.security_token {
         headers.push(("X-Security-Token".to_owned(), token.expose().to_owned()));
@@ -135,6 +148,52 @@ pub(crate) fn signed(
         headers,
         body,
     })
+}
+
+/// The calls of [`Transport`] on another [`Api`] (see [`Transport::on`]).
+pub(crate) struct Via<'a> {
+    transport: &'a Transport,
+    api: Api,
+}
+
+impl Via<'_> {
+    /// Through the retry loop, like [`Transport::vpc`].
+    pub(crate) async fn call(&self, request: &VpcRequest) -> Result<Answer, Error> {
+        self.transport
+            .vpc_with(self.api, request, &self.transport.retry)
+            .await
+    }
+
+    /// One attempt, for a write's own loop ([`Transport::write`]), like
+    /// [`Transport::send_once`].
+    pub(crate) async fn send_once(
+        &self,
+        request: &VpcRequest,
+        reauthenticated: &AtomicBool,
+    ) -> Result<Answer, Error> {
+        self.transport
+            .attempt(self.api, request, reauthenticated)
+            .await
+    }
+}
+
+/// [`signed`] for a global service: the account in `X-Domain-Id`, no project.
+fn signed_for_domain(
+    method: Method,
+    url: Url,
+    query: &[(String, String)],
+    body: Option<Vec<u8>>,
+    key: &AccessKey,
+    domain_id: &str,
+) -> Result<Outgoing, Error> {
+    signed_with(
+        method,
+        url,
+        query,
+        body,
+        key,
+        Some(("X-Domain-Id", domain_id)),
+    )
 }
 
 /// The retry loop's view of `request`.
@@ -179,7 +238,22 @@ enum Authorized<'a> {
     },
 }
 
-/// One VPC call: `method /v1/{project_id}/{path}?{query}`.
+/// Which API a [`VpcRequest`] goes to, and so its URL and how it is signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// VPC v1: `{vpc}/v1/{project_id}/{path}`.
+    V1,
+    /// The VPC v2.0 API of tags and shared-bandwidth membership (huaweicloud-sdk-python-v3
+    /// `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/eip_client.py`): `{vpc}/v2.0/{project_id}/{path}`.
+    V2,
+    /// Enterprise Project Management, a global service: `{eps}/v1.0/{path}`, AK/SK-signed with
+    /// the account in `X-Domain-Id` rather than a project
+    /// (<https://support.huaweicloud.com/intl/en-us/api-em/MigrateResource.html>).
+    Eps,
+}
+
+/// One VPC call: `method /v1/{project_id}/{path}?{query}` (or another [`Api`]'s URL, through
+/// [`Transport::on`]).
 #[derive(Clone, Debug)]
 pub(crate) struct VpcRequest {
     /// The cloud's operation name, for spans and errors (`ShowPublicip`...).
@@ -229,6 +303,10 @@ pub(crate) struct Transport {
     pub client: HttpClient,
     pub iam: Url,
     pub vpc: Url,
+    /// Enterprise Project Management.
+    pub eps: Url,
+    /// The account id, sent as `X-Domain-Id` on AK/SK calls to EPS.
+    pub domain_id: Option<String>,
     pub credentials: Credentials,
     pub retry: RetryPolicy,
     pub timeouts: Timeouts,
@@ -239,6 +317,8 @@ impl fmt::Debug for Transport {
         f.debug_struct("Transport")
             .field("iam", &self.iam.as_str())
             .field("vpc", &self.vpc.as_str())
+            .field("eps", &self.eps.as_str())
+            .field("domain_id", &self.domain_id)
             .field("credentials", &self.credentials)
             .field("retry", &self.retry)
             .field("timeouts", &self.timeouts)
@@ -281,21 +361,43 @@ impl Transport {
     /// `chnsz/golangsdk` `provider_client.go` re-authenticates once on a 401); every attempt
     /// re-reads the token or signs afresh.
     pub(crate) async fn vpc(&self, request: &VpcRequest) -> Result<Answer, Error> {
-        self.vpc_with(request, &self.retry).await
+        self.vpc_with(Api::V1, request, &self.retry).await
+    }
+
+    /// The same calls on another [`Api`] (v2.0, EPS).
+    pub(crate) fn on(&self, api: Api) -> Via<'_> {
+        Via {
+            transport: self,
+            api,
+        }
+    }
+
+    /// The project id every call is made for (looked up or read from the token once, then
+    /// cached), for the bodies that name it (an EPS migration).
+    pub(crate) async fn project_id(&self) -> Result<String, Error> {
+        Ok(match self.authorize().await? {
+            Authorized::Token(token) => token.project_id.clone(),
+            Authorized::Key { project_id, .. } => project_id,
+        })
     }
 
     /// Like [`Transport::vpc`] with one attempt: the single reads that settle a lost write
     /// inside the call's own loop (a loop of their own would multiply its requests).
     pub(crate) async fn vpc_once(&self, request: &VpcRequest) -> Result<Answer, Error> {
-        self.vpc_with(request, &self.retry.clone().max_attempts(1))
+        self.vpc_with(Api::V1, request, &self.retry.clone().max_attempts(1))
             .await
     }
 
-    async fn vpc_with(&self, request: &VpcRequest, policy: &RetryPolicy) -> Result<Answer, Error> {
+    async fn vpc_with(
+        &self,
+        api: Api,
+        request: &VpcRequest,
+        policy: &RetryPolicy,
+    ) -> Result<Answer, Error> {
         let call = call_of(request);
         let reauthenticated = AtomicBool::new(false);
         retry::run(&call, policy, &self.timeouts, &HuaweiClassifier, |_| {
-            self.attempt(request, &reauthenticated)
+            self.attempt(api, request, &reauthenticated)
         })
         .await
     }
@@ -333,17 +435,18 @@ impl Transport {
         request: &VpcRequest,
         reauthenticated: &AtomicBool,
     ) -> Result<Answer, Error> {
-        self.attempt(request, reauthenticated).await
+        self.attempt(Api::V1, request, reauthenticated).await
     }
 
     async fn attempt(
         &self,
+        api: Api,
         request: &VpcRequest,
         reauthenticated: &AtomicBool,
     ) -> Result<Answer, Error> {
         loop {
             let authorized = self.authorize().await?;
-            let outgoing = self.outgoing(request, &authorized)?;
+            let outgoing = self.outgoing(api, request, &authorized)?;
             let answer = send(&self.client, request.action, &outgoing).await?;
             if answer.status == 401 {
                 if let (Authorized::Token(token), Credentials::Password(cache)) =
@@ -373,6 +476,7 @@ impl Transport {
 
     fn outgoing(
         &self,
+        api: Api,
         request: &VpcRequest,
         authorized: &Authorized<'_>,
     ) -> Result<Outgoing, Error> {
@@ -380,10 +484,36 @@ impl Transport {
             Authorized::Token(token) => token.project_id.as_str(),
             Authorized::Key { project_id, .. } => project_id.as_str(),
         };
-        let mut url = self.vpc.clone();
-        let base = self.vpc.path().trim_end_matches('/');
-        url.set_path(&format!("{base}/v1/{project_id}/{}", request.path));
+        let endpoint = if api == Api::Eps {
+            &self.eps
+        } else {
+            &self.vpc
+        };
+        let mut url = endpoint.clone();
+        let base = endpoint.path().trim_end_matches('/');
+        url.set_path(&match api {
+            Api::V1 => format!("{base}/v1/{project_id}/{}", request.path),
+            Api::V2 => format!("{base}/v2.0/{project_id}/{}", request.path),
+            Api::Eps => format!("{base}/v1.0/{}", request.path),
+        });
         match authorized {
+            Authorized::Key { key, .. } if api == Api::Eps => {
+                let domain_id = self.domain_id.as_deref().ok_or_else(|| {
+                    Error::invalid_input(
+                        "domain_id",
+                        "AK/SK calls to the global EPS service name the account: set it with \
+                         with_domain_id or HUAWEICLOUD_SDK_DOMAIN_ID",
+                    )
+                })?;
+                signed_for_domain(
+                    request.method.clone(),
+                    url,
+                    &request.query,
+                    request.body.clone(),
+                    key,
+                    domain_id,
+                )
+            }
             Authorized::Key { key, .. } => signed(
                 request.method.clone(),
                 url,

@@ -67,6 +67,12 @@ pub(crate) struct Publicip {
     pub charge_mode: Option<String>,
     #[serde(deserialize_with = "de::opt_string")]
     pub alias: Option<String>,
+    /// `"0"` (the default project) or an enterprise project's UUID.
+    #[serde(deserialize_with = "de::opt_string")]
+    pub enterprise_project_id: Option<String>,
+    /// `"key=value"` strings (`tags` of huaweicloudsdkeip `v2/model/publicip_show_resp.py`).
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
+    pub tags: Vec<String>,
 }
 
 /// `{"publicip":{...}}`.
@@ -204,6 +210,9 @@ pub(crate) struct ProjectList {
 pub(crate) struct CreatePublicip {
     #[serde(rename = "type")]
     pub ip_type: String,
+    /// A specific address to allocate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address: Option<String>,
     pub ip_version: u8,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
@@ -228,6 +237,9 @@ pub(crate) struct CreateBandwidth {
 pub(crate) struct CreateRequest {
     pub publicip: CreatePublicip,
     pub bandwidth: CreateBandwidth,
+    /// The enterprise project to create the address in (`"0"`, the default, when left out).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise_project_id: Option<String>,
 }
 
 /// `publicip` of an update; every field left out is unchanged, and an empty object unbinds
@@ -256,6 +268,105 @@ pub(crate) struct UpdateBandwidth {
 #[derive(Clone, Debug, Serialize)]
 pub(crate) struct UpdateBandwidthRequest {
     pub bandwidth: UpdateBandwidth,
+}
+
+// ---- tags (v2.0), https://support.huaweicloud.com/intl/en-us/api-eip/eip_apitag_0004.html ----
+
+/// One tag, as the tag API sends and takes it.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(default)]
+pub(crate) struct Tag {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub key: Option<String>,
+    /// Left out of a delete (only the key matters there).
+    #[serde(
+        deserialize_with = "de::opt_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub value: Option<String>,
+}
+
+/// The body of `POST /v2.0/{project_id}/publicips/{id}/tags/action`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TagAction {
+    /// `create` or `delete`.
+    pub action: &'static str,
+    pub tags: Vec<Tag>,
+}
+
+/// One tag condition of a resource_instances query: the key with any of `values` (any value
+/// when empty).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct TagCondition {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// The body of `POST /v2.0/{project_id}/publicips/resource_instances/action` (ListPublicipsByTags,
+/// <https://support.huaweicloud.com/api-eip/eip_apitag_0005.html>).
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct ResourceQuery {
+    /// `filter` (a page) or `count`.
+    pub action: &'static str,
+    pub tags: Vec<TagCondition>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// One address of a resource_instances answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Resource {
+    #[serde(deserialize_with = "de::opt_string")]
+    pub resource_id: Option<String>,
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
+    pub tags: Vec<Tag>,
+}
+
+/// `{"resources":[...],"total_count":N}`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct ResourceList {
+    #[serde(deserialize_with = "de::list_skipping_invalid")]
+    pub resources: Vec<Resource>,
+    #[serde(deserialize_with = "de::opt_uint_truncated")]
+    pub total_count: Option<u64>,
+}
+
+// ---- shared bandwidths (v2.0), https://support.huaweicloud.com/intl/en-us/api-eip/eip_apisharedbandwidth_0004.html ----
+
+/// One address of an insert or remove.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct PublicipInfo {
+    pub publicip_id: String,
+}
+
+/// `bandwidth` of `POST /v2.0/{project_id}/bandwidths/{id}/insert` and `/remove`; the removal
+/// names the dedicated bandwidth the address gets back.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Membership {
+    pub publicip_info: Vec<PublicipInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub charge_mode: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size: Option<u32>,
+}
+
+/// `{"bandwidth":{...}}`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct MembershipRequest {
+    pub bandwidth: Membership,
+}
+
+// ---- enterprise projects, https://support.huaweicloud.com/intl/en-us/api-em/MigrateResource.html ----
+
+/// The body of `POST /v1.0/enterprise-projects/{id}/resources-migrate`.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct MigrateRequest {
+    pub project_id: String,
+    pub resource_type: &'static str,
+    pub resource_id: String,
+    pub associated: bool,
 }
 
 /// Serializes a body we built; our types always serialize, so an error here is reported
@@ -304,7 +415,7 @@ mod tests {
 
     #[test]
     fn list_items_are_read_in_place_and_odd_items_dropped() {
-        let long: Vec<String> = (0..16).map(|n| n.to_string()).collect();
+        let long: Vec<String> = (0..24).map(|n| n.to_string()).collect();
         let body = format!(
             r#"{{"publicips":[7,"x",null,["e1","DOWN"],[{}],{{"id":"e2","bandwidth_size":"5.9","ip_version":-4}}]}}"#,
             long.join(",")
@@ -314,7 +425,7 @@ mod tests {
         assert_eq!(
             ids,
             [Some("e1"), Some("e2")],
-            "scalars and a 16-element list are no items"
+            "scalars and a list longer than the object are no items"
         );
         assert_eq!(list.publicips[0].status.as_deref(), Some("DOWN"));
         assert_eq!(
@@ -362,6 +473,7 @@ mod tests {
         let create = CreateRequest {
             publicip: CreatePublicip {
                 ip_type: "5_bgp".into(),
+                ip_address: None,
                 ip_version: 4,
                 alias: None,
             },
@@ -372,6 +484,7 @@ mod tests {
                 size: Some(5),
                 charge_mode: None,
             },
+            enterprise_project_id: None,
         };
         assert_eq!(
             String::from_utf8(to_body(&create).unwrap()).unwrap(),

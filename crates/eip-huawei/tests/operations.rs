@@ -426,7 +426,7 @@ async fn invalid_input_sends_nothing() {
         AllocateRequest::new().idempotency_key("has space"),
         AllocateRequest::new().line("5/bgp"),
         AllocateRequest::new().shared_bandwidth("bw").bandwidth(5),
-        AllocateRequest::new().tag("k", "v"),
+        AllocateRequest::new().tag("k.dot", "v"),
     ];
     for request in &allocations {
         let result = huawei.allocate(request).await;

@@ -15,7 +15,27 @@ from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException, Sdk
 from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkcore.region.region import Region
 from huaweicloudsdkeip.v2 import (
+    AddPublicipsIntoSharedBandwidthOption,
+    AddPublicipsIntoSharedBandwidthRequest,
+    AddPublicipsIntoSharedBandwidthRequestBody,
+    BatchCreatePublicipTagsRequest,
+    BatchCreatePublicipTagsRequestBody,
+    BatchDeletePublicipTagsRequest,
+    BatchDeletePublicipTagsRequestBody,
     CreatePublicipBandwidthOption,
+    CreatePublicipTagRequest,
+    CreatePublicipTagRequestBody,
+    InsertPublicipInfo,
+    ListPublicipsByTagsRequest,
+    ListPublicipsByTagsRequestBody,
+    ListPublicipTagsRequest,
+    RemoveFromSharedBandwidthOption,
+    RemovePublicipInfo,
+    RemovePublicipsFromSharedBandwidthRequest,
+    RemovePublicipsFromSharedBandwidthRequestBody,
+    ResourceTagOption,
+    ShowPublicipTagsRequest,
+    TagReq,
     CreatePublicipOption,
     CreatePublicipRequest,
     CreatePublicipRequestBody,
@@ -197,6 +217,60 @@ def resize(client, eip):
           f"bandwidth not reflected: {after.bandwidth_size} {after.bandwidth_name}")
 
 
+def tags(client, eip, spare):
+    """The v2.0 tag API (https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apitag_0004.html and
+    ListPublicipsByTags, https://support.huaweicloud.com/api-eip/eip_apitag_0005.html): batch create, one tag,
+    show, the project's tags, a tag-filtered query, a count, and a batch delete."""
+    calls.call("batch_create_publicip_tags", client.batch_create_publicip_tags, BatchCreatePublicipTagsRequest(
+        publicip_id=eip.id, body=BatchCreatePublicipTagsRequestBody(action="create", tags=[
+            ResourceTagOption(key="team", value="web"), ResourceTagOption(key="env", value="prod")])))
+    calls.call("create_publicip_tag", client.create_publicip_tag, CreatePublicipTagRequest(
+        publicip_id=spare.id, body=CreatePublicipTagRequestBody(tag=ResourceTagOption(key="team", value="db"))))
+    shown = calls.call("show_publicip_tags", client.show_publicip_tags, ShowPublicipTagsRequest(publicip_id=eip.id))
+    check(sorted((t.key, t.value) for t in shown.tags) == [("env", "prod"), ("team", "web")], f"tags: {shown.tags}")
+    check(sorted(show(client, eip.id).tags) == ["env=prod", "team=web"], "publicip object tags")
+    project = calls.call("list_publicip_tags", client.list_publicip_tags, ListPublicipTagsRequest())
+    check({t.key: sorted(t.values) for t in project.tags} == {"env": ["prod"], "team": ["db", "web"]},
+          f"project tags: {project.tags}")
+    found = calls.call("list_publicips_by_tags(filter)", client.list_publicips_by_tags, ListPublicipsByTagsRequest(
+        body=ListPublicipsByTagsRequestBody(action="filter", limit=10, offset=0,
+                                            tags=[TagReq(key="team", values=["web"])])))
+    check([r.resource_id for r in found.resources] == [eip.id] and found.total_count == 1,
+          f"filtered: {found.resources} {found.total_count}")
+    counted = calls.call("list_publicips_by_tags(count)", client.list_publicips_by_tags, ListPublicipsByTagsRequest(
+        body=ListPublicipsByTagsRequestBody(action="count", tags=[TagReq(key="team", values=[])])))
+    check(counted.total_count == 2, f"count: {counted.total_count}")
+    calls.call("batch_delete_publicip_tags", client.batch_delete_publicip_tags, BatchDeletePublicipTagsRequest(
+        publicip_id=eip.id, body=BatchDeletePublicipTagsRequestBody(action="delete", tags=[
+            ResourceTagOption(key="team", value="web"), ResourceTagOption(key="absent", value="x")])))
+    after = client.show_publicip_tags(ShowPublicipTagsRequest(publicip_id=eip.id))
+    check([(t.key, t.value) for t in after.tags] == [("env", "prod")], f"after delete: {after.tags}")
+    err = calls.expect_error("batch_create_publicip_tags(37-character key)", ClientRequestException,
+                             client.batch_create_publicip_tags, BatchCreatePublicipTagsRequest(
+                                 publicip_id=eip.id, body=BatchCreatePublicipTagsRequestBody(
+                                     action="create", tags=[ResourceTagOption(key="k" * 37, value="v")])))
+    check((err.status_code, err.error_code) == (400, "VPC.0501"), f"long key: {err.status_code} {err.error_code}")
+
+
+def shared_bandwidth(client, hw, eip):
+    """Insert into and remove from a shared bandwidth
+    (https://support.huaweicloud.com/intl/en-us/api-eip/eip_apisharedbandwidth_0004.html, ..._0005.html)."""
+    shared = hw["shared_bandwidths"][0]["id"]
+    calls.call("add_publicips_into_shared_bandwidth", client.add_publicips_into_shared_bandwidth,
+               AddPublicipsIntoSharedBandwidthRequest(bandwidth_id=shared, body=AddPublicipsIntoSharedBandwidthRequestBody(
+                   bandwidth=AddPublicipsIntoSharedBandwidthOption(publicip_info=[InsertPublicipInfo(publicip_id=eip.id)]))))
+    joined = show(client, eip.id)
+    check((joined.bandwidth_share_type, joined.bandwidth_id) == ("WHOLE", shared),
+          f"after insert: {joined.bandwidth_share_type} {joined.bandwidth_id}")
+    calls.call("remove_publicips_from_shared_bandwidth", client.remove_publicips_from_shared_bandwidth,
+               RemovePublicipsFromSharedBandwidthRequest(bandwidth_id=shared, body=RemovePublicipsFromSharedBandwidthRequestBody(
+                   bandwidth=RemoveFromSharedBandwidthOption(charge_mode="bandwidth", size=7,
+                                                             publicip_info=[RemovePublicipInfo(publicip_id=eip.id)]))))
+    left = show(client, eip.id)
+    check((left.bandwidth_share_type, left.bandwidth_size) == ("PER", 7),
+          f"after remove: {left.bandwidth_share_type} {left.bandwidth_size}")
+
+
 def delete(client, eip):
     calls.call("delete_publicip", client.delete_publicip, DeletePublicipRequest(publicip_id=eip.id))
 
@@ -285,6 +359,8 @@ def main():
     secondary_port_round(client, eip, hw["servers"][0])
     paging(client, [eip, spare])
     resize(client, eip)
+    tags(client, eip, spare)
+    shared_bandwidth(client, hw, spare)
     delete(client, eip)
     delete(client, spare)
     discovery(hw)

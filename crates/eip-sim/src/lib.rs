@@ -71,8 +71,9 @@
 //!
 //! # Routes
 //!
-//! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`
-//! and `/v1/...` are Huawei (IAM and VPC), everything else is Alibaba's RPC API (path `/`).
+//! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`,
+//! `/v1/...`, `/v2.0/...` and `/v1.0/...` are Huawei (IAM, VPC, and EPS), everything else is
+//! Alibaba's RPC API (path `/`).
 //!
 //! # Control API
 //!

@@ -90,6 +90,33 @@ impl HuaweiSim {
         Ok(())
     }
 
+    /// Authenticates a call to a global service (EPS): a valid token, or an AK/SK signature
+    /// naming the account in `X-Domain-Id` (the API signing guide,
+    /// <https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-0001.html>: global services
+    /// take the account, not a project). The EPS reference asks for a token scoped to the
+    /// account; the emulator also takes the project-scoped tokens it issues.
+    pub(super) fn authorize_global(&self, parts: &Parts, body: &[u8]) -> Result<(), ApiError> {
+        if !self.verify_signatures {
+            return Ok(());
+        }
+        if let Some(token) = header(&parts.headers, "x-auth-token") {
+            return self
+                .token_project(token)
+                .map(|_| ())
+                .map_err(|()| ApiError::invalid_token());
+        }
+        if !parts.headers.contains_key(http::header::AUTHORIZATION) {
+            return Err(ApiError::invalid_token());
+        }
+        self.check_aksk(parts, body)?;
+        if header(&parts.headers, "x-domain-id") != Some(self.config.domain_id.as_str()) {
+            return Err(ApiError::aksk(
+                "a global service needs the account id in X-Domain-Id",
+            ));
+        }
+        Ok(())
+    }
+
     /// Authenticates an IAM call that needs a caller (`GET /v3/projects`): a valid token of any
     /// scope or a valid AK/SK signature.
     pub(super) fn authorize_iam(&self, parts: &Parts, body: &[u8]) -> Result<(), ApiError> {

@@ -13,6 +13,19 @@
 //! | `token_count` | `{}` | `{"count":N}`: tokens issued since the start (or the last reset) |
 //! | `set_status` | `{"id":"…","status":"FREEZED"\|"BIND_ERROR"\|"ELB"\|"VPN"\|"DOWN"\|"ACTIVE","port_id":"…","firewall":true}` | puts an EIP in a state the API cannot reach (`ELB`, `VPN`, `ACTIVE` need a `port_id`) |
 //! | `set_ip_pool` | `{"free":N}` or `{"free":null}` | addresses left in the region's pool; at 0 a create is 500 `VPC.0504` |
+//! | `bandwidths` | `{}` | `{"bandwidths":[{"id","share_type","size","charge_mode","publicips":[…]}]}`: every bandwidth and its addresses |
+//!
+//! Shared bandwidths (`WHOLE`) are seeded from [`HuaweiConfig::shared_bandwidths`].
+//!
+//! # The v2.0 and EPS APIs
+//!
+//! Tags (`tags` module: `/v2.0/{project_id}/publicips/{id}/tags[/action]`,
+//! `/v2.0/{project_id}/publicips/tags`, `/v2.0/{project_id}/publicips/resource_instances/action`),
+//! shared-bandwidth membership (`bandwidths`: `/v2.0/{project_id}/bandwidths/{id}/insert` and
+//! `/remove`) and enterprise-project migration (`eps`:
+//! `/v1.0/enterprise-projects/{id}/resources-migrate`, served on the same address as the VPC
+//! API). A create names an enterprise project `0` or a UUID (400 `VPC.0011` otherwise), and may
+//! ask for an address of the pool 121.36.0.0/16 that no EIP holds (409 `VPC.0522` otherwise).
 //!
 //! # States and the codes they give
 //!
@@ -54,12 +67,14 @@
 mod auth;
 mod bandwidths;
 mod config;
+mod eps;
 mod iam;
 mod ports;
 mod publicips;
 mod reply;
 mod request;
 mod state;
+mod tags;
 mod validate;
 mod verifier;
 mod wire;
@@ -69,6 +84,7 @@ pub use config::{
     ServerSeed,
 };
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use crate::server::Body;
@@ -144,6 +160,9 @@ impl HuaweiSim {
         if let Some(project) = route.project() {
             self.authorize_vpc(parts, body, project)?;
         }
+        if let Route::MigrateResource { .. } = &route {
+            self.authorize_global(parts, body)?;
+        }
         match &route {
             Route::CreateToken => self.create_token(parts, body, request_id),
             Route::ListProjects => self.list_projects(parts, body, request_id),
@@ -156,6 +175,21 @@ impl HuaweiSim {
             Route::ShowPort { id, .. } => self.show_port(id, request_id),
             Route::ListPortsV3 { .. } => self.list_ports_v3(parts, request_id),
             Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
+            Route::TagAction { id, .. } => self.tag_action(id, body, request_id),
+            Route::CreateTag { id, .. } => self.create_tag(id, body, request_id),
+            Route::DeleteTag { id, key, .. } => self.delete_tag(id, key, request_id),
+            Route::ShowTags { id, .. } => self.show_tags(id, request_id),
+            Route::ListProjectTags { .. } => self.project_tags(request_id),
+            Route::ListPublicipsByTags { .. } => self.resource_instances(body, request_id),
+            Route::InsertIntoBandwidth { id, .. } => {
+                self.insert_into_bandwidth(id, body, request_id)
+            }
+            Route::RemoveFromBandwidth { id, .. } => {
+                self.remove_from_bandwidth(id, body, request_id)
+            }
+            Route::MigrateResource { enterprise_project } => {
+                self.migrate_resource(enterprise_project, body, request_id)
+            }
             Route::Unknown => Err(ApiError::no_such_api()),
         }
     }
@@ -207,6 +241,7 @@ impl HuaweiSim {
                 enterprise_project_id: "0".to_owned(),
                 created,
                 firewall: false,
+                tags: BTreeMap::new(),
             };
             ids.push(id);
             state.insert_eip(eip);
@@ -297,10 +332,16 @@ impl CloudApi for HuaweiSim {
         Cloud::Huawei
     }
 
-    fn action(&self, parts: &Parts, _body: &Bytes) -> String {
-        Route::of(&parts.method, parts.uri.path())
-            .action()
-            .to_owned()
+    fn action(&self, parts: &Parts, body: &Bytes) -> String {
+        let route = Route::of(&parts.method, parts.uri.path());
+        if let Route::TagAction { .. } = route {
+            let delete = serde_json::from_slice::<Value>(body)
+                .is_ok_and(|b| b.get("action").and_then(Value::as_str) == Some("delete"));
+            if delete {
+                return "BatchDeletePublicipTags".to_owned();
+            }
+        }
+        route.action().to_owned()
     }
 
     fn gateway_error(&self, status: StatusCode, request_id: &str) -> Response<Body> {
@@ -410,6 +451,7 @@ impl CloudApi for HuaweiSim {
                 Ok(json!({ "free": free }))
             }
             "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
+            "bandwidths" => Ok(self.bandwidth_inventory()),
             _ => Err(format!("unknown huawei control operation {op:?}")),
         }
     }

@@ -17,7 +17,10 @@ use super::config::{line_types, BindOrder};
 use super::reply::{empty_response, json_response, ApiError};
 use super::request::{first, query_pairs, values};
 use super::state::{Bandwidth, Eip, EipStatus, Next, ShareType, State};
-use super::validate::{bandwidth_size, is_valid_name, json_object, limit, member, opt_str};
+use super::validate::{
+    bad_enterprise_project, bandwidth_size, is_enterprise_project, is_valid_name, json_object,
+    limit, member, opt_str,
+};
 use super::{wire, HuaweiSim};
 
 /// A validated create request.
@@ -141,9 +144,11 @@ fn parse_create(body: &[u8], region: &str) -> Result<NewEip, ApiError> {
     let port_id = opt_str(publicip, "port_id")?
         .filter(|p| !p.is_empty())
         .map(str::to_owned);
-    let enterprise_project_id = opt_str(&request, "enterprise_project_id")?
-        .unwrap_or("0")
-        .to_owned();
+    let enterprise_project_id = match opt_str(&request, "enterprise_project_id")? {
+        None | Some("") => "0".to_owned(),
+        Some(id) if is_enterprise_project(id) => id.to_owned(),
+        Some(_) => return Err(bad_enterprise_project()),
+    };
     Ok(NewEip {
         kind,
         ip_version: parse_ip_version(publicip)?.unwrap_or(4),
@@ -237,7 +242,12 @@ impl HuaweiSim {
                 "No available floating IP address was found.",
             ));
         }
-        if new.ip_address.is_some_and(|ip| state.ip_in_use(ip)) {
+        // Create error table: 409 VPC.0522, "requested IP invalid or in use", for an address
+        // outside the region's pool as for one another EIP holds.
+        if new
+            .ip_address
+            .is_some_and(|ip| state.ip_in_use(ip) || !State::in_pool(ip))
+        {
             return Err(ApiError::vpc(
                 StatusCode::CONFLICT,
                 "VPC.0522",
@@ -303,6 +313,7 @@ impl HuaweiSim {
             enterprise_project_id: new.enterprise_project_id,
             created,
             firewall: false,
+            tags: BTreeMap::new(),
         };
         if let Some(free) = state.ip_pool.as_mut() {
             *free = free.saturating_sub(1);
@@ -714,6 +725,7 @@ mod tests {
                 enterprise_project_id: "0".to_owned(),
                 created: OffsetDateTime::UNIX_EPOCH,
                 firewall: false,
+                tags: BTreeMap::new(),
             });
         }
         state

@@ -29,6 +29,13 @@ pub(crate) enum ApiError {
         code: &'static str,
         message: String,
     },
+    /// An Enterprise Project Management error: `{"error":{"error_code","error_msg"}}` (EPS
+    /// error codes, <https://support.huaweicloud.com/intl/en-us/api-em/ErrorCode.html>).
+    Eps {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// A Keystone-style IAM error: `{"error":{"code":<status>,"message","title"}}`.
     Keystone { status: StatusCode, message: String },
     /// A gateway's own HTML error page (`text/html`), as a load balancer in front of the API
@@ -107,6 +114,14 @@ impl ApiError {
         }
     }
 
+    pub(crate) fn eps(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Eps {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     pub(crate) fn keystone(status: StatusCode, message: impl Into<String>) -> Self {
         Self::Keystone {
             status,
@@ -117,7 +132,9 @@ impl ApiError {
     /// The code recorded in the request log.
     fn code(&self) -> String {
         match self {
-            Self::Vpc { code, .. } | Self::Gateway { code, .. } => (*code).to_owned(),
+            Self::Vpc { code, .. } | Self::Gateway { code, .. } | Self::Eps { code, .. } => {
+                (*code).to_owned()
+            }
             Self::Keystone { status, .. } => format!("IAM.{}", status.as_u16()),
             Self::Html { status } => format!("HTML.{}", status.as_u16()),
         }
@@ -160,6 +177,14 @@ impl ApiError {
             } => (
                 status,
                 json!({"error_code": code, "error_msg": message, "request_id": request_id}),
+            ),
+            Self::Eps {
+                status,
+                code,
+                message,
+            } => (
+                status,
+                json!({"error": {"error_code": code, "error_msg": message}}),
             ),
             Self::Keystone { status, message } => {
                 let title = status.canonical_reason().unwrap_or("Error");

@@ -8,15 +8,72 @@ use http::{HeaderMap, Method};
 pub(crate) enum Route {
     CreateToken,
     ListProjects,
-    CreatePublicip { project: String },
-    ListPublicips { project: String },
-    ShowPublicip { project: String, id: String },
-    UpdatePublicip { project: String, id: String },
-    DeletePublicip { project: String, id: String },
-    ListPorts { project: String },
-    ShowPort { project: String, id: String },
-    ListPortsV3 { project: String },
-    UpdateBandwidth { project: String, id: String },
+    CreatePublicip {
+        project: String,
+    },
+    ListPublicips {
+        project: String,
+    },
+    ShowPublicip {
+        project: String,
+        id: String,
+    },
+    UpdatePublicip {
+        project: String,
+        id: String,
+    },
+    DeletePublicip {
+        project: String,
+        id: String,
+    },
+    ListPorts {
+        project: String,
+    },
+    ShowPort {
+        project: String,
+        id: String,
+    },
+    ListPortsV3 {
+        project: String,
+    },
+    UpdateBandwidth {
+        project: String,
+        id: String,
+    },
+    TagAction {
+        project: String,
+        id: String,
+    },
+    CreateTag {
+        project: String,
+        id: String,
+    },
+    DeleteTag {
+        project: String,
+        id: String,
+        key: String,
+    },
+    ShowTags {
+        project: String,
+        id: String,
+    },
+    ListProjectTags {
+        project: String,
+    },
+    ListPublicipsByTags {
+        project: String,
+    },
+    InsertIntoBandwidth {
+        project: String,
+        id: String,
+    },
+    RemoveFromBandwidth {
+        project: String,
+        id: String,
+    },
+    MigrateResource {
+        enterprise_project: String,
+    },
     Unknown,
 }
 
@@ -52,6 +109,42 @@ impl Route {
                 project: owned(p),
                 id: owned(id),
             },
+            ("POST", ["v2.0", p, "publicips", "resource_instances", "action"]) => {
+                Self::ListPublicipsByTags { project: owned(p) }
+            }
+            ("GET", ["v2.0", p, "publicips", "tags"]) => {
+                Self::ListProjectTags { project: owned(p) }
+            }
+            ("POST", ["v2.0", p, "publicips", id, "tags", "action"]) => Self::TagAction {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("POST", ["v2.0", p, "publicips", id, "tags"]) => Self::CreateTag {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("GET", ["v2.0", p, "publicips", id, "tags"]) => Self::ShowTags {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("DELETE", ["v2.0", p, "publicips", id, "tags", key]) => Self::DeleteTag {
+                project: owned(p),
+                id: owned(id),
+                key: owned(key),
+            },
+            ("POST", ["v2.0", p, "bandwidths", id, "insert"]) => Self::InsertIntoBandwidth {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("POST", ["v2.0", p, "bandwidths", id, "remove"]) => Self::RemoveFromBandwidth {
+                project: owned(p),
+                id: owned(id),
+            },
+            ("POST", ["v1.0", "enterprise-projects", ep, "resources-migrate"]) => {
+                Self::MigrateResource {
+                    enterprise_project: owned(ep),
+                }
+            }
             _ => Self::Unknown,
         }
     }
@@ -70,6 +163,16 @@ impl Route {
             Self::ShowPort { .. } => "ShowPort",
             Self::ListPortsV3 { .. } => "ListPortsV3",
             Self::UpdateBandwidth { .. } => "UpdateBandwidth",
+            // Create or delete: told apart by the body, in `HuaweiSim::action`.
+            Self::TagAction { .. } => "BatchCreatePublicipTags",
+            Self::CreateTag { .. } => "CreatePublicipTag",
+            Self::DeleteTag { .. } => "DeletePublicipTag",
+            Self::ShowTags { .. } => "ShowPublicipTags",
+            Self::ListProjectTags { .. } => "ListPublicipTags",
+            Self::ListPublicipsByTags { .. } => "ListPublicipsByTags",
+            Self::InsertIntoBandwidth { .. } => "AddPublicipsIntoSharedBandwidth",
+            Self::RemoveFromBandwidth { .. } => "RemovePublicipsFromSharedBandwidth",
+            Self::MigrateResource { .. } => "MigrateResource",
             Self::Unknown => "Unknown",
         }
     }
@@ -85,8 +188,19 @@ impl Route {
             | Self::ListPorts { project }
             | Self::ShowPort { project, .. }
             | Self::ListPortsV3 { project }
-            | Self::UpdateBandwidth { project, .. } => Some(project),
-            Self::CreateToken | Self::ListProjects | Self::Unknown => None,
+            | Self::UpdateBandwidth { project, .. }
+            | Self::TagAction { project, .. }
+            | Self::CreateTag { project, .. }
+            | Self::DeleteTag { project, .. }
+            | Self::ShowTags { project, .. }
+            | Self::ListProjectTags { project }
+            | Self::ListPublicipsByTags { project }
+            | Self::InsertIntoBandwidth { project, .. }
+            | Self::RemoveFromBandwidth { project, .. } => Some(project),
+            Self::CreateToken
+            | Self::ListProjects
+            | Self::MigrateResource { .. }
+            | Self::Unknown => None,
         }
     }
 }

@@ -135,6 +135,8 @@ pub(crate) struct Eip {
     pub created: OffsetDateTime,
     /// Firewall rules reference the EIP: a delete is refused with 500 `VPC.0518`.
     pub firewall: bool,
+    /// Tags (the v2.0 tag API), key → value.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// One port (NIC) of the project; ports never change at run time.
@@ -281,6 +283,13 @@ impl State {
                 return candidate;
             }
         }
+    }
+
+    /// Whether `ip` is in the region's pool (121.36.0.0/16, where [`State::next_public_ip`]
+    /// hands addresses out), so it can be asked for by address.
+    pub(crate) fn in_pool(ip: Ipv4Addr) -> bool {
+        let [a, b, _, d] = ip.octets();
+        (a, b) == (121, 36) && d != 0 && d != 255
     }
 
     pub(crate) fn ip_in_use(&self, ip: Ipv4Addr) -> bool {

@@ -47,6 +47,22 @@ pub(crate) fn is_valid_name(name: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// An enterprise project id: `0` (the default project) or a UUID. The emulator knows every
+/// well-formed id as an enterprise project (it keeps no list of them).
+pub(crate) fn is_enterprise_project(id: &str) -> bool {
+    id == "0" || uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+}
+
+/// 400 `VPC.0011`: invalid enterprise project ID (the EIP error codes,
+/// <https://support.huaweicloud.com/intl/en-us/api-eip/ErrorCode.html>, common table).
+pub(crate) fn bad_enterprise_project() -> ApiError {
+    ApiError::vpc(
+        http::StatusCode::BAD_REQUEST,
+        "VPC.0011",
+        "Invalid enterprise project ID.",
+    )
+}
+
 /// A bandwidth size: an integer, or a decimal or a string coerced to one (UpdateBandwidth,
 /// <https://support.huaweicloud.com/intl/zh-cn/api-eip/eip_apiBandwidth_0003.html>),
 /// within 1–2000 Mbit/s with the 1 / 50 / 500 step rule of CreatePublicip's `bandwidth.size`.

@@ -1,5 +1,6 @@
 //! The JSON Huawei's VPC v1 answers with: publicip, port and bandwidth objects.
 
+use std::collections::BTreeMap;
 use std::fmt::Display;
 
 use serde::ser::{SerializeMap, SerializeStruct, Serializer};
@@ -70,7 +71,7 @@ impl Serialize for Publicip<'_> {
             m.serialize_field("public_ipv6_address", &Text(v6))?;
         }
         m.serialize_field("status", eip.status.as_str())?;
-        m.serialize_field("tags", NOTHING)?;
+        m.serialize_field("tags", &TagStrings(&eip.tags))?;
         m.serialize_field("tenant_id", self.tenant_id)?;
         m.serialize_field("type", &eip.kind)?;
         m.end()
@@ -119,6 +120,23 @@ impl Serialize for Publicips<'_> {
 
 /// An empty JSON list.
 const NOTHING: &[&str] = &[];
+
+/// Tags as the publicip object writes them, `"key=value"` strings (huaweicloud-sdk-python-v3
+/// `huaweicloudsdkeip/v2/model/publicip_show_resp.py`, `tags`).
+struct TagStrings<'a>(&'a BTreeMap<String, String>);
+
+impl Serialize for TagStrings<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|(k, v)| format!("{k}={v}")))
+    }
+}
+
+/// `{"key","value"}` objects, as the tag API and ListPublicipsByTags answer.
+pub(crate) fn tag_objects(tags: &BTreeMap<String, String>) -> Vec<Value> {
+    tags.iter()
+        .map(|(key, value)| json!({"key": key, "value": value}))
+        .collect()
+}
 
 /// `{}`.
 struct EmptyObject;
@@ -276,7 +294,8 @@ mod tests {
     fn reference_publicip(eip: &Eip, bandwidth: Option<&Bandwidth>, tenant_id: &str) -> Value {
         let mut object = base_fields(eip, tenant_id);
         object.insert("profile".into(), json!({}));
-        object.insert("tags".into(), json!([]));
+        let tags: Vec<String> = eip.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        object.insert("tags".into(), json!(tags));
         object.insert("public_border_group".into(), json!("center"));
         object.insert("allow_share_bandwidth_types".into(), json!([]));
         if let Some(bandwidth) = bandwidth {
@@ -315,6 +334,7 @@ mod tests {
             enterprise_project_id: "0".to_owned(),
             created: datetime!(2024-05-06 07:08:09 UTC),
             firewall: false,
+            tags: BTreeMap::new(),
         }
     }
 

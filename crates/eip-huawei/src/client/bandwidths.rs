@@ -1,0 +1,155 @@
+//! Shared-bandwidth membership through the v2.0 bandwidth API: `POST
+//! /v2.0/{project_id}/bandwidths/{bandwidth_id}/insert` (AddPublicipsIntoSharedBandwidth,
+//! <https://support.huaweicloud.com/intl/en-us/api-eip/eip_apisharedbandwidth_0004.html>) and
+//! `/remove` with the dedicated bandwidth the address gets back (RemovePublicipsFromSharedBandwidth,
+//! <https://support.huaweicloud.com/intl/en-us/api-eip/eip_apisharedbandwidth_0005.html>).
+
+use eip_core::retry::{Attempt, Settled};
+use eip_core::{validate, ChargeMode, DedicatedBandwidth, Error};
+use reqwest::Method;
+use std::sync::atomic::AtomicBool;
+
+use super::{HuaweiProvider, Reads};
+use crate::mapping::check_bandwidth_step;
+use crate::transport::{call_of, Api, VpcRequest};
+use crate::wire::{self, Membership, MembershipRequest, Publicip, PublicipInfo};
+
+/// Whether `ip` draws from the shared bandwidth `bandwidth_id`.
+fn in_shared(ip: &Publicip, bandwidth_id: &str) -> bool {
+    ip.bandwidth_share_type.as_deref() == Some("WHOLE")
+        && ip.bandwidth_id.as_deref() == Some(bandwidth_id)
+}
+
+impl HuaweiProvider {
+    /// [`eip_core::EipProvider::join_shared_bandwidth`]. The insert is not documented as
+    /// idempotent, so a lost answer is settled by reading the address back: in the bandwidth
+    /// means done, anywhere else means the insert did not arrive and it is sent again.
+    pub(super) async fn join_checked(&self, id: &str, bandwidth_id: &str) -> Result<(), Error> {
+        validate::id("id", id)?;
+        validate::id("bandwidth_id", bandwidth_id)?;
+        let request = VpcRequest {
+            action: "AddPublicipsIntoSharedBandwidth",
+            method: Method::POST,
+            path: format!("bandwidths/{bandwidth_id}/insert"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&MembershipRequest {
+                bandwidth: Membership {
+                    publicip_info: vec![PublicipInfo {
+                        publicip_id: id.to_owned(),
+                    }],
+                    charge_mode: None,
+                    size: None,
+                },
+            })?),
+            idempotent: false,
+            resource: format!("bandwidth {bandwidth_id}"),
+            id: Some(id.to_owned()),
+        };
+        self.membership_write(&request, id, |ip| in_shared(ip, bandwidth_id))
+            .await
+    }
+
+    /// [`eip_core::EipProvider::leave_shared_bandwidth`]: the address is read first (its shared
+    /// bandwidth is the one it leaves; an address with a dedicated bandwidth is refused before
+    /// anything is written), then removed with `dedicated`'s size and billing (`bandwidth` by
+    /// default, the create's default). A lost answer is settled by reading back: a dedicated
+    /// bandwidth again means done.
+    pub(super) async fn leave_checked(
+        &self,
+        id: &str,
+        dedicated: &DedicatedBandwidth,
+    ) -> Result<(), Error> {
+        validate::id("id", id)?;
+        dedicated.validate(&self.capabilities)?;
+        check_bandwidth_step(dedicated.mbps)?;
+        // The remove page above: `charge_mode` is `bandwidth` or `traffic`.
+        let charge_mode = match &dedicated.charge_mode {
+            None | Some(ChargeMode::ByBandwidth) => "bandwidth",
+            Some(ChargeMode::ByTraffic) => "traffic",
+            Some(other) => {
+                return Err(Error::invalid_input(
+                    "charge_mode",
+                    format!("a dedicated bandwidth is billed by bandwidth or traffic, not {other}"),
+                ))
+            }
+        };
+        let current = self.show_raw(id, Reads::Retried).await?;
+        let bandwidth_id = match (
+            current.bandwidth_share_type.as_deref(),
+            current.bandwidth_id.clone(),
+        ) {
+            (Some("WHOLE"), Some(bandwidth_id)) => bandwidth_id,
+            _ => {
+                return Err(Error::invalid_input(
+                    "id",
+                    format!("eip {id} has a dedicated bandwidth, not a shared one"),
+                ))
+            }
+        };
+        // An id from the cloud goes into a path: checked like a caller's.
+        validate::id("bandwidth_id", &bandwidth_id)?;
+        let request = VpcRequest {
+            action: "RemovePublicipsFromSharedBandwidth",
+            method: Method::POST,
+            path: format!("bandwidths/{bandwidth_id}/remove"),
+            query: Vec::new(),
+            body: Some(wire::to_body(&MembershipRequest {
+                bandwidth: Membership {
+                    publicip_info: vec![PublicipInfo {
+                        publicip_id: id.to_owned(),
+                    }],
+                    charge_mode: Some(charge_mode.to_owned()),
+                    size: Some(dedicated.mbps),
+                },
+            })?),
+            idempotent: false,
+            resource: format!("bandwidth {bandwidth_id}"),
+            id: Some(id.to_owned()),
+        };
+        self.membership_write(&request, id, |ip| {
+            ip.bandwidth_share_type.as_deref() == Some("PER")
+        })
+        .await
+    }
+
+    /// One membership write in core's one loop: `done` says from the address whether it took
+    /// effect. After an attempt that may have landed, a refusal (the cloud refuses an address
+    /// already inserted, or one no longer in the bandwidth) is success when `done` holds.
+    async fn membership_write(
+        &self,
+        request: &VpcRequest,
+        id: &str,
+        done: impl Fn(&Publicip) -> bool,
+    ) -> Result<(), Error> {
+        let reauthenticated = AtomicBool::new(false);
+        let via = self.transport.on(Api::V2);
+        let done = &done;
+        self.transport
+            .write(
+                &call_of(request),
+                |attempt: Attempt| {
+                    let (via, reauthenticated) = (&via, &reauthenticated);
+                    async move {
+                        match via.send_once(request, reauthenticated).await {
+                            Ok(_) => Ok(()),
+                            Err(refusal) if attempt.earlier_maybe_processed => {
+                                match self.show_raw(id, Reads::Once).await {
+                                    Ok(current) if done(&current) => Ok(()),
+                                    _ => Err(refusal),
+                                }
+                            }
+                            Err(other) => Err(other),
+                        }
+                    }
+                },
+                || async {
+                    Ok(if done(&self.show_raw(id, Reads::Once).await?) {
+                        Settled::Applied(())
+                    } else {
+                        Settled::NotApplied
+                    })
+                },
+            )
+            .await
+    }
+}
