@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use eip_core::retry::{self, Attempt, Call, RetryPolicy, Timeouts};
 use eip_core::validate;
 use eip_core::{
-    AllocateRequest, AssociateTarget, Capabilities, ChargeMode, Eip, EipProvider, EipStatus, Error,
-    ListFilter, Modification, Page, PageRequest, PageToken, ProviderKind, Result, ServiceError,
-    Transitions,
+    AllocateRequest, AssociateTarget, Capabilities, ChargeMode, DedicatedBandwidth, Eip,
+    EipProvider, EipStatus, Error, ListFilter, Modification, Page, PageRequest, PageToken,
+    ProviderKind, Region, Result, ServiceError, TagChange, Transitions,
 };
 use url::Url;
 
@@ -21,6 +21,8 @@ use crate::mapping::{self, wire_target};
 use crate::rpc::{self, Failure, RpcRequest, Transport};
 use crate::wire;
 use crate::KIND;
+
+mod attributes;
 
 const ALLOCATE: &str = "AllocateEipAddress";
 const ASSOCIATE: &str = "AssociateEipAddress";
@@ -71,7 +73,10 @@ pub(crate) struct Config {
 /// read that tells a transition from a stable state after an `IncorrectEipStatus`, and the
 /// read-back after a refusal that may echo an earlier attempt. With the default policy (10
 /// attempts) one call makes at most 4 × 10 = 40 requests;
-/// `associate` and `disassociate` read the address first, a call of its own (at most 10 more).
+/// `associate`, `disassociate` and `release` read the address first, a call of its own (at most
+/// 10 more). The attribute writes (tags, shared bandwidth, resource group, deletion
+/// protection) are described in their module; allocating with a shared bandwidth or deletion
+/// protection adds one call for each.
 /// No retry loop runs inside another.
 ///
 /// # Idempotency keys
@@ -84,6 +89,17 @@ pub(crate) struct Config {
 /// reads it back a few times (reads may lag a new address) and then returns
 /// [`Error::Conflict`] ("idempotency key already used for a released address"). Use a new key
 /// per address.
+///
+/// # Attributes
+///
+/// [`ListFilter::tags`] and [`ListFilter::resource_group`] are filtered by the cloud
+/// (DescribeEipAddresses `Tag.N.Key`/`Tag.N.Value` and `ResourceGroupId`). `set_tags` reads the
+/// address's tags first (ListTagResources) so that more than 20 is refused before sending;
+/// `release` reads the address first so that a protected one is refused before sending;
+/// allocating with a shared bandwidth or deletion protection adds AddCommonBandwidthPackageIp /
+/// DeletionProtection after AllocateEipAddress (it has no parameter for either), and releases the
+/// new address again if that fails. The region's lines are [`crate::lines`]; `regions()` asks
+/// VPC DescribeRegions, and [`crate::regions_static`] is the documented table.
 ///
 /// Status, lock and target mappings are documented in [`crate::mapping`].
 pub struct AlibabaProvider {
@@ -116,6 +132,7 @@ impl AlibabaProvider {
     }
 
     pub(crate) fn from_config(config: Config) -> Self {
+        let capabilities = mapping::capabilities_for(&config.region);
         Self {
             region: config.region,
             endpoint: config.endpoint.clone(),
@@ -127,7 +144,7 @@ impl AlibabaProvider {
                 signature_version: config.signature_version,
                 http: config.http,
             },
-            capabilities: mapping::capabilities(),
+            capabilities,
             transitions: Transitions::new(),
         }
     }
@@ -352,6 +369,9 @@ impl AlibabaProvider {
             .set_opt("ISP", request.line.as_deref())
             .set_opt("Name", request.name.as_deref())
             .set_opt("Description", request.description.as_deref())
+            .set_opt("ResourceGroupId", request.resource_group.as_deref())
+            .set_opt("IpAddress", request.address.map(|a| a.to_string()))
+            .set_opt("PublicIpAddressPoolId", request.address_pool_id.as_deref())
             .tags(&request.tags)
             .set("ClientToken", token);
         let answer: wire::AllocateResponse = match self
@@ -376,7 +396,7 @@ impl AlibabaProvider {
                 http_status: Some(200),
                 request_id: answer.request_id.clone(),
             })?;
-        match self.get(&id).await {
+        let eip = match self.get(&id).await {
             // A replayed key answers with the AllocationId of its first allocation, which may
             // have been released since (see `AlibabaProvider`'s idempotency notes).
             Err(Error::NotFound { .. }) if request.idempotency_key.is_some() => {
@@ -389,7 +409,8 @@ impl AlibabaProvider {
                 allocated_without_read(&answer, &id, request, &self.region)
             }
             other => other,
-        }
+        }?;
+        self.finish_allocation(eip, request).await
     }
 
     /// After a keyed allocation answered with an id that reads as missing: the address is new
@@ -499,6 +520,7 @@ impl AlibabaProvider {
                 bound.as_ref().map(|b| b.instance_type.clone()),
             )
             .set_opt("EipName", filter.name.as_deref())
+            .set_opt("ResourceGroupId", filter.resource_group.as_deref())
             .tags(&filter.tags))
     }
 
@@ -618,6 +640,15 @@ impl AlibabaProvider {
 
     async fn release_inner(&self, id: &str) -> Result<()> {
         validate::id("id", id)?;
+        // A protected address is refused by the cloud (`InvalidOperation.DeletionProtection`,
+        // ReleaseEipAddress error table); say so before sending, from one read. An address the
+        // read does not show (reads may lag a new one) is left to the cloud to judge.
+        if let Some(item) = self.describe(id).await? {
+            let eip = self.to_eip(&item)?;
+            if eip.deletion_protection == Some(true) {
+                return Err(protected(&eip));
+            }
+        }
         let request = self.request(RELEASE).set("AllocationId", id);
         let goal = Goal::Released { id };
         // ReleaseEipAddress takes no ClientToken (its API reference lists none), but repeating
@@ -685,6 +716,30 @@ impl EipProvider for AlibabaProvider {
     async fn release(&self, id: &str) -> Result<()> {
         self.release_inner(id).await
     }
+
+    async fn set_tags(&self, id: &str, change: &TagChange) -> Result<()> {
+        self.set_tags_inner(id, change).await
+    }
+
+    async fn join_shared_bandwidth(&self, id: &str, bandwidth_id: &str) -> Result<()> {
+        self.join_inner(id, bandwidth_id).await
+    }
+
+    async fn leave_shared_bandwidth(&self, id: &str, dedicated: &DedicatedBandwidth) -> Result<()> {
+        self.leave_inner(id, dedicated).await
+    }
+
+    async fn move_resource_group(&self, id: &str, group: &str) -> Result<()> {
+        self.move_group_inner(id, group).await
+    }
+
+    async fn set_deletion_protection(&self, id: &str, enabled: bool) -> Result<()> {
+        self.protect_inner(id, enabled).await
+    }
+
+    async fn regions(&self) -> Result<Vec<Region>> {
+        self.regions_inner().await
+    }
 }
 
 /// A fresh ClientToken: ASCII, at most 64 characters (idempotence,
@@ -693,11 +748,22 @@ fn mint_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// What a request is about. The attribute actions name the EIP in their own parameters
+/// (`ResourceId.1`, `ResourceId`, `IpInstanceId`, and `InstanceId` for DeletionProtection).
 fn subject(request: &RpcRequest) -> Subject<'_> {
+    let protection = request.action == attributes::PROTECT;
+    let eip = request
+        .get("AllocationId")
+        .or_else(|| request.get("ResourceId.1"))
+        .or_else(|| request.get("ResourceId"))
+        .or_else(|| request.get("IpInstanceId"))
+        .or_else(|| request.get("InstanceId").filter(|_| protection));
     Subject {
         action: request.action,
-        eip: request.get("AllocationId"),
-        instance: request.get("InstanceId"),
+        eip,
+        instance: request.get("InstanceId").filter(|_| !protection),
+        package: request.get("BandwidthPackageId"),
+        pool: request.get("PublicIpAddressPoolId"),
     }
 }
 
@@ -818,6 +884,24 @@ fn locked(eip: &Eip, action: &str) -> Error {
     }
 }
 
+/// The refusal to release a protected address; nothing was sent.
+fn protected(eip: &Eip) -> Error {
+    let service = ServiceError::new(
+        KIND,
+        RELEASE,
+        "DeletionProtection",
+        format!(
+            "{} has deletion protection on; the release was not sent: turn it off with \
+             set_deletion_protection first",
+            eip.id
+        ),
+    );
+    Error::InvalidState {
+        current: Some(eip.status.clone()),
+        service: Some(Box::new(service)),
+    }
+}
+
 fn allocated_without_read(
     answer: &wire::AllocateResponse,
     id: &str,
@@ -835,6 +919,9 @@ fn allocated_without_read(
     eip.description = request.description.clone();
     eip.charge_mode = request.charge_mode.clone();
     eip.tags = request.tags.clone();
+    eip.resource_group = request.resource_group.clone();
+    eip.bandwidth_kind = Some(eip_core::BandwidthKind::Dedicated);
+    eip.deletion_protection = Some(false);
     Ok(eip)
 }
 

@@ -27,6 +27,10 @@ pub(crate) enum CodeKind {
     EipNotFound,
     /// The target instance does not exist.
     TargetNotFound,
+    /// The Internet Shared Bandwidth does not exist.
+    PackageNotFound,
+    /// The IP address pool does not exist.
+    PoolNotFound,
     /// The EIP (or the target) is in the wrong state; the EIP's status is read to tell a
     /// transition that will end (retry) from a stable refusal.
     WrongState,
@@ -127,6 +131,24 @@ pub(crate) fn classify(code: &str, http_status: u16) -> CodeKind {
         // The AssociateEipAddress reference spells it "InvalidInstanId".
         "InvalidInstanId.NotFound" | "InvalidInstanceId.NotFound" => TargetNotFound,
         "IncorrectEipStatus" => WrongState,
+        // ReleaseEipAddress refuses a protected address (its error table).
+        "InvalidOperation.DeletionProtection" => WrongState,
+        // The tag actions name the EIP as a resource (TagResources error table).
+        "InvalidResourceId.NotFound" => EipNotFound,
+        // AddBandwidthPackageIps error table.
+        "InvalidBandwidthPackageId.NotFound" => PackageNotFound,
+        "InvalidPublicIpAddressPoolId.NotFound" => PoolNotFound,
+        // Tag, resource-group and address refusals (TagResources and AllocateEipAddress error
+        // tables): the caller's input, not retried.
+        "InvalidTagKey.Malformed"
+        | "InvalidTagValue.Malformed"
+        | "InvalidTagKey"
+        | "InvalidTagValue"
+        | "InvalidTagCount"
+        | "Duplicate.TagKey"
+        | "OperationDenied.QuotaExceed"
+        | "InvalidResourceGroupId"
+        | "ReserveIpFail" => InvalidInput,
         "InvalidAssociation.Duplicated" => AlreadyAssociated,
         "QuotaExceeded.Eip" => QuotaExceeded,
         "InvalidAccessKeyId.NotFound" | "SignatureDoesNotMatch" | "InvalidTimeStamp.Expired" => {
@@ -152,6 +174,10 @@ pub(crate) struct Subject<'a> {
     pub eip: Option<&'a str>,
     /// The instance named in the request (`InstanceId`).
     pub instance: Option<&'a str>,
+    /// The Internet Shared Bandwidth named in the request (`BandwidthPackageId`).
+    pub package: Option<&'a str>,
+    /// The address pool named in the request (`PublicIpAddressPoolId`).
+    pub pool: Option<&'a str>,
 }
 
 /// Turns a refusal into a core error. `current` is the EIP's status, read when
@@ -168,6 +194,14 @@ pub(crate) fn to_error(api: ApiError, subject: Subject<'_>, current: Option<EipS
         },
         CodeKind::TargetNotFound => Error::NotFound {
             resource: format!("instance {}", subject.instance.unwrap_or("?")),
+            service: Some(service),
+        },
+        CodeKind::PackageNotFound => Error::NotFound {
+            resource: format!("shared bandwidth {}", subject.package.unwrap_or("?")),
+            service: Some(service),
+        },
+        CodeKind::PoolNotFound => Error::NotFound {
+            resource: format!("address pool {}", subject.pool.unwrap_or("?")),
             service: Some(service),
         },
         CodeKind::WrongState => Error::InvalidState {
@@ -265,6 +299,16 @@ fn unauthenticated_reason(code: &str) -> &'static str {
 /// The parameter a refusal names, as the field this library calls it: from the code suffix
 /// (`InvalidParameter.Bandwidth`), else from the message, else `request`.
 fn field_of(code: &str, message: &str) -> String {
+    // Codes that name their field whole rather than as a suffix.
+    if code.contains("Tag") || code == "OperationDenied.QuotaExceed" {
+        return "tags".into();
+    }
+    if code == "InvalidResourceGroupId" {
+        return "resource_group".into();
+    }
+    if code == "ReserveIpFail" {
+        return "address".into();
+    }
     const FIELDS: &[(&str, &str)] = &[
         ("AllocationId", "id"),
         ("InternetChargeType", "charge_mode"),
@@ -366,6 +410,7 @@ mod tests {
             action: "AssociateEipAddress",
             eip: Some("eip-1"),
             instance: Some("i-1"),
+            ..Default::default()
         };
         to_error(api(code, http_status, "m"), subject, current)
     }
@@ -408,10 +453,57 @@ mod tests {
             ("OperationFailed.LastTokenProcessing", 400, "service"),
             ("SomethingNew", 502, "service"),
             ("InsufficientBalance", 400, "service"),
+            ("InvalidOperation.DeletionProtection", 400, "invalid_state"),
+            ("InvalidResourceId.NotFound", 404, "not_found"),
+            ("InvalidBandwidthPackageId.NotFound", 404, "not_found"),
+            ("InvalidTagKey.Malformed", 400, "invalid_input"),
+            ("OperationDenied.QuotaExceed", 400, "invalid_input"),
+            ("InvalidResourceGroupId", 400, "invalid_input"),
+            ("ReserveIpFail", 400, "invalid_input"),
         ];
         for (code, status, kind) in table {
             assert_eq!(map(code, *status, None).kind_name(), *kind, "{code}");
         }
+    }
+
+    #[test]
+    fn attribute_refusals_name_their_field_and_subject() {
+        for (code, message, expected) in [
+            (
+                "InvalidTagKey.Malformed",
+                "The specified Tag.n.Key is not valid.",
+                "tags",
+            ),
+            (
+                "OperationDenied.QuotaExceed",
+                "The quota of tags on resource",
+                "tags",
+            ),
+            ("InvalidResourceGroupId", "does not exist", "resource_group"),
+            (
+                "ReserveIpFail",
+                "The IP address cannot be reserved.",
+                "address",
+            ),
+        ] {
+            assert_eq!(field_of(code, message), expected, "{code}");
+        }
+        let subject = Subject {
+            action: "AddCommonBandwidthPackageIp",
+            eip: Some("eip-1"),
+            package: Some("cbwp-1"),
+            ..Default::default()
+        };
+        let error = to_error(
+            api("InvalidBandwidthPackageId.NotFound", 404, "m"),
+            subject,
+            None,
+        );
+        assert!(
+            matches!(&error, Error::NotFound { resource, .. } if resource == "shared bandwidth cbwp-1"),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable());
     }
 
     #[test]
@@ -484,6 +576,7 @@ mod tests {
                 action,
                 eip: Some("eip-1"),
                 instance: None,
+                ..Default::default()
             };
             AlibabaClassifier.classify(&to_error(
                 api("IncorrectEipStatus", 400, "m"),

@@ -2,7 +2,9 @@
 //!
 //! The VPC RPC API (version 2016-04-28): `AllocateEipAddress`, `AssociateEipAddress`,
 //! `UnassociateEipAddress`, `DescribeEipAddresses`, `ModifyEipAddressAttribute` and
-//! `ReleaseEipAddress`, signed with HMAC-SHA1 (the default) or ACS3-HMAC-SHA256, retried with the
+//! `ReleaseEipAddress`; tags (`TagResources`, `UnTagResources`, `ListTagResources`), Internet
+//! Shared Bandwidths (`AddCommonBandwidthPackageIp`, `RemoveCommonBandwidthPackageIp`),
+//! `MoveResourceGroup`, `DeletionProtection` and `DescribeRegions`; signed with HMAC-SHA1 (the default) or ACS3-HMAC-SHA256, retried with the
 //! shared loop of `eip_core`, with a ClientToken on every write that takes one.
 //!
 //! ```no_run
@@ -31,6 +33,7 @@ mod client;
 mod credential;
 mod error;
 pub mod mapping;
+mod regions;
 mod rpc;
 pub mod signer;
 pub mod wire;
@@ -46,7 +49,8 @@ pub use credential::AccessKey;
 pub use error::{
     is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
 };
-pub use mapping::capabilities;
+pub use mapping::{capabilities, capabilities_for};
+pub use regions::{lines, regions_static};
 
 /// This provider's kind: `alibaba`.
 pub const KIND: ProviderKind = ProviderKind::new("alibaba");

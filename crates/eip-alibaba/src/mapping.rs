@@ -36,8 +36,8 @@
 use std::net::IpAddr;
 
 use eip_core::{
-    validate, AssociateTarget, Binding, Capabilities, ChargeMode, Charset, Eip, EipStatus, Error,
-    Result, TagRule, TargetKind, TextRule,
+    validate, AssociateTarget, BandwidthKind, Binding, Capabilities, ChargeMode, Charset, Eip,
+    EipStatus, Error, Result, TagRule, TargetKind, TextRule,
 };
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -108,6 +108,27 @@ pub fn capabilities() -> Capabilities {
             forbidden_prefixes: &["aliyun", "acs:", "http://", "https://"],
         },
     });
+    // DescribeEipAddresses filters on `Tag.N.Key` / `Tag.N.Value` and `ResourceGroupId`;
+    // AllocateEipAddress takes `ResourceGroupId`, `IpAddress` and `PublicIpAddressPoolId`;
+    // `MoveResourceGroup`, `DeletionProtection` and `AddCommonBandwidthPackageIp` change an
+    // existing address (the references under
+    // <https://api.alibabacloud.com/document/Vpc/2016-04-28/>).
+    caps.server_side_tag_filter = true;
+    caps.resource_groups = true;
+    caps.specific_address = true;
+    caps.address_pools = true;
+    caps.deletion_protection = true;
+    caps.shared_bandwidth = true;
+    caps
+}
+
+/// [`capabilities`] with the lines the region offers ([`crate::regions::lines`]).
+pub fn capabilities_for(region: &str) -> Capabilities {
+    let mut caps = capabilities();
+    caps.lines = crate::regions::lines(region)
+        .iter()
+        .map(|line| (*line).to_owned())
+        .collect();
     caps
 }
 
@@ -231,6 +252,16 @@ pub fn to_eip(item: &wire::EipAddress, default_region: &str) -> Result<Eip> {
         .or(item.bandwidth)
         .and_then(|b| u32::try_from(b).ok());
     eip.bandwidth_id = item.bandwidth_package_id.clone();
+    // An address in an Internet Shared Bandwidth names it in `BandwidthPackageId` (with
+    // `BandwidthPackageType` `CommonBandwidthPackage`); one with its own bandwidth leaves both
+    // empty (DescribeEipAddresses response table).
+    eip.bandwidth_kind = Some(if eip.bandwidth_id.is_some() {
+        BandwidthKind::Shared
+    } else {
+        BandwidthKind::Dedicated
+    });
+    eip.resource_group = item.resource_group_id.clone();
+    eip.deletion_protection = Some(item.deletion_protection.unwrap_or(false));
     eip.name = item.name.clone();
     eip.description = item
         .description
@@ -604,5 +635,43 @@ mod tests {
         assert!(caps.name_rule.check("name", "a").is_ok());
         assert!(caps.name_rule.check("name", "1a").is_err());
         assert!(caps.check_description("https://x").is_err());
+        assert!(caps.server_side_tag_filter && caps.resource_groups && caps.shared_bandwidth);
+        assert!(caps.specific_address && caps.address_pools && caps.deletion_protection);
+        assert!(caps.lines.is_empty());
+        assert_eq!(capabilities_for("cn-hongkong").lines, ["BGP", "BGP_PRO"]);
+        let rule = caps.tags.unwrap();
+        assert!(rule.key.check("tags", "aliyun-x").is_err());
+        assert!(rule.key.check("tags", "acs:x").is_err());
+        assert!(rule.value.check("tags", "").is_ok());
+    }
+
+    #[test]
+    fn shared_bandwidth_group_and_protection_are_read() {
+        let shared = to_eip(
+            &item(
+                r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"Available",
+                    "BandwidthPackageId":"cbwp-1","BandwidthPackageType":"CommonBandwidthPackage",
+                    "Bandwidth":"200","EipBandwidth":"5","ResourceGroupId":"rg-1",
+                    "DeletionProtection":"true"}"#,
+            ),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(shared.bandwidth_kind, Some(BandwidthKind::Shared));
+        assert_eq!(shared.bandwidth_id.as_deref(), Some("cbwp-1"));
+        assert_eq!(shared.bandwidth_mbps, Some(5));
+        assert_eq!(shared.resource_group.as_deref(), Some("rg-1"));
+        assert_eq!(shared.deletion_protection, Some(true));
+        let own = to_eip(
+            &item(
+                r#"{"AllocationId":"eip-2","IpAddress":"47.0.0.2","Status":"Available",
+                    "BandwidthPackageId":"","DeletionProtection":false}"#,
+            ),
+            "r",
+        )
+        .unwrap();
+        assert_eq!(own.bandwidth_kind, Some(BandwidthKind::Dedicated));
+        assert_eq!(own.bandwidth_id, None);
+        assert_eq!(own.deletion_protection, Some(false));
     }
 }

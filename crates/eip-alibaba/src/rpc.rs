@@ -18,7 +18,10 @@ use crate::builder::SignatureVersion;
 use crate::credential::AccessKey;
 use crate::error::ApiError;
 use crate::signer;
-use crate::wire::{Acknowledgement, AllocateResponse, DescribeResponse, ErrorBody};
+use crate::wire::{
+    Acknowledgement, AllocateResponse, DescribeRegionsResponse, DescribeResponse, ErrorBody,
+    ListTagResourcesResponse,
+};
 use crate::KIND;
 
 /// The VPC API version.
@@ -299,6 +302,18 @@ impl Answer for DescribeResponse {
 }
 
 impl Answer for AllocateResponse {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl Answer for ListTagResourcesResponse {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+impl Answer for DescribeRegionsResponse {
     fn request_id(&self) -> Option<&str> {
         self.request_id.as_deref()
     }

@@ -141,6 +141,19 @@ pub struct EipAddress {
     /// The bandwidth package, when the EIP joined one.
     #[serde(default, deserialize_with = "eip_http::de::opt_string")]
     pub bandwidth_package_id: Option<String>,
+    /// The kind of bandwidth package (`CommonBandwidthPackage` for an Internet Shared
+    /// Bandwidth), when the EIP joined one.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub bandwidth_package_type: Option<String>,
+    /// The resource group.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub resource_group_id: Option<String>,
+    /// Whether deletion protection is on (a boolean, or `"true"` / `"false"`).
+    #[serde(default, deserialize_with = "eip_http::de::opt_bool")]
+    pub deletion_protection: Option<bool>,
+    /// The IP address pool the address came from.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub public_ip_address_pool_id: Option<String>,
     /// The bound instance.
     #[serde(default, deserialize_with = "eip_http::de::opt_string")]
     pub instance_id: Option<String>,
@@ -210,6 +223,80 @@ pub struct Tag {
     /// The value (absent means empty).
     #[serde(default, deserialize_with = "eip_http::de::opt_string")]
     pub value: Option<String>,
+}
+
+/// The answer to `ListTagResources`
+/// (<https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-listtagresources>).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ListTagResourcesResponse {
+    /// The request id.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub request_id: Option<String>,
+    /// The token of the next page; empty or absent on the last one.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub next_token: Option<String>,
+    /// The tags on this page.
+    #[serde(default, deserialize_with = "eip_http::de::opt_object")]
+    pub tag_resources: Option<TagResources>,
+}
+
+/// `{"TagResource": [...]}`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResources {
+    /// One row per resource and tag.
+    #[serde(default, deserialize_with = "eip_http::de::one_or_many")]
+    pub tag_resource: Vec<TagResource>,
+}
+
+/// One tag of one resource.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct TagResource {
+    /// The resource (`eip-…`).
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub resource_id: Option<String>,
+    /// The key.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub tag_key: Option<String>,
+    /// The value.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub tag_value: Option<String>,
+}
+
+/// The answer to VPC `DescribeRegions`
+/// (<https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describeregions>).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct DescribeRegionsResponse {
+    /// The request id.
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub request_id: Option<String>,
+    /// The regions.
+    #[serde(default, deserialize_with = "eip_http::de::opt_object")]
+    pub regions: Option<Regions>,
+}
+
+/// `{"Region": [...]}`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct Regions {
+    /// The regions.
+    #[serde(default, deserialize_with = "eip_http::de::one_or_many")]
+    pub region: Vec<RegionItem>,
+}
+
+/// One region.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegionItem {
+    /// `cn-hangzhou`...
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub region_id: Option<String>,
+    /// Its name in the language asked for (English by default).
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    pub local_name: Option<String>,
 }
 
 #[cfg(test)]

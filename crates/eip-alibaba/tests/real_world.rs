@@ -133,12 +133,13 @@ async fn a_bind_refused_as_a_duplicate_without_an_earlier_attempt_is_still_refus
 
 #[tokio::test]
 async fn a_release_answered_500_is_read_back_before_each_retry() {
-    // Every release is answered 500 (the first one was committed). Before each retry the
-    // address is read back: the first read still shows it (reads lag writes), so it is sent
-    // again, harmlessly; the next read shows it gone, and the call is done.
+    // Every release is answered 500 (the first one was committed). The address is read once
+    // before anything is sent (deletion protection), and back before each retry: the first
+    // read-back still shows it (reads lag writes), so it is sent again, harmlessly; the next
+    // shows it gone, and the call is done.
     let stub = Stub::start(|seen, n| match (seen.action.as_str(), n) {
         (RELEASE, _) => stub::refusal(500, "InternalError"),
-        (DESCRIBE, 0) => stub::page(&[AVAILABLE]),
+        (DESCRIBE, 0 | 1) => stub::page(&[AVAILABLE]),
         (DESCRIBE, _) => stub::page(&[]),
         _ => stub::refusal(400, "Unexpected"),
     })
@@ -149,8 +150,8 @@ async fn a_release_answered_500_is_read_back_before_each_retry() {
         .unwrap();
     assert_eq!(
         stub.actions(),
-        [RELEASE, DESCRIBE, RELEASE, DESCRIBE],
-        "one read-back before each retry"
+        [DESCRIBE, RELEASE, DESCRIBE, RELEASE, DESCRIBE],
+        "the protection read, then one read-back before each retry"
     );
 }
 

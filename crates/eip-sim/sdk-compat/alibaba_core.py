@@ -17,6 +17,12 @@ from aliyunsdkvpc.request.v20160428.DescribeEipAddressesRequest import DescribeE
 from aliyunsdkvpc.request.v20160428.ModifyEipAddressAttributeRequest import ModifyEipAddressAttributeRequest
 from aliyunsdkvpc.request.v20160428.ReleaseEipAddressRequest import ReleaseEipAddressRequest
 from aliyunsdkvpc.request.v20160428.UnassociateEipAddressRequest import UnassociateEipAddressRequest
+from aliyunsdkvpc.request.v20160428.TagResourcesRequest import TagResourcesRequest
+from aliyunsdkvpc.request.v20160428.ListTagResourcesRequest import ListTagResourcesRequest
+from aliyunsdkvpc.request.v20160428.UnTagResourcesRequest import UnTagResourcesRequest
+from aliyunsdkvpc.request.v20160428.AddCommonBandwidthPackageIpRequest import AddCommonBandwidthPackageIpRequest
+from aliyunsdkvpc.request.v20160428.RemoveCommonBandwidthPackageIpRequest import RemoveCommonBandwidthPackageIpRequest
+from aliyunsdkvpc.request.v20160428.DescribeCommonBandwidthPackagesRequest import DescribeCommonBandwidthPackagesRequest
 
 from simcompat import Calls, check, host_port, inject, load_info
 
@@ -102,6 +108,66 @@ def lifecycle(client, instance_id):
     return eip
 
 
+def attributes(client, ali):
+    """Tags and Internet Shared Bandwidth membership, as aliyun-python-sdk-vpc 3.0.48 sends them."""
+    eip = allocate(client, f"sdkcompat-{uuid.uuid4().hex}")["AllocationId"]
+
+    req = TagResourcesRequest()
+    req.set_ResourceType("EIP")
+    req.set_ResourceIds([eip])
+    req.set_Tags([{"Key": "owner", "Value": "sdk compat"}])
+    calls.call("TagResources", send, client, req)
+    req = ListTagResourcesRequest()
+    req.set_ResourceType("EIP")
+    req.set_ResourceIds([eip])
+    rows = calls.call("ListTagResources", send, client, req)["TagResources"]["TagResource"]
+    tags = sorted((r["TagKey"], r["TagValue"]) for r in rows if r["ResourceId"] == eip)
+    check(tags == [("env", TAG["Value"]), ("owner", "sdk compat")], f"tags listed: {tags}")
+    req = UnTagResourcesRequest()
+    req.set_ResourceType("EIP")
+    req.set_ResourceIds([eip])
+    req.set_TagKeys(["owner"])
+    calls.call("UnTagResources", send, client, req)
+    row = eips(describe(client, allocation_id=eip))[0]
+    check(row["Tags"]["Tag"] == [TAG], f"untag not applied: {row['Tags']}")
+
+    # The 21st tag is refused with the documented code.
+    req = TagResourcesRequest()
+    req.set_ResourceType("EIP")
+    req.set_ResourceIds([eip])
+    req.set_Tags([{"Key": f"k{n}", "Value": "v"} for n in range(19)])
+    calls.call("TagResources(19 more)", send, client, req)
+    req.set_Tags([{"Key": "one-too-many", "Value": "v"}])
+    err = calls.expect_error("TagResources(21st tag)", ServerException, client.do_action_with_exception, req)
+    check(err.get_error_code() == "OperationDenied.QuotaExceed", f"error code {err.get_error_code()}")
+
+    package = ali["bandwidth_packages"][0]
+    req = AddCommonBandwidthPackageIpRequest()
+    req.set_BandwidthPackageId(package)
+    req.set_IpInstanceId(eip)
+    req.set_IpType("EIP")
+    req.set_ClientToken(f"sdkcompat-{uuid.uuid4().hex}")
+    calls.call("AddCommonBandwidthPackageIp", send, client, req)
+    row = eips(describe(client, allocation_id=eip))[0]
+    check(row["BandwidthPackageId"] == package, f"not in {package}: {row['BandwidthPackageId']}")
+    req = DescribeCommonBandwidthPackagesRequest()
+    req.set_BandwidthPackageId(package)
+    body = calls.call("DescribeCommonBandwidthPackages", send, client, req)
+    members = body["CommonBandwidthPackages"]["CommonBandwidthPackage"][0]["PublicIpAddresses"]["PublicIpAddresse"]
+    check([m["AllocationId"] for m in members] == [eip], f"package members: {members}")
+    req = RemoveCommonBandwidthPackageIpRequest()
+    req.set_BandwidthPackageId(package)
+    req.set_IpInstanceId(eip)
+    req.set_ClientToken(f"sdkcompat-{uuid.uuid4().hex}")
+    calls.call("RemoveCommonBandwidthPackageIp", send, client, req)
+    row = eips(describe(client, allocation_id=eip))[0]
+    check(row["BandwidthPackageId"] == "", f"still in a package: {row['BandwidthPackageId']}")
+
+    req = ReleaseEipAddressRequest()
+    req.set_AllocationId(eip)
+    calls.call("ReleaseEipAddress(attributes)", send, client, req)
+
+
 def expected_error(client):
     req = ReleaseEipAddressRequest()
     req.set_AllocationId("eip-sdkcompatdoesnotexist")
@@ -183,6 +249,7 @@ def main():
     client = AcsClient(ali["access_key_id"], ali["access_key_secret"], ali["region"])
     client.add_endpoint(ali["region"], "Vpc", endpoint)  # way B; the protocol defaults to http
     lifecycle(client, ali["instances"][0])
+    attributes(client, ali)
     expected_error(client)
     wrong_secret(ali, endpoint)
     other_shapes(ali, endpoint)

@@ -85,6 +85,40 @@ def lifecycle(client, ali, label):
                lambda body: body.total_count == 0 and not body.eip_addresses.eip_address)
 
 
+def attributes(client, ali, label):
+    """TagResources, ListTagResources and the Internet Shared Bandwidth calls of alibabacloud-vpc20160428 7.2.2."""
+    region = ali["region"]
+    req = vpc.AllocateEipAddressRequest(region_id=region, client_token=f"sdkcompat-{uuid.uuid4().hex}")
+    eip = calls.call(f"AllocateEipAddress[{label}](attributes)", client.allocate_eip_address, req).body.allocation_id
+    calls.call(f"TagResources[{label}]", client.tag_resources,
+               vpc.TagResourcesRequest(region_id=region, resource_type="EIP", resource_id=[eip],
+                                       tag=[vpc.TagResourcesRequestTag(key="owner", value="tea a+b")]))
+    body = calls.call(f"ListTagResources[{label}]", client.list_tag_resources,
+                      vpc.ListTagResourcesRequest(region_id=region, resource_type="EIP", resource_id=[eip])).body
+    tags = [(t.tag_key, t.tag_value) for t in body.tag_resources.tag_resource]
+    check(tags == [("owner", "tea a+b")], f"tags listed: {tags}")
+    page = calls.call(f"DescribeEipAddresses[{label}](Tag filter)", client.describe_eip_addresses,
+                      vpc.DescribeEipAddressesRequest(region_id=region, tag=[
+                          vpc.DescribeEipAddressesRequestTag(key="owner", value="tea a+b")])).body
+    check([e.allocation_id for e in page.eip_addresses.eip_address] == [eip], "tag filter")
+
+    package = ali["bandwidth_packages"][1]
+    calls.call(f"AddCommonBandwidthPackageIp[{label}]", client.add_common_bandwidth_package_ip,
+               vpc.AddCommonBandwidthPackageIpRequest(region_id=region, bandwidth_package_id=package,
+                                                      ip_instance_id=eip, ip_type="EIP",
+                                                      client_token=f"sdkcompat-{uuid.uuid4().hex}"))
+    row = describe(client, region, allocation_id=eip).eip_addresses.eip_address[0]
+    check(row.bandwidth_package_id == package, f"not in {package}: {row.bandwidth_package_id}")
+    calls.call(f"RemoveCommonBandwidthPackageIp[{label}]", client.remove_common_bandwidth_package_ip,
+               vpc.RemoveCommonBandwidthPackageIpRequest(region_id=region, bandwidth_package_id=package,
+                                                         ip_instance_id=eip,
+                                                         client_token=f"sdkcompat-{uuid.uuid4().hex}"))
+    row = describe(client, region, allocation_id=eip).eip_addresses.eip_address[0]
+    check(not row.bandwidth_package_id, f"still in a package: {row.bandwidth_package_id}")
+    calls.call(f"ReleaseEipAddress[{label}](attributes)", client.release_eip_address,
+               vpc.ReleaseEipAddressRequest(region_id=region, allocation_id=eip))
+
+
 def expected_errors(client, ali, label):
     req = vpc.ReleaseEipAddressRequest(region_id=ali["region"], allocation_id="eip-sdkcompatdoesnotexist")
     err = calls.expect_error(f"ReleaseEipAddress[{label}](unknown id)", AlibabaCloudException,
@@ -152,6 +186,7 @@ def main():
     for label, algorithm in (("v3", None), ("v1", "v2")):
         client = make_client(ali, algorithm)
         lifecycle(client, ali, label)
+        attributes(client, ali, label)
         expected_errors(client, ali, label)
         wrong_secret(ali, label, algorithm)
         no_region(client, label)

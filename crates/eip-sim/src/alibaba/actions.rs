@@ -18,6 +18,8 @@ pub(crate) enum Action {
     Describe,
     Modify,
     Release,
+    /// Tags, shared bandwidths, resource groups, deletion protection, regions.
+    Attribute(super::attributes::AttributeAction),
 }
 
 impl Action {
@@ -29,7 +31,7 @@ impl Action {
             "DescribeEipAddresses" => Self::Describe,
             "ModifyEipAddressAttribute" => Self::Modify,
             "ReleaseEipAddress" => Self::Release,
-            _ => return None,
+            other => Self::Attribute(super::attributes::AttributeAction::parse(other)?),
         })
     }
 
@@ -41,6 +43,7 @@ impl Action {
             Self::Describe => "DescribeEipAddresses",
             Self::Modify => "ModifyEipAddressAttribute",
             Self::Release => "ReleaseEipAddress",
+            Self::Attribute(action) => action.name(),
         }
     }
 }
@@ -79,7 +82,11 @@ impl<'a> Params<'a> {
     }
 
     /// `(N, value)` for every `{prefix}.N{suffix}` parameter, e.g. `Tag.3.Key`.
-    fn numbered(&self, prefix: &str, suffix: &str) -> Result<Vec<(usize, &'a str)>, ApiError> {
+    pub(super) fn numbered(
+        &self,
+        prefix: &str,
+        suffix: &str,
+    ) -> Result<Vec<(usize, &'a str)>, ApiError> {
         let mut found = Vec::new();
         for (key, value) in self.0 {
             let Some(n) = key
@@ -147,7 +154,7 @@ impl<'a> Params<'a> {
         }
     }
 
-    fn number(&self, name: &str) -> Result<Option<u32>, ApiError> {
+    pub(super) fn number(&self, name: &str) -> Result<Option<u32>, ApiError> {
         self.get(name)
             .map(|v| {
                 v.trim()
@@ -157,7 +164,7 @@ impl<'a> Params<'a> {
             .transpose()
     }
 
-    fn boolean(&self, name: &str) -> Result<bool, ApiError> {
+    pub(super) fn boolean(&self, name: &str) -> Result<bool, ApiError> {
         match self.get(name) {
             None => Ok(false),
             Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -287,6 +294,7 @@ pub(crate) struct AllocateRequest {
     pub(crate) resource_group_id: Option<String>,
     pub(crate) security_protection_types: Vec<String>,
     pub(crate) ip_address: Option<Ipv4Addr>,
+    pub(crate) address_pool_id: Option<String>,
 }
 
 const ISPS: &[&str] = &[
@@ -352,6 +360,7 @@ pub(crate) fn allocate(p: &Params<'_>) -> Result<AllocateRequest, ApiError> {
         resource_group_id: p.get("ResourceGroupId").map(str::to_owned),
         security_protection_types: protection.into_iter().map(|(_, v)| v.to_owned()).collect(),
         ip_address,
+        address_pool_id: p.get("PublicIpAddressPoolId").map(str::to_owned),
     })
 }
 

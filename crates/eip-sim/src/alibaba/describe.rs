@@ -149,7 +149,7 @@ impl Serialize for EipAddress<'_> {
         m.serialize_field("BizType", "")?;
         m.serialize_field("BusinessStatus", &e.business_status)?;
         m.serialize_field("ChargeType", e.instance_charge_type)?;
-        m.serialize_field("DeletionProtection", &false)?;
+        m.serialize_field("DeletionProtection", &e.deletion_protection)?;
         // The real answer spells the description field `Descritpion` (API reference response
         // table; aliyun/terraform-provider-alicloud alicloud/data_source_alicloud_eip_addresses.go
         // reads it under that name); `Description` is never sent.
@@ -180,7 +180,7 @@ impl Serialize for EipAddress<'_> {
             }
             _ => m.serialize_field("PrivateIpAddress", "")?,
         }
-        m.serialize_field("PublicIpAddressPoolId", "")?;
+        m.serialize_field("PublicIpAddressPoolId", &e.address_pool_id)?;
         m.serialize_field("RegionId", self.region)?;
         m.serialize_field("ResourceGroupId", &e.resource_group_id)?;
         m.serialize_field("SecondLimited", &false)?;
@@ -292,11 +292,11 @@ mod tests {
             "ISP": eip.isp,
             "Netmode": "public",
             "ResourceGroupId": eip.resource_group_id,
-            "DeletionProtection": false,
+            "DeletionProtection": eip.deletion_protection,
             "SecondLimited": false,
             "HDMonitorStatus": "OFF",
             "SegmentInstanceId": "",
-            "PublicIpAddressPoolId": "",
+            "PublicIpAddressPoolId": eip.address_pool_id,
             "Zone": "",
             "BizType": "",
             "ServiceManaged": 0,
@@ -336,6 +336,9 @@ mod tests {
             region: config.region.clone(),
             instances: config.instances.clone(),
             havips: config.havips.clone(),
+            bandwidth_packages: config.bandwidth_packages.clone(),
+            address_pools: config.address_pools.clone(),
+            resource_groups: config.resource_groups.clone(),
             timing: crate::cloud::CommonConfig {
                 transition_delay: Duration::from_secs(60),
                 ..Default::default()
@@ -363,8 +366,8 @@ mod tests {
         for raw in &allocations {
             let req = actions::allocate(&Params(raw)).unwrap();
             let answer = state
-                .with_token("AllocateEipAddress", None, Vec::new(), |a, _| {
-                    a.allocate(req)
+                .with_token("AllocateEipAddress", None, Vec::new(), |a, w| {
+                    a.allocate(w, req)
                 })
                 .unwrap();
             ids.push(answer["AllocationId"].as_str().unwrap().to_owned());

@@ -1,12 +1,14 @@
 //! Alibaba Cloud VPC EIP API (RPC style, version 2016-04-28): signature V1 (HMAC-SHA1) and V3
 //! (ACS3-HMAC-SHA256) verification, the six EIP actions, their asynchronous transitions, errors
-//! and ClientToken idempotency.
+//! and ClientToken idempotency; tags, Internet Shared Bandwidths, resource groups, deletion
+//! protection, specific addresses and address pools, and DescribeRegions (`attributes.rs`).
 //!
 //! Comments cite the public sources: the VPC API reference
 //! (<https://api.alibabacloud.com/document/Vpc/2016-04-28/>), the signature pages and the official
 //! Python SDKs.
 
 mod actions;
+mod attributes;
 mod auth;
 mod describe;
 mod errors;
@@ -55,6 +57,42 @@ pub struct HaVip {
     pub ip_address: Ipv4Addr,
     /// The VPC it lives in.
     pub vpc_id: String,
+}
+
+/// A seeded Internet Shared Bandwidth (common bandwidth package).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommonBandwidthPackage {
+    /// Its id, `cbwp-...`.
+    pub id: String,
+    /// Its bandwidth in Mbit/s, shared by its EIPs.
+    pub bandwidth: u32,
+    /// Its line (`BGP`, `BGP_PRO`...): only EIPs of the same line can join
+    /// (AddCommonBandwidthPackageIp,
+    /// <https://www.alibabacloud.com/help/en/internet-shared-bandwidth/api-120320>).
+    pub isp: String,
+    /// Its name.
+    pub name: String,
+}
+
+/// A seeded IP address pool (`PublicIpAddressPoolId`): a range of addresses that belongs to the
+/// account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddressPool {
+    /// Its id, `pippool-...`.
+    pub id: String,
+    /// The range's first address.
+    pub network: Ipv4Addr,
+    /// The range's prefix length.
+    pub prefix_len: u8,
+}
+
+impl AddressPool {
+    /// Whether `ip` is in the pool's range.
+    pub fn contains(&self, ip: Ipv4Addr) -> bool {
+        let bits = u32::from(self.prefix_len.min(32));
+        let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+        u32::from(ip) & mask == u32::from(self.network) & mask
+    }
 }
 
 /// An STS key triple: requests signed with this AccessKeyId must carry the token.
@@ -110,6 +148,14 @@ pub struct AlibabaConfig {
     pub instances: Vec<EcsInstance>,
     /// HaVips.
     pub havips: Vec<HaVip>,
+    /// Internet Shared Bandwidths (two by default: `cbwp-bp1simcbwp0000000001`, 200 Mbit/s,
+    /// and `cbwp-bp1simcbwp0000000002`, 100 Mbit/s, both `BGP`).
+    pub bandwidth_packages: Vec<CommonBandwidthPackage>,
+    /// IP address pools (one by default: `pippool-bp1simpool000000001`, 203.0.113.0/24).
+    pub address_pools: Vec<AddressPool>,
+    /// Resource groups besides the default `rg-acfmsim0000000001` (by default
+    /// `rg-acfmsim0000000002` and `rg-acfmsim0000000003`).
+    pub resource_groups: Vec<String>,
     /// How many EIPs the account may hold (`QuotaExceeded.Eip` beyond).
     pub quota: usize,
     /// Largest accepted distance between the request time and the server clock.
@@ -148,6 +194,23 @@ impl Default for AlibabaConfig {
             sts: None,
             instances,
             havips,
+            bandwidth_packages: (1..=2u32)
+                .map(|n| CommonBandwidthPackage {
+                    id: format!("cbwp-bp1simcbwp{n:010}"),
+                    bandwidth: if n == 1 { 200 } else { 100 },
+                    isp: "BGP".to_owned(),
+                    name: format!("sim-shared-{n}"),
+                })
+                .collect(),
+            address_pools: vec![AddressPool {
+                id: "pippool-bp1simpool000000001".to_owned(),
+                network: Ipv4Addr::new(203, 0, 113, 0),
+                prefix_len: 24,
+            }],
+            resource_groups: vec![
+                "rg-acfmsim0000000002".to_owned(),
+                "rg-acfmsim0000000003".to_owned(),
+            ],
             quota: 20_000,
             timestamp_skew: Duration::from_secs(15 * 60),
             also_send_description: false,
@@ -164,6 +227,9 @@ impl fmt::Debug for AlibabaConfig {
             .field("sts", &self.sts)
             .field("instances", &self.instances)
             .field("havips", &self.havips)
+            .field("bandwidth_packages", &self.bandwidth_packages)
+            .field("address_pools", &self.address_pools)
+            .field("resource_groups", &self.resource_groups)
             .field("quota", &self.quota)
             .field("timestamp_skew", &self.timestamp_skew)
             .field("also_send_description", &self.also_send_description)
@@ -212,6 +278,15 @@ pub struct AlibabaInfo {
     /// STS credentials, when configured.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sts: Option<StsCredentials>,
+    /// Ids of the Internet Shared Bandwidths the account starts with.
+    #[serde(default)]
+    pub bandwidth_packages: Vec<String>,
+    /// The IP address pools.
+    #[serde(default)]
+    pub address_pools: Vec<AddressPool>,
+    /// The resource groups: the default one first.
+    #[serde(default)]
+    pub resource_groups: Vec<String>,
 }
 
 impl fmt::Debug for AlibabaInfo {
@@ -225,6 +300,9 @@ impl fmt::Debug for AlibabaInfo {
             .field("network_interfaces", &self.network_interfaces)
             .field("havips", &self.havips)
             .field("sts", &self.sts)
+            .field("bandwidth_packages", &self.bandwidth_packages)
+            .field("address_pools", &self.address_pools)
+            .field("resource_groups", &self.resource_groups)
             .finish()
     }
 }
@@ -257,6 +335,9 @@ impl AlibabaSim {
             region: config.region.clone(),
             instances: config.instances.clone(),
             havips: config.havips.clone(),
+            bandwidth_packages: config.bandwidth_packages.clone(),
+            address_pools: config.address_pools.clone(),
+            resource_groups: config.resource_groups.clone(),
             timing: common.timing(),
             seed: common.seed,
         };
@@ -299,7 +380,56 @@ impl AlibabaSim {
                 })
                 .collect(),
             sts: c.sts.clone(),
+            bandwidth_packages: c.bandwidth_packages.iter().map(|p| p.id.clone()).collect(),
+            address_pools: c.address_pools.clone(),
+            resource_groups: std::iter::once(state::DEFAULT_RESOURCE_GROUP.to_owned())
+                .chain(c.resource_groups.iter().cloned())
+                .collect(),
         }
+    }
+
+    /// Control `create_bandwidth_package {"id":"cbwp-…","bandwidth":200,"isp":"BGP"}`.
+    fn create_package(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let id = body
+            .get("id")
+            .and_then(serde_json::Value::as_str)
+            .ok_or("create_bandwidth_package needs an \"id\"")?;
+        let bandwidth = body
+            .get("bandwidth")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|b| u32::try_from(b).ok())
+            .ok_or("create_bandwidth_package needs a numeric \"bandwidth\"")?;
+        let isp = body
+            .get("isp")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("BGP");
+        let package = CommonBandwidthPackage {
+            id: id.to_owned(),
+            bandwidth,
+            isp: isp.to_owned(),
+            name: id.to_owned(),
+        };
+        self.state.lock().packages.insert(id.to_owned(), package);
+        Ok(serde_json::json!({"id": id}))
+    }
+
+    /// Control `bandwidth_packages {}`: every Internet Shared Bandwidth with the EIPs in it.
+    fn packages(&self) -> serde_json::Value {
+        let account = self.state.lock();
+        let list: Vec<serde_json::Value> = account
+            .packages
+            .values()
+            .map(|p| {
+                let members: Vec<&str> = account
+                    .eips
+                    .values()
+                    .filter(|e| e.package.as_ref().is_some_and(|m| m.id == p.id))
+                    .map(|e| e.allocation_id.as_str())
+                    .collect();
+                serde_json::json!({"id": p.id, "bandwidth": p.bandwidth, "isp": p.isp, "members": members})
+            })
+            .collect();
+        serde_json::json!({ "bandwidth_packages": list })
     }
 
     fn seed_eips(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
@@ -414,12 +544,15 @@ impl CloudApi for AlibabaSim {
 
     /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
     /// `set_quota {"quota": N}` changes the EIP quota; `set_lock` and `join_bandwidth_package`
-    /// change one EIP (see the crate docs).
+    /// change one EIP (see the crate docs); `create_bandwidth_package` adds an Internet Shared
+    /// Bandwidth, `bandwidth_packages` lists them with their EIPs.
     fn control(&self, op: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
         match op {
             "seed_eips" => self.seed_eips(&body),
             "set_lock" => self.set_lock(&body),
             "join_bandwidth_package" => self.join_package(&body),
+            "create_bandwidth_package" => self.create_package(&body),
+            "bandwidth_packages" => Ok(self.packages()),
             "set_quota" => {
                 let quota = body
                     .get("quota")

@@ -11,6 +11,7 @@ use http::{header, Response, StatusCode};
 use serde_json::Value;
 
 use super::actions::{self, Action, Params};
+use super::attributes;
 use super::describe::DescribePage;
 use super::errors::{json_response, ApiError};
 use super::AlibabaSim;
@@ -144,7 +145,7 @@ pub(crate) fn handle(
 }
 
 /// A successful action's result, before its `RequestId` is added.
-enum Answer {
+pub(super) enum Answer {
     Json(Value),
     /// A DescribeEipAddresses page, copied out of the state and serialized from the records.
     Page(DescribePage),
@@ -204,7 +205,7 @@ fn execute(
                 action.name(),
                 token()?,
                 params.fingerprint(),
-                |account, _| account.lagging(lag, None, |a| a.allocate(req)),
+                |account, world| account.lagging(lag, None, |a| a.allocate(world, req)),
             )
         }
         Action::Associate => {
@@ -250,6 +251,7 @@ fn execute(
             let page = state.describe(&actions::describe(params)?);
             return Ok(Answer::Page(page));
         }
+        Action::Attribute(action) => return attributes::execute(state, action, params, lag),
     };
     changed.map(Answer::Json)
 }

@@ -23,7 +23,7 @@ use super::actions::{
 };
 use super::describe::DescribePage;
 use super::errors::ApiError;
-use super::{EcsInstance, HaVip};
+use super::{AddressPool, CommonBandwidthPackage, EcsInstance, HaVip};
 use crate::cloud::{Cloud, InventoryItem, Timing};
 
 /// The five documented statuses (the EIP statuses of DescribeEipAddresses,
@@ -143,6 +143,10 @@ pub(super) struct Eip {
     pub(super) business_status: String,
     /// The Internet Shared Bandwidth the EIP joined, if any.
     pub(super) package: Option<BandwidthPackage>,
+    /// `DeletionProtection`: ReleaseEipAddress refuses while it is on.
+    pub(super) deletion_protection: bool,
+    /// `PublicIpAddressPoolId`: the pool the address was taken from (empty: the default one).
+    pub(super) address_pool_id: String,
 }
 
 /// An Internet Shared Bandwidth an EIP was added to: `Bandwidth` then reads the package's,
@@ -154,7 +158,7 @@ pub(super) struct BandwidthPackage {
 }
 
 /// The default resource group of the emulated account.
-const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmsim0000000001";
+pub(crate) const DEFAULT_RESOURCE_GROUP: &str = "rg-acfmsim0000000001";
 
 impl Eip {
     pub(super) fn matches(&self, f: &DescribeRequest) -> bool {
@@ -194,7 +198,7 @@ impl Eip {
     }
 
     /// Refuses a write to a locked EIP with the code its lock gives.
-    fn check_unlocked(&self) -> Result<(), ApiError> {
+    pub(super) fn check_unlocked(&self) -> Result<(), ApiError> {
         match self.locks.first() {
             Some(reason) => Err(ApiError::locked(reason)),
             None => Ok(()),
@@ -212,6 +216,12 @@ pub(crate) struct World {
     pub(crate) region: String,
     pub(crate) instances: Vec<EcsInstance>,
     pub(crate) havips: Vec<HaVip>,
+    /// The Internet Shared Bandwidths the account starts with.
+    pub(crate) bandwidth_packages: Vec<CommonBandwidthPackage>,
+    /// The account's IP address pools.
+    pub(crate) address_pools: Vec<AddressPool>,
+    /// The resource groups that exist besides the default one.
+    pub(crate) resource_groups: Vec<String>,
     pub(crate) timing: Timing,
     pub(crate) seed: u64,
 }
@@ -288,8 +298,10 @@ struct TokenRecord {
 }
 
 pub(crate) struct Account {
-    eips: BTreeMap<u64, Eip>,
+    pub(super) eips: BTreeMap<u64, Eip>,
     by_id: HashMap<String, u64>,
+    /// The Internet Shared Bandwidths, by id (seeded from the world, more by the control API).
+    pub(super) packages: BTreeMap<String, CommonBandwidthPackage>,
     next_seq: u64,
     pending: BTreeSet<(Instant, u64)>,
     used_ips: HashSet<Ipv4Addr>,
@@ -310,7 +322,7 @@ pub(crate) struct AlibabaState {
 
 impl AlibabaState {
     pub(crate) fn new(world: World, quota: usize) -> Self {
-        let account = Mutex::new(Account::new(world.seed, quota));
+        let account = Mutex::new(Account::new(&world, quota));
         Self {
             world,
             account,
@@ -318,7 +330,7 @@ impl AlibabaState {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Account> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, Account> {
         let mut account = self
             .account
             .lock()
@@ -390,7 +402,7 @@ impl AlibabaState {
     }
 
     pub(crate) fn reset(&self) {
-        *self.lock() = Account::new(self.world.seed, self.default_quota);
+        *self.lock() = Account::new(&self.world, self.default_quota);
     }
 
     /// Control op `seed_eips`: `count` Available EIPs named `{prefix}-{n}`.
@@ -416,9 +428,10 @@ impl AlibabaState {
                     resource_group_id: None,
                     security_protection_types: Vec::new(),
                     ip_address: None,
+                    address_pool_id: None,
                 };
                 account
-                    .create(req)
+                    .create(&self.world, req)
                     .map(|e| e.allocation_id.clone())
                     .map_err(|e| e.message)
             })
@@ -453,10 +466,16 @@ impl AlibabaState {
 const LOWER_ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
 
 impl Account {
-    fn new(seed: u64, quota: usize) -> Self {
+    fn new(world: &World, quota: usize) -> Self {
+        let seed = world.seed;
         Self {
             eips: BTreeMap::new(),
             by_id: HashMap::new(),
+            packages: world
+                .bandwidth_packages
+                .iter()
+                .map(|p| (p.id.clone(), p.clone()))
+                .collect(),
             next_seq: 1,
             pending: BTreeSet::new(),
             used_ips: HashSet::new(),
@@ -554,7 +573,7 @@ impl Account {
         }
     }
 
-    fn find(&mut self, allocation_id: &str) -> Result<(u64, &mut Eip), ApiError> {
+    pub(super) fn find(&mut self, allocation_id: &str) -> Result<(u64, &mut Eip), ApiError> {
         let seq = *self
             .by_id
             .get(allocation_id)
@@ -597,22 +616,61 @@ impl Account {
         }
     }
 
-    fn create(&mut self, req: AllocateRequest) -> Result<&Eip, ApiError> {
+    /// The first address of `pool` never issued before, in order.
+    fn address_from_pool(&mut self, pool: &AddressPool) -> Result<Ipv4Addr, ApiError> {
+        let start = u32::from(pool.network);
+        let size = 1u64 << (32 - u32::from(pool.prefix_len.min(32)));
+        // Skip the network and broadcast addresses of the range.
+        for offset in 1..size.saturating_sub(1) {
+            let ip = Ipv4Addr::from(start.saturating_add(u32::try_from(offset).unwrap_or(0)));
+            if self.used_ips.insert(ip) {
+                return Ok(ip);
+            }
+        }
+        Err(ApiError::bad(
+            "ReserveIpFail",
+            format!("The address pool {} has no free address.", pool.id),
+        ))
+    }
+
+    fn create(&mut self, world: &World, req: AllocateRequest) -> Result<&Eip, ApiError> {
         if self.eips.len() >= self.quota {
             return Err(ApiError::bad(
                 "QuotaExceeded.Eip",
                 format!("The EIP quota ({}) is exceeded.", self.quota),
             ));
         }
-        let ip = match req.ip_address {
-            Some(ip) if !self.used_ips.insert(ip) => {
-                return Err(ApiError::bad(
-                    "ReserveIpFail",
-                    format!("The IP address {ip} cannot be reserved."),
-                ))
+        if let Some(group) = &req.resource_group_id {
+            check_resource_group(world, group)?;
+        }
+        let pool = match &req.address_pool_id {
+            None => None,
+            Some(id) => Some(
+                world
+                    .address_pools
+                    .iter()
+                    .find(|p| &p.id == id)
+                    .ok_or_else(|| pool_not_found(id))?,
+            ),
+        };
+        let ip = match (req.ip_address, pool) {
+            // AllocateEipAddress `IpAddress`: a specific address, which must be free and inside
+            // the pool it is asked from (the default public range without a pool); the
+            // documented refusal of an address that cannot be had is `ReserveIpFail`
+            // (https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress).
+            (Some(ip), pool) => {
+                let inside = pool.map_or_else(|| in_default_range(ip), |p| p.contains(ip));
+                if !inside || self.eips.values().any(|e| e.ip == ip) {
+                    return Err(ApiError::bad(
+                        "ReserveIpFail",
+                        format!("The IP address {ip} cannot be reserved."),
+                    ));
+                }
+                self.used_ips.insert(ip);
+                ip
             }
-            Some(ip) => ip,
-            None => self.new_address(),
+            (None, Some(pool)) => self.address_from_pool(pool)?,
+            (None, None) => self.new_address(),
         };
         let allocation_id = self.new_allocation_id();
         let seq = self.next_seq;
@@ -638,6 +696,8 @@ impl Account {
             locks: Vec::new(),
             business_status: "Normal".to_owned(),
             package: None,
+            deletion_protection: false,
+            address_pool_id: req.address_pool_id.unwrap_or_default(),
         };
         self.by_id.insert(allocation_id, seq);
         Ok(self.eips.entry(seq).or_insert(eip))
@@ -645,9 +705,13 @@ impl Account {
 
     /// AllocateEipAddress: synchronous, the EIP is Available at once (AllocateEipAddress,
     /// <https://api.alibabacloud.com/document/Vpc/2016-04-28/AllocateEipAddress>).
-    pub(crate) fn allocate(&mut self, req: AllocateRequest) -> Result<Value, ApiError> {
+    pub(crate) fn allocate(
+        &mut self,
+        world: &World,
+        req: AllocateRequest,
+    ) -> Result<Value, ApiError> {
         let prepaid = req.instance_charge_type == "PrePaid";
-        let eip = self.create(req)?;
+        let eip = self.create(world, req)?;
         let mut answer = json!({
             "AllocationId": eip.allocation_id,
             "EipAddress": eip.ip.to_string(),
@@ -768,6 +832,13 @@ impl Account {
     ) -> Result<Value, ApiError> {
         let (seq, eip) = self.find(allocation_id)?;
         eip.check_unlocked()?;
+        if eip.deletion_protection {
+            // ReleaseEipAddress error table: `InvalidOperation.DeletionProtection`.
+            return Err(ApiError::bad(
+                "InvalidOperation.DeletionProtection",
+                "The EIP has deletion protection enabled and cannot be released.",
+            ));
+        }
         if eip.instance_charge_type == "PrePaid" {
             return Err(prepaid_forbidden());
         }
@@ -844,6 +915,35 @@ fn page_of(
         }
         _ => DescribePage::collect(eips.values(), req),
     }
+}
+
+/// The range random addresses are drawn from (see `new_address`): 47.96.0.0/11.
+fn in_default_range(ip: Ipv4Addr) -> bool {
+    let [a, b, _, _] = ip.octets();
+    a == 47 && (96..=127).contains(&b)
+}
+
+/// A resource group must exist: the default one or one the world names
+/// (AllocateEipAddress error table: `InvalidResourceGroupId`).
+pub(super) fn check_resource_group(world: &World, group: &str) -> Result<(), ApiError> {
+    if group == DEFAULT_RESOURCE_GROUP || world.resource_groups.iter().any(|g| g == group) {
+        Ok(())
+    } else {
+        Err(ApiError::bad(
+            "InvalidResourceGroupId",
+            format!("The specified resource group \"{group}\" does not exist."),
+        ))
+    }
+}
+
+/// An unknown `PublicIpAddressPoolId`. The code is the NotFound form Alibaba uses for other
+/// ids (`InvalidAllocationId.NotFound`); no page consulted lists the pool's own code.
+fn pool_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "InvalidPublicIpAddressPoolId.NotFound",
+        format!("The specified address pool \"{id}\" does not exist."),
+    )
 }
 
 fn prepaid_forbidden() -> ApiError {
