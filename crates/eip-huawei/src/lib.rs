@@ -124,8 +124,6 @@ mod builder;
 mod client;
 mod credential;
 mod error;
-#[cfg(test)]
-mod hostile;
 mod mapping;
 mod ports;
 pub mod signer;
