@@ -224,14 +224,16 @@ impl AlibabaProvider {
         goal: Option<Goal<'_>>,
         read: fn(&str, &[u8]) -> Result<T>,
     ) -> Result<Option<T>> {
-        let attempt = |attempt: Attempt| async move {
+        // The read-back is the loop's re-check hook: when it fails (throttled) it is read
+        // again without using up one of the call's attempts.
+        let recheck = |attempt: Attempt| async move {
             let Some(goal) = goal else {
-                return self.attempt(request, read).await.map(Some);
+                return Ok(None);
             };
             if attempt.number > 1 && (attempt.earlier_maybe_processed || goal.recheck_every_retry())
             {
                 match self.check(goal, attempt.earlier_maybe_processed).await {
-                    Ok(Check::Reached) => return Ok(None),
+                    Ok(Check::Reached) => return Ok(Some(None)),
                     Ok(Check::NotYet) => {}
                     Ok(Check::Refused(error)) => return Err(error),
                     // The fence of an unbind must not be skipped; a bind (its ClientToken) or a
@@ -240,6 +242,12 @@ impl AlibabaProvider {
                     Err(error) => tracing::debug!(%error, "the read-back failed; sending again"),
                 }
             }
+            Ok(None)
+        };
+        let attempt = |attempt: Attempt| async move {
+            let Some(goal) = goal else {
+                return self.attempt(request, read).await.map(Some);
+            };
             match self.attempt(request, read).await {
                 // The cloud itself says the address is gone: an earlier release took effect,
                 // whatever a lagging read would still show.
@@ -260,12 +268,14 @@ impl AlibabaProvider {
                 outcome => outcome.map(Some),
             }
         };
-        retry::run_with(
+        retry::run_rechecked(
             &call,
             &self.retry,
             &self.timeouts,
             &AlibabaClassifier,
+            recheck,
             attempt,
+            || async { Ok(retry::Settled::Unknown) },
         )
         .await
     }

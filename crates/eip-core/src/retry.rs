@@ -370,12 +370,49 @@ pub async fn run_settled<T, F, Fut, S, SFut>(
     policy: &RetryPolicy,
     timeouts: &Timeouts,
     classifier: &dyn RetryClassifier,
+    attempt: F,
+    settle: S,
+) -> Result<T>
+where
+    F: FnMut(Attempt) -> Fut,
+    Fut: Future<Output = Result<T>>,
+    S: FnMut() -> SFut,
+    SFut: Future<Output = Result<Settled<T>>>,
+{
+    let no_recheck = |_: Attempt| async { Ok(None) };
+    run_rechecked(
+        call, policy, timeouts, classifier, no_recheck, attempt, settle,
+    )
+    .await
+}
+
+/// [`run_settled`] for a write that re-checks a condition before it is sent (a fence: is the
+/// address still bound where the caller saw it?).
+///
+/// `recheck` runs before every attempt, told the attempt's context, and makes at most ONE read:
+/// `Ok(Some(value))` ends the call (the change is already there), `Ok(None)` lets the attempt
+/// send, an error that is not retryable ends the call. A read that fails with a retryable error
+/// (throttled, a gateway 5xx) says nothing about the write, so it does not use up one of the
+/// call's attempts: it is read again after [`SettlePolicy::spacing`], each further read counted
+/// against [`SettlePolicy::max_reads`] (shared with the read-backs) and within the budget. Were
+/// the failed read an attempt, every retry would need two clean requests instead of one, and a
+/// fenced unbind under 30 % throttling would exhaust 20 attempts about once in 2,000 calls.
+/// The most requests one call makes stays [`RetryPolicy::max_requests_per_call`] plus the one
+/// re-check read of each attempt.
+pub async fn run_rechecked<T, F, Fut, R, RFut, S, SFut>(
+    call: &Call,
+    policy: &RetryPolicy,
+    timeouts: &Timeouts,
+    classifier: &dyn RetryClassifier,
+    mut recheck: R,
     mut attempt: F,
     mut settle: S,
 ) -> Result<T>
 where
     F: FnMut(Attempt) -> Fut,
     Fut: Future<Output = Result<T>>,
+    R: FnMut(Attempt) -> RFut,
+    RFut: Future<Output = Result<Option<T>>>,
     S: FnMut() -> SFut,
     SFut: Future<Output = Result<Settled<T>>>,
 {
@@ -414,6 +451,35 @@ where
                 number,
                 earlier_maybe_processed: maybe_processed,
             };
+            loop {
+                // A read that hangs is cut like an attempt; the timeout is retryable.
+                let checked = match tokio::time::timeout(timeouts.attempt, recheck(this)).await {
+                    Ok(checked) => checked,
+                    Err(_) => Err(Error::Timeout {
+                        operation: call.action.to_owned(),
+                        elapsed: timeouts.attempt,
+                        maybe_sent: false,
+                    }),
+                };
+                match checked {
+                    Ok(Some(value)) => return Ok(value),
+                    Ok(None) => break,
+                    Err(error)
+                        if error.is_retryable()
+                            && reads < policy.settle.max_reads
+                            && started.elapsed().saturating_add(policy.settle.spacing)
+                                <= policy.budget =>
+                    {
+                        reads += 1;
+                        tracing::debug!(%error, "the re-check before the write failed; reading again");
+                        tokio::time::sleep(policy.settle.spacing).await;
+                        if let Some(limiter) = &policy.limiter {
+                            limiter.acquire().await;
+                        }
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
             let attempt_started = Instant::now();
             let outcome = match tokio::time::timeout(timeouts.attempt, attempt(this))
                 .instrument(attempt_span)
@@ -1051,6 +1117,134 @@ mod tests {
         .unwrap();
         assert_eq!(value, "adopted");
         assert_eq!(*sends.lock().unwrap(), 1);
+    }
+
+    fn throttled() -> Error {
+        Error::RateLimited {
+            retry_after: None,
+            service: None,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failed_recheck_is_read_again_without_using_up_an_attempt() {
+        // Every retry of a fenced write re-checks first. The first send is throttled; the next
+        // six re-check reads are throttled too; the seventh passes and the second send lands.
+        let policy = policy().max_attempts(2);
+        let (sends, rechecks) = (Mutex::new(0u32), Mutex::new(0u32));
+        let value = run_rechecked(
+            &Call::write(P, "Unbind", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| {
+                let mut count = rechecks.lock().unwrap();
+                if a.number > 1 {
+                    *count += 1;
+                }
+                let fail = a.number > 1 && *count <= 6;
+                async move {
+                    if fail {
+                        Err(throttled())
+                    } else {
+                        Ok(None)
+                    }
+                }
+            },
+            |a: Attempt| {
+                *sends.lock().unwrap() += 1;
+                async move {
+                    if a.number == 1 {
+                        Err(throttled())
+                    } else {
+                        Ok("unbound")
+                    }
+                }
+            },
+            || async { Ok(Settled::Unknown) },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, "unbound");
+        assert_eq!((*sends.lock().unwrap(), *rechecks.lock().unwrap()), (2, 7));
+
+        // The re-reads are bounded by the settle policy's reads: with 3, a re-check that is
+        // always throttled ends the call after 1 + 3 reads and one send.
+        let mut settle = SettlePolicy::new(Duration::from_secs(1), Duration::from_millis(10));
+        settle.max_reads = 3;
+        let policy = policy.max_attempts(5).with_settle(settle);
+        let (sends, rechecks) = (Mutex::new(0u32), Mutex::new(0u32));
+        let outcome: Result<&str> = run_rechecked(
+            &Call::write(P, "Unbind", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| {
+                if a.number > 1 {
+                    *rechecks.lock().unwrap() += 1;
+                }
+                let fail = a.number > 1;
+                async move {
+                    if fail {
+                        Err(throttled())
+                    } else {
+                        Ok(None)
+                    }
+                }
+            },
+            |_| {
+                *sends.lock().unwrap() += 1;
+                async { Err(throttled()) }
+            },
+            || async { Ok(Settled::Unknown) },
+        )
+        .await;
+        assert!(
+            matches!(outcome, Err(Error::RateLimited { .. })),
+            "{outcome:?}"
+        );
+        assert_eq!((*sends.lock().unwrap(), *rechecks.lock().unwrap()), (1, 4));
+
+        // A re-check that refuses (not retryable) ends the call at once; one that finds the
+        // change done returns its value without sending.
+        let outcome: Result<&str> = run_rechecked(
+            &Call::write(P, "Unbind", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |a: Attempt| async move {
+                match a.number {
+                    1 => Ok(None),
+                    _ => Err(Error::Conflict {
+                        reason: "moved away".into(),
+                        service: None,
+                    }),
+                }
+            },
+            |_| async { Err(throttled()) },
+            || async { Ok(Settled::Unknown) },
+        )
+        .await;
+        assert!(
+            matches!(outcome, Err(Error::Conflict { .. })),
+            "{outcome:?}"
+        );
+        let sends = Mutex::new(0u32);
+        let value = run_rechecked(
+            &Call::write(P, "Unbind", false),
+            &policy,
+            &Timeouts::default(),
+            &DefaultClassifier,
+            |_| async { Ok(Some("already unbound")) },
+            |_| {
+                *sends.lock().unwrap() += 1;
+                async { Ok("sent") }
+            },
+            || async { Ok(Settled::Unknown) },
+        )
+        .await
+        .unwrap();
+        assert_eq!((value, *sends.lock().unwrap()), ("already unbound", 0));
     }
 
     #[tokio::test(start_paused = true)]

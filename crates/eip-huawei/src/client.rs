@@ -646,36 +646,45 @@ impl HuaweiProvider {
                 })
             }
         };
-        self.transport
-            .write(
-                &call_of(&request),
-                |attempt: Attempt| {
-                    let (request, reauthenticated, still_on_source) =
-                        (&request, &reauthenticated, &still_on_source);
-                    async move {
-                        if attempt.number > 1 {
-                            still_on_source().await?;
-                        }
-                        self.transport
-                            .send_once(request, reauthenticated)
-                            .await
-                            .map(drop)
+        // The re-check is the loop's hook: a re-check read that fails (throttled) is read
+        // again without using up one of the unbind's attempts.
+        eip_core::retry::run_rechecked(
+            &call_of(&request),
+            &self.transport.retry,
+            &self.transport.timeouts,
+            &crate::error::HuaweiClassifier,
+            |attempt: Attempt| {
+                let still_on_source = &still_on_source;
+                async move {
+                    if attempt.number > 1 {
+                        still_on_source().await?;
                     }
-                },
-                // Settled by the port: gone means unbound (whatever `status` says yet); the
-                // same port while not updating means the unbind has not arrived.
-                || async {
-                    Ok(match self.show_raw(id, Reads::Once).await? {
-                        current if current.port_id.is_none() => Settled::Applied(()),
-                        current if current.status.as_deref() == Some("PENDING_UPDATE") => {
-                            Settled::Applied(())
-                        }
-                        current if current.port_id == nic => Settled::NotApplied,
-                        _ => Settled::Unknown,
-                    })
-                },
-            )
-            .await
+                    Ok(None)
+                }
+            },
+            |_: Attempt| {
+                let (request, reauthenticated) = (&request, &reauthenticated);
+                async move {
+                    self.transport
+                        .send_once(request, reauthenticated)
+                        .await
+                        .map(drop)
+                }
+            },
+            // Settled by the port: gone means unbound (whatever `status` says yet); the same
+            // port while not updating means the unbind has not arrived.
+            || async {
+                Ok(match self.show_raw(id, Reads::Once).await? {
+                    current if current.port_id.is_none() => Settled::Applied(()),
+                    current if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                        Settled::Applied(())
+                    }
+                    current if current.port_id == nic => Settled::NotApplied,
+                    _ => Settled::Unknown,
+                })
+            },
+        )
+        .await
     }
 
     async fn modify_checked(&self, id: &str, change: &Modification) -> Result<(), Error> {

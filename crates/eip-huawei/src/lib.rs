@@ -148,8 +148,6 @@ mod builder;
 mod client;
 mod credential;
 mod error;
-#[cfg(test)]
-mod hostile;
 mod mapping;
 mod ports;
 mod regions;

@@ -1,8 +1,8 @@
 //! Hostile answers over HTTP: whatever a gateway, a proxy or an attacker sends (arbitrary JSON
 //! shaped like Huawei's answers, truncated bodies, closed connections, odd statuses and delay
 //! headers) reaches the provider with both kinds of authentication. Never a panic, never a
-//! secret in an error, never a success without a 2xx answer. The parsers' own proptests are unit
-//! tests in the crate (the parsers are private).
+//! secret in an error, never a success without a 2xx answer. Each parser's own properties (one
+//! answer per operation) are `parsers.rs`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
@@ -16,7 +16,7 @@ use eip_testkit::fuzz::{body_from, common_special_bodies, config, Vocabulary};
 use eip_testkit::hostile::{answer, Answer, HostileServer};
 use proptest::prelude::*;
 
-/// Huawei's words, shared with the crate's parser properties (`src/hostile.rs`).
+/// Huawei's words, shared with the parser properties (`parsers.rs`).
 const WORDS: Vocabulary = eip_testkit::fuzz::HUAWEI;
 
 /// Any answer body: a publicip, a list of them, an error in one of its shapes, or anything.

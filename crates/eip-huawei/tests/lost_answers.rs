@@ -4,22 +4,20 @@
 //! stages each case over real HTTP.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use common::gateway::{self, backend_timeout, html_page, Step};
-use common::raw::{RawServer, Received, Reply};
-use common::*;
 use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt, EipStatus, Error};
 use eip_huawei::{HuaweiProvider, PasswordAuth};
 use eip_sim::Sim;
+use eip_testkit::hostile::gateway::{self, backend_timeout, html_page, Step};
+use eip_testkit::hostile::{RawServer, Received, Reply};
+use eip_testkit::Auth;
 
 /// A password provider whose VPC calls go through `gateway` (IAM straight to the emulator).
 fn through(sim: &Sim, gateway: &RawServer) -> HuaweiProvider {
     let info = sim.huawei();
-    base(sim)
+    eip_testkit::huawei_builder(sim)
         .with_vpc_endpoint(gateway.url.clone())
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
@@ -65,7 +63,7 @@ fn sent(gateway: &RawServer, method: &str, path_part: &str) -> usize {
 #[tokio::test]
 async fn a_create_answered_504_after_commit_leaves_exactly_one_eip() {
     for key in [None, Some("web-1")] {
-        let sim = sim().await;
+        let sim = eip_testkit::sim().await;
         let gw = commit_then(&sim, "POST", "/publicips", 1, backend_timeout()).await;
         let huawei = through(&sim, &gw);
         let mut request = AllocateRequest::new().bandwidth(5);
@@ -87,7 +85,7 @@ async fn a_create_answered_504_after_commit_leaves_exactly_one_eip() {
 #[tokio::test]
 async fn a_create_answered_with_gateway_pages_until_the_end_is_adopted_not_repeated() {
     // Every create answer is a 502 page: the first create landed, and is the one returned.
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = commit_then(&sim, "POST", "/publicips", usize::MAX, html_page(502)).await;
     let huawei = through(&sim, &gw);
     let eip = huawei
@@ -101,14 +99,14 @@ async fn a_create_answered_with_gateway_pages_until_the_end_is_adopted_not_repea
 
 #[tokio::test]
 async fn a_bind_answered_504_after_commit_is_success_and_sent_once() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = commit_then(&sim, "PUT", "/publicips/", 1, backend_timeout()).await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(sim.huawei().servers[0].id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert!(bound.is_bound_to(&target));
@@ -142,10 +140,10 @@ async fn bind_lost_and_reads_lagging(sim: &Sim) -> RawServer {
 
 #[tokio::test]
 async fn a_resent_bind_refused_as_already_bound_to_the_requested_port_is_success() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = bind_lost_and_reads_lagging(&sim).await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(sim.huawei().servers[0].id.clone());
     // The settle reads show it unbound for the whole window, so the bind is sent again; the
     // cloud answers 409 VPC.0510, and the address is bound to exactly the requested port.
@@ -156,7 +154,7 @@ async fn a_resent_bind_refused_as_already_bound_to_the_requested_port_is_success
         .iter()
         .any(|r| r.error_code.as_deref() == Some("VPC.0510")));
     let bound = huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert!(bound.is_bound_to(&target));
@@ -164,18 +162,18 @@ async fn a_resent_bind_refused_as_already_bound_to_the_requested_port_is_success
 
 #[tokio::test]
 async fn a_resent_bind_refused_while_bound_elsewhere_stays_an_error() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = bind_lost_and_reads_lagging(&sim).await;
     let huawei = through(&sim, &gw);
-    let other = password_provider(&sim);
-    let eip = available_eip(&huawei).await;
+    let other = eip_testkit::huawei(&sim, Auth::Default);
+    let eip = eip_testkit::available(&huawei).await;
     let servers = sim.huawei().servers.clone();
     let mine = AssociateTarget::instance(servers[0].id.clone());
     // Someone else binds it first (straight to the emulator); our bind then is refused.
     let theirs = AssociateTarget::instance(servers[1].id.clone());
     other.associate(&eip.id, &theirs).await.unwrap();
     other
-        .wait_until_bound_to(&eip.id, &theirs, &wait())
+        .wait_until_bound_to(&eip.id, &theirs, &eip_testkit::fast_wait())
         .await
         .unwrap();
     let error = huawei.associate(&eip.id, &mine).await.unwrap_err();
@@ -188,20 +186,20 @@ async fn a_resent_bind_refused_while_bound_elsewhere_stays_an_error() {
 
 #[tokio::test]
 async fn an_unbind_answered_504_after_commit_is_settled_by_the_port() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
-    let eip = available_eip(&huawei).await;
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(sim.huawei().servers[0].id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     let gw = commit_then(&sim, "PUT", "/publicips/", 1, html_page(503)).await;
     let through = through(&sim, &gw);
     through.disassociate(&eip.id, Some(&target)).await.unwrap();
     let unbound = through
-        .wait_until_available(&eip.id, &wait())
+        .wait_until_available(&eip.id, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert!(unbound.binding.is_none());
@@ -210,19 +208,22 @@ async fn an_unbind_answered_504_after_commit_is_settled_by_the_port() {
 
 #[tokio::test]
 async fn a_release_answered_504_after_commit_is_success_and_sent_once() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = commit_then(&sim, "DELETE", "/publicips/", 1, backend_timeout()).await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     huawei.release(&eip.id).await.unwrap();
-    huawei.wait_until_released(&eip.id, &wait()).await.unwrap();
+    huawei
+        .wait_until_released(&eip.id, &eip_testkit::fast_wait())
+        .await
+        .unwrap();
     assert!(sim.inventory().is_empty());
     assert_eq!(sent(&gw, "DELETE", "/publicips/"), 1);
 }
 
 #[tokio::test]
 async fn a_release_whose_resend_finds_the_address_gone_is_success() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let deletes = Arc::new(AtomicUsize::new(0));
     let gw = gateway::start(&sim.huawei().vpc_endpoint, {
         let deletes = deletes.clone();
@@ -248,7 +249,7 @@ async fn a_release_whose_resend_finds_the_address_gone_is_success() {
     })
     .await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     huawei.release(&eip.id).await.unwrap();
     assert_eq!(
         deletes.load(Ordering::SeqCst),
@@ -260,7 +261,7 @@ async fn a_release_whose_resend_finds_the_address_gone_is_success() {
 
 #[tokio::test]
 async fn a_permanent_5xx_is_final_not_retried_nor_settled() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = gateway::start(&sim.huawei().vpc_endpoint, |r| {
         if is(r, "DELETE", "/publicips/") {
             Step::Refuse(Reply::json(
@@ -273,7 +274,7 @@ async fn a_permanent_5xx_is_final_not_retried_nor_settled() {
     })
     .await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let before = sent(&gw, "GET", "/publicips/");
     let error = huawei.release(&eip.id).await.unwrap_err();
     assert!(

@@ -2,21 +2,19 @@
 //! error codes, and input refused before anything is sent.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::net::IpAddr;
 
-use common::*;
 use eip_core::{
     AllocateRequest, AssociateTarget, ChargeMode, EipProvider, EipProviderExt, EipStatus, Error,
     IpVersion, ListFilter, Modification, PageRequest, PageToken, TargetKind,
 };
 use eip_sim::HuaweiConfig;
+use eip_testkit::{Auth, Cloud};
 
 #[tokio::test]
 async fn allocate_get_modify_and_release() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let request = AllocateRequest::new()
         .name("web-1")
         .bandwidth(10)
@@ -38,7 +36,10 @@ async fn allocate_get_modify_and_release() {
         (eip.id.as_str(), Some("web-1"))
     );
 
-    let ready = huawei.wait_until_available(&eip.id, &wait()).await.unwrap();
+    let ready = huawei
+        .wait_until_available(&eip.id, &eip_testkit::fast_wait())
+        .await
+        .unwrap();
     assert_eq!(
         (ready.raw_status.as_str(), ready.address),
         ("DOWN", eip.address)
@@ -54,10 +55,13 @@ async fn allocate_get_modify_and_release() {
         (changed.name.as_deref(), changed.bandwidth_mbps),
         (Some("web-2"), Some(20))
     );
-    assert_eq!(count(&sim, "UpdateBandwidth"), 1);
+    assert_eq!(eip_testkit::count(&sim, "UpdateBandwidth"), 1);
 
     huawei.release(&eip.id).await.unwrap();
-    huawei.wait_until_released(&eip.id, &wait()).await.unwrap();
+    huawei
+        .wait_until_released(&eip.id, &eip_testkit::fast_wait())
+        .await
+        .unwrap();
     assert!(sim.inventory().is_empty());
     assert!(matches!(
         huawei.get(&eip.id).await,
@@ -67,8 +71,8 @@ async fn allocate_get_modify_and_release() {
 
 #[tokio::test]
 async fn an_instance_is_bound_through_its_primary_port_and_unbound_with_a_fence() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     // Server 1 has a primary and a secondary port.
     let server = sim
         .huawei()
@@ -77,11 +81,11 @@ async fn an_instance_is_bound_through_its_primary_port_and_unbound_with_a_fence(
         .find(|s| !s.secondary_ports.is_empty())
         .unwrap()
         .clone();
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(server.id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     let binding = bound.binding.unwrap();
@@ -127,7 +131,10 @@ async fn an_instance_is_bound_through_its_primary_port_and_unbound_with_a_fence(
         Err(Error::Conflict { .. })
     ));
     huawei.disassociate(&eip.id, Some(&target)).await.unwrap();
-    let unbound = huawei.wait_until_available(&eip.id, &wait()).await.unwrap();
+    let unbound = huawei
+        .wait_until_available(&eip.id, &eip_testkit::fast_wait())
+        .await
+        .unwrap();
     assert!(unbound.binding.is_none());
     // Unbinding an unbound address: fine without a fence, a conflict with one.
     huawei.disassociate(&eip.id, None).await.unwrap();
@@ -139,8 +146,8 @@ async fn an_instance_is_bound_through_its_primary_port_and_unbound_with_a_fence(
 
 #[tokio::test]
 async fn a_single_port_instance_is_bound_through_that_port() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let server = sim
         .huawei()
         .servers
@@ -148,11 +155,11 @@ async fn a_single_port_instance_is_bound_through_that_port() {
         .find(|s| s.secondary_ports.is_empty())
         .unwrap()
         .clone();
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(server.id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert_eq!(
@@ -163,8 +170,8 @@ async fn a_single_port_instance_is_bound_through_that_port() {
 
 #[tokio::test]
 async fn a_secondary_nic_a_free_port_and_a_private_ip_can_be_targeted() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let info = sim.huawei().clone();
     let server = info
         .servers
@@ -173,11 +180,11 @@ async fn a_secondary_nic_a_free_port_and_a_private_ip_can_be_targeted() {
         .unwrap();
     let secondary = &server.secondary_ports[0];
 
-    let first = available_eip(&huawei).await;
+    let first = eip_testkit::available(&huawei).await;
     let nic = AssociateTarget::nic(secondary.id.clone(), None);
     huawei.associate(&first.id, &nic).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&first.id, &nic, &wait())
+        .wait_until_bound_to(&first.id, &nic, &eip_testkit::fast_wait())
         .await
         .unwrap();
     let binding = bound.binding.unwrap();
@@ -195,24 +202,24 @@ async fn a_secondary_nic_a_free_port_and_a_private_ip_can_be_targeted() {
         Some(secondary.id.as_str())
     );
 
-    let second = available_eip(&huawei).await;
+    let second = eip_testkit::available(&huawei).await;
     let free = &info.free_ports[0];
     let free_target = AssociateTarget::nic(free.id.clone(), Some(free.ip_address.parse().unwrap()));
     huawei.associate(&second.id, &free_target).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&second.id, &free_target, &wait())
+        .wait_until_bound_to(&second.id, &free_target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert_eq!(bound.binding.unwrap().kind, TargetKind::NetworkInterface);
 
-    let third = available_eip(&huawei).await;
+    let third = eip_testkit::available(&huawei).await;
     let other = &info.servers[2];
     let by_ip = AssociateTarget::PrivateIp {
         address: other.primary_ip.parse().unwrap(),
     };
     huawei.associate(&third.id, &by_ip).await.unwrap();
     let bound = huawei
-        .wait_until_bound_to(&third.id, &by_ip, &wait())
+        .wait_until_bound_to(&third.id, &by_ip, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert_eq!(
@@ -223,9 +230,9 @@ async fn a_secondary_nic_a_free_port_and_a_private_ip_can_be_targeted() {
 
 #[tokio::test]
 async fn targets_that_do_not_exist_are_not_found_and_nothing_is_bound() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
-    let eip = available_eip(&huawei).await;
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
+    let eip = eip_testkit::available(&huawei).await;
     let missing = "b0a9d2b4-2cae-4b66-a6ba-00000000ffff";
     match huawei
         .associate(&eip.id, &AssociateTarget::instance(missing))
@@ -246,18 +253,18 @@ async fn targets_that_do_not_exist_are_not_found_and_nothing_is_bound() {
         huawei.associate(&eip.id, &no_ip).await,
         Err(Error::NotFound { .. })
     ));
-    assert_eq!(count(&sim, "UpdatePublicip"), 0);
+    assert_eq!(eip_testkit::count(&sim, "UpdatePublicip"), 0);
     assert!(sim.inventory()[0].bound_to.is_none());
 }
 
 #[tokio::test]
 async fn the_clouds_error_codes_become_typed_errors() {
-    let sim = sim_with(HuaweiConfig {
+    let sim = eip_testkit::huawei_sim(HuaweiConfig {
         quota: 2,
         ..HuaweiConfig::default()
     })
     .await;
-    let huawei = password_provider(&sim);
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let service_code = |e: &Error| e.service().map(|s| s.code.clone()).unwrap_or_default();
 
     // 404 VPC.0504
@@ -270,8 +277,8 @@ async fn the_clouds_error_codes_become_typed_errors() {
     assert!(missing.request_id().is_some(), "the request id is kept");
 
     let servers = sim.huawei().servers.clone();
-    let first = available_eip(&huawei).await;
-    let second = available_eip(&huawei).await;
+    let first = eip_testkit::available(&huawei).await;
+    let second = eip_testkit::available(&huawei).await;
     // 409 VPC.0521: the quota of 2 is used up.
     let quota = huawei.allocate(&AllocateRequest::new()).await.unwrap_err();
     assert!(matches!(quota, Error::QuotaExceeded { .. }), "{quota:?}");
@@ -280,7 +287,7 @@ async fn the_clouds_error_codes_become_typed_errors() {
     let target = AssociateTarget::instance(servers[3].id.clone());
     huawei.associate(&first.id, &target).await.unwrap();
     huawei
-        .wait_until_bound_to(&first.id, &target, &wait())
+        .wait_until_bound_to(&first.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     // 409 VPC.0511: the port already has an EIP.
@@ -331,7 +338,11 @@ async fn the_clouds_error_codes_become_typed_errors() {
     assert_eq!(sim.requests().len(), before);
 
     // 400 VPC.0007: another project's URL.
-    let stranger = key_provider(&sim, Some("ffffffffffffffffffffffffffffffff"));
+    let stranger = eip_testkit::huawei_builder(&sim)
+        .with_access_key(eip_testkit::huawei_key(&sim))
+        .with_project_id("ffffffffffffffffffffffffffffffff")
+        .build()
+        .unwrap();
     match stranger.get(&first.id).await {
         Err(Error::InvalidInput { reason, .. }) => assert!(reason.contains("VPC.0007"), "{reason}"),
         other => panic!("{other:?}"),
@@ -340,14 +351,17 @@ async fn the_clouds_error_codes_become_typed_errors() {
 
 #[tokio::test]
 async fn a_shared_bandwidth_and_ipv6_can_be_requested() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let shared = sim.huawei().shared_bandwidths[0].id.clone();
     let eip = huawei
         .allocate(&AllocateRequest::new().shared_bandwidth(shared.clone()))
         .await
         .unwrap();
-    let ready = huawei.wait_until_available(&eip.id, &wait()).await.unwrap();
+    let ready = huawei
+        .wait_until_available(&eip.id, &eip_testkit::fast_wait())
+        .await
+        .unwrap();
     assert_eq!(ready.bandwidth_id.as_deref(), Some(shared.as_str()));
     // The idempotency stamp lives in the alias when joining a shared bandwidth without a name.
     assert!(
@@ -365,9 +379,9 @@ async fn a_shared_bandwidth_and_ipv6_can_be_requested() {
 
 #[tokio::test]
 async fn list_pages_by_marker_and_filters() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
-    let ids = seed(&sim, 5);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
+    let ids = eip_testkit::seed(&sim, Cloud::Huawei, 5);
     let first = huawei
         .list_page(
             &ListFilter::new(),
@@ -412,8 +426,8 @@ async fn list_pages_by_marker_and_filters() {
 
 #[tokio::test]
 async fn invalid_input_sends_nothing() {
-    let sim = sim().await;
-    let huawei = password_provider(&sim);
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let id = "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0";
     let kind = |r: Result<(), Error>| r.unwrap_err().kind_name();
     let allocations = [

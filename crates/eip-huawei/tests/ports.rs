@@ -3,21 +3,19 @@
 //! the cloud changes `port_id` and `status` in.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::gateway::{self, Step};
-use common::raw::{RawServer, Received, Reply};
-use common::*;
 use eip_core::{AssociateTarget, EipProvider, EipProviderExt, EipStatus, MoveOptions};
 use eip_huawei::{HuaweiProvider, PasswordAuth};
 use eip_sim::Sim;
+use eip_testkit::hostile::gateway::{self, Step};
+use eip_testkit::hostile::{RawServer, Received, Reply};
+use eip_testkit::Auth;
 
 fn through(sim: &Sim, gateway: &RawServer) -> HuaweiProvider {
     let info = sim.huawei();
-    base(sim)
+    eip_testkit::huawei_builder(sim)
         .with_vpc_endpoint(gateway.url.clone())
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
@@ -56,15 +54,15 @@ fn list_ports(gw: &RawServer) -> Vec<Received> {
 
 #[tokio::test]
 async fn a_warm_provider_polls_a_binding_with_show_publicip_alone() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = gateway::start(&sim.huawei().vpc_endpoint, |_| Step::Forward).await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(sim.huawei().servers[0].id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     assert_eq!(list_ports(&gw).len(), 1, "the target's ports are read once");
     let bound = huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     assert!(bound.is_bound_to(&target));
@@ -90,16 +88,16 @@ async fn a_warm_provider_polls_a_binding_with_show_publicip_alone() {
 
 #[tokio::test]
 async fn a_page_of_bound_addresses_reads_each_port_by_one_id() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let gw = gateway::start(&sim.huawei().vpc_endpoint, |_| Step::Forward).await;
     let huawei = through(&sim, &gw);
     let servers = sim.huawei().servers.clone();
     for server in servers.iter().take(2) {
-        let eip = available_eip(&huawei).await;
+        let eip = eip_testkit::available(&huawei).await;
         let target = AssociateTarget::instance(server.id.clone());
         huawei.associate(&eip.id, &target).await.unwrap();
         huawei
-            .wait_until_bound_to(&eip.id, &target, &wait())
+            .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
             .await
             .unwrap();
     }
@@ -163,7 +161,7 @@ async fn neutron_order(sim: &Sim) -> RawServer {
 #[tokio::test]
 async fn a_move_succeeds_whichever_order_port_id_and_status_change_in() {
     for neutron in [false, true] {
-        let sim = sim().await;
+        let sim = eip_testkit::sim().await;
         let gw = if neutron {
             neutron_order(&sim).await
         } else {
@@ -173,18 +171,23 @@ async fn a_move_succeeds_whichever_order_port_id_and_status_change_in() {
         let servers = sim.huawei().servers.clone();
         let from = AssociateTarget::instance(servers[0].id.clone());
         let to = AssociateTarget::instance(servers[1].id.clone());
-        let eip = available_eip(&huawei).await;
+        let eip = eip_testkit::available(&huawei).await;
         huawei.associate(&eip.id, &from).await.unwrap();
         huawei
-            .wait_until_bound_to(&eip.id, &from, &wait())
+            .wait_until_bound_to(&eip.id, &from, &eip_testkit::fast_wait())
             .await
             .unwrap();
         let report = huawei
-            .move_to(&eip.id, &from, &to, &MoveOptions::with_wait(wait()))
+            .move_to(
+                &eip.id,
+                &from,
+                &to,
+                &MoveOptions::with_wait(eip_testkit::fast_wait()),
+            )
             .await
             .unwrap_or_else(|e| panic!("neutron order {neutron}: {e:?}"));
         assert!(report.eip.is_bound_to(&to));
-        let direct = password_provider(&sim);
+        let direct = eip_testkit::huawei(&sim, Auth::Default);
         assert!(direct.get(&eip.id).await.unwrap().is_bound_to(&to));
     }
 }
@@ -199,7 +202,7 @@ async fn down_with_a_port_is_binding_and_active_without_one_is_unbound() {
         .unwrap();
     let gw = neutron_order(&sim).await;
     let huawei = through(&sim, &gw);
-    let eip = available_eip(&huawei).await;
+    let eip = eip_testkit::available(&huawei).await;
     let target = AssociateTarget::instance(sim.huawei().servers[0].id.clone());
     huawei.associate(&eip.id, &target).await.unwrap();
     let binding = huawei.get(&eip.id).await.unwrap();
@@ -207,7 +210,7 @@ async fn down_with_a_port_is_binding_and_active_without_one_is_unbound() {
     assert_eq!(binding.status, EipStatus::Associating);
     assert!(!binding.is_bound_to(&target));
     huawei
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     huawei.disassociate(&eip.id, Some(&target)).await.unwrap();

@@ -3,11 +3,9 @@
 //! since it sets process-wide variables.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::raw::{RawServer, Reply};
-use common::*;
 use eip_core::EipProvider;
+use eip_testkit::hostile::{RawServer, Reply};
+use eip_testkit::{Auth, Cloud};
 
 #[tokio::test]
 async fn plain_http_endpoints_never_go_through_an_environment_proxy() {
@@ -17,9 +15,12 @@ async fn plain_http_endpoints_never_go_through_an_environment_proxy() {
     }
     std::env::remove_var("NO_PROXY");
     std::env::remove_var("no_proxy");
-    let sim = sim().await;
-    let id = seed(&sim, 1).remove(0);
-    for huawei in [password_provider(&sim), key_provider(&sim, None)] {
+    let sim = eip_testkit::sim().await;
+    let id = eip_testkit::seed(&sim, Cloud::Huawei, 1).remove(0);
+    for huawei in [
+        eip_testkit::huawei(&sim, Auth::Default),
+        eip_testkit::huawei_looking_up_project(&sim),
+    ] {
         assert_eq!(huawei.get(&id).await.unwrap().id, id);
     }
     assert!(proxy.received().is_empty(), "{:?}", proxy.received());

@@ -2,17 +2,15 @@
 //! region offers.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
 use eip_core::{AllocateRequest, EipProvider, Error};
 use eip_huawei::PasswordAuth;
+use eip_testkit::Auth;
 
 #[tokio::test]
 async fn a_line_the_region_does_not_offer_is_refused_naming_the_ones_it_does() {
-    let sim = sim().await;
+    let sim = eip_testkit::sim().await;
     let info = sim.huawei().clone();
-    let dalian = base(&sim)
+    let dalian = eip_testkit::huawei_builder(&sim)
         .with_region("cn-northeast-1")
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
@@ -36,7 +34,7 @@ async fn a_line_the_region_does_not_offer_is_refused_naming_the_ones_it_does() {
             other => panic!("{other:?}"),
         }
     }
-    let singapore = base(&sim)
+    let singapore = eip_testkit::huawei_builder(&sim)
         .with_region("ap-southeast-3")
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
@@ -49,11 +47,15 @@ async fn a_line_the_region_does_not_offer_is_refused_naming_the_ones_it_does() {
         singapore.allocate(&AllocateRequest::new().line("5_sbgp")).await,
         Err(Error::InvalidInput { field, .. }) if field == "line"
     ));
-    assert!(sim.requests().is_empty(), "{:?}", actions(&sim));
+    assert!(
+        sim.requests().is_empty(),
+        "{:?}",
+        eip_testkit::actions(&sim)
+    );
     assert!(sim.inventory().is_empty());
 
     // The emulator's region (cn-north-4) allocates on its default line.
-    let huawei = password_provider(&sim);
+    let huawei = eip_testkit::huawei(&sim, Auth::Default);
     let eip = huawei.allocate(&AllocateRequest::new()).await.unwrap();
     assert_eq!(sim.inventory().len(), 1);
     assert_eq!(sim.inventory()[0].id, eip.id);

@@ -1,15 +1,13 @@
 //! No secret, token or signature reaches a log line, even at TRACE level, nor an error's text.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use common::*;
 use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt};
 use eip_huawei::PasswordAuth;
 use eip_sim::{Cloud, FaultKind, FaultRule, HuaweiConfig, InjectedError, Trigger};
+use eip_testkit::Auth;
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -37,7 +35,7 @@ async fn trace_logs_and_errors_carry_no_secret() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let sim = sim_with(HuaweiConfig {
+    let sim = eip_testkit::huawei_sim(HuaweiConfig {
         security_token: Some("sim-security-token-value".into()),
         ..HuaweiConfig::default()
     })
@@ -46,8 +44,8 @@ async fn trace_logs_and_errors_carry_no_secret() {
     let mut texts = Vec::new();
 
     // Password token flow, with a 401 and a re-authentication and a retried fault in it.
-    let by_password = password_provider(&sim);
-    let eip = available_eip(&by_password).await;
+    let by_password = eip_testkit::huawei(&sim, Auth::Default);
+    let eip = eip_testkit::available(&by_password).await;
     sim.control(Cloud::Huawei, "revoke_tokens", serde_json::json!({}))
         .unwrap();
     sim.faults().add(
@@ -60,16 +58,16 @@ async fn trace_logs_and_errors_carry_no_secret() {
     let target = AssociateTarget::instance(info.servers[0].id.clone());
     by_password.associate(&eip.id, &target).await.unwrap();
     by_password
-        .wait_until_bound_to(&eip.id, &target, &wait())
+        .wait_until_bound_to(&eip.id, &target, &eip_testkit::fast_wait())
         .await
         .unwrap();
     texts.push(format!("{by_password:?}"));
 
     // AK/SK with a security token, and errors of both kinds.
-    let by_key = key_provider(&sim, None);
+    let by_key = eip_testkit::huawei_looking_up_project(&sim);
     by_key.allocate(&AllocateRequest::new()).await.unwrap();
     texts.push(format!("{by_key:?}"));
-    let wrong = base(&sim)
+    let wrong = eip_testkit::huawei_builder(&sim)
         .with_password(PasswordAuth::new(
             info.user_name.clone(),
             "wrong-password-value",

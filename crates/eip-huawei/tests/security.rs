@@ -3,14 +3,12 @@
 //! a refused password is remembered for a bounded time only.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::time::Duration;
 
-use common::raw::{RawServer, Reply};
-use common::*;
 use eip_core::{EipProvider, Error, RetryPolicy};
 use eip_huawei::{AccessKey, HuaweiProvider, PasswordAuth};
+use eip_testkit::hostile::{RawServer, Reply};
+use eip_testkit::{Auth, Cloud};
 use serde_json::json;
 
 const SOME_ID: &str = "6285e7be-fd9f-497c-bc2d-dd0bdea6efe0";
@@ -153,9 +151,9 @@ fn right_password(sim: &eip_sim::Sim) -> PasswordAuth {
 
 #[tokio::test]
 async fn a_refused_password_is_remembered_until_the_credentials_change_or_a_reset() {
-    let sim = sim().await;
-    let id = seed(&sim, 1).remove(0);
-    let huawei = base(&sim)
+    let sim = eip_testkit::sim().await;
+    let id = eip_testkit::seed(&sim, Cloud::Huawei, 1).remove(0);
+    let huawei = eip_testkit::huawei_builder(&sim)
         .with_password(wrong_password(&sim))
         .build()
         .unwrap();
@@ -181,14 +179,14 @@ async fn a_refused_password_is_remembered_until_the_credentials_change_or_a_rese
     huawei.set_password(right_password(&sim)).await.unwrap();
     assert_eq!(huawei.get(&id).await.unwrap().id, id);
     assert_eq!(huawei.iam_requests(), 3);
-    assert_eq!(count(&sim, "ShowPublicip"), 1);
+    assert_eq!(eip_testkit::count(&sim, "ShowPublicip"), 1);
 }
 
 #[tokio::test]
 async fn a_refusal_is_forgotten_after_the_refusal_memory() {
-    let sim = sim().await;
-    let id = seed(&sim, 1).remove(0);
-    let huawei = base(&sim)
+    let sim = eip_testkit::sim().await;
+    let id = eip_testkit::seed(&sim, Cloud::Huawei, 1).remove(0);
+    let huawei = eip_testkit::huawei_builder(&sim)
         .with_password(wrong_password(&sim))
         .with_auth_refusal_memory(Duration::from_millis(50))
         .build()
@@ -201,13 +199,13 @@ async fn a_refusal_is_forgotten_after_the_refusal_memory() {
         2,
         "after the memory IAM is asked again, once"
     );
-    assert_eq!(count(&sim, "KeystoneCreateToken"), 2);
+    assert_eq!(eip_testkit::count(&sim, "KeystoneCreateToken"), 2);
 }
 
 #[tokio::test]
 async fn an_access_key_provider_refuses_a_password() {
-    let sim = sim().await;
-    let huawei = key_provider(&sim, Some(&sim.huawei().project_id));
+    let sim = eip_testkit::sim().await;
+    let huawei = eip_testkit::huawei(&sim, Auth::Alternate);
     assert!(matches!(
         huawei.set_password(right_password(&sim)).await,
         Err(Error::InvalidInput { field, .. }) if field == "credentials"

@@ -6,13 +6,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_alibaba::{AlibabaBuilder, AlibabaProvider, SignatureVersion};
-use eip_core::{EipProvider, RetryPolicy};
+use eip_core::{AllocateRequest, Eip, EipProvider, EipProviderExt, RetryPolicy};
 use eip_huawei::{HuaweiBuilder, HuaweiProvider, PasswordAuth};
 use eip_sim::{AlibabaConfig, HuaweiConfig, LoggedRequest, Sim, SimBuilder};
 
 pub use eip_sim::Cloud;
 
-use crate::policies::{fast_retry, fast_timeouts, TRANSITION};
+use crate::policies::{fast_retry, fast_timeouts, fast_wait, TRANSITION};
 
 /// How a provider authenticates to the emulator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,6 +66,12 @@ pub async fn sim_with_instances(instances: usize) -> Sim {
     grow_alibaba(&mut alibaba, instances);
     grow_huawei(&mut huawei, instances);
     start(sim_builder().alibaba(alibaba).huawei(huawei)).await
+}
+
+/// An emulator with fast transitions whose Huawei account is `config` (Alibaba's is the
+/// default).
+pub async fn huawei_sim(config: HuaweiConfig) -> Sim {
+    start(sim_builder().huawei(config)).await
 }
 
 /// Starts `builder`.
@@ -226,6 +232,18 @@ pub fn huawei_with(sim: &Sim, auth: Auth, retry: RetryPolicy) -> HuaweiProvider 
     }
 }
 
+/// A Huawei provider on `sim` signing with AK/SK that looks its project id up in IAM (no
+/// project id given).
+///
+/// # Panics
+/// When the builder refuses the emulator's settings.
+pub fn huawei_looking_up_project(sim: &Sim) -> HuaweiProvider {
+    match huawei_builder(sim).with_access_key(huawei_key(sim)).build() {
+        Ok(provider) => provider,
+        Err(e) => panic!("the Huawei provider did not build: {e}"),
+    }
+}
+
 /// A provider of `cloud` on `sim`, as a trait object.
 pub fn provider(sim: &Sim, cloud: Cloud, auth: Auth) -> Arc<dyn EipProvider> {
     provider_with(sim, cloud, auth, fast_retry())
@@ -272,6 +290,30 @@ pub fn inventory(sim: &Sim, cloud: Cloud) -> Vec<String> {
         .filter(|item| item.cloud == cloud)
         .map(|item| item.id)
         .collect()
+}
+
+/// The actions of every logged request, in order.
+pub fn actions(sim: &Sim) -> Vec<String> {
+    sim.requests().into_iter().map(|r| r.action).collect()
+}
+
+/// Allocates a 5 Mbit/s address through `provider` and waits (with [`fast_wait`]) until it is
+/// available.
+///
+/// # Panics
+/// When the allocation or the wait fails (the test's set-up failed).
+pub async fn available(provider: &dyn EipProvider) -> Eip {
+    let eip = match provider
+        .allocate(&AllocateRequest::new().bandwidth(5))
+        .await
+    {
+        Ok(eip) => eip,
+        Err(e) => panic!("allocate failed: {e}"),
+    };
+    match provider.wait_until_available(&eip.id, &fast_wait()).await {
+        Ok(eip) => eip,
+        Err(e) => panic!("{} never became available: {e}", eip.id),
+    }
 }
 
 /// Creates `count` unbound addresses in `cloud` directly (no request is logged) and returns

@@ -3,7 +3,7 @@
 //! written out, cut short, corrupted, or replaced by bodies no generator reaches by chance.
 //!
 //! Each provider has a [`Vocabulary`] (the field names its parsers read, values its cloud sends;
-//! Huawei's is [`HUAWEI`], used by its unit and integration tests alike) and builds its answer
+//! Huawei's is [`HUAWEI`], used by its parser properties and its end-to-end hostile tests alike) and builds its answer
 //! shapes from these pieces:
 //!
 //! ```
@@ -34,7 +34,7 @@ pub struct Vocabulary {
 }
 
 /// Huawei's words: the names its parsers look for, and values its answers hold. One list for the
-/// crate's unit properties (its parsers are private) and its end-to-end hostile tests.
+/// crate's parser properties (`tests/parsers.rs`) and its end-to-end hostile tests.
 pub const HUAWEI: Vocabulary = Vocabulary {
     keys: &[
         "publicip",

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | [`emulator`] | an in-process `eip-sim` and providers of either cloud wired to it ([`alibaba`], [`huawei`], [`provider`]), request-log views ([`count`], [`requests`]), seeding |
 //! | [`policies`] | the ONE set of fast retry / wait / timeout policies ([`fast_retry`], [`fast_wait`], [`fast_timeouts`]) |
-//! | [`hostile`] | a raw HTTP server that answers byte for byte what a test says (truncated bodies, closed connections, odd statuses) |
+//! | [`hostile`] | raw HTTP servers: one that answers byte for byte what a test says (truncated bodies, closed connections, odd statuses), one driven by a handler, and a misbehaving gateway in front of the emulator |
 //! | [`fuzz`] | proptest strategies for hostile JSON answers, built from a cloud's [`fuzz::Vocabulary`] |
 //! | [`conformance`] | the conformance suite as a public module: cases any [`eip_core::EipProvider`] runs, and [`conformance_suite!`] |
 //!
@@ -35,9 +35,10 @@ pub mod hostile;
 pub mod policies;
 
 pub use emulator::{
-    action, alibaba, alibaba_builder, alibaba_key, alibaba_with, count, grow_alibaba, grow_huawei,
-    huawei, huawei_builder, huawei_key, huawei_password, huawei_with, instances, inventory,
-    provider, provider_with, requests, seed, sim, sim_builder, sim_with, sim_with_instances, start,
-    Auth, Cloud, AUTHS, CLOUDS,
+    action, actions, alibaba, alibaba_builder, alibaba_key, alibaba_with, available, count,
+    grow_alibaba, grow_huawei, huawei, huawei_builder, huawei_key, huawei_looking_up_project,
+    huawei_password, huawei_sim, huawei_with, instances, inventory, provider, provider_with,
+    requests, seed, sim, sim_builder, sim_with, sim_with_instances, start, Auth, Cloud, AUTHS,
+    CLOUDS,
 };
 pub use policies::{fast_retry, fast_settle, fast_timeouts, fast_wait, SETTLE_WINDOW, TRANSITION};
