@@ -2,8 +2,10 @@
 //!
 //! Signing one request (Alibaba V1 and V3, Huawei AK/SK), parsing one full page of each cloud's
 //! list answer (100 Alibaba EIPs, 2,000 Huawei EIPs) and mapping statuses. The bodies are built
-//! here with every documented field (alibaba.md §3.4, huawei.md §3.6), so nothing is read from
-//! the network. Results and how to read them: BENCHMARKS.md.
+//! here with every documented field (Alibaba's DescribeEipAddresses reference,
+//! <https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describeeipaddresses>;
+//! the official Python SDK's `huaweicloudsdkeip` `v2/model/publicip_show_resp.py`), so nothing is
+//! read from the network. Results and how to read them: BENCHMARKS.md.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 // One EipAddress with every documented field is a large `json!` literal.
 #![recursion_limit = "256"]
@@ -135,8 +137,8 @@ fn bench_signing(c: &mut Criterion) {
     group.finish();
 }
 
-/// One `EipAddress` with every documented field (alibaba.md §3.4), numbers as the samples show
-/// them; every third is bound to an instance, every fifth has tags.
+/// One `EipAddress` with every documented field (the DescribeEipAddresses reference above),
+/// numbers as the samples show them; every third is bound to an instance, every fifth has tags.
 fn alibaba_item(n: usize) -> Value {
     let bound = n % 3 == 0;
     let tags = if n % 5 == 0 {
@@ -206,7 +208,8 @@ fn alibaba_page_from(first: usize, items: usize) -> Vec<u8> {
     serde_json::to_vec(&page).expect("a JSON value serializes")
 }
 
-/// One publicip with every documented field (huawei.md §3.6); every third is bound to a port.
+/// One publicip with every documented field (`PublicipShowResp` in huaweicloudsdkeip
+/// `v2/model/publicip_show_resp.py`); every third is bound to a port.
 fn huawei_item(n: usize) -> Value {
     let bound = n % 3 == 0;
     let mut item = json!({

@@ -83,8 +83,9 @@ fn record(report: &mut Report, label: &str, bare: &[Duration], library: &[Durati
     }
 }
 
-/// One `DescribeEipAddresses` by id sent bare: POST, everything in the query, empty body
-/// (alibaba.md §1.3), as the provider sends it.
+/// One `DescribeEipAddresses` by id sent bare: POST, everything in the query, empty body, as the
+/// provider and the official SDK send it (alibabacloud-vpc20160428 `client.py`:
+/// `Params(method='POST', style='RPC', req_body_type='formData')`, all fields in `query`).
 async fn bare_alibaba(client: &reqwest::Client, url: &str) -> BenchResult<()> {
     let response = client
         .post(url)

@@ -72,7 +72,8 @@ pub(crate) struct Config {
 /// One attempt makes at most 4 requests: the read-back before a retry, the request, the status
 /// read that tells a transition from a stable state after an `IncorrectEipStatus`, and the
 /// read-back after a refusal that may echo an earlier attempt. With the default policy (10
-/// attempts) one call makes at most 4 × 10 = 40 requests;
+/// attempts) one call makes at most 4 × 10 = 40 requests (no lost answer is settled by the
+/// loop's own read-backs here, so this is within `RetryPolicy::max_requests_per_call_with(4)`);
 /// `associate`, `disassociate` and `release` read the address first, a call of its own (at most
 /// 10 more). The attribute writes (tags, shared bandwidth, resource group, deletion
 /// protection) are described in their module; allocating with a shared bandwidth or deletion

@@ -145,14 +145,14 @@ impl Transport {
         // Both hold the STS token: wiped once the URL is built (the URL itself is dropped by the
         // HTTP client, and never kept in an error).
         let mut query = Zeroizing::new(signer::canonical_query(&params));
-        let string_to_sign = Zeroizing::new(format!(
-            "POST&{}&{}",
-            signer::percent_encode("/"),
-            signer::percent_encode(&query)
-        ));
+        // `POST&enc("/")&enc(query)`, encoded straight into one buffer.
+        let mut string_to_sign =
+            Zeroizing::new(String::with_capacity(query.len().saturating_mul(2)));
+        string_to_sign.push_str("POST&%2F&");
+        signer::percent_encode_into(&mut string_to_sign, &query);
         let signature = signer::v1_signature(key.secret.expose(), &string_to_sign);
         query.push_str("&Signature=");
-        query.push_str(&signer::percent_encode(&signature));
+        signer::percent_encode_into(&mut query, &signature);
         let mut url = self.endpoint.clone();
         url.set_query(Some(&query));
         Ok((url, HeaderMap::new()))

@@ -99,10 +99,21 @@ impl RetryPolicy {
         self
     }
 
-    /// The most requests one call through [`run_settled`] can make with this policy: every
-    /// attempt plus every read-back. With the default policy: 10 + 11 = 21.
+    /// The most requests one call through [`run_settled`] can make with this policy when each
+    /// attempt sends one request: every attempt plus every read-back. With the default policy:
+    /// 10 + 11 = 21. A provider whose attempt also makes single reads (a status read after a
+    /// wrong-state refusal, a read-back before re-sending) is bounded by
+    /// [`RetryPolicy::max_requests_per_call_with`] instead.
     pub fn max_requests_per_call(&self) -> u32 {
-        self.max_attempts.saturating_add(self.settle.max_reads)
+        self.max_requests_per_call_with(1)
+    }
+
+    /// The most requests one call can make when one attempt makes at most `per_attempt`
+    /// requests (its own reads included): `max_attempts × per_attempt` plus every read-back.
+    pub fn max_requests_per_call_with(&self, per_attempt: u32) -> u32 {
+        self.max_attempts
+            .saturating_mul(per_attempt.max(1))
+            .saturating_add(self.settle.max_reads)
     }
 
     /// The backoff cap before retry number `retry` (1-based): `base * 2^(retry-1)`, at most
@@ -634,43 +645,6 @@ pub enum Settled<T> {
     Unknown,
 }
 
-/// Sends a write the cloud does not deduplicate, so that it takes effect at most once even when
-/// answers are lost, and still gets through when a lost request never arrived.
-///
-/// `send` runs the write (through [`run`], which never repeats it after a possible send). When
-/// its outcome is unknown ([`Error::outcome_unknown`]: the answer was lost, or a 2xx could not be
-/// read), `settle` reads the resource back: applied → success;
-/// provably not applied → send again, up to `rounds` sends in all; unknown → the original error.
-/// An error from `settle` is returned as is.
-pub async fn at_most_once<T, S, SF, C, CF>(rounds: u32, mut send: S, mut settle: C) -> Result<T>
-where
-    S: FnMut() -> SF,
-    SF: Future<Output = Result<T>>,
-    C: FnMut() -> CF,
-    CF: Future<Output = Result<Settled<T>>>,
-{
-    let rounds = rounds.max(1);
-    let mut round = 0;
-    loop {
-        round += 1;
-        let error = match send().await {
-            Ok(value) => return Ok(value),
-            Err(error) if error.outcome_unknown() => error,
-            Err(error) => return Err(error),
-        };
-        match settle().await? {
-            Settled::Applied(value) => {
-                tracing::debug!(%error, "the answer was lost but the write took effect");
-                return Ok(value);
-            }
-            Settled::NotApplied if round < rounds => {
-                tracing::debug!(%error, round, "the answer was lost and the write did not take effect; sending it again");
-            }
-            Settled::NotApplied | Settled::Unknown => return Err(error),
-        }
-    }
-}
-
 fn count_exhausted(policy: &RetryPolicy) {
     if let Some(stats) = &policy.stats {
         stats.exhausted.fetch_add(1, Ordering::Relaxed);
@@ -883,79 +857,6 @@ mod tests {
             maybe_sent: true,
             source: None,
         }
-    }
-
-    #[tokio::test]
-    async fn at_most_once_resends_only_what_provably_did_not_happen() {
-        // Lost twice, not applied each time, then answered: three sends.
-        let mut sends = 0;
-        let value = at_most_once(
-            5,
-            || {
-                sends += 1;
-                let n = sends;
-                async move {
-                    if n < 3 {
-                        Err(lost())
-                    } else {
-                        Ok(n)
-                    }
-                }
-            },
-            || async { Ok(Settled::NotApplied) },
-        )
-        .await
-        .unwrap();
-        assert_eq!((value, sends), (3, 3));
-        // Lost but applied: one send, success.
-        let mut sends = 0;
-        let value: u32 = at_most_once(
-            5,
-            || {
-                sends += 1;
-                async { Err(lost()) }
-            },
-            || async { Ok(Settled::Applied(7)) },
-        )
-        .await
-        .unwrap();
-        assert_eq!((value, sends), (7, 1));
-        // Unknown: the original error, no resend.
-        let mut sends = 0;
-        let result: Result<()> = at_most_once(
-            5,
-            || {
-                sends += 1;
-                async { Err(lost()) }
-            },
-            || async { Ok(Settled::Unknown) },
-        )
-        .await;
-        assert!(matches!(result, Err(Error::Transport { .. })) && sends == 1);
-        // Never more than `rounds` sends.
-        let mut sends = 0;
-        let result: Result<()> = at_most_once(
-            4,
-            || {
-                sends += 1;
-                async { Err(lost()) }
-            },
-            || async { Ok(Settled::NotApplied) },
-        )
-        .await;
-        assert!(result.is_err() && sends == 4);
-        // A refusal that was answered is not settled.
-        let mut settles = 0;
-        let result: Result<()> = at_most_once(
-            4,
-            || async { Err(Error::not_found("x")) },
-            || {
-                settles += 1;
-                async { Ok(Settled::NotApplied) }
-            },
-        )
-        .await;
-        assert!(matches!(result, Err(Error::NotFound { .. })) && settles == 0);
     }
 
     #[tokio::test(start_paused = true)]
@@ -1278,6 +1179,7 @@ mod tests {
             policy.max_requests_per_call()
         );
         assert_eq!(policy.max_requests_per_call(), 21);
+        assert_eq!(policy.max_requests_per_call_with(4), 51);
     }
 
     #[tokio::test(start_paused = true)]
