@@ -238,9 +238,9 @@ async fn move_race_with_late_delivery_huawei() {
 }
 
 /// The full guarantee on Huawei: never unbound after a reported move, whatever the loser's
-/// unbind does. Fails today (see RELIABILITY.md §3's residual window); run with `--ignored`.
+/// unbind does. A mover whose unbind lost its answer waits until it can no longer land before it
+/// binds or reports, and then binds only an unbound address.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a loser's late-delivered unbind can undo the winner's binding on Huawei (no conditional unbind)"]
 async fn move_race_with_late_delivery_huawei_never_unbound_after_success() {
     race_with_late_delivery(Cloud::Huawei, true).await;
 }
