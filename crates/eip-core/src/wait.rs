@@ -13,8 +13,8 @@
 //! reads instead of sixty, and is seen within a few per cent of its end. Before anything is
 //! learned, polls grow by `cold_growth` (50 %) so that even the first wait stays cheap.
 //!
-//! What a wait teaches: when a pending read brackets the end, its midpoint becomes the estimate;
-//! when the first read
+//! What a wait teaches: when a pending read brackets the end, its midpoint becomes the estimate
+//! (of a wide cold bracket, its lower end); when the first read
 //! placed after the learned time is already done, only that the transition was not longer, so
 //! the estimate is set a little lower (the next first read comes a little earlier and finds out
 //! whether transitions got faster); a wait done at its first read with nothing expected teaches
@@ -278,11 +278,11 @@ impl Schedule {
             (Some(before), Self::Expect(_)) => {
                 Some(Lesson::Exactly(before + read_at.saturating_sub(before) / 2))
             }
-            // A cold bracket is as wide as the growth (50 %): its midpoint, within a quarter of
-            // the end either way, which the next wait's reads then narrow.
-            (Some(before), Self::Plain | Self::Cold) => {
-                Some(Lesson::Around(before + read_at.saturating_sub(before) / 2))
-            }
+            // A cold bracket is as wide as the growth (50 %): its lower end, the one thing known
+            // (the transition took longer). The next wait's first read then comes just after it
+            // and its doubling steps close in from below; a midpoint could be a quarter too
+            // long, and an estimate too long costs time on every wait until it is worn down.
+            (Some(before), Self::Plain | Self::Cold) => Some(Lesson::Around(before)),
             // Done where it was expected: no longer than that, maybe shorter. The next first
             // read comes a few margins earlier and finds out: if it is pending, one step later
             // brackets the end (a read more), while an estimate left too high would cost time
@@ -784,10 +784,12 @@ mod tests {
             cold_took <= Duration::from_millis(7_500),
             "cold: {cold_took:?}"
         );
-        for _ in 0..3 {
+        for warm in 0..3 {
             let took = wait(&p).await;
             let reads = p.reads();
-            assert!(reads <= 4, "warm: {reads} reads");
+            // The first warm wait closes in on the end from the cold bracket's lower end.
+            let most = if warm == 0 { 5 } else { 3 };
+            assert!(reads <= most, "warm: {reads} reads");
             assert!(
                 took <= Duration::from_millis(5_500),
                 "warm: seen after {took:?}"
