@@ -5,10 +5,21 @@
 //! [`MoveOptions`] can carry a [`Guard`], asked before every mutating request (each retry and
 //! each re-send of a lost answer included) so that only the current holder of a cluster lease
 //! writes, and a deadline tied to that lease, which cuts waits and retries alike.
+//!
+//! A write whose answer was lost (a timeout, a dropped connection, a gateway 5xx) may still be
+//! applied later: a gateway can hold a request and deliver it after the client gave up. Huawei's
+//! v1 unbind (`PUT /v1/{project_id}/publicips/{id}` with an empty `port_id`, "Updating an EIP",
+//! <https://support.huaweicloud.com/intl/en-us/api-eip/eip_api_0004.html>) has no condition, so
+//! such a stale unbind removes whatever binding it finds when it lands, a competing mover's fresh
+//! one included. A claim therefore never goes on (to the bind, or to its report) while one of
+//! its own writes may still land: it waits until the write's late-delivery horizon
+//! ([`MoveOptions::late_delivery`]) has passed, then reads the address again and decides from
+//! what it sees. Only the mover that lost an answer can know its request is in flight, so the
+//! wait falls on it, and a move whose answers all came back costs nothing more.
 
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -35,6 +46,52 @@ pub trait Guard: Send + Sync + Debug {
 
 tokio::task_local! {
     static FENCE: Arc<dyn Guard>;
+    static LOST: Arc<LostWrites>;
+}
+
+/// The writes of one claim whose answers were lost: until when the latest of them may land.
+#[derive(Debug, Default)]
+struct LostWrites {
+    /// [`MoveOptions::late_delivery`], overriding the retry policy's settle window.
+    horizon: Option<Duration>,
+    until: Mutex<Option<Instant>>,
+}
+
+impl LostWrites {
+    fn new(horizon: Option<Duration>) -> Arc<Self> {
+        Arc::new(Self {
+            horizon,
+            until: Mutex::new(None),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        self.until.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn note(&self, window: Duration) {
+        let window = self.horizon.unwrap_or(window);
+        let ends = Instant::now()
+            .checked_add(window)
+            .unwrap_or_else(Instant::now);
+        let mut until = self.lock();
+        *until = Some(until.map_or(ends, |at| at.max(ends)));
+    }
+
+    /// When the latest lost write noted since the last call may still land, if any.
+    fn take(&self) -> Option<Instant> {
+        self.lock().take()
+    }
+}
+
+/// Tells the claim running on this task, if any, that an attempt of the write `action` lost its
+/// answer, and that the retry policy takes such a write to land at most `window` later. Called
+/// by the retry loop whenever a write's outcome is unknown.
+pub(crate) fn note_lost_write(action: &str, window: Duration) {
+    let noted = LOST.try_with(|lost| lost.note(window)).is_ok();
+    if noted {
+        tracing::debug!(action, "a write of the claim lost its answer");
+    }
 }
 
 /// Runs `work` with `guard` asked before every mutating request it makes through the retry loop
@@ -68,12 +125,20 @@ pub struct MoveOptions {
     /// Asked before every mutating request; a refusal stops the operation with
     /// [`Error::Fenced`].
     pub guard: Option<Arc<dyn Guard>>,
+    /// How long after a write's answer was lost the cloud may still apply it (a gateway that
+    /// held the request delivers it late). A claim with a write in that state waits this long
+    /// from the loss before it binds or reports, then reads the address again. `None` (the
+    /// default): the provider's [`SettlePolicy::window`](crate::retry::SettlePolicy::window),
+    /// the same assumption its retry loop makes before it believes "not applied" (10 s by
+    /// default). No cloud documents how late a gateway may deliver; see RELIABILITY.md.
+    pub late_delivery: Option<Duration>,
 }
 
 impl PartialEq for MoveOptions {
     fn eq(&self, other: &Self) -> bool {
         self.wait == other.wait
             && self.deadline == other.deadline
+            && self.late_delivery == other.late_delivery
             && match (&self.guard, &other.guard) {
                 (Some(a), Some(b)) => Arc::ptr_eq(a, b),
                 (None, None) => true,
@@ -100,6 +165,12 @@ impl MoveOptions {
     /// Sets the guard asked before every mutating request.
     pub fn guard(mut self, guard: Arc<dyn Guard>) -> Self {
         self.guard = Some(guard);
+        self
+    }
+
+    /// Sets how long after a lost answer a write may still land ([`MoveOptions::late_delivery`]).
+    pub fn late_delivery(mut self, horizon: Duration) -> Self {
+        self.late_delivery = Some(horizon);
         self
     }
 }
@@ -189,6 +260,12 @@ pub struct ClaimReport {
 /// The address is never bound to two targets: the bind is only sent once it has been seen
 /// unbound, and the cloud refuses a bind of a bound address. With a [`Guard`] in `options`
 /// every write is preceded by its check; with a deadline, everything stops at it.
+///
+/// When the answer to one of its writes was lost, the claim waits until that write can no
+/// longer land ([`MoveOptions::late_delivery`]) before it goes on, and reads the address again:
+/// after a lost unbind it binds only if the address is then unbound (its own unbind may have
+/// removed a competing mover's binding, which it then replaces rather than leave the address
+/// unbound), and it reports a conflict, saying so, if another mover holds it.
 pub async fn claim<P: EipProvider + ?Sized>(
     provider: &P,
     id: &str,
@@ -203,7 +280,11 @@ pub async fn claim<P: EipProvider + ?Sized>(
     }
     let span = tracing::info_span!("eip.claim", provider = %provider.kind(), id, %to, %expect);
     let sent = AtomicBool::new(false);
-    let work = fenced_claim(provider, id, to, expect, options, &sent);
+    let lost = LostWrites::new(options.late_delivery);
+    let work = LOST.scope(
+        Arc::clone(&lost),
+        fenced_claim(provider, id, to, expect, options, &sent, &lost),
+    );
     let started = Instant::now();
     let bounded = async {
         match options.deadline {
@@ -257,6 +338,7 @@ async fn fenced_claim<P: EipProvider + ?Sized>(
     expect: &Expect,
     options: &MoveOptions,
     sent: &AtomicBool,
+    lost: &LostWrites,
 ) -> Result<ClaimReport> {
     let started = Instant::now();
     let mut observed = provider.get(id).await?;
@@ -281,49 +363,66 @@ async fn fenced_claim<P: EipProvider + ?Sized>(
     let (mut disassociate_accepted, mut unbound) = (None, None);
     if let Some(holder) = &holder {
         sent.store(true, Ordering::Relaxed);
-        provider.disassociate(id, Some(holder)).await?;
+        let unbind = provider.disassociate(id, Some(holder)).await;
         disassociate_accepted = Some(started.elapsed());
+        let late = after_lost_writes(provider, id, lost).await?;
         // "Bound elsewhere" is judged by the binding, not the status: after an unbind a
         // Neutron-style floating IP clears its port at once and changes its status later, so an
         // address can read as active with no binding for a while (OpenStack Networking API,
         // floating IPs).
-        let seen = crate::wait::until_kind(
-            provider,
-            id,
-            &options.wait,
-            Some(TransitionKind::Disassociate),
-            |eip| {
-                eip.status == EipStatus::Available
-                    || eip.binding.as_ref().is_some_and(|b| !b.matches(holder))
-            },
-        )
-        .await?;
+        let over = |eip: &Eip| {
+            eip.status == EipStatus::Available
+                || eip.binding.as_ref().is_some_and(|b| !b.matches(holder))
+        };
+        let note = if late.is_some() {
+            "; this mover's unbind had lost its answer and was waited out until it could no longer land"
+        } else {
+            ""
+        };
+        let seen = match (unbind, late) {
+            (Ok(()), Some(eip)) if over(&eip) => eip,
+            (Ok(()), _) => {
+                crate::wait::until_kind(
+                    provider,
+                    id,
+                    &options.wait,
+                    Some(TransitionKind::Disassociate),
+                    over,
+                )
+                .await?
+            }
+            // Whatever the unbind's own error, the address is free or taken now, and the unbind
+            // can no longer land: go on from what is seen (a refused guard still stops the bind).
+            (Err(error), Some(eip)) if !matches!(error, Error::Fenced { .. }) && over(&eip) => {
+                tracing::info!(%error, "the unbind's outcome was unknown; settled by waiting it out");
+                eip
+            }
+            (Err(error), _) => return Err(error),
+        };
         if seen.status != EipStatus::Available {
             return Err(conflict(
                 &seen,
-                "another mover bound it while it was being unbound",
+                &format!("another mover bound it while it was being unbound{note}"),
             ));
         }
         unbound = Some(started.elapsed());
     }
 
     sent.store(true, Ordering::Relaxed);
-    if let Err(error) = provider.associate(id, to).await {
-        return Err(match error {
-            Error::AlreadyAssociated { .. } | Error::InvalidState { .. } => {
-                match provider.get(id).await {
-                    Ok(eip) if !eip.is_bound_to(to) && eip.binding.is_some() => {
-                        conflict(&eip, "another mover bound it first")
-                    }
-                    _ => error,
-                }
+    let bind = provider.associate(id, to).await;
+    let late = after_lost_writes(provider, id, lost).await?;
+    if let Err(error) = bind {
+        match late {
+            // The bind that lost its answer landed after all.
+            Some(eip) if eip.is_bound_to(to) => {}
+            Some(eip) if eip.binding.is_some() => {
+                return Err(conflict(
+                    &eip,
+                    "another mover bound it first; this mover's bind had lost its answer and was waited out",
+                ))
             }
-            Error::Fenced { reason, maybe_sent } if holder.is_some() => Error::Fenced {
-                reason: format!("{reason} (before the bind; the unbind was accepted)"),
-                maybe_sent,
-            },
-            other => other,
-        });
+            _ => return Err(bind_refused(provider, id, to, holder.is_some(), error).await),
+        }
     }
     let associate_accepted = started.elapsed();
 
@@ -359,6 +458,49 @@ async fn fenced_claim<P: EipProvider + ?Sized>(
         bound,
         eip,
     })
+}
+
+/// When a write of this claim lost its answer since the last call: waits until it can no
+/// longer land, then reads the address (`None` when no answer was lost).
+async fn after_lost_writes<P: EipProvider + ?Sized>(
+    provider: &P,
+    id: &str,
+    lost: &LostWrites,
+) -> Result<Option<Eip>> {
+    let Some(until) = lost.take() else {
+        return Ok(None);
+    };
+    tracing::info!(
+        wait_ms = millis(until.saturating_duration_since(Instant::now())),
+        "a write's answer was lost: waiting until it can no longer land"
+    );
+    tokio::time::sleep_until(until).await;
+    provider.get(id).await.map(Some)
+}
+
+/// The error of a bind the cloud refused: a conflict when someone else got there first.
+async fn bind_refused<P: EipProvider + ?Sized>(
+    provider: &P,
+    id: &str,
+    to: &AssociateTarget,
+    unbound_first: bool,
+    error: Error,
+) -> Error {
+    match error {
+        Error::AlreadyAssociated { .. } | Error::InvalidState { .. } => {
+            match provider.get(id).await {
+                Ok(eip) if !eip.is_bound_to(to) && eip.binding.is_some() => {
+                    conflict(&eip, "another mover bound it first")
+                }
+                _ => error,
+            }
+        }
+        Error::Fenced { reason, maybe_sent } if unbound_first => Error::Fenced {
+            reason: format!("{reason} (before the bind; the unbind was accepted)"),
+            maybe_sent,
+        },
+        other => other,
+    }
 }
 
 /// Whether the holder cannot be told yet: a transition is under way, or the address reads as
@@ -465,6 +607,11 @@ mod tests {
         eip: Mutex<Eip>,
         transition: Duration,
         writes: AtomicU32,
+        /// The next unbind is applied but its answer is lost; then the address is left as
+        /// this says (`None`: unbound; `Some(i)`: bound to `i` by someone else meanwhile).
+        lose_unbind: Mutex<Option<Option<&'static str>>>,
+        /// When the bind was sent, from the fake's creation.
+        bind_sent: Mutex<Option<Instant>>,
     }
 
     impl Fake {
@@ -492,6 +639,8 @@ mod tests {
                 eip: Mutex::new(eip),
                 transition,
                 writes: AtomicU32::new(0),
+                lose_unbind: Mutex::new(None),
+                bind_sent: Mutex::new(None),
             }
         }
 
@@ -555,6 +704,7 @@ mod tests {
                     what: "target".into(),
                 });
             };
+            *self.bind_sent.lock().unwrap() = Some(Instant::now());
             self.write("Associate", |eip| {
                 if eip.status != EipStatus::Available {
                     return Err(Error::InvalidState {
@@ -572,6 +722,24 @@ mod tests {
             Ok(())
         }
         async fn disassociate(&self, _: &str, from: Option<&AssociateTarget>) -> Result<()> {
+            let lose = self.lose_unbind.lock().unwrap().take();
+            if let Some(then) = lose {
+                return self
+                    .write("Unassociate", |eip| {
+                        eip.status = EipStatus::Available;
+                        eip.binding = None;
+                        if let Some(other) = then {
+                            eip.status = EipStatus::Bound;
+                            eip.binding = Some(instance_binding(other));
+                        }
+                        Err(Error::Timeout {
+                            operation: "Unassociate".into(),
+                            elapsed: Duration::from_secs(1),
+                            maybe_sent: true,
+                        })
+                    })
+                    .await;
+            }
             self.write("Unassociate", |eip| {
                 let held = eip
                     .binding
@@ -808,5 +976,60 @@ mod tests {
             Err(Error::Conflict { .. })
         ));
         assert_eq!(fake.writes(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_unbind_is_waited_out_before_the_bind() {
+        let fake = Fake::new(Some("i-a"), Duration::from_millis(10));
+        *fake.lose_unbind.lock().unwrap() = Some(None);
+        let started = Instant::now();
+        let horizon = Duration::from_secs(3);
+        let options = MoveOptions::default().late_delivery(horizon);
+        let report = fake
+            .claim("eip-1", &target("i-b"), &Expect::Any, &options)
+            .await
+            .unwrap();
+        assert!(report.eip.is_bound_to(&target("i-b")));
+        assert!(fake.get("eip-1").await.unwrap().is_bound_to(&target("i-b")));
+        let bind_sent = fake.bind_sent.lock().unwrap().unwrap();
+        assert!(
+            bind_sent - started >= horizon,
+            "bound {:?} after the lost unbind, before its horizon",
+            bind_sent - started
+        );
+        assert_eq!(fake.writes(), 2, "one unbind, one bind");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_mover_whose_unbind_was_lost_and_finds_another_holder_says_so_and_does_not_bind() {
+        let fake = Fake::new(Some("i-a"), Duration::from_millis(10));
+        *fake.lose_unbind.lock().unwrap() = Some(Some("i-c"));
+        let options = MoveOptions::default().late_delivery(Duration::from_secs(1));
+        let error = fake
+            .claim("eip-1", &target("i-b"), &Expect::Any, &options)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, Error::Conflict { reason, .. }
+                if reason.contains("i-c") && reason.contains("lost its answer")),
+            "{error:?}"
+        );
+        assert!(fake.bind_sent.lock().unwrap().is_none(), "no bind sent");
+        assert!(fake.get("eip-1").await.unwrap().is_bound_to(&target("i-c")));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_move_whose_answers_all_came_back_waits_for_no_horizon() {
+        let fake = Fake::new(Some("i-a"), Duration::from_millis(10));
+        let started = Instant::now();
+        let options = MoveOptions::default().late_delivery(Duration::from_secs(60));
+        fake.claim("eip-1", &target("i-b"), &Expect::Any, &options)
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
     }
 }

@@ -509,6 +509,9 @@ where
             };
             let unknown = error.outcome_unknown();
             maybe_processed |= unknown;
+            if unknown && (call.mutating || !call.idempotent) {
+                crate::moving::note_lost_write(call.action, policy.settle.window);
+            }
             let after = match classifier.classify(&error) {
                 RetryAction::Stop => return Err(error),
                 RetryAction::Retry { .. } if unknown && !call.idempotent => {

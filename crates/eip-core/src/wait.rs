@@ -6,10 +6,19 @@
 //! while a minute-long one costs about 70 reads (a fixed 20 ms poll would make 3,000).
 //!
 //! Reads are a quota too (Huawei: 200 requests per 5 minutes per user), so a provider that keeps
-//! a [`Transitions`] learns how long each kind of transition usually takes: the first poll then
-//! goes just before the expected time, and a 5-second bind costs two or three reads instead of
-//! sixty. Before anything is learned, polls grow by `cold_growth` (50 %) so that even the first
-//! wait stays cheap.
+//! a [`Transitions`] learns how long each kind of transition usually takes. The first poll then
+//! goes a `margin` (3 %) *after* the expected time, where it usually finds the transition done,
+//! and the polls after a pending one are spaced by a share of the expected time (the margin,
+//! doubling each time) rather than by the 10 % growth: a learned 5-second bind costs one or two
+//! reads instead of sixty, and is seen within a few per cent of its end. Before anything is
+//! learned, polls grow by `cold_growth` (50 %) so that even the first wait stays cheap.
+//!
+//! What a wait teaches: when a pending read brackets the end, its midpoint becomes the estimate
+//! (of a wide cold bracket, its lower end); when the first read
+//! placed after the learned time is already done, only that the transition was not longer, so
+//! the estimate is set a little lower (the next first read comes a little earlier and finds out
+//! whether transitions got faster); a wait done at its first read with nothing expected teaches
+//! nothing (an address that was never in transition, such as a new one that is usable at once).
 //!
 //! `max_wait` is a deadline: a read that hangs is cut there. A `NotFound` right after a create is
 //! "not visible yet" for `not_found_grace` (reads lag writes on real clouds: Terraform's Huawei
@@ -43,6 +52,9 @@ pub struct WaitPolicy {
     pub growth: f64,
     /// The same, while the provider has not learned this kind of transition yet.
     pub cold_growth: f64,
+    /// Once a transition time is learned: how far past it the first read goes, and the first
+    /// step between the reads after it (doubling each time), as a fraction of the learned time.
+    pub margin: f64,
     /// Give up after this long (at most [`MAX_WAIT`]).
     pub max_wait: Duration,
     /// How long a `NotFound` is taken for "not visible yet" (waits for an address to appear or
@@ -52,8 +64,9 @@ pub struct WaitPolicy {
 
 impl Default for WaitPolicy {
     /// First read after 20 ms, then every 20 ms growing to 10 % of the time waited (50 % while
-    /// nothing is learned), at most every 5 s, for up to 5 minutes (the bind/unbind budget the
-    /// clouds' own tools use); `NotFound` tolerated for 10 s.
+    /// nothing is learned; once learned, the first read 3 % past the learned time, then steps of
+    /// 3 %, 6 %, 12 % … of it), at most every 5 s, for up to 5 minutes (the bind/unbind budget
+    /// the clouds' own tools use); `NotFound` tolerated for 10 s.
     fn default() -> Self {
         Self {
             first_delay: Duration::from_millis(20),
@@ -61,6 +74,7 @@ impl Default for WaitPolicy {
             max_interval: Duration::from_secs(5),
             growth: 0.1,
             cold_growth: 0.5,
+            margin: 0.03,
             max_wait: Duration::from_secs(300),
             not_found_grace: Duration::from_secs(10),
         }
@@ -100,14 +114,18 @@ impl WaitPolicy {
 }
 
 fn interval(policy: &WaitPolicy, growth: f64, elapsed: Duration) -> Duration {
-    let growth = if growth.is_finite() {
-        growth.clamp(0.0, 10.0)
+    elapsed
+        .mul_f64(fraction(growth))
+        .clamp(policy.min_interval, policy.max_interval)
+}
+
+/// A configured fraction made safe for `Duration::mul_f64` (finite, within 0..=10).
+fn fraction(value: f64) -> f64 {
+    if value.is_finite() {
+        value.clamp(0.0, 10.0)
     } else {
         0.0
-    };
-    elapsed
-        .mul_f64(growth)
-        .clamp(policy.min_interval, policy.max_interval)
+    }
 }
 
 /// The kinds of transition a provider learns the duration of.
@@ -144,8 +162,8 @@ impl TransitionKind {
     }
 }
 
-/// Typical transition times learned by one provider instance (an average of what its waiters
-/// saw, newest weighted most).
+/// Typical transition times learned by one provider instance: when its last wait saw the
+/// transition end, or a little less when that wait found it over at its first read.
 #[derive(Debug, Default)]
 pub struct Transitions {
     learned: Mutex<[Option<Duration>; 4]>,
@@ -173,6 +191,11 @@ impl Transitions {
         });
     }
 
+    /// Sets the typical time of `kind` to `took`.
+    fn replace(&self, kind: TransitionKind, took: Duration) {
+        self.lock()[kind.index()] = Some(took);
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, [Option<Duration>; 4]> {
         match self.learned.lock() {
             Ok(guard) => guard,
@@ -188,14 +211,6 @@ pub enum Progress<T> {
     Done(T),
     /// Not yet; the address as seen now (if it was read).
     Pending(Option<Box<Eip>>),
-}
-
-/// What a wait learned: roughly when the condition started to hold, midway between the last
-/// read that was pending (or the start) and the one that was done. A wait whose first read is
-/// already done thus lowers the estimate, so a transition that got faster is learned too.
-#[derive(Clone, Copy, Debug)]
-struct Observed {
-    took: Duration,
 }
 
 /// Polls `check` with `policy` until it reports [`Progress::Done`], fails, or time runs out.
@@ -218,8 +233,81 @@ enum Schedule {
     Plain,
     /// Nothing learned yet: `first_delay`, then `cold_growth`.
     Cold,
-    /// First read just before the expected time, then `growth`.
+    /// First read `margin` past the expected time, then steps of `margin`, doubling, of it.
     Expect(Duration),
+}
+
+impl Schedule {
+    /// When the first read is due, from the start of the wait.
+    fn first(self, policy: &WaitPolicy) -> Duration {
+        match self {
+            Self::Plain | Self::Cold => policy.first_delay,
+            Self::Expect(typical) => policy
+                .first_delay
+                .max(typical.saturating_add(typical.mul_f64(fraction(policy.margin)))),
+        }
+    }
+
+    /// The interval after the `pending`-th pending read (1-based), scheduled at `scheduled`.
+    fn after(self, policy: &WaitPolicy, pending: u32, scheduled: Duration) -> Duration {
+        match self {
+            Self::Plain => interval(policy, policy.growth, scheduled),
+            Self::Cold => interval(policy, policy.cold_growth, scheduled),
+            Self::Expect(typical) => {
+                // A share of the expected time, not of the time waited: at the expected time
+                // 10 % of the time waited is a tenth of the transition, twice the margin.
+                let doublings = pending.saturating_sub(1).min(20);
+                let step = typical.mul_f64(fraction(policy.margin) * f64::from(1u32 << doublings));
+                step.clamp(policy.min_interval, policy.max_interval)
+            }
+        }
+    }
+
+    /// What a wait done at `read_at` teaches, `last_pending` being its last pending read.
+    fn learned(
+        self,
+        policy: &WaitPolicy,
+        last_pending: Option<Duration>,
+        read_at: Duration,
+    ) -> Option<Lesson> {
+        let margin = fraction(policy.margin);
+        match (last_pending, self) {
+            // A bracket a step of the expected time wide, past the expected time: its midpoint
+            // is the new estimate (averaging it with the estimate it just proved too short would
+            // keep the next wait short too).
+            (Some(before), Self::Expect(_)) => {
+                Some(Lesson::Exactly(before + read_at.saturating_sub(before) / 2))
+            }
+            // A cold bracket is as wide as the growth (50 %): its lower end, the one thing known
+            // (the transition took longer). The next wait's first read then comes just after it
+            // and its doubling steps close in from below; a midpoint could be a quarter too
+            // long, and an estimate too long costs time on every wait until it is worn down.
+            (Some(before), Self::Plain | Self::Cold) => Some(Lesson::Around(before)),
+            // Done where it was expected: no longer than that, maybe shorter. The next first
+            // read comes a few margins earlier and finds out: if it is pending, one step later
+            // brackets the end (a read more), while an estimate left too high would cost time
+            // on every wait.
+            (None, Self::Expect(_)) => Some(Lesson::Exactly(
+                read_at.mul_f64((1.0 - 3.0 * margin).max(0.0)),
+            )),
+            (None, Self::Plain | Self::Cold) => None,
+        }
+    }
+}
+
+/// What one wait teaches about a kind of transition.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lesson {
+    /// It ended somewhere in a wide bracket, about then: averaged with what was known.
+    Around(Duration),
+    /// The new estimate.
+    Exactly(Duration),
+}
+
+/// What a wait learned (see [`Schedule::learned`]).
+#[derive(Clone, Copy, Debug)]
+struct Observed {
+    lesson: Option<Lesson>,
 }
 
 async fn poll_scheduled<T, F, Fut>(
@@ -234,16 +322,13 @@ where
     let started = Instant::now();
     let max_wait = policy.max_wait.min(MAX_WAIT);
     let deadline = started.checked_add(max_wait).unwrap_or(started);
-    let (first, growth) = match schedule {
-        Schedule::Plain => (policy.first_delay, policy.growth),
-        Schedule::Cold => (policy.first_delay, policy.cold_growth),
-        Schedule::Expect(typical) => (policy.first_delay.max(typical.mul_f64(0.9)), policy.growth),
-    };
+    let first = schedule.first(policy);
     // Polls are scheduled from the start, not from the end of the previous read, so the time a
     // read takes does not push every later poll back (a 300 ms transition is seen at the 322 ms
     // poll, not after a drift of one round trip per poll).
     let mut next = (started + first.min(max_wait)).min(deadline);
     let mut polls = 0u32;
+    let mut pending = 0u32;
     let mut last_pending: Option<Duration> = None;
     let mut last: Option<Box<Eip>> = None;
     loop {
@@ -262,16 +347,16 @@ where
         };
         match progress {
             Progress::Done(value) => {
-                let before = last_pending.unwrap_or_default();
-                let took = before + read_at.saturating_sub(before) / 2;
+                let lesson = schedule.learned(policy, last_pending, read_at);
                 tracing::debug!(
                     polls,
                     waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     "wait done"
                 );
-                return Ok((value, Observed { took }));
+                return Ok((value, Observed { lesson }));
             }
             Progress::Pending(seen) => {
+                pending = pending.saturating_add(1);
                 last_pending = Some(read_at);
                 if seen.is_some() {
                     last = seen;
@@ -292,7 +377,7 @@ where
         }
         let scheduled = next - started;
         // A read slower than the interval is followed by the next one straight away, never by two.
-        next = (next + interval(policy, growth, scheduled))
+        next = (next + schedule.after(policy, pending, scheduled))
             .max(Instant::now())
             .min(deadline);
     }
@@ -381,8 +466,10 @@ fn schedule_for<P: EipProvider + ?Sized>(
 }
 
 fn learn(learner: Option<(&Transitions, TransitionKind)>, observed: Observed) {
-    if let Some((learner, kind)) = learner {
-        learner.record(kind, observed.took);
+    match (learner, observed.lesson) {
+        (Some((learner, kind)), Some(Lesson::Around(took))) => learner.record(kind, took),
+        (Some((learner, kind)), Some(Lesson::Exactly(took))) => learner.replace(kind, took),
+        _ => {}
     }
 }
 
@@ -697,14 +784,83 @@ mod tests {
             cold_took <= Duration::from_millis(7_500),
             "cold: {cold_took:?}"
         );
-        for _ in 0..3 {
+        for warm in 0..3 {
             let took = wait(&p).await;
             let reads = p.reads();
-            assert!(reads <= 4, "warm: {reads} reads");
+            // The first warm wait closes in on the end from the cold bracket's lower end.
+            let most = if warm == 0 { 5 } else { 3 };
+            assert!(reads <= most, "warm: {reads} reads");
             assert!(
                 took <= Duration::from_millis(5_500),
                 "warm: seen after {took:?}"
             );
         }
+    }
+
+    /// Waits one 5 s bind on `p` (bound 5 s after the wait starts); its duration and reads.
+    async fn bind_wait(p: &Lagging, transition: Duration) -> (Duration, u32) {
+        *p.bound_at.lock().unwrap() = p.start.elapsed() + transition;
+        let began = Instant::now();
+        until_kind(
+            p,
+            "eip-1",
+            &WaitPolicy::default(),
+            Some(TransitionKind::Associate),
+            |e| e.status.is_bound(),
+        )
+        .await
+        .unwrap();
+        (began.elapsed(), p.reads())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn learned_waits_stay_near_the_transition_at_one_or_two_reads() {
+        let p = Lagging::new(Duration::ZERO, Duration::from_secs(5));
+        let transition = Duration::from_secs(5);
+        // Cold, then the first wait that narrows the cold estimate.
+        bind_wait(&p, transition).await;
+        bind_wait(&p, transition).await;
+        let (mut reads, mut worst) = (0, Duration::ZERO);
+        for _ in 0..20 {
+            let (took, n) = bind_wait(&p, transition).await;
+            assert!(n <= 3, "a warm wait made {n} reads");
+            reads += n;
+            worst = worst.max(took);
+        }
+        // The first read goes 3 % past the estimate; a pending one is followed 3 % later.
+        assert!(
+            worst <= transition.mul_f64(1.07),
+            "seen {worst:?} after a 5 s transition"
+        );
+        assert!(reads <= 45, "{reads} reads for 20 warm waits");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_transition_that_got_faster_is_learned_within_a_few_waits() {
+        let p = Lagging::new(Duration::ZERO, Duration::from_secs(5));
+        for _ in 0..3 {
+            bind_wait(&p, Duration::from_secs(5)).await;
+        }
+        let mut last = Duration::MAX;
+        for _ in 0..16 {
+            last = bind_wait(&p, Duration::from_secs(2)).await.0;
+        }
+        assert!(last <= Duration::from_millis(2_200), "seen after {last:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_done_at_its_first_read_with_nothing_expected_teaches_nothing() {
+        // A new address usable at once says nothing about how long an unbind takes.
+        let p = Lagging::new(Duration::ZERO, Duration::ZERO);
+        until_kind(
+            &p,
+            "eip-1",
+            &WaitPolicy::default(),
+            Some(TransitionKind::Disassociate),
+            |_| true,
+        )
+        .await
+        .unwrap();
+        assert_eq!(p.learner.typical(TransitionKind::Disassociate), None);
     }
 }

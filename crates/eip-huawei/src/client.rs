@@ -532,56 +532,31 @@ impl HuaweiProvider {
         validate::id("id", id)?;
         target.validate(&self.capabilities)?;
         let port = self.port_for(target).await?;
-        let bind = || UpdatePublicip {
-            port_id: Some(port.clone()),
-            alias: None,
-        };
         let bound_here = |current: &Publicip| current.port_id.as_deref() == Some(port.as_str());
-        let request = VpcRequest {
-            action: "UpdatePublicip",
-            method: Method::PUT,
-            path: format!("publicips/{id}"),
-            query: Vec::new(),
-            body: Some(wire::to_body(&UpdateRequest { publicip: bind() })?),
-            idempotent: false,
-            resource: format!("eip {id}"),
-            id: Some(id.to_owned()),
-        };
-        let reauthenticated = AtomicBool::new(false);
+        let body = wire::to_body(&UpdateRequest {
+            publicip: UpdatePublicip {
+                port_id: Some(port.clone()),
+                alias: None,
+            },
+        })?;
+        let request = address_write(Method::PUT, id, Some(body));
         // The answer may be lost: bound (or binding) to this port means it took effect; unbound
-        // means the request never arrived, so it is sent again.
-        self.transport
-            .write(
-                &call_of(&request),
-                |attempt: Attempt| {
-                    let (request, reauthenticated) = (&request, &reauthenticated);
-                    async move {
-                        match self.transport.send_once(request, reauthenticated).await {
-                            Ok(_) => Ok(()),
-                            // The cloud refuses to bind a bound EIP, even to the same port
-                            // (VPC.0510): after an attempt that may have landed, bound to exactly
-                            // this port is success.
-                            Err(refusal @ Error::AlreadyAssociated { .. })
-                                if attempt.earlier_maybe_processed =>
-                            {
-                                match self.show_raw(id, Reads::Once).await {
-                                    Ok(current) if bound_here(&current) => Ok(()),
-                                    _ => Err(refusal),
-                                }
-                            }
-                            Err(other) => Err(other),
-                        }
-                    }
-                },
-                || async {
-                    Ok(match self.show_raw(id, Reads::Once).await? {
-                        current if bound_here(&current) => Settled::Applied(()),
-                        current if current.port_id.is_none() => Settled::NotApplied,
-                        _ => Settled::Unknown,
-                    })
-                },
-            )
-            .await
+        // means the request never arrived, so it is sent again. The cloud refuses to bind a bound
+        // EIP, even to the same port (VPC.0510): after an attempt that may have landed, that
+        // refusal is read back like a lost answer.
+        self.write_address(
+            &request,
+            None,
+            |refusal| matches!(refusal, Error::AlreadyAssociated { .. }),
+            &|read| {
+                Ok(match read? {
+                    current if bound_here(&current) => Settled::Applied(()),
+                    current if current.port_id.is_none() => Settled::NotApplied,
+                    _ => Settled::Unknown,
+                })
+            },
+        )
+        .await
     }
 
     async fn disassociate_checked(
@@ -613,28 +588,15 @@ impl HuaweiProvider {
             }
         }
         let nic = binding.nic_id.clone();
-        let request = VpcRequest {
-            action: "UpdatePublicip",
-            method: Method::PUT,
-            path: format!("publicips/{id}"),
-            query: Vec::new(),
-            body: Some(wire::to_body(&UpdateRequest {
-                publicip: UpdatePublicip::default(),
-            })?),
-            idempotent: false,
-            resource: format!("eip {id}"),
-            id: Some(id.to_owned()),
-        };
-        let reauthenticated = AtomicBool::new(false);
+        let body = wire::to_body(&UpdateRequest {
+            publicip: UpdatePublicip::default(),
+        })?;
+        let request = address_write(Method::PUT, id, Some(body));
         // The v1 unbind is unconditional, so a fenced one re-checks, before every attempt after
         // the first (after "busy", or after a lost answer proved not applied), that the address
         // is still on the port the fence matched: a stale unbind must never remove another
-        // mover's fresh binding. One read, inside the call's one loop.
-        let still_on_source = || async {
-            if from.is_none() {
-                return Ok(());
-            }
-            let current = self.show_raw(id, Reads::Once).await.map_err(sent_nothing)?;
+        // mover's fresh binding.
+        let still_on_source = |current: &Publicip| {
             if current.port_id.is_some() && current.port_id == nic {
                 Ok(())
             } else {
@@ -646,44 +608,22 @@ impl HuaweiProvider {
                 })
             }
         };
-        // The re-check is the loop's hook: a re-check read that fails (throttled) is read
-        // again without using up one of the unbind's attempts.
-        eip_core::retry::run_rechecked(
-            &call_of(&request),
-            &self.transport.retry,
-            &self.transport.timeouts,
-            &crate::error::HuaweiClassifier,
-            |attempt: Attempt| {
-                let still_on_source = &still_on_source;
-                async move {
-                    if attempt.number > 1 {
-                        still_on_source().await?;
-                    }
-                    Ok(None)
+        let recheck: Option<&Recheck<'_>> = match from {
+            Some(_) => Some(&still_on_source),
+            None => None,
+        };
+        // Settled by the port: gone means unbound (whatever `status` says yet); the same port
+        // while not updating means the unbind has not arrived.
+        self.write_address(&request, recheck, |_| false, &|read| {
+            Ok(match read? {
+                current if current.port_id.is_none() => Settled::Applied(()),
+                current if current.status.as_deref() == Some("PENDING_UPDATE") => {
+                    Settled::Applied(())
                 }
-            },
-            |_: Attempt| {
-                let (request, reauthenticated) = (&request, &reauthenticated);
-                async move {
-                    self.transport
-                        .send_once(request, reauthenticated)
-                        .await
-                        .map(drop)
-                }
-            },
-            // Settled by the port: gone means unbound (whatever `status` says yet); the same
-            // port while not updating means the unbind has not arrived.
-            || async {
-                Ok(match self.show_raw(id, Reads::Once).await? {
-                    current if current.port_id.is_none() => Settled::Applied(()),
-                    current if current.status.as_deref() == Some("PENDING_UPDATE") => {
-                        Settled::Applied(())
-                    }
-                    current if current.port_id == nic => Settled::NotApplied,
-                    _ => Settled::Unknown,
-                })
-            },
-        )
+                current if current.port_id == nic => Settled::NotApplied,
+                _ => Settled::Unknown,
+            })
+        })
         .await
     }
 
@@ -747,49 +687,83 @@ impl HuaweiProvider {
 
     async fn release_checked(&self, id: &str) -> Result<(), Error> {
         validate::id("id", id)?;
-        let request = VpcRequest {
-            action: "DeletePublicip",
-            method: Method::DELETE,
-            path: format!("publicips/{id}"),
-            query: Vec::new(),
-            body: None,
-            idempotent: false,
-            resource: format!("eip {id}"),
-            id: Some(id.to_owned()),
-        };
-        let reauthenticated = AtomicBool::new(false);
-        self.transport
-            .write(
-                &call_of(&request),
-                |attempt: Attempt| {
-                    let (request, reauthenticated) = (&request, &reauthenticated);
-                    async move {
-                        match self.transport.send_once(request, reauthenticated).await {
-                            Ok(_) => Ok(()),
-                            // A delete sent again that finds the address gone: an earlier
-                            // attempt took effect.
-                            Err(Error::NotFound { .. }) if attempt.earlier_maybe_processed => {
-                                Ok(())
-                            }
-                            Err(other) => Err(other),
-                        }
+        let request = address_write(Method::DELETE, id, None);
+        // A delete sent again that finds the address gone: an earlier attempt took effect.
+        self.write_address(
+            &request,
+            None,
+            |refusal| matches!(refusal, Error::NotFound { .. }),
+            &|read| {
+                Ok(match read {
+                    Err(Error::NotFound { .. }) => Settled::Applied(()),
+                    Err(other) => return Err(other),
+                    Ok(current)
+                        if status_of(current.status.as_deref().unwrap_or_default())
+                            == EipStatus::Releasing =>
+                    {
+                        Settled::Applied(())
                     }
-                },
-                || async {
-                    Ok(match self.show_raw(id, Reads::Once).await {
-                        Err(Error::NotFound { .. }) => Settled::Applied(()),
-                        Err(other) => return Err(other),
-                        Ok(current)
-                            if status_of(current.status.as_deref().unwrap_or_default())
-                                == EipStatus::Releasing =>
+                    Ok(_) => Settled::NotApplied,
+                })
+            },
+        )
+        .await
+    }
+
+    /// The one shape of a write to one address the cloud does not deduplicate (bind, unbind,
+    /// release), in core's one loop:
+    /// - before every attempt after the first, `recheck` (if any) judges one fresh read of the
+    ///   address, and its `Err` stops the call (the fence of an unbind);
+    /// - an attempt sent after one that may have been processed, refused in a way `may_have_landed`
+    ///   says an earlier attempt explains, is judged by `settle` on one read: applied is success;
+    /// - a lost answer (a timeout, a dropped connection, a gateway 5xx) is settled by `settle` on
+    ///   one read of the address per read-back (`ShowPublicip`).
+    async fn write_address(
+        &self,
+        request: &VpcRequest,
+        recheck: Option<&Recheck<'_>>,
+        may_have_landed: fn(&Error) -> bool,
+        settle: &Settle<'_>,
+    ) -> Result<(), Error> {
+        let id = request.id.as_deref().unwrap_or_default();
+        let reauthenticated = AtomicBool::new(false);
+        let read = || self.show_raw(id, Reads::Once);
+        // The fence re-check is the loop's hook, not part of the attempt: a re-check read that
+        // fails (throttled) is read again without using up one of the write's attempts.
+        eip_core::retry::run_rechecked(
+            &call_of(request),
+            &self.transport.retry,
+            &self.transport.timeouts,
+            &crate::error::HuaweiClassifier,
+            |attempt: Attempt| {
+                let read = &read;
+                async move {
+                    if let Some(recheck) = recheck.filter(|_| attempt.number > 1) {
+                        recheck(&read().await?)?;
+                    }
+                    Ok(None)
+                }
+            },
+            |attempt: Attempt| {
+                let (reauthenticated, read) = (&reauthenticated, &read);
+                async move {
+                    match self.transport.send_once(request, reauthenticated).await {
+                        Ok(_) => Ok(()),
+                        Err(refusal)
+                            if attempt.earlier_maybe_processed && may_have_landed(&refusal) =>
                         {
-                            Settled::Applied(())
+                            match settle(read().await) {
+                                Ok(Settled::Applied(())) => Ok(()),
+                                _ => Err(refusal),
+                            }
                         }
-                        Ok(_) => Settled::NotApplied,
-                    })
-                },
-            )
-            .await
+                        Err(other) => Err(other),
+                    }
+                }
+            },
+            || async { settle(read().await) },
+        )
+        .await
     }
 
     async fn list_checked(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page, Error> {
@@ -855,18 +829,28 @@ fn next_marker(page: &[Publicip], size: u32) -> Option<PageToken> {
     }
 }
 
-/// A read that failed inside a write's attempt, before the write was sent: the attempt sent
-/// nothing, so its failure must not count as a write whose outcome is unknown (a gateway 5xx on
-/// the read would otherwise make the loop settle a write that never left).
-fn sent_nothing(error: Error) -> Error {
-    if !error.outcome_unknown() {
-        return error;
-    }
-    Error::Transport {
-        operation: "ShowPublicip".to_owned(),
-        message: format!("the read before the write failed: {error}"),
-        maybe_sent: false,
-        source: Some(Box::new(error)),
+/// A check of the address before a write is sent again ([`HuaweiProvider::write_address`]).
+type Recheck<'a> = dyn Fn(&Publicip) -> Result<(), Error> + Sync + 'a;
+
+/// What one read of the address says of a write whose answer was lost.
+type Settle<'a> = dyn Fn(Result<Publicip, Error>) -> Result<Settled<()>, Error> + Sync + 'a;
+
+/// A write to `publicips/{id}`, which the cloud does not deduplicate.
+fn address_write(method: Method, id: &str, body: Option<Vec<u8>>) -> VpcRequest {
+    let action = if method == Method::DELETE {
+        "DeletePublicip"
+    } else {
+        "UpdatePublicip"
+    };
+    VpcRequest {
+        action,
+        method,
+        path: format!("publicips/{id}"),
+        query: Vec::new(),
+        body,
+        idempotent: false,
+        resource: format!("eip {id}"),
+        id: Some(id.to_owned()),
     }
 }
 
