@@ -147,7 +147,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use alibaba::{AlibabaConfig, AlibabaInfo};
+pub use alibaba::{AlibabaConfig, AlibabaInfo, EcsMetadataConfig, OidcConfig};
 pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTime};
 pub use faults::{
     FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,
