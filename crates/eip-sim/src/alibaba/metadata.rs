@@ -85,6 +85,9 @@ fn issue_token(sim: &AlibabaSim, parts: &Parts) -> Response<Body> {
     if parts.method != Method::PUT {
         return text(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed");
     }
+    if !sim.metadata_tokens_available() {
+        return text(StatusCode::NOT_FOUND, "Not Found");
+    }
     let ttl = parts
         .headers
         .get(TTL_HEADER)

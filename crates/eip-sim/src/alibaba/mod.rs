@@ -299,6 +299,8 @@ impl fmt::Debug for AlibabaInfo {
 struct MetadataState {
     /// Control `set_metadata` overrides.
     imdsv2_required: Option<bool>,
+    /// `PUT /latest/api/token` answers 404, as on an instance without IMDSv2.
+    tokens_unavailable: bool,
     role_name: Option<Option<String>>,
     tokens: metadata::Tokens,
     role_credentials: Option<Issued>,
@@ -378,6 +380,11 @@ impl AlibabaSim {
         }
     }
 
+    /// Whether `PUT /latest/api/token` is served (control `set_metadata {"tokens_available"}`).
+    pub(crate) fn metadata_tokens_available(&self) -> bool {
+        !self.metadata_state().tokens_unavailable
+    }
+
     pub(crate) fn issue_metadata_token(&self, ttl: Duration) -> String {
         let token = format!("AQAEAsim{:032x}", rand::random::<u128>());
         let now = Instant::now();
@@ -428,7 +435,8 @@ impl AlibabaSim {
             .contains(token.trim())
     }
 
-    /// Control `set_metadata {"imdsv2_required": bool, "role_name": "R" | null}`.
+    /// Control `set_metadata {"imdsv2_required": bool, "tokens_available": bool,
+    /// "role_name": "R" | null}`.
     fn set_metadata(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
         let mut state = self.metadata_state();
         if let Some(required) = body.get("imdsv2_required") {
@@ -437,6 +445,11 @@ impl AlibabaSim {
                     .as_bool()
                     .ok_or("\"imdsv2_required\" must be a boolean")?,
             );
+        }
+        if let Some(available) = body.get("tokens_available") {
+            state.tokens_unavailable = !available
+                .as_bool()
+                .ok_or("\"tokens_available\" must be a boolean")?;
         }
         if let Some(role) = body.get("role_name") {
             state.role_name = Some(match role {
