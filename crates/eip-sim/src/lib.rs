@@ -72,7 +72,9 @@
 //! # Routes
 //!
 //! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`
-//! and `/v1/...` are Huawei (IAM and VPC), everything else is Alibaba's RPC API (path `/`).
+//! and `/v1/...` are Huawei (IAM and VPC), `/latest/...` is Alibaba's instance metadata
+//! service, everything else is Alibaba's RPC API (path `/`: the VPC API and STS, told apart by
+//! `Version`).
 //!
 //! # Control API
 //!
