@@ -684,3 +684,26 @@ async fn a_failed_refresh_keeps_valid_credentials_then_names_the_source() {
         "nothing sent without credentials"
     );
 }
+
+#[tokio::test]
+async fn the_json_line_names_the_metadata_and_sts_endpoints_and_the_instance() {
+    let sim = common::sim().await;
+    let line = sim.contract();
+    let alibaba = &line["alibaba"];
+    assert_eq!(alibaba["metadata_endpoint"], sim.endpoint().as_str());
+    assert_eq!(alibaba["sts_endpoint"], sim.endpoint().as_str());
+    assert_eq!(alibaba["instance_id"], sim.alibaba().instance_id.as_str());
+    assert_eq!(alibaba["role_name"], ROLE);
+    assert!(alibaba["oidc_provider_arn"]
+        .as_str()
+        .unwrap()
+        .starts_with("acs:ram::"));
+    // What it names is what the metadata service serves.
+    let served = reqwest::get(format!("{}/latest/meta-data/instance-id", sim.endpoint()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(served, sim.alibaba().instance_id);
+}
