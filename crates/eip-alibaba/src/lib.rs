@@ -29,28 +29,39 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod chain;
 mod client;
 mod credential;
 mod error;
 pub mod mapping;
+pub mod metadata;
 mod regions;
 mod rpc;
 pub mod signer;
+mod sts;
 pub mod wire;
 
 use eip_core::ProviderKind;
 
 pub use builder::{
-    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion, DEFAULT_QUOTA_WINDOW,
-    DEFAULT_REQUESTS_PER_WINDOW, ENDPOINT_MAP,
+    default_endpoint, default_rate_limiter, vpc_endpoint, AlibabaBuilder, EndpointType,
+    SignatureVersion, DEFAULT_QUOTA_WINDOW, DEFAULT_REQUESTS_PER_WINDOW, ENDPOINT_MAP,
 };
+pub use chain::REFRESH_AHEAD;
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
+/// The credential layer's types, re-exported for [`AlibabaBuilder::with_credential_provider`],
+/// [`AlibabaBuilder::from_env_in`] and [`AlibabaBuilder::with_credential_cache`].
+pub use eip_http::{
+    Credentials, Env, FileCache, ProvideCredentials, RefreshPolicy, RefreshingCredentials,
+    StaticCredentials,
+};
 pub use error::{
     is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
 };
 pub use mapping::{capabilities, capabilities_for};
 pub use regions::{lines, regions_static};
+pub use sts::AssumeRoleParams;
 
 /// This provider's kind: `alibaba`.
 pub const KIND: ProviderKind = ProviderKind::new("alibaba");
