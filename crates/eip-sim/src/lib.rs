@@ -71,8 +71,9 @@
 //!
 //! # Routes
 //!
-//! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`
-//! and `/v1/...` are Huawei (IAM and VPC), everything else is Alibaba's RPC API (path `/`).
+//! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`,
+//! `/v3.0/...` and `/v1/...` are Huawei (IAM and VPC), `/openstack/...` and `/meta-data/...`
+//! Huawei's ECS metadata service, everything else is Alibaba's RPC API (path `/`).
 //!
 //! # Control API
 //!
@@ -152,7 +153,7 @@ pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTim
 pub use faults::{
     FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,
 };
-pub use huawei::{BindOrder, HuaweiConfig, HuaweiInfo};
+pub use huawei::{BindOrder, HuaweiConfig, HuaweiInfo, MetadataTokenMode};
 pub use log::LoggedRequest;
 pub use profile::{Realistic, WRITE_ACTIONS};
 

@@ -17,6 +17,11 @@ pub(crate) enum Route {
     ShowPort { project: String, id: String },
     ListPortsV3 { project: String },
     UpdateBandwidth { project: String, id: String },
+    MetadataToken,
+    MetadataSecurityKey,
+    MetadataInstance,
+    CreateTokenWithIdToken,
+    CreateTemporaryAccessKey,
     Unknown,
 }
 
@@ -28,6 +33,11 @@ impl Route {
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["v3", "auth", "tokens"]) => Self::CreateToken,
             ("GET", ["v3", "projects"]) => Self::ListProjects,
+            ("PUT", ["meta-data", "latest", "api", "token"]) => Self::MetadataToken,
+            ("GET", ["openstack", "latest", "securitykey"]) => Self::MetadataSecurityKey,
+            ("GET", ["openstack", "latest", "meta_data.json"]) => Self::MetadataInstance,
+            ("POST", ["v3.0", "OS-AUTH", "id-token", "tokens"]) => Self::CreateTokenWithIdToken,
+            ("POST", ["v3.0", "OS-CREDENTIAL", "securitytokens"]) => Self::CreateTemporaryAccessKey,
             ("POST", ["v1", p, "publicips"]) => Self::CreatePublicip { project: owned(p) },
             ("GET", ["v1", p, "publicips"]) => Self::ListPublicips { project: owned(p) },
             ("GET", ["v1", p, "publicips", id]) => Self::ShowPublicip {
@@ -70,6 +80,11 @@ impl Route {
             Self::ShowPort { .. } => "ShowPort",
             Self::ListPortsV3 { .. } => "ListPortsV3",
             Self::UpdateBandwidth { .. } => "UpdateBandwidth",
+            Self::MetadataToken => "MetadataToken",
+            Self::MetadataSecurityKey => "MetadataSecurityKey",
+            Self::MetadataInstance => "MetadataInstance",
+            Self::CreateTokenWithIdToken => "CreateTokenWithIdToken",
+            Self::CreateTemporaryAccessKey => "CreateTemporaryAccessKey",
             Self::Unknown => "Unknown",
         }
     }
@@ -86,7 +101,14 @@ impl Route {
             | Self::ShowPort { project, .. }
             | Self::ListPortsV3 { project }
             | Self::UpdateBandwidth { project, .. } => Some(project),
-            Self::CreateToken | Self::ListProjects | Self::Unknown => None,
+            Self::CreateToken
+            | Self::ListProjects
+            | Self::MetadataToken
+            | Self::MetadataSecurityKey
+            | Self::MetadataInstance
+            | Self::CreateTokenWithIdToken
+            | Self::CreateTemporaryAccessKey
+            | Self::Unknown => None,
         }
     }
 }
