@@ -11,6 +11,7 @@
 //! | [`de`] | tolerant serde readers: numbers as strings, `""` as absent, one-or-many, lists that drop odd items |
 //! | [`RetryRules`] | a cloud's throttling and transient codes as two `const` lists, as a retry classifier |
 //! | [`TokenCache`] | one cache for every expiring credential: fast read path, single-flight refresh, `min_ttl`, failure-while-valid served, bounded backoff |
+//! | [`credentials`] | [`ProvideCredentials`], [`RefreshingCredentials`] (on [`TokenCache`], optionally on a [`FileCache`]), [`CredentialChain`] (named steps, the winner remembered, one error listing every step), [`MetadataClient`] (1 s, no proxy), [`read_private_file`], an injectable [`Env`] |
 //!
 //! There is no retry loop here: a provider runs each call through [`eip_core::retry::run`],
 //! whose closure builds a fresh, freshly signed [`Request`] per attempt and calls
@@ -88,6 +89,7 @@
 
 mod classify;
 mod client;
+pub mod credentials;
 pub mod de;
 mod error;
 mod options;
@@ -95,6 +97,11 @@ mod token;
 
 pub use classify::{code_in, CodeClass, RetryRules};
 pub use client::{record_request_id, HttpClient, Request, Response};
+pub use credentials::{
+    read_private_file, CredentialChain, Credentials, Env, FileCache, MetadataAnswer,
+    MetadataClient, ProvideCredentials, RefreshPolicy, RefreshingCredentials, StaticCredentials,
+    Step, METADATA_TIMEOUT,
+};
 pub use error::{snippet, unreadable_answer};
 pub use options::{ClientOptions, DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT};
 pub use token::{TemporaryToken, TokenCache};

@@ -23,7 +23,8 @@ pub struct TemporaryToken<T> {
 /// A cache of one expiring credential, refreshed by the caller's closure.
 ///
 /// - **Fast path**: a token with more than `min_ttl` left is returned under a read lock, with
-///   no waiting and no `await`.
+///   no waiting and no `await`. With [`TokenCache::with_half_life_cap`] the margin never
+///   exceeds half of the token's lifetime (counted from when it was cached).
 /// - **Single flight**: a refresh runs under a lock and re-checks the cache first, so callers
 ///   arriving together on a cold or stale cache wait for the ONE refresh and share its token.
 /// - **Failure while valid**: when a refresh fails but the cached token has not expired yet,
@@ -61,9 +62,11 @@ pub struct TemporaryToken<T> {
 /// # }
 /// ```
 pub struct TokenCache<T> {
-    cached: RwLock<Option<TemporaryToken<T>>>,
+    /// The token and when it was cached.
+    cached: RwLock<Option<(TemporaryToken<T>, Instant)>>,
     refresh: Mutex<Failures>,
     min_ttl: Duration,
+    half_life_cap: bool,
     backoff_initial: Duration,
     backoff_max: Duration,
     hold: Option<FailureHold>,
@@ -107,6 +110,7 @@ impl<T: Clone> TokenCache<T> {
             cached: RwLock::new(None),
             refresh: Mutex::new(Failures::default()),
             min_ttl: Duration::from_secs(300),
+            half_life_cap: false,
             backoff_initial: Duration::from_secs(1),
             backoff_max: Duration::from_secs(30),
             hold: None,
@@ -117,6 +121,14 @@ impl<T: Clone> TokenCache<T> {
     /// Refreshes a token once less than `min_ttl` of its life is left.
     pub fn with_min_ttl(mut self, min_ttl: Duration) -> Self {
         self.min_ttl = min_ttl;
+        self
+    }
+
+    /// Caps the `min_ttl` margin at half of each token's lifetime (counted from when it was
+    /// cached), so a token that lives less than `2 * min_ttl` is used for half its life
+    /// instead of being refreshed on every call.
+    pub fn with_half_life_cap(mut self) -> Self {
+        self.half_life_cap = true;
         self
     }
 
@@ -159,12 +171,12 @@ impl<T: Clone> TokenCache<T> {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<TemporaryToken<T>, Error>>,
     {
-        if let Some(token) = self.cached_if(|expiry| self.fresh(expiry)) {
+        if let Some(token) = self.cached_if(|expiry, cached_at| self.fresh(expiry, cached_at)) {
             return Ok(token);
         }
         let mut failures = self.refresh.lock().await;
         // Another caller may have refreshed while this one waited for the lock.
-        if let Some(token) = self.cached_if(|expiry| self.fresh(expiry)) {
+        if let Some(token) = self.cached_if(|expiry, cached_at| self.fresh(expiry, cached_at)) {
             return Ok(token);
         }
         if failures
@@ -183,7 +195,8 @@ impl<T: Clone> TokenCache<T> {
             Ok(fresh) => {
                 *failures = Failures::default();
                 let token = fresh.token.clone();
-                *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some(fresh);
+                *self.cached.write().unwrap_or_else(PoisonError::into_inner) =
+                    Some((fresh, Instant::now()));
                 Ok(token)
             }
             Err(error) => {
@@ -212,7 +225,7 @@ impl<T: Clone> TokenCache<T> {
     /// one another caller has already put in its place).
     pub fn invalidate_if(&self, stale: impl FnOnce(&T) -> bool) {
         let mut cached = self.cached.write().unwrap_or_else(PoisonError::into_inner);
-        if cached.as_ref().is_some_and(|c| stale(&c.token)) {
+        if cached.as_ref().is_some_and(|(c, _)| stale(&c.token)) {
             *cached = None;
         }
     }
@@ -225,19 +238,27 @@ impl<T: Clone> TokenCache<T> {
         *self.cached.write().unwrap_or_else(PoisonError::into_inner) = None;
     }
 
-    fn fresh(&self, expiry: Option<Instant>) -> bool {
+    fn fresh(&self, expiry: Option<Instant>, cached_at: Instant) -> bool {
         match expiry {
             None => true,
-            Some(expiry) => expiry.saturating_duration_since(Instant::now()) > self.min_ttl,
+            Some(expiry) => {
+                let margin = if self.half_life_cap {
+                    self.min_ttl
+                        .min(expiry.saturating_duration_since(cached_at) / 2)
+                } else {
+                    self.min_ttl
+                };
+                expiry.saturating_duration_since(Instant::now()) > margin
+            }
         }
     }
 
-    fn cached_if(&self, usable: impl Fn(Option<Instant>) -> bool) -> Option<T> {
+    fn cached_if(&self, usable: impl Fn(Option<Instant>, Instant) -> bool) -> Option<T> {
         let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
         cached
             .as_ref()
-            .filter(|c| usable(c.expiry))
-            .map(|c| c.token.clone())
+            .filter(|(c, cached_at)| usable(c.expiry, *cached_at))
+            .map(|(c, _)| c.token.clone())
     }
 }
 
@@ -321,7 +342,7 @@ fn replay(error: &Error) -> Error {
     }
 }
 
-fn still_valid(expiry: Option<Instant>) -> bool {
+fn still_valid(expiry: Option<Instant>, _cached_at: Instant) -> bool {
     expiry.is_none_or(|expiry| Instant::now() < expiry)
 }
 
