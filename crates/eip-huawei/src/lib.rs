@@ -121,12 +121,15 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod chain;
 mod client;
 mod credential;
 mod error;
+mod federation;
 #[cfg(test)]
 mod hostile;
 mod mapping;
+mod metadata;
 mod ports;
 pub mod signer;
 mod stamp;
@@ -137,11 +140,16 @@ pub use builder::{
     default_rate_limiter, AuthMethod, HuaweiBuilder, DEFAULT_QUOTA_WINDOW, DEFAULT_REFUSAL_MEMORY,
     DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_TOKEN_REFRESH_MARGIN,
 };
+pub use chain::REFRESH_AHEAD;
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
 pub use error::{
     is_throttling, is_transient, HuaweiClassifier, PERMANENT_5XX, THROTTLING_ERRORS,
     TRANSIENT_ERRORS,
+};
+pub use federation::{AssumeAgency, DEFAULT_AGENCY_SECONDS};
+pub use metadata::{
+    instance_identity, InstanceIdentity, DEFAULT_METADATA_ENDPOINT, METADATA_ENDPOINT_ENV,
 };
 
 use eip_core::{Eip, EipStatus, Error, ProviderKind};
