@@ -345,13 +345,14 @@ impl AgencyCredentials {
     pub(crate) fn new(iam: Iam, base: Arc<dyn ProvideCredentials>, agency: AssumeAgency) -> Self {
         Self { iam, base, agency }
     }
-}
 
-#[async_trait]
-impl ProvideCredentials for AgencyCredentials {
-    async fn credentials(&self) -> Result<Arc<Credentials>> {
+    /// One `CreateTemporaryAccessKeyByAgency` signed with the base's current keys; a refusal
+    /// comes back with those keys.
+    async fn assume(
+        &self,
+    ) -> std::result::Result<Arc<Credentials>, (Error, Option<Arc<Credentials>>)> {
         const ACTION: &str = "CreateTemporaryAccessKeyByAgency";
-        let base = self.base.credentials().await?;
+        let base = self.base.credentials().await.map_err(|e| (e, None))?;
         let mut role = json!({
             "agency_name": self.agency.agency_name,
             "duration_seconds": self.agency.duration_seconds,
@@ -361,32 +362,51 @@ impl ProvideCredentials for AgencyCredentials {
             (None, Some(id)) => role["domain_id"] = json!(id),
             (None, None) => {}
         }
-        let body = wire::to_body(&json!({"auth": {"identity": {
+        let signed_request = wire::to_body(&json!({"auth": {"identity": {
             "methods": ["assume_role"],
             "assume_role": role,
-        }}}))?;
-        let key = access_key_of(&base);
-        let outgoing = signed(
-            Method::POST,
-            iam_url(&self.iam.endpoint, "/v3.0/OS-CREDENTIAL/securitytokens"),
-            &[],
-            Some(body),
-            &key,
-            None,
-        )?;
+        }}}))
+        .and_then(|body| {
+            signed(
+                Method::POST,
+                iam_url(&self.iam.endpoint, "/v3.0/OS-CREDENTIAL/securitytokens"),
+                &[],
+                Some(body),
+                &access_key_of(&base),
+                None,
+            )
+        });
+        let outgoing = match signed_request {
+            Ok(outgoing) => outgoing,
+            Err(error) => return Err((error, Some(base))),
+        };
         tracing::debug!(
             agency = %self.agency.agency_name,
             base = self.base.name(),
             "assuming the agency"
         );
         match self.iam.temporary_key(ACTION, &outgoing, AGENCY).await {
-            // The base's credentials were refused (revoked, expired early): drop them, so the
-            // next refresh starts from fresh ones.
-            Err(error @ Error::Unauthenticated { .. }) => {
+            Ok(credentials) => Ok(Arc::new(credentials)),
+            Err(error) => Err((error, Some(base))),
+        }
+    }
+}
+
+#[async_trait]
+impl ProvideCredentials for AgencyCredentials {
+    async fn credentials(&self) -> Result<Arc<Credentials>> {
+        match self.assume().await {
+            // The base's keys were refused (revoked, expired early): drop them and ask once
+            // more with fresh ones.
+            Err((Error::Unauthenticated { .. }, Some(base))) => {
+                tracing::debug!(
+                    base = self.base.name(),
+                    "base keys refused; refreshing them"
+                );
                 self.base.invalidate(&base);
-                Err(error)
+                self.assume().await.map_err(|(error, _)| error)
             }
-            other => other.map(Arc::new),
+            other => other.map_err(|(error, _)| error),
         }
     }
 
