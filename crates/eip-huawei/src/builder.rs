@@ -187,7 +187,7 @@ impl HuaweiBuilder {
     ///    (as in the official SDK), keys over a password (as in Terraform,
     ///    huaweicloud/terraform-provider-huaweicloud `huaweicloud/config/auth.go`);
     /// 2. the SDK's credentials file, 3. KooCLI's configuration, 4. the ECS metadata service
-    ///    (see the crate's credentials table).
+    ///    (see the crate's credential chain table).
     ///
     /// Half a pair, or part of the password trio, is an [`Error::InvalidInput`] naming the
     /// missing variable. Nothing is sent and no file is required here: the chain is walked on

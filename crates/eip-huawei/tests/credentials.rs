@@ -638,3 +638,109 @@ fn the_chain_reads_only_the_environment_it_is_given() {
     assert!(shown.contains("nonexistent-home"), "{shown}");
     let _ = std::io::stdout().flush();
 }
+
+/// The requests exactly as the official Python SDK sends them (huaweicloudsdkcore
+/// `auth/internal.py`: no authentication header on the federation calls, the token in the
+/// body, `json.dumps` spacing; the metadata token with its TTL header).
+#[tokio::test]
+async fn the_emulator_answers_the_official_sdks_requests() {
+    let sim = start(sim_builder()).await;
+    let info = sim.huawei().clone();
+    let http = reqwest::Client::new();
+    let post = |path: &str, idp: Option<&str>, body: String| {
+        let mut request = http
+            .post(format!("{}{path}", info.iam_endpoint))
+            .header("Content-Type", "application/json;charset=UTF-8")
+            .body(body);
+        if let Some(idp) = idp {
+            request = request.header("X-Idp-Id", idp.to_owned());
+        }
+        request.send()
+    };
+    let exchange = |token: &str| format!(r#"{{"auth": {{"id_token": {{"id": "{token}"}}}}}}"#);
+
+    let refused = post(
+        "/v3.0/OS-AUTH/id-token/tokens",
+        Some("other-idp"),
+        exchange(&info.id_token),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 404);
+    let refused = post(
+        "/v3.0/OS-AUTH/id-token/tokens",
+        Some(&info.idp_id),
+        exchange("stale"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    let answer = post(
+        "/v3.0/OS-AUTH/id-token/tokens",
+        Some(&info.idp_id),
+        exchange(&info.id_token),
+    )
+    .await
+    .unwrap();
+    assert_eq!(answer.status(), 201);
+    let token = answer.headers()["x-subject-token"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = format!(
+        r#"{{"auth": {{"identity": {{"methods": ["token"], "token": {{"id": "{token}", "duration_seconds": 21600}}}}}}}}"#
+    );
+    let answer = post("/v3.0/OS-CREDENTIAL/securitytokens", None, body)
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 201);
+    let credential: serde_json::Value =
+        serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+    let credential = &credential["credential"];
+    for field in ["access", "secret", "securitytoken"] {
+        assert!(
+            credential[field].as_str().is_some_and(|v| !v.is_empty()),
+            "{field}"
+        );
+    }
+    // `%Y-%m-%dT%H:%M:%S.%fZ`, as the SDK parses it.
+    let expires = credential["expires_at"].as_str().unwrap();
+    assert!(
+        expires.ends_with('Z') && expires.len() == "2030-01-01T00:00:00.000000Z".len(),
+        "{expires}"
+    );
+    assert_eq!(issued(&sim)["federation"], 1);
+
+    // The metadata token needs its TTL (1 to 21600 s).
+    let token_url = format!("{}/meta-data/latest/api/token", info.metadata_endpoint);
+    assert_eq!(http.put(&token_url).send().await.unwrap().status(), 400);
+    let answer = http
+        .put(&token_url)
+        .header("X-Metadata-Token-Ttl-Seconds", "21600")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let session = answer.text().await.unwrap();
+    let key = http
+        .get(format!(
+            "{}/openstack/latest/securitykey",
+            info.metadata_endpoint
+        ))
+        .header("X-Metadata-Token", session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(key.status(), 200);
+    let wrong = http
+        .get(format!(
+            "{}/openstack/latest/meta_data.json",
+            info.metadata_endpoint
+        ))
+        .header("X-Metadata-Token", "not-a-session")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}
