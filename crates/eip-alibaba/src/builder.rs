@@ -6,11 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::{validate, Error, RateLimiter, Result, RetryPolicy, Timeouts};
-use eip_http::{ClientOptions, HttpClient};
+use eip_http::{ClientOptions, Env, FileCache, HttpClient, ProvideCredentials, StaticCredentials};
 use url::Url;
 
+use crate::chain::{self, Context};
 use crate::client::{AlibabaProvider, Config};
 use crate::credential::{self, AccessKey};
+use crate::metadata::EcsMetadata;
+use crate::sts::{self, AssumeRoleParams, Sts};
 
 /// Which signature scheme requests carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -55,6 +58,14 @@ impl FromStr for SignatureVersion {
 pub struct AlibabaBuilder {
     region: Option<String>,
     credentials: Option<AccessKey>,
+    credential_provider: Option<Arc<dyn ProvideCredentials>>,
+    /// Set by `from_env`: the environment the default chain reads.
+    env: Option<Env>,
+    assume_roles: Vec<AssumeRoleParams>,
+    metadata_endpoint: Option<String>,
+    sts_endpoint: Option<String>,
+    credential_cache: Option<FileCache>,
+    endpoint_type: EndpointType,
     endpoint: Option<String>,
     signature_version: SignatureVersion,
     retry: RetryPolicy,
@@ -92,11 +103,46 @@ pub fn default_rate_limiter() -> Arc<RateLimiter> {
     ))
 }
 
+/// Which network the cloud's endpoints are reached through.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum EndpointType {
+    /// The public endpoints (`vpc.<region>.aliyuncs.com`, `sts.<region>.aliyuncs.com`).
+    #[default]
+    Public,
+    /// The VPC-internal endpoints, for nodes without internet access
+    /// (`vpc-vpc.<region>.aliyuncs.com`, `sts-vpc.<region>.aliyuncs.com`; the endpoint list,
+    /// <https://api.alibabacloud.com/product/Vpc>, "VPC endpoint").
+    Vpc,
+}
+
+impl FromStr for EndpointType {
+    type Err = Error;
+
+    /// Parses `public` or `vpc` (any case; `intranet` as `vpc`, as the SDKs' `endpointType`).
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "public" | "" => Ok(Self::Public),
+            "vpc" | "intranet" => Ok(Self::Vpc),
+            _ => Err(Error::invalid_input(
+                "endpoint_type",
+                format!("{s:?} is neither public nor vpc"),
+            )),
+        }
+    }
+}
+
 impl fmt::Debug for AlibabaBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AlibabaBuilder")
             .field("region", &self.region)
             .field("credentials", &self.credentials)
+            .field("credential_provider", &self.credential_provider)
+            .field("env", &self.env)
+            .field("assume_roles", &self.assume_roles)
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("credential_cache", &self.credential_cache)
+            .field("endpoint_type", &self.endpoint_type)
             .field("endpoint", &self.endpoint)
             .field("signature_version", &self.signature_version)
             .field("retry", &self.retry)
@@ -113,33 +159,112 @@ impl AlibabaBuilder {
         Self::default()
     }
 
-    /// A builder with credentials and region read from the environment and, when the environment
-    /// holds no AccessKey, from the CLI profile file `~/.aliyun/config.json`.
+    /// A builder whose credentials come from the default chain of the official credentials
+    /// libraries (aliyun/credentials-go `credentials/providers/default.go`), tried in order at
+    /// the first call, the first that yields remembered:
     ///
-    /// Variables, most preferred first: the standard names of the official credentials library
-    /// (alibabacloud-credentials `alibabacloud_credentials/utils/auth_util.py`), then the aliases
-    /// of the CLI (aliyun/aliyun-cli `config/profile.go`) and of Terraform's alicloud provider:
-    /// - key id: `ALIBABA_CLOUD_ACCESS_KEY_ID`, `ALIBABACLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY_ID`, `ALICLOUD_ACCESS_KEY`;
-    /// - secret: `ALIBABA_CLOUD_ACCESS_KEY_SECRET`, `ALIBABACLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_ACCESS_KEY_SECRET`, `ALICLOUD_SECRET_KEY`;
-    /// - STS token: `ALIBABA_CLOUD_SECURITY_TOKEN`, `ALIBABACLOUD_SECURITY_TOKEN`, `ALICLOUD_SECURITY_TOKEN`;
-    /// - region: `ALIBABA_CLOUD_REGION_ID`, `ALIBABACLOUD_REGION_ID`, `ALICLOUD_REGION_ID`, `ALICLOUD_REGION`;
-    /// - `ALIBABA_CLOUD_PROFILE` picks the profile of the file (else its `current`);
-    ///   `ALIBABA_CLOUD_CLI_PROFILE_DISABLED=true` skips the file.
+    /// 1. the environment: `ALIBABA_CLOUD_ACCESS_KEY_ID` / `ALIBABA_CLOUD_ACCESS_KEY_SECRET` /
+    ///    `ALIBABA_CLOUD_SECURITY_TOKEN` (and the aliases of the CLI and Terraform), re-read
+    ///    when the cloud calls the token expired;
+    /// 2. an OIDC role (ACK RRSA): `ALIBABA_CLOUD_ROLE_ARN`, `ALIBABA_CLOUD_OIDC_PROVIDER_ARN`,
+    ///    `ALIBABA_CLOUD_OIDC_TOKEN_FILE` (re-read at each refresh);
+    /// 3. the CLI profile `ALIBABA_CLOUD_CONFIG_FILE` or `~/.aliyun/config.json` (profile
+    ///    `ALIBABA_CLOUD_PROFILE` or `current`; modes AK, StsToken, RamRoleArn,
+    ///    ChainableRamRoleArn, EcsRamRole, OIDC, CredentialsURI, External);
+    /// 4. the credentials file `ALIBABA_CLOUD_CREDENTIALS_FILE` or `~/.alibabacloud/credentials`;
+    /// 5. the ECS instance's RAM role from instance metadata (IMDSv2, IMDSv1 only when
+    ///    `ALIBABA_CLOUD_IMDSV1_DISABLED` is not `true`);
+    /// 6. `ALIBABA_CLOUD_CREDENTIALS_URI`.
     ///
-    /// Profiles of mode `AK` and `StsToken` are supported. An incomplete or contradictory
-    /// configuration (an id without a secret, two aliases with different values, a profile that
-    /// does not exist) is an [`Error::InvalidInput`] naming the variable or file; finding nothing
-    /// is not (set the credentials with [`AlibabaBuilder::with_credentials`]; [`build`](Self::build) reports
-    /// what is still missing).
+    /// The region: `ALIBABA_CLOUD_REGION_ID` (and aliases), else the CLI profile's
+    /// `region_id`. `ALIBABA_CLOUD_ENDPOINT_TYPE=vpc` selects the VPC endpoints. Half an
+    /// AccessKey in the environment or two aliases with different values is an
+    /// [`Error::InvalidInput`] naming the variable; finding no credentials is reported at the
+    /// first call, as one [`Error::Unauthenticated`] listing every step and why it was skipped.
     pub fn from_env() -> Result<Self> {
-        let env = |name: &str| std::env::var(name).ok();
-        let home = credential::home_dir();
-        let found = credential::discover(&env, home.as_deref())?;
+        Self::from_env_in(Env::process())
+    }
+
+    /// [`from_env`](Self::from_env) reading `env` instead of the process environment (tests,
+    /// tools holding several configurations).
+    pub fn from_env_in(env: Env) -> Result<Self> {
+        credential::from_env(&env)?;
+        let region = match credential::region_from_env(&env)? {
+            Some(region) => Some(region),
+            None => chain::cli_region(&env),
+        };
+        let endpoint_type = match env.var("ALIBABA_CLOUD_ENDPOINT_TYPE") {
+            Some(kind) => kind.parse().map_err(|_| {
+                Error::invalid_input(
+                    "ALIBABA_CLOUD_ENDPOINT_TYPE",
+                    format!("{kind:?} is neither public nor vpc"),
+                )
+            })?,
+            None => EndpointType::Public,
+        };
         Ok(Self {
-            region: found.region,
-            credentials: found.credentials,
+            region,
+            env: Some(env),
+            endpoint_type,
             ..Self::default()
         })
+    }
+
+    /// Signs with the credentials of this provider (a chain, a refreshing source of one's own)
+    /// instead of those of [`with_credentials`](Self::with_credentials) or the default chain.
+    pub fn with_credential_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.credential_provider = Some(provider);
+        self
+    }
+
+    /// Assumes this RAM role (STS `AssumeRole`) with whatever credentials the builder has
+    /// otherwise, refreshing 180 s before expiry. Chainable: each call assumes a role with the
+    /// previous one's credentials (cross-account tools).
+    pub fn with_assume_role(
+        mut self,
+        role_arn: impl Into<String>,
+        session_name: Option<String>,
+        duration: Option<Duration>,
+        external_id: Option<String>,
+        policy: Option<String>,
+    ) -> Self {
+        self.assume_roles.push(AssumeRoleParams {
+            role_arn: role_arn.into(),
+            session_name: session_name.unwrap_or_else(sts::default_session_name),
+            duration_seconds: duration
+                .map(|d| u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+                .unwrap_or(sts::DEFAULT_DURATION_SECONDS),
+            external_id,
+            policy,
+        });
+        self
+    }
+
+    /// Uses this instance-metadata endpoint instead of `http://100.100.100.200` (loopback or
+    /// that address only; `EIP_ALIBABA_METADATA_ENDPOINT` does the same from the environment).
+    pub fn with_metadata_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.metadata_endpoint = Some(url.into());
+        self
+    }
+
+    /// Sends STS calls here (`ALIBABA_CLOUD_STS_ENDPOINT` does the same from the environment).
+    pub fn with_sts_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.sts_endpoint = Some(url.into());
+        self
+    }
+
+    /// Keeps temporary credentials in this directory across processes (see
+    /// [`FileCache`]): a tool run once per health check then costs no STS or metadata round
+    /// trip per run.
+    pub fn with_credential_cache(mut self, cache: FileCache) -> Self {
+        self.credential_cache = Some(cache);
+        self
+    }
+
+    /// Public or VPC-internal endpoints ([`EndpointType::Public`] by default).
+    pub fn with_endpoint_type(mut self, endpoint_type: EndpointType) -> Self {
+        self.endpoint_type = endpoint_type;
+        self
     }
 
     /// Sets the region (`cn-hangzhou`, `eu-central-1`...).
@@ -240,16 +365,13 @@ impl AlibabaBuilder {
             )
         })?;
         check_region(&region)?;
-        let credentials = self.credentials.ok_or_else(|| {
-            Error::invalid_input(
-                "credentials",
-                "no credentials: call with_credentials, set ALIBABA_CLOUD_ACCESS_KEY_ID and \
-                 ALIBABA_CLOUD_ACCESS_KEY_SECRET, or configure ~/.aliyun/config.json",
-            )
-        })?;
-        check_credentials(&credentials)?;
+        if let Some(credentials) = &self.credentials {
+            check_credentials(credentials)?;
+        }
+        let vpc = self.endpoint_type == EndpointType::Vpc;
         let endpoint = match &self.endpoint {
             Some(given) => parse_endpoint(given, &self.options)?,
+            None if vpc => vpc_endpoint(&region)?,
             None => default_endpoint(&region)?,
         };
         // Alibaba answers carry their request id in the body; the STS token travels in a
@@ -265,9 +387,53 @@ impl AlibabaBuilder {
             }
             RateLimit::Default => self.retry.with_rate_limiter(Some(default_rate_limiter())),
         };
+        let env = self.env.clone().unwrap_or_else(Env::process);
+        let metadata = EcsMetadata::from_env(self.metadata_endpoint.as_deref(), &env)?;
+        let sts_endpoint = match &self.sts_endpoint {
+            Some(given) => {
+                let url = Url::parse(given).map_err(|e| {
+                    Error::invalid_input("sts_endpoint", format!("{given:?} is not a URL: {e}"))
+                })?;
+                self.options.check_endpoint("sts_endpoint", &url)?;
+                url
+            }
+            None => sts::endpoint(&env, Some(&region), vpc, &self.options)?,
+        };
+        let context = Context {
+            env,
+            sts: Sts {
+                endpoint: sts_endpoint,
+                http: http.clone(),
+                retry: retry.clone(),
+                timeouts: self.options.timeouts(),
+            },
+            metadata: metadata.clone(),
+            cache: self.credential_cache.clone(),
+        };
+        let mut credentials: Arc<dyn ProvideCredentials> = match (
+            self.credential_provider,
+            self.credentials,
+            self.env.is_some(),
+        ) {
+            (Some(provider), _, _) => provider,
+            (None, Some(key), _) => Arc::new(StaticCredentials::new(key.into())),
+            (None, None, true) => Arc::new(chain::default_chain(context.clone())),
+            (None, None, false) => {
+                return Err(Error::invalid_input(
+                    "credentials",
+                    "no credentials: call with_credentials or with_credential_provider, or \
+                     start from from_env() (environment, profiles, instance role)",
+                ))
+            }
+        };
+        for (n, params) in self.assume_roles.into_iter().enumerate() {
+            params.check(&format!("assume_role[{n}]"))?;
+            credentials = context.assume_role_over(credentials, params);
+        }
         Ok(AlibabaProvider::from_config(Config {
             region,
             credentials,
+            metadata,
             endpoint,
             signature_version: self.signature_version,
             retry,
@@ -391,6 +557,13 @@ pub fn default_endpoint(region: &str) -> Result<Url> {
         None => format!("vpc.{region}.aliyuncs.com"),
     };
     Url::parse(&format!("https://{host}/"))
+        .map_err(|e| Error::invalid_input("region", e.to_string()))
+}
+
+/// The VPC-internal endpoint of a region: `vpc-vpc.<region>.aliyuncs.com`.
+pub fn vpc_endpoint(region: &str) -> Result<Url> {
+    check_region(region)?;
+    Url::parse(&format!("https://vpc-vpc.{region}.aliyuncs.com/"))
         .map_err(|e| Error::invalid_input("region", e.to_string()))
 }
 
@@ -609,51 +782,30 @@ mod tests {
         }
     }
 
-    /// Every test that changes the process environment lives here: the environment is global.
     #[test]
-    fn from_env_reads_variables_and_the_profile_file() {
-        const VARS: &[&str] = &[
-            "ALIBABA_CLOUD_ACCESS_KEY_ID",
-            "ALIBABACLOUD_ACCESS_KEY_ID",
-            "ALICLOUD_ACCESS_KEY_ID",
-            "ALICLOUD_ACCESS_KEY",
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            "ALIBABACLOUD_ACCESS_KEY_SECRET",
-            "ALICLOUD_ACCESS_KEY_SECRET",
-            "ALICLOUD_SECRET_KEY",
-            "ALIBABA_CLOUD_SECURITY_TOKEN",
-            "ALIBABACLOUD_SECURITY_TOKEN",
-            "ALICLOUD_SECURITY_TOKEN",
-            "ALIBABA_CLOUD_REGION_ID",
-            "ALIBABACLOUD_REGION_ID",
-            "ALICLOUD_REGION_ID",
-            "ALICLOUD_REGION",
-            "ALIBABA_CLOUD_PROFILE",
-            "ALIBABA_CLOUD_CLI_PROFILE_DISABLED",
-            "HOME",
-            "USERPROFILE",
-        ];
-        let saved: Vec<(&str, Option<std::ffi::OsString>)> =
-            VARS.iter().map(|v| (*v, std::env::var_os(v))).collect();
+    fn from_env_reads_variables_and_the_profile_region() {
         let home = std::env::temp_dir().join(format!(
             "eip-alibaba-home-{}",
             uuid::Uuid::new_v4().simple()
         ));
         std::fs::create_dir_all(home.join(".aliyun")).unwrap();
-        // The environment is process-global: this is the only test in the crate that changes it.
-        for v in VARS {
-            std::env::remove_var(v);
-        }
-        std::env::set_var("HOME", &home);
+        let env = |vars: &[(&str, &str)]| Env::from_vars(vars.iter().copied()).with_home(&home);
 
         // Nothing configured: from_env succeeds, build names what is missing.
-        assert_eq!(field(AlibabaBuilder::from_env().unwrap().build()), "region");
+        assert_eq!(
+            field(AlibabaBuilder::from_env_in(env(&[])).unwrap().build()),
+            "region"
+        );
 
         // The environment.
-        std::env::set_var("ALICLOUD_ACCESS_KEY", "env-id");
-        std::env::set_var("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret");
-        std::env::set_var("ALIBABA_CLOUD_REGION_ID", "cn-beijing");
-        let provider = AlibabaBuilder::from_env().unwrap().build().unwrap();
+        let provider = AlibabaBuilder::from_env_in(env(&[
+            ("ALICLOUD_ACCESS_KEY", "env-id"),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", "env-secret"),
+            ("ALIBABA_CLOUD_REGION_ID", "cn-beijing"),
+        ]))
+        .unwrap()
+        .build()
+        .unwrap();
         assert_eq!(eip_core::EipProvider::region(&provider), "cn-beijing");
         assert_eq!(
             provider.endpoint().as_str(),
@@ -662,40 +814,43 @@ mod tests {
         assert!(!format!("{provider:?}").contains("env-secret"));
 
         // Half a key.
-        std::env::remove_var("ALIBABA_CLOUD_ACCESS_KEY_SECRET");
         assert_eq!(
-            field(AlibabaBuilder::from_env()),
+            field(AlibabaBuilder::from_env_in(env(&[(
+                "ALICLOUD_ACCESS_KEY",
+                "env-id"
+            )]))),
             "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
         );
-        std::env::remove_var("ALICLOUD_ACCESS_KEY");
 
-        // The CLI profile file under $HOME.
+        // The region of the CLI profile, and the VPC endpoints.
+        let config = home.join(".aliyun").join("config.json");
         std::fs::write(
-            home.join(".aliyun").join("config.json"),
-            r#"{"current":"work","profiles":[{"name":"work","mode":"StsToken","access_key_id":"file-id",
-               "access_key_secret":"file-secret","sts_token":"file-token","region_id":"cn-shanghai"}]}"#,
+            &config,
+            r#"{"current":"work","profiles":[{"name":"work","mode":"AK","access_key_id":"file-id",
+               "access_key_secret":"file-secret","region_id":"cn-shanghai"}]}"#,
         )
         .unwrap();
-        std::env::remove_var("ALIBABA_CLOUD_REGION_ID");
-        let builder = AlibabaBuilder::from_env().unwrap();
-        let shown = format!("{builder:?}");
-        assert!(
-            shown.contains("file-id")
-                && !shown.contains("file-secret")
-                && !shown.contains("file-token"),
-            "{shown}"
-        );
-        let provider = builder.build().unwrap();
-        assert_eq!(eip_core::EipProvider::region(&provider), "cn-shanghai");
-        std::env::set_var("ALIBABA_CLOUD_PROFILE", "missing");
-        assert_eq!(field(AlibabaBuilder::from_env()), "ALIBABA_CLOUD_PROFILE");
-
-        for (name, value) in saved {
-            match value {
-                Some(value) => std::env::set_var(name, value),
-                None => std::env::remove_var(name),
-            }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
         }
+        let provider = AlibabaBuilder::from_env_in(env(&[("ALIBABA_CLOUD_ENDPOINT_TYPE", "vpc")]))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(eip_core::EipProvider::region(&provider), "cn-shanghai");
+        assert_eq!(
+            provider.endpoint().as_str(),
+            "https://vpc-vpc.cn-shanghai.aliyuncs.com/"
+        );
+        assert_eq!(
+            field(AlibabaBuilder::from_env_in(env(&[(
+                "ALIBABA_CLOUD_ENDPOINT_TYPE",
+                "intranet2"
+            )]))),
+            "ALIBABA_CLOUD_ENDPOINT_TYPE"
+        );
         std::fs::remove_dir_all(&home).unwrap();
     }
 }

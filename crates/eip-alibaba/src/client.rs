@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use eip_core::retry::{self, Attempt, Call, RetryPolicy, Timeouts};
@@ -15,12 +16,13 @@ use eip_core::{
 use url::Url;
 
 use crate::builder::{AlibabaBuilder, SignatureVersion};
-use crate::credential::AccessKey;
 use crate::error::{self, AlibabaClassifier, Subject};
 use crate::mapping::{self, wire_target};
+use crate::metadata::EcsMetadata;
 use crate::rpc::{self, Failure, RpcRequest, Transport};
 use crate::wire;
 use crate::KIND;
+use eip_http::ProvideCredentials;
 
 const ALLOCATE: &str = "AllocateEipAddress";
 const ASSOCIATE: &str = "AssociateEipAddress";
@@ -39,7 +41,8 @@ const MAX_TRAFFIC_MBPS: u32 = 200;
 /// Everything the builder checked.
 pub(crate) struct Config {
     pub region: String,
-    pub credentials: AccessKey,
+    pub credentials: Arc<dyn ProvideCredentials>,
+    pub metadata: EcsMetadata,
     pub endpoint: Url,
     pub signature_version: SignatureVersion,
     pub retry: RetryPolicy,
@@ -94,6 +97,7 @@ pub struct AlibabaProvider {
     transport: Transport,
     capabilities: Capabilities,
     transitions: Transitions,
+    metadata: EcsMetadata,
 }
 
 impl fmt::Debug for AlibabaProvider {
@@ -129,7 +133,62 @@ impl AlibabaProvider {
             },
             capabilities: mapping::capabilities(),
             transitions: Transitions::new(),
+            metadata: config.metadata,
         }
+    }
+
+    /// The id of the ECS instance this process runs on, from the instance metadata service
+    /// (`/latest/meta-data/instance-id`; the endpoint as configured with
+    /// [`AlibabaBuilder::with_metadata_endpoint`] or `EIP_ALIBABA_METADATA_ENDPOINT`). For node
+    /// agents and `eipctl ... --to self`.
+    pub async fn instance_id(&self) -> Result<String> {
+        self.metadata.instance_id().await
+    }
+
+    /// The region of the ECS instance this process runs on, from instance metadata
+    /// (`/latest/meta-data/region-id`).
+    pub async fn instance_region(&self) -> Result<String> {
+        self.metadata.region_id().await
+    }
+
+    /// The credential source the provider signs with (its chain, or what was given).
+    pub fn credential_provider(&self) -> &Arc<dyn ProvideCredentials> {
+        &self.transport.credentials
+    }
+
+    /// Sends one request; when the cloud says its STS token has expired, the credentials are
+    /// dropped and asked for again (an environment re-read, a refresh) and, when they changed,
+    /// the request is sent once more: a refused request did nothing. When they did not change,
+    /// the error names their source.
+    async fn send(&self, request: &RpcRequest) -> Result<rpc::Reply> {
+        let reply = self.transport.exchange(request).await?;
+        if !token_expired(&reply) {
+            return Ok(reply);
+        }
+        let stale = reply.signed_with.clone();
+        self.transport.credentials.invalidate(&stale);
+        let fresh = self.transport.credentials.credentials().await?;
+        if fresh.access_key_id != stale.access_key_id
+            || fresh.security_token != stale.security_token
+        {
+            tracing::debug!(
+                source = stale.source,
+                "the STS token expired; sending again with fresh credentials"
+            );
+            return self.transport.exchange(request).await;
+        }
+        let error = match rpc::read_reply(request.action, reply) {
+            Err(Failure::Refused(api)) => error::to_error(api, subject(request), None),
+            Err(Failure::Other(error)) => error,
+            Ok(_) => return Err(Error::invalid_input("credentials", "unreachable")),
+        };
+        Err(match error {
+            Error::Unauthenticated { service, .. } => Error::Unauthenticated {
+                reason: expired_reason(stale.source),
+                service,
+            },
+            other => other,
+        })
     }
 
     /// The endpoint requests go to.
@@ -160,7 +219,7 @@ impl AlibabaProvider {
         request: &RpcRequest,
         read: fn(&str, &[u8]) -> Result<T>,
     ) -> Result<T> {
-        let reply = self.transport.exchange(request).await?;
+        let reply = self.send(request).await?;
         match rpc::read_reply(request.action, reply) {
             Ok(body) => read(request.action, &body),
             Err(Failure::Other(error)) => Err(error),
@@ -183,7 +242,7 @@ impl AlibabaProvider {
     /// no retries of its own: the extra read an attempt makes inside the one retry loop.
     async fn read_once(&self, id: &str) -> Result<Option<wire::EipAddress>> {
         let request = self.request(DESCRIBE).set("AllocationId", id);
-        let reply = self.transport.exchange(&request).await?;
+        let reply = self.send(&request).await?;
         let page: wire::DescribeResponse = match rpc::read_reply(DESCRIBE, reply) {
             Ok(body) => rpc::read_answer(DESCRIBE, &body)?,
             Err(Failure::Refused(api)) => {
@@ -836,6 +895,36 @@ fn allocated_without_read(
     eip.charge_mode = request.charge_mode.clone();
     eip.tags = request.tags.clone();
     Ok(eip)
+}
+
+/// Whether a refusal is `InvalidSecurityToken.Expired` (the STS token's end: the
+/// STS error codes, <https://api.alibabacloud.com/document/Sts/2015-04-01/errorCode>).
+fn token_expired(reply: &rpc::Reply) -> bool {
+    (400..500).contains(&reply.status)
+        && serde_json::from_slice::<wire::ErrorBody>(&reply.body)
+            .ok()
+            .and_then(|body| body.code)
+            .is_some_and(|code| code == "InvalidSecurityToken.Expired")
+}
+
+/// What to do about an expired token, by where it came from.
+fn expired_reason(source: &str) -> String {
+    match source {
+        "environment" => format!(
+            "the STS security token of {} has expired and the environment holds no newer one; \
+             set fresh temporary credentials",
+            crate::credential::SECURITY_TOKEN_VARS[0]
+        ),
+        "profile" => "the STS token of the CLI profile (mode StsToken) has expired; renew it in \
+                      the profile file"
+            .to_owned(),
+        "static" => "the STS security token given to the builder has expired; build the \
+                     provider with a credential provider that refreshes"
+            .to_owned(),
+        source => format!(
+            "the STS security token from {source} has expired and refreshing gave the same one"
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -27,26 +27,31 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod chain;
 mod client;
 mod credential;
 mod error;
 pub mod mapping;
+pub mod metadata;
 mod rpc;
 pub mod signer;
+mod sts;
 pub mod wire;
 
 use eip_core::ProviderKind;
 
 pub use builder::{
-    default_endpoint, default_rate_limiter, AlibabaBuilder, SignatureVersion, DEFAULT_QUOTA_WINDOW,
-    DEFAULT_REQUESTS_PER_WINDOW, ENDPOINT_MAP,
+    default_endpoint, default_rate_limiter, vpc_endpoint, AlibabaBuilder, EndpointType,
+    SignatureVersion, DEFAULT_QUOTA_WINDOW, DEFAULT_REQUESTS_PER_WINDOW, ENDPOINT_MAP,
 };
+pub use chain::REFRESH_AHEAD;
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
 pub use error::{
     is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
 };
 pub use mapping::capabilities;
+pub use sts::AssumeRoleParams;
 
 /// This provider's kind: `alibaba`.
 pub const KIND: ProviderKind = ProviderKind::new("alibaba");

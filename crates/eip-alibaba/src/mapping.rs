@@ -342,6 +342,7 @@ pub fn read_answer(action: &'static str, http_status: u16, body: &[u8]) -> Resul
         status: http_status,
         retry_after: None,
         body: bytes::Bytes::copy_from_slice(body),
+        signed_with: std::sync::Arc::new(eip_http::Credentials::new("", "")),
     };
     crate::rpc::read_reply(action, reply).map_err(|failure| match failure {
         crate::rpc::Failure::Refused(api) => {

@@ -2,12 +2,13 @@
 //! [`eip_http::HttpClient`], and read the answer into a body or a refusal. No retries and no
 //! mapping to the model here.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use eip_core::{Error, Result};
 use eip_http::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION};
-use eip_http::{HttpClient, Request};
+use eip_http::{Credentials, HttpClient, ProvideCredentials, Request};
 use rand::Rng;
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
@@ -15,7 +16,6 @@ use url::Url;
 use zeroize::Zeroizing;
 
 use crate::builder::SignatureVersion;
-use crate::credential::AccessKey;
 use crate::error::ApiError;
 use crate::signer;
 use crate::wire::{Acknowledgement, AllocateResponse, DescribeResponse, ErrorBody};
@@ -29,6 +29,8 @@ pub(crate) const API_VERSION: &str = "2016-04-28";
 #[derive(Clone, Debug)]
 pub(crate) struct RpcRequest {
     pub action: &'static str,
+    /// The API version (`2016-04-28` for the VPC API, `2015-04-01` for STS).
+    pub version: &'static str,
     pub params: Vec<(String, String)>,
 }
 
@@ -37,7 +39,17 @@ impl RpcRequest {
     pub fn new(action: &'static str, region: &str) -> Self {
         Self {
             action,
+            version: API_VERSION,
             params: vec![("RegionId".into(), region.into())],
+        }
+    }
+
+    /// A request of another API (`version`), without a `RegionId`.
+    pub fn of_api(action: &'static str, version: &'static str) -> Self {
+        Self {
+            action,
+            version,
+            params: Vec::new(),
         }
     }
 
@@ -77,7 +89,7 @@ impl RpcRequest {
 /// Where and how requests are sent.
 pub(crate) struct Transport {
     pub endpoint: Url,
-    pub credentials: AccessKey,
+    pub credentials: Arc<dyn ProvideCredentials>,
     pub signature_version: SignatureVersion,
     pub http: HttpClient,
 }
@@ -87,6 +99,8 @@ pub(crate) struct Reply {
     pub status: u16,
     pub retry_after: Option<Duration>,
     pub body: Bytes,
+    /// The credentials the request was signed with (to invalidate them when refused).
+    pub signed_with: Arc<Credentials>,
 }
 
 /// A failed exchange: a refusal in the API's shape, or anything else.
@@ -101,11 +115,12 @@ impl Transport {
     /// `client.py`: `Params(method='POST', style='RPC', req_body_type='formData')`, all fields
     /// in `query`).
     pub async fn exchange(&self, request: &RpcRequest) -> Result<Reply> {
+        let key = self.credentials.credentials().await?;
         let nonce = nonce();
         let now = timestamp(OffsetDateTime::now_utc());
         let (url, headers) = match self.signature_version {
-            SignatureVersion::V1 => self.sign_v1(request, &nonce, &now),
-            SignatureVersion::V3 => self.sign_v3(request, &nonce, &now),
+            SignatureVersion::V1 => self.sign_v1(&key, request, &nonce, &now),
+            SignatureVersion::V3 => self.sign_v3(&key, request, &nonce, &now),
         }?;
         let mut http_request = Request::post(request.action, url);
         *http_request.headers_mut() = headers;
@@ -116,19 +131,25 @@ impl Transport {
             // `client.py` reads `x-acs-retry-after` as a sleep in ms).
             retry_after: response.retry_after_millis("x-acs-retry-after"),
             body: response.into_body(),
+            signed_with: key,
         })
     }
 
-    fn sign_v1(&self, request: &RpcRequest, nonce: &str, now: &str) -> Result<(Url, HeaderMap)> {
-        let key = &self.credentials;
+    fn sign_v1(
+        &self,
+        key: &Credentials,
+        request: &RpcRequest,
+        nonce: &str,
+        now: &str,
+    ) -> Result<(Url, HeaderMap)> {
         // Borrowed pairs: the parameters are only read to build the canonical query.
         let mut params: Vec<(&str, &str)> = Vec::with_capacity(request.params.len() + 9);
         params.extend(request.params.iter().map(|(k, v)| (k.as_str(), v.as_str())));
         params.extend([
             ("Action", request.action),
-            ("Version", API_VERSION),
+            ("Version", request.version),
             ("Format", "JSON"),
-            ("AccessKeyId", key.id.as_str()),
+            ("AccessKeyId", key.access_key_id.as_str()),
             ("SignatureMethod", "HMAC-SHA1"),
             ("SignatureVersion", "1.0"),
             ("SignatureNonce", nonce),
@@ -155,8 +176,13 @@ impl Transport {
         Ok((url, HeaderMap::new()))
     }
 
-    fn sign_v3(&self, request: &RpcRequest, nonce: &str, now: &str) -> Result<(Url, HeaderMap)> {
-        let key = &self.credentials;
+    fn sign_v3(
+        &self,
+        key: &Credentials,
+        request: &RpcRequest,
+        nonce: &str,
+        now: &str,
+    ) -> Result<(Url, HeaderMap)> {
         let host = host_header(&self.endpoint);
         // Borrowed pairs with static names: signed as they are, then sent without re-parsing
         // each header name.
@@ -164,7 +190,7 @@ impl Transport {
         signed.extend([
             ("host", host.as_str()),
             ("x-acs-action", request.action),
-            ("x-acs-version", API_VERSION),
+            ("x-acs-version", request.version),
             ("x-acs-date", now),
             ("x-acs-signature-nonce", nonce),
             ("x-acs-content-sha256", signer::EMPTY_PAYLOAD_SHA256),
@@ -173,14 +199,14 @@ impl Transport {
             // STS under V3 travels in headers, with the key id beside it, as
             // alibabacloud-tea-openapi `client.py` sends it.
             signed.push(("x-acs-security-token", token.expose()));
-            signed.push(("x-acs-accesskey-id", key.id.as_str()));
+            signed.push(("x-acs-accesskey-id", key.access_key_id.as_str()));
         }
         let authorization = signer::sign_v3(
             "POST",
             &request.params,
             &signed,
             signer::EMPTY_PAYLOAD_SHA256,
-            &key.id,
+            &key.access_key_id,
             key.secret.expose(),
         );
         let mut headers = HeaderMap::with_capacity(signed.len() + 2);
@@ -376,6 +402,7 @@ mod tests {
             status,
             retry_after: Some(Duration::from_millis(40)),
             body: Bytes::from(body.to_owned()),
+            signed_with: Arc::new(Credentials::new("id", "secret")),
         }
     }
 
@@ -473,13 +500,16 @@ mod tests {
     fn v1_requests_carry_the_signature_of_their_canonical_query() {
         let transport = Transport {
             endpoint: Url::parse("http://127.0.0.1:1/").unwrap(),
-            credentials: AccessKey::new("id", "secret"),
+            credentials: Arc::new(eip_http::StaticCredentials::new(Credentials::new(
+                "id", "secret",
+            ))),
             signature_version: SignatureVersion::V1,
             http: HttpClient::new(&eip_http::ClientOptions::new()).unwrap(),
         };
         let request = RpcRequest::new("DescribeEipAddresses", "cn-x").set("AllocationId", "eip-1");
+        let key = Credentials::new("id", "secret");
         let (url, _) = transport
-            .sign_v1(&request, "n-1", "2024-01-01T00:00:00Z")
+            .sign_v1(&key, &request, "n-1", "2024-01-01T00:00:00Z")
             .unwrap();
         let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         let (signature, unsigned) = pairs.split_last().unwrap();

@@ -93,7 +93,7 @@
 //! | `POST /_sim/faults` | adds a [`FaultRule`], e.g. `{"cloud":"alibaba","action":"AllocateEipAddress","kind":{"error":"throttled"},"trigger":{"probability":0.3}}` |
 //! | `DELETE /_sim/faults` | removes every rule and zeroes the counters |
 //! | `GET /_sim/faults/stats` | [`FaultStats`]: injected faults by kind |
-//! | `POST /_sim/alibaba/{op}` | Alibaba control ops: `seed_eips {"count":N,"name_prefix":"bulk"}` creates N Available EIPs (at most [`MAX_SEED_EIPS`]); `set_quota {"quota":N}`; `set_lock {"allocation_id":"eip-…","lock_reasons":["financial"\|"security"],"business_status":"FinancialLocked"}` (empty list: unlocked; a locked EIP refuses writes with `Forbidden.FinancialLocked` 403 / `InvalidEIPStatus.BizDisabled` 400); `join_bandwidth_package {"allocation_id":"eip-…","package_id":"cbwp-…","bandwidth":200}` (`Bandwidth` then reads 200, `EipBandwidth` the EIP's own) |
+//! | `POST /_sim/alibaba/{op}` | Alibaba control ops: `seed_eips {"count":N,"name_prefix":"bulk"}` creates N Available EIPs (at most [`MAX_SEED_EIPS`]); `set_quota {"quota":N}`; `set_lock {"allocation_id":"eip-…","lock_reasons":["financial"\|"security"],"business_status":"FinancialLocked"}` (empty list: unlocked; a locked EIP refuses writes with `Forbidden.FinancialLocked` 403 / `InvalidEIPStatus.BizDisabled` 400); `join_bandwidth_package {"allocation_id":"eip-…","package_id":"cbwp-…","bandwidth":200}` (`Bandwidth` then reads 200, `EipBandwidth` the EIP's own); credentials: `set_metadata {"imdsv2_required":true,"tokens_available":false,"role_name":"R"\|null}`, `expire_credentials {}` (every issued STS/instance-role key answers `InvalidSecurityToken.Expired`), `revoke_oidc_token {"token":"…"}` |
 //! | `POST /_sim/huawei/{op}` | Huawei control ops: token revocation and expiry, `seed_eips`, `set_status`, `set_ip_pool` (see the Huawei module) |
 //!
 //! Fault JSON: `kind` is `{"error":"throttled"|"unavailable"|"internal"|"busy"}`,
@@ -148,7 +148,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use alibaba::{AlibabaConfig, AlibabaInfo};
+pub use alibaba::{AlibabaConfig, AlibabaInfo, EcsMetadataConfig, OidcConfig};
 pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTime};
 pub use faults::{
     FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,

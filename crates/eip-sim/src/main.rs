@@ -82,6 +82,15 @@ struct Args {
     #[arg(long)]
     alibaba_sts: bool,
 
+    /// Longest life of the credentials the Alibaba STS and metadata service issue, in
+    /// seconds (InvalidSecurityToken.Expired after it). Default 3600.
+    #[arg(long, value_name = "SECS")]
+    alibaba_credential_lifetime_secs: Option<u64>,
+
+    /// The Alibaba metadata service refuses reads without an IMDSv2 token (403).
+    #[arg(long)]
+    alibaba_imdsv2_required: bool,
+
     /// Maximum number of Huawei EIPs (VPC.0521 beyond). Default 20000.
     #[arg(long, value_name = "N")]
     huawei_quota: Option<usize>,
@@ -156,7 +165,8 @@ struct Args {
     idle_timeout_ms: Option<u64>,
 
     /// JSON file with the same keys as the flags (listen, seed, transition_delay_ms,
-    /// alibaba_quota, alibaba_sts, huawei_quota, token_lifetime_secs, faults: [SPEC...],
+    /// alibaba_quota, alibaba_sts, alibaba_credential_lifetime_secs,
+    /// alibaba_imdsv2_required, huawei_quota, token_lifetime_secs, faults: [SPEC...],
     /// profile, transition_ms, time_scale, huawei_bind_order, huawei_region,
     /// request_log_capacity, control_allow_remote). Flags given on the command line win over
     /// the file.
@@ -174,6 +184,9 @@ struct FileConfig {
     alibaba_quota: Option<usize>,
     #[serde(default)]
     alibaba_sts: bool,
+    alibaba_credential_lifetime_secs: Option<u64>,
+    #[serde(default)]
+    alibaba_imdsv2_required: bool,
     huawei_quota: Option<usize>,
     token_lifetime_secs: Option<u64>,
     #[serde(default)]
@@ -405,6 +418,13 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
     if args.alibaba_sts || file.alibaba_sts {
         alibaba.sts = Some(Default::default());
     }
+    if let Some(secs) = args
+        .alibaba_credential_lifetime_secs
+        .or(file.alibaba_credential_lifetime_secs)
+    {
+        alibaba.credential_lifetime = Duration::from_secs(secs);
+    }
+    alibaba.metadata.imdsv2_required = args.alibaba_imdsv2_required || file.alibaba_imdsv2_required;
     let mut huawei = HuaweiConfig::default();
     if let Some(region) = args.huawei_region.as_ref().or(file.huawei_region.as_ref()) {
         huawei.region.clone_from(region);

@@ -3,8 +3,9 @@
 //! <https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism>).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::StatusCode;
 use time::format_description::well_known::Rfc3339;
@@ -56,9 +57,18 @@ impl NonceCache {
     }
 }
 
+/// Temporary credentials the emulated STS or metadata service issued.
+#[derive(Clone)]
+pub(crate) struct Issued {
+    pub(crate) credential: Credential,
+    pub(crate) expires_at: SystemTime,
+}
+
 /// Verifies requests against the configured keys.
 pub(crate) struct Authenticator {
     credentials: Vec<Credential>,
+    issued: Mutex<Vec<Issued>>,
+    serial: AtomicU64,
     skew: Duration,
     nonces: Mutex<NonceCache>,
     /// `false`: every request passes unchecked (`SimBuilder::verify_signatures`).
@@ -69,10 +79,64 @@ impl Authenticator {
     pub(crate) fn new(credentials: Vec<Credential>, skew: Duration, enabled: bool) -> Self {
         Self {
             credentials,
+            issued: Mutex::new(Vec::new()),
+            serial: AtomicU64::new(0),
             skew,
             nonces: Mutex::new(NonceCache::default()),
             enabled,
         }
+    }
+
+    /// Issues a new temporary key triple valid for `lifetime` (expired ones are forgotten an
+    /// hour after their end, still answering `InvalidSecurityToken.Expired` until then).
+    pub(crate) fn issue(&self, lifetime: Duration) -> Issued {
+        let n = self
+            .serial
+            .fetch_add(1, Ordering::Relaxed)
+            .saturating_add(1);
+        let now = SystemTime::now();
+        let issued = Issued {
+            credential: Credential {
+                access_key_id: format!("STS.NSimIssued{n:012}"),
+                secret: format!("SimIssuedSecret{n:012}{:08x}", rand::random::<u32>()),
+                security_token: Some(format!(
+                    "CAISsim+Issued/{n:012}={:016x}",
+                    rand::random::<u64>()
+                )),
+            },
+            expires_at: now.checked_add(lifetime).unwrap_or(now),
+        };
+        let mut all = self.issued.lock().unwrap_or_else(|p| p.into_inner());
+        all.retain(|i| {
+            i.expires_at
+                .checked_add(Duration::from_secs(3600))
+                .is_some_and(|end| end > now)
+        });
+        all.push(issued.clone());
+        issued
+    }
+
+    /// Ends every issued credential now (control `expire_credentials`).
+    pub(crate) fn expire_issued(&self) {
+        let now = SystemTime::now();
+        for issued in self
+            .issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter_mut()
+        {
+            issued.expires_at = now;
+        }
+    }
+
+    /// The issued credential with this key id, if still known.
+    pub(crate) fn issued(&self, access_key_id: &str) -> Option<Issued> {
+        self.issued
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|i| i.credential.access_key_id == access_key_id)
+            .cloned()
     }
 
     pub(crate) fn reset(&self) {
@@ -91,10 +155,20 @@ impl Authenticator {
         }
     }
 
-    fn credential(&self, access_key_id: &str) -> Result<&Credential, ApiError> {
-        self.credentials
+    /// The credential of a key id, and when it expires (issued ones).
+    fn credential(
+        &self,
+        access_key_id: &str,
+    ) -> Result<(Credential, Option<SystemTime>), ApiError> {
+        if let Some(c) = self
+            .credentials
             .iter()
             .find(|c| c.access_key_id == access_key_id)
+        {
+            return Ok((c.clone(), None));
+        }
+        self.issued(access_key_id)
+            .map(|i| (i.credential, Some(i.expires_at)))
             .ok_or_else(ApiError::access_key_not_found)
     }
 
@@ -127,7 +201,8 @@ impl Authenticator {
                 "only 1.0 is supported",
             ));
         }
-        let credential = self.credential(access_key_id)?;
+        let (credential, expires_at) = self.credential(access_key_id)?;
+        let credential = &credential;
         self.check_fresh(timestamp)?;
         let string_to_sign = verifier::v1_string_to_sign(&request.method, &request.params);
         let expected = verifier::v1_signature(&credential.secret, &string_to_sign);
@@ -138,6 +213,7 @@ impl Authenticator {
         // https://www.alibabacloud.com/help/en/sdk/product-overview/rpc-mechanism: under V1 the STS
         // token is the `SecurityToken` parameter.
         check_token(credential, request.param("SecurityToken"), "SecurityToken")?;
+        check_expiry(expires_at)?;
         self.check_nonce(access_key_id, nonce)
     }
 
@@ -169,7 +245,8 @@ impl Authenticator {
         };
         let nonce = required("x-acs-signature-nonce")?;
         let date = required("x-acs-date")?;
-        let credential = self.credential(&auth.access_key_id)?;
+        let (credential, expires_at) = self.credential(&auth.access_key_id)?;
+        let credential = &credential;
         self.check_fresh(date)?;
         let payload_hash = verifier::sha256_hex(&request.body);
         if request
@@ -201,6 +278,7 @@ impl Authenticator {
             request.header("x-acs-security-token"),
             "x-acs-security-token",
         )?;
+        check_expiry(expires_at)?;
         self.check_nonce(&auth.access_key_id, nonce)
     }
 
@@ -259,6 +337,18 @@ fn check_signed_set(request: &RpcRequest, signed: &[String]) -> Result<(), ApiEr
             format!("The header {name} must be listed in SignedHeaders."),
         )),
         None => Ok(()),
+    }
+}
+
+/// An issued key past its end: the STS error code for an expired token
+/// (<https://api.alibabacloud.com/document/Sts/2015-04-01/errorCode>, `InvalidSecurityToken.Expired`).
+fn check_expiry(expires_at: Option<SystemTime>) -> Result<(), ApiError> {
+    match expires_at {
+        Some(end) if end <= SystemTime::now() => Err(ApiError::bad(
+            "InvalidSecurityToken.Expired",
+            "Specified SecurityToken is expired.",
+        )),
+        _ => Ok(()),
     }
 }
 

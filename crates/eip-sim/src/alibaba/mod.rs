@@ -10,13 +10,17 @@ mod actions;
 mod auth;
 mod describe;
 mod errors;
+mod metadata;
 mod routes;
 mod state;
+mod sts;
 mod verifier;
 
+use std::collections::BTreeSet;
 use std::fmt;
 use std::net::Ipv4Addr;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::server::Body;
 use bytes::Bytes;
@@ -27,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::cloud::{Cloud, CloudApi, CommonConfig, Effects, InjectedError, InventoryItem};
 use crate::faults::QuotaHit;
-use auth::{Authenticator, Credential};
+use auth::{Authenticator, Credential, Issued};
 use errors::ApiError;
 use state::{AlibabaState, World};
 
@@ -121,6 +125,33 @@ pub struct AlibabaConfig {
     /// reads `Description`, so its users read an empty description from the real API and from
     /// the emulator alike. `true` also sends `Description`; `false` by default.
     pub also_send_description: bool,
+    /// The longest life of credentials issued by the emulated STS and metadata service
+    /// (`InvalidSecurityToken.Expired` after it); 1 hour by default, shorten it in tests.
+    pub credential_lifetime: Duration,
+    /// The instance the metadata service describes and its RAM role.
+    pub metadata: EcsMetadataConfig,
+    /// The OIDC provider `AssumeRoleWithOIDC` accepts tokens of.
+    pub oidc: OidcConfig,
+}
+
+/// The emulated instance metadata service (`/latest/...` on the emulator's listener).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EcsMetadataConfig {
+    /// The instance this "is" (default: the first seeded instance).
+    pub instance_id: String,
+    /// The RAM role attached to it (`None`: no role, the credentials paths answer 404).
+    pub role_name: Option<String>,
+    /// Refuse reads without an IMDSv2 token (403), as the hardened mode does.
+    pub imdsv2_required: bool,
+}
+
+/// The OIDC identity provider of the emulated account (ACK RRSA).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OidcConfig {
+    /// `acs:ram::<account>:oidc-provider/<name>`; another ARN is `EntityNotExist.OIDCProvider`.
+    pub provider_arn: String,
+    /// The issuer echoed in `OIDCTokenInfo`.
+    pub issuer: String,
 }
 
 impl Default for AlibabaConfig {
@@ -151,6 +182,16 @@ impl Default for AlibabaConfig {
             quota: 20_000,
             timestamp_skew: Duration::from_secs(15 * 60),
             also_send_description: false,
+            credential_lifetime: Duration::from_secs(3600),
+            metadata: EcsMetadataConfig {
+                instance_id: "i-bp1simecs0000000001".to_owned(),
+                role_name: Some("EipSimInstanceRole".to_owned()),
+                imdsv2_required: false,
+            },
+            oidc: OidcConfig {
+                provider_arn: "acs:ram::1234567890123456:oidc-provider/ack-rrsa-sim".to_owned(),
+                issuer: "https://oidc-ack-cn-hangzhou.oss-cn-hangzhou.aliyuncs.com/sim".to_owned(),
+            },
         }
     }
 }
@@ -167,6 +208,9 @@ impl fmt::Debug for AlibabaConfig {
             .field("quota", &self.quota)
             .field("timestamp_skew", &self.timestamp_skew)
             .field("also_send_description", &self.also_send_description)
+            .field("credential_lifetime", &self.credential_lifetime)
+            .field("metadata", &self.metadata)
+            .field("oidc", &self.oidc)
             .finish()
     }
 }
@@ -212,6 +256,22 @@ pub struct AlibabaInfo {
     /// STS credentials, when configured.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub sts: Option<StsCredentials>,
+    /// The instance metadata service (`EIP_ALIBABA_METADATA_ENDPOINT`): the emulator's own
+    /// address, which serves `/latest/...`.
+    #[serde(default)]
+    pub metadata_endpoint: String,
+    /// STS (`ALIBABA_CLOUD_STS_ENDPOINT`): also the emulator's address.
+    #[serde(default)]
+    pub sts_endpoint: String,
+    /// The instance the metadata service says this is.
+    #[serde(default)]
+    pub instance_id: String,
+    /// Its RAM role.
+    #[serde(default)]
+    pub role_name: Option<String>,
+    /// The OIDC provider ARN `AssumeRoleWithOIDC` accepts.
+    #[serde(default)]
+    pub oidc_provider_arn: String,
 }
 
 impl fmt::Debug for AlibabaInfo {
@@ -225,8 +285,32 @@ impl fmt::Debug for AlibabaInfo {
             .field("network_interfaces", &self.network_interfaces)
             .field("havips", &self.havips)
             .field("sts", &self.sts)
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("sts_endpoint", &self.sts_endpoint)
+            .field("instance_id", &self.instance_id)
+            .field("role_name", &self.role_name)
+            .field("oidc_provider_arn", &self.oidc_provider_arn)
             .finish()
     }
+}
+
+/// The metadata service's changeable settings and state.
+#[derive(Default)]
+struct MetadataState {
+    /// Control `set_metadata` overrides.
+    imdsv2_required: Option<bool>,
+    /// `PUT /latest/api/token` answers 404, as on an instance without IMDSv2.
+    tokens_unavailable: bool,
+    role_name: Option<Option<String>>,
+    tokens: metadata::Tokens,
+    role_credentials: Option<Issued>,
+}
+
+/// What the metadata service answers now.
+pub(crate) struct MetadataSettings {
+    pub(crate) instance_id: String,
+    pub(crate) role_name: Option<String>,
+    pub(crate) imdsv2_required: bool,
 }
 
 /// The emulated Alibaba Cloud, plugged into the shared server.
@@ -237,6 +321,9 @@ pub(crate) struct AlibabaSim {
     /// `HostId` of error bodies: the endpoint the SDKs resolve for the region (the endpoint list,
     /// <https://www.alibabacloud.com/help/en/openapi/endpoints>).
     host_id: String,
+    metadata: Mutex<MetadataState>,
+    /// OIDC tokens control `revoke_oidc_token` made stale.
+    revoked_oidc: Mutex<BTreeSet<String>>,
 }
 
 impl AlibabaSim {
@@ -270,7 +357,113 @@ impl AlibabaSim {
             state: AlibabaState::new(world, config.quota),
             host_id,
             config,
+            metadata: Mutex::new(MetadataState::default()),
+            revoked_oidc: Mutex::new(BTreeSet::new()),
         }
+    }
+
+    fn metadata_state(&self) -> std::sync::MutexGuard<'_, MetadataState> {
+        self.metadata.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn metadata_settings(&self) -> MetadataSettings {
+        let state = self.metadata_state();
+        MetadataSettings {
+            instance_id: self.config.metadata.instance_id.clone(),
+            role_name: state
+                .role_name
+                .clone()
+                .unwrap_or_else(|| self.config.metadata.role_name.clone()),
+            imdsv2_required: state
+                .imdsv2_required
+                .unwrap_or(self.config.metadata.imdsv2_required),
+        }
+    }
+
+    /// Whether `PUT /latest/api/token` is served (control `set_metadata {"tokens_available"}`).
+    pub(crate) fn metadata_tokens_available(&self) -> bool {
+        !self.metadata_state().tokens_unavailable
+    }
+
+    pub(crate) fn issue_metadata_token(&self, ttl: Duration) -> String {
+        let token = format!("AQAEAsim{:032x}", rand::random::<u128>());
+        let now = Instant::now();
+        let mut state = self.metadata_state();
+        state.tokens.issued.retain(|(_, end)| *end > now);
+        state
+            .tokens
+            .issued
+            .push((token.clone(), now.checked_add(ttl).unwrap_or(now)));
+        token
+    }
+
+    pub(crate) fn metadata_token_valid(&self, token: &str) -> bool {
+        let now = Instant::now();
+        self.metadata_state()
+            .tokens
+            .issued
+            .iter()
+            .any(|(t, end)| t == token && *end > now)
+    }
+
+    /// The instance role's current credentials, issued anew once less than a third of their
+    /// life is left.
+    pub(crate) fn instance_role_credentials(&self) -> Issued {
+        let lifetime = self.config.credential_lifetime;
+        let mut state = self.metadata_state();
+        let now = SystemTime::now();
+        let fresh = state.role_credentials.as_ref().filter(|issued| {
+            issued
+                .expires_at
+                .duration_since(now)
+                .is_ok_and(|left| left > lifetime / 3)
+        });
+        match fresh {
+            Some(issued) => issued.clone(),
+            None => {
+                let issued = self.auth.issue(lifetime);
+                state.role_credentials = Some(issued.clone());
+                issued
+            }
+        }
+    }
+
+    pub(crate) fn oidc_revoked(&self, token: &str) -> bool {
+        self.revoked_oidc
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(token.trim())
+    }
+
+    /// Control `set_metadata {"imdsv2_required": bool, "tokens_available": bool,
+    /// "role_name": "R" | null}`.
+    fn set_metadata(&self, body: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let mut state = self.metadata_state();
+        if let Some(required) = body.get("imdsv2_required") {
+            state.imdsv2_required = Some(
+                required
+                    .as_bool()
+                    .ok_or("\"imdsv2_required\" must be a boolean")?,
+            );
+        }
+        if let Some(available) = body.get("tokens_available") {
+            state.tokens_unavailable = !available
+                .as_bool()
+                .ok_or("\"tokens_available\" must be a boolean")?;
+        }
+        if let Some(role) = body.get("role_name") {
+            state.role_name = Some(match role {
+                serde_json::Value::Null => None,
+                serde_json::Value::String(name) => Some(name.clone()),
+                _ => return Err("\"role_name\" must be a string or null".into()),
+            });
+            state.role_credentials = None;
+        }
+        drop(state);
+        let settings = self.metadata_settings();
+        Ok(
+            serde_json::json!({"imdsv2_required": settings.imdsv2_required, "role_name": settings.role_name}),
+        )
     }
 
     pub(crate) fn info(&self, base_url: &str) -> AlibabaInfo {
@@ -299,6 +492,11 @@ impl AlibabaSim {
                 })
                 .collect(),
             sts: c.sts.clone(),
+            metadata_endpoint: base_url.trim_end_matches('/').to_owned(),
+            sts_endpoint: base_url.trim_end_matches('/').to_owned(),
+            instance_id: c.metadata.instance_id.clone(),
+            role_name: c.metadata.role_name.clone(),
+            oidc_provider_arn: c.oidc.provider_arn.clone(),
         }
     }
 
@@ -377,6 +575,9 @@ impl CloudApi for AlibabaSim {
     }
 
     fn action(&self, parts: &Parts, body: &Bytes) -> String {
+        if metadata::serves(parts.uri.path()) {
+            return metadata::action_name(parts);
+        }
         routes::action_name(parts, body)
     }
 
@@ -399,7 +600,11 @@ impl CloudApi for AlibabaSim {
         request_id: String,
         effects: Effects,
     ) -> BoxFuture<'_, Response<Body>> {
-        let response = routes::handle(self, &parts, &body, &request_id, effects);
+        let response = if metadata::serves(parts.uri.path()) {
+            metadata::handle(self, &parts)
+        } else {
+            routes::handle(self, &parts, &body, &request_id, effects)
+        };
         Box::pin(std::future::ready(response))
     }
 
@@ -410,6 +615,11 @@ impl CloudApi for AlibabaSim {
     fn reset(&self) {
         self.state.reset();
         self.auth.reset();
+        *self.metadata_state() = MetadataState::default();
+        self.revoked_oidc
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clear();
     }
 
     /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
@@ -420,6 +630,23 @@ impl CloudApi for AlibabaSim {
             "seed_eips" => self.seed_eips(&body),
             "set_lock" => self.set_lock(&body),
             "join_bandwidth_package" => self.join_package(&body),
+            "set_metadata" => self.set_metadata(&body),
+            "expire_credentials" => {
+                self.auth.expire_issued();
+                self.metadata_state().role_credentials = None;
+                Ok(serde_json::json!({"expired": true}))
+            }
+            "revoke_oidc_token" => {
+                let token = body
+                    .get("token")
+                    .and_then(serde_json::Value::as_str)
+                    .ok_or("revoke_oidc_token needs a \"token\"")?;
+                self.revoked_oidc
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(token.trim().to_owned());
+                Ok(serde_json::json!({"revoked": true}))
+            }
             "set_quota" => {
                 let quota = body
                     .get("quota")

@@ -154,6 +154,12 @@ fn answer(sim: &AlibabaSim, request: &RpcRequest, effects: Effects) -> Result<An
     let name = request
         .action()
         .ok_or_else(|| ApiError::missing("Action"))?;
+    if request.version() == Some(super::sts::VERSION) {
+        return match super::sts::answer(sim, name, request) {
+            Some(answer) => answer.map(Answer::Json),
+            None => Err(ApiError::action_not_found()),
+        };
+    }
     let action = Action::parse(name).ok_or_else(ApiError::action_not_found)?;
     match request.version() {
         None => return Err(ApiError::missing("Version")),
