@@ -17,7 +17,7 @@
 //!
 //! | spec | provider |
 //! |---|---|
-//! | `alibaba://<region>[?endpoint=URL&signature=v1\|v3]` | Alibaba Cloud VPC (feature `alibaba`) |
+//! | `alibaba://<region>[?endpoint=URL&signature=v1\|v3&endpoint_type=vpc]` | Alibaba Cloud VPC (feature `alibaba`) |
 //! | `huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token\|aksk]` | Huawei Cloud VPC v1 (feature `huawei`) |
 //! | `sim://alibaba`, `sim://huawei` | the embedded emulator (feature `sim`) |
 //!
@@ -80,6 +80,9 @@ pub struct ConnectOptions {
     /// Whether a spec may point `endpoint=`, `iam_endpoint=` or `vpc_endpoint=` at a host outside
     /// the cloud's domains (a proxy, a private deployment). `false` by default.
     pub allow_custom_endpoint: bool,
+    /// A directory where temporary credentials are kept across processes (see
+    /// `eip_http::FileCache`); `None`: in memory only.
+    pub credential_cache: Option<std::path::PathBuf>,
 }
 
 impl ConnectOptions {
@@ -113,6 +116,14 @@ impl ConnectOptions {
     /// ```
     pub fn allow_custom_endpoint(mut self, allow: bool) -> Self {
         self.allow_custom_endpoint = allow;
+        self
+    }
+
+    /// Keeps temporary credentials (STS, instance role) in this directory, files 0600 named
+    /// by a hash of the identity, so that a tool run once per health check does not cost a
+    /// token round trip each time.
+    pub fn credential_cache(mut self, dir: impl Into<std::path::PathBuf>) -> Self {
+        self.credential_cache = Some(dir.into());
         self
     }
 }
@@ -276,7 +287,25 @@ impl Spec {
 
 #[cfg(feature = "alibaba")]
 fn connect_alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
-    let params = spec.params(&["endpoint", "signature"])?;
+    Ok(Arc::new(alibaba_provider(spec, options)?))
+}
+
+/// The id of the cloud server this process runs on, from the instance metadata service of
+/// the spec's cloud (for `--to self`). Sends no request to the cloud's API.
+pub async fn instance_id(spec: &str, options: &ConnectOptions) -> Result<String> {
+    let spec = Spec::parse(spec)?;
+    match spec.scheme.as_str() {
+        #[cfg(feature = "alibaba")]
+        "alibaba" => alibaba_provider(&spec, options)?.instance_id().await,
+        other => Err(Error::Unsupported {
+            what: format!("finding this machine's instance on {other}"),
+        }),
+    }
+}
+
+#[cfg(feature = "alibaba")]
+fn alibaba_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_alibaba::AlibabaProvider> {
+    let params = spec.params(&["endpoint", "signature", "endpoint_type"])?;
     if let Some(endpoint) = params.get("endpoint") {
         check_endpoint("endpoint", endpoint, ALIBABA_DOMAINS, options)?;
     }
@@ -285,13 +314,19 @@ fn connect_alibaba(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipP
         builder = builder.with_endpoint(endpoint);
     }
     builder = builder.with_signature_version(signature_version(params.get("signature").copied())?);
+    if let Some(kind) = params.get("endpoint_type") {
+        builder = builder.with_endpoint_type(kind.parse()?);
+    }
     if let Some(retry) = &options.retry {
         builder = builder.with_retry(retry.clone());
     }
     if let Some(timeouts) = options.timeouts {
         builder = builder.with_timeouts(timeouts);
     }
-    Ok(Arc::new(builder.build()?))
+    if let Some(dir) = &options.credential_cache {
+        builder = builder.with_credential_cache(eip_alibaba::FileCache::new(dir));
+    }
+    builder.build()
 }
 
 /// The `signature=` option of Alibaba specs: `v1` (the default) or `v3`.

@@ -47,6 +47,12 @@ pub use builder::{
 pub use chain::REFRESH_AHEAD;
 pub use client::AlibabaProvider;
 pub use credential::AccessKey;
+/// The credential layer's types, re-exported for [`AlibabaBuilder::with_credential_provider`],
+/// [`AlibabaBuilder::from_env_in`] and [`AlibabaBuilder::with_credential_cache`].
+pub use eip_http::{
+    Credentials, Env, FileCache, ProvideCredentials, RefreshPolicy, RefreshingCredentials,
+    StaticCredentials,
+};
 pub use error::{
     is_throttling, is_transient, AlibabaClassifier, THROTTLING_ERRORS, TRANSIENT_ERRORS,
 };

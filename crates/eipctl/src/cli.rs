@@ -92,6 +92,19 @@ pub struct Cli {
     )]
     pub allow_custom_endpoint: bool,
 
+    /// Keep no temporary credentials (STS, instance role) between runs. By default they are
+    /// kept in $XDG_CACHE_HOME/multicloud-eip (or ~/.cache/multicloud-eip), files 0600 named by
+    /// a hash of the identity, so a check run every few seconds does not cost a token round
+    /// trip each time. The variable counts as set unless it is empty, 0, false, no or off.
+    #[arg(
+        long,
+        global = true,
+        env = "EIPCTL_NO_CREDENTIAL_CACHE",
+        action = clap::ArgAction::SetTrue,
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    pub no_credential_cache: bool,
+
     /// Exit codes: eipctl's own (see below), or those of an OCF resource agent (Pacemaker):
     /// 0 success, 1 generic (timeouts, throttling, conflicts: worth a retry or a move),
     /// 2 bad arguments, 3 unimplemented, 4 insufficient permissions, 6 not configured (bad
@@ -203,7 +216,7 @@ pub enum Command {
         /// The address's id.
         #[arg(value_parser = text())]
         id: String,
-        /// The instance to bind it to (`self`: this machine, not available yet).
+        /// The instance to bind it to (`self`: this machine, from the instance metadata service).
         #[arg(long, value_name = "INSTANCE", value_parser = text())]
         to: String,
         /// What it must be bound to now: any (whoever holds it, or free), unbound, or an

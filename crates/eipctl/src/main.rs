@@ -108,8 +108,35 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<Outcome> {
             ),
         ));
     }
+    if !cli.no_credential_cache {
+        if let Some(dir) = credential_cache_dir() {
+            options = options.credential_cache(dir);
+        }
+    }
+    let mut action = action;
+    if action.names_self() {
+        let this = multicloud_eip::instance_id(spec.trim(), &options).await?;
+        action.resolve_self(&checked("instance self", &this)?);
+    }
     let provider = multicloud_eip::connect_with(spec.trim(), &options)?;
     action.run(provider, cli.output, out).await
+}
+
+/// `$XDG_CACHE_HOME/multicloud-eip`, else `$HOME/.cache/multicloud-eip`.
+fn credential_cache_dir() -> Option<std::path::PathBuf> {
+    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    let base = match non_empty("XDG_CACHE_HOME") {
+        Some(xdg) => std::path::PathBuf::from(xdg),
+        None => std::path::PathBuf::from(non_empty("HOME")?).join(".cache"),
+    };
+    Some(base.join("multicloud-eip"))
+}
+
+/// The placeholder of `self` until the metadata service has named this machine's instance.
+const SELF: &str = "self";
+
+fn is_self(target: &AssociateTarget) -> bool {
+    matches!(target, AssociateTarget::Instance { id } if id == SELF)
 }
 
 /// A validated command.
@@ -205,9 +232,7 @@ impl Action {
             }
             Command::Associate(args) => {
                 let target = match (&args.instance, &args.nic) {
-                    (Some(instance), None) => {
-                        AssociateTarget::instance(checked("instance", instance)?)
-                    }
+                    (Some(instance), None) => instance_or_self("instance", instance)?,
                     (None, Some(nic)) => {
                         AssociateTarget::nic(checked("nic", nic)?, args.private_ip)
                     }
@@ -292,6 +317,33 @@ impl Action {
                 timeout: timeout_of(*timeout)?,
             },
         })
+    }
+
+    /// Whether a target is `self`.
+    fn names_self(&self) -> bool {
+        match self {
+            Self::Associate { target, .. } => is_self(target),
+            Self::Claim { to, .. } => is_self(to),
+            Self::Status {
+                bound_to: Some(target),
+                ..
+            } => is_self(target),
+            _ => false,
+        }
+    }
+
+    /// Puts this machine's instance in place of `self`.
+    fn resolve_self(&mut self, instance: &str) {
+        let this = AssociateTarget::instance(instance);
+        match self {
+            Self::Associate { target, .. }
+            | Self::Claim { to: target, .. }
+            | Self::Status {
+                bound_to: Some(target),
+                ..
+            } if is_self(target) => *target = this,
+            _ => {}
+        }
     }
 
     async fn run(
@@ -472,15 +524,11 @@ impl Action {
     }
 }
 
-/// An instance id, or `self` (this machine), which needs the cloud's instance metadata and is
-/// not available yet.
+/// An instance id, or `self` (this machine: resolved from the instance metadata service once
+/// the provider is known).
 fn instance_or_self(field: &str, value: &str) -> Result<AssociateTarget> {
-    if value == "self" {
-        return Err(Error::Unsupported {
-            what: format!(
-                "{field} self: finding this machine's instance from the metadata service is not available yet; give the instance id"
-            ),
-        });
+    if value == SELF {
+        return Ok(AssociateTarget::instance(SELF));
     }
     Ok(AssociateTarget::instance(checked(field, value)?))
 }

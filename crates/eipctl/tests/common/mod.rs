@@ -90,6 +90,11 @@ impl Harness {
         Self { sim, home }
     }
 
+    /// The children's home directory.
+    pub fn home(&self) -> &std::path::Path {
+        &self.home
+    }
+
     /// `alibaba://<region>?endpoint=<emulator>`.
     pub fn alibaba_spec(&self) -> String {
         let a = self.sim.alibaba();
@@ -170,6 +175,9 @@ impl Harness {
             .args(args)
             .env_clear()
             .env("HOME", &self.home)
+            // The emulator is the instance metadata service: a chain that reaches that step
+            // (or `--to self`) asks it, never the link-local address.
+            .env("EIP_ALIBABA_METADATA_ENDPOINT", self.sim.endpoint())
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
