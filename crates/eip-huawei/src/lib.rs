@@ -162,6 +162,8 @@ pub use builder::{
 pub use chain::REFRESH_AHEAD;
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
+/// The shared credential layer, re-exported so a caller names it through this crate.
+pub use eip_http::{Credentials, Env, FileCache, ProvideCredentials, StaticCredentials};
 pub use error::{
     is_throttling, is_transient, HuaweiClassifier, PERMANENT_5XX, THROTTLING_ERRORS,
     TRANSIENT_ERRORS,
