@@ -69,6 +69,8 @@ pub struct HuaweiBuilder {
     credential_provider: Option<Arc<dyn ProvideCredentials>>,
     /// Where the default chain reads (set by `from_env`): used when no credentials are given.
     chain_env: Option<Env>,
+    /// The environment `from_env` read (the metadata endpoint variable, even with a password).
+    source_env: Option<Env>,
     metadata_endpoint: Option<String>,
     assume_agency: Option<AssumeAgency>,
     credential_cache: Option<FileCache>,
@@ -122,6 +124,7 @@ impl Default for HuaweiBuilder {
             options: ClientOptions::new(),
             credential_provider: None,
             chain_env: None,
+            source_env: None,
             metadata_endpoint: None,
             assume_agency: None,
             credential_cache: None,
@@ -214,6 +217,7 @@ impl HuaweiBuilder {
     /// [`HuaweiBuilder::from_env_with_auth`] reading `env`.
     pub fn from_env_with_auth_in(method: Option<AuthMethod>, env: Env) -> Result<Self, Error> {
         let mut builder = Self::new();
+        builder.source_env = Some(env.clone());
         if let Some((_, region)) = first_var(&env, &["HW_REGION_NAME", "OS_REGION_NAME"])? {
             builder.region = Some(region);
         }
@@ -505,7 +509,11 @@ impl HuaweiBuilder {
         let client = HttpClient::new(&self.options)?
             .with_request_id_headers(&["x-request-id"])
             .with_sensitive_headers(&["x-auth-token", "x-security-token", "x-subject-token"]);
-        let env = self.chain_env.clone().unwrap_or_else(Env::process);
+        let env = self
+            .chain_env
+            .clone()
+            .or_else(|| self.source_env.clone())
+            .unwrap_or_else(Env::process);
         let metadata = Arc::new(MetadataSession::new(
             self.metadata_endpoint.as_deref(),
             &env,

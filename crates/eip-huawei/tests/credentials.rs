@@ -411,6 +411,26 @@ async fn expired_keys_are_refused_then_refreshed_once() {
     assert_eq!(issued(&sim)["metadata"], 2);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_across_an_expiry_share_one_refresh() {
+    let sim = start(sim_builder()).await;
+    let home = Home::new();
+    let provider = Arc::new(chain(&sim, &home, &[]).build().unwrap());
+    let id = allocate(&provider, &sim, 1).await;
+    sim.control(Cloud::Huawei, "expire_credentials", json!({}))
+        .unwrap();
+    let calls = (0..200).map(|_| {
+        let (provider, id) = (provider.clone(), id.clone());
+        tokio::spawn(async move { provider.get(&id).await.map(drop) })
+    });
+    for call in futures::future::join_all(calls).await {
+        call.unwrap().unwrap();
+    }
+    // The first key and ONE refresh, whatever the number of callers refused with the old one.
+    assert_eq!(count(&sim, "MetadataSecurityKey"), 2);
+    assert_eq!(issued(&sim)["metadata"], 2);
+}
+
 #[tokio::test]
 async fn a_failed_refresh_keeps_valid_keys_and_after_expiry_names_the_source() {
     // Refreshed at half their life (4 s); still good until 8 s.
