@@ -15,7 +15,7 @@ use crate::chain::{
 use crate::client::HuaweiProvider;
 pub use crate::credential::DEFAULT_REFUSAL_MEMORY;
 use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
-use crate::federation::{AgencyCredentials, AssumeAgency, Iam};
+use crate::federation::{AgencyCredentials, AssumeAgency, Iam, PasswordAgencyCredentials};
 use crate::metadata::MetadataSession;
 use crate::transport::{Credentials, Transport};
 
@@ -379,8 +379,8 @@ impl HuaweiBuilder {
     }
 
     /// Acts through an agency of another account: its temporary keys are asked for with the
-    /// configured credentials (keys, a provider, the default chain) and refreshed 40 minutes
-    /// before they expire.
+    /// configured credentials (keys, a provider, the default chain, or a password's IAM token)
+    /// and refreshed 40 minutes before they expire.
     pub fn with_assume_agency(mut self, agency: AssumeAgency) -> Self {
         self.assume_agency = Some(agency);
         self
@@ -569,13 +569,6 @@ impl HuaweiBuilder {
             cache: self.credential_cache.clone(),
         };
         let base: Arc<dyn ProvideCredentials> = if let Some(auth) = &self.password {
-            if self.assume_agency.is_some() {
-                return Err(Error::invalid_input(
-                    "assume_agency",
-                    "assuming an agency needs AK/SK credentials (keys, a profile, federation or \
-                     the ECS metadata service), not a password",
-                ));
-            }
             check_password(auth)?;
             let scope = match &self.project_id {
                 Some(id) => Scope::ProjectId(id.clone()),
@@ -585,6 +578,21 @@ impl HuaweiBuilder {
                 .with_refusal_memory(self.refusal_memory);
             if let Some(files) = &self.credential_cache {
                 cache = cache.with_persistent_cache(files.clone(), iam);
+            }
+            if let Some(agency) = &self.assume_agency {
+                let identity = format!(
+                    "huawei|agency|{}|{}|password:{}:{}",
+                    iam,
+                    agency.identity(),
+                    auth.domain_name,
+                    auth.user_name
+                );
+                let source =
+                    PasswordAgencyCredentials::new(parts.iam.clone(), cache, agency.clone());
+                return Ok(Credentials::Provider {
+                    provider: parts.refreshing(Arc::new(source), identity),
+                    project: project(),
+                });
             }
             return Ok(Credentials::Password(Box::new(cache)));
         } else if let Some(key) = &self.access_key {

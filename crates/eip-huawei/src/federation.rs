@@ -24,7 +24,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::credential::{iam_url, AccessKey};
+use crate::credential::{iam_url, AccessKey, TokenCache};
 use crate::transport::{send, signed, Outgoing};
 use crate::wire;
 
@@ -353,20 +353,7 @@ impl AgencyCredentials {
     ) -> std::result::Result<Arc<Credentials>, (Error, Option<Arc<Credentials>>)> {
         const ACTION: &str = "CreateTemporaryAccessKeyByAgency";
         let base = self.base.credentials().await.map_err(|e| (e, None))?;
-        let mut role = json!({
-            "agency_name": self.agency.agency_name,
-            "duration_seconds": self.agency.duration_seconds,
-        });
-        match (&self.agency.domain_name, &self.agency.domain_id) {
-            (Some(name), _) => role["domain_name"] = json!(name),
-            (None, Some(id)) => role["domain_id"] = json!(id),
-            (None, None) => {}
-        }
-        let signed_request = wire::to_body(&json!({"auth": {"identity": {
-            "methods": ["assume_role"],
-            "assume_role": role,
-        }}}))
-        .and_then(|body| {
+        let signed_request = assume_role_body(&self.agency).and_then(|body| {
             signed(
                 Method::POST,
                 iam_url(&self.iam.endpoint, "/v3.0/OS-CREDENTIAL/securitytokens"),
@@ -407,6 +394,89 @@ impl ProvideCredentials for AgencyCredentials {
                 self.assume().await.map_err(|(error, _)| error)
             }
             other => other.map_err(|(error, _)| error),
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        AGENCY
+    }
+}
+
+/// `{"auth":{"identity":{"methods":["assume_role"],"assume_role":{…}}}}`.
+fn assume_role_body(agency: &AssumeAgency) -> Result<Vec<u8>> {
+    let mut role = json!({
+        "agency_name": agency.agency_name,
+        "duration_seconds": agency.duration_seconds,
+    });
+    match (&agency.domain_name, &agency.domain_id) {
+        (Some(name), _) => role["domain_name"] = json!(name),
+        (None, Some(id)) => role["domain_id"] = json!(id),
+        (None, None) => {}
+    }
+    wire::to_body(&json!({"auth": {"identity": {
+        "methods": ["assume_role"],
+        "assume_role": role,
+    }}}))
+}
+
+/// An agency's temporary AK/SK asked for with an IAM user's password token (`X-Auth-Token`),
+/// as Terraform does for password credentials with an `assume_role` block.
+pub(crate) struct PasswordAgencyCredentials {
+    iam: Iam,
+    tokens: TokenCache,
+    agency: AssumeAgency,
+}
+
+impl fmt::Debug for PasswordAgencyCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PasswordAgencyCredentials")
+            .field("iam", &self.iam)
+            .field("tokens", &self.tokens)
+            .field("agency", &self.agency)
+            .finish()
+    }
+}
+
+impl PasswordAgencyCredentials {
+    pub(crate) fn new(iam: Iam, tokens: TokenCache, agency: AssumeAgency) -> Self {
+        Self {
+            iam,
+            tokens,
+            agency,
+        }
+    }
+}
+
+#[async_trait]
+impl ProvideCredentials for PasswordAgencyCredentials {
+    async fn credentials(&self) -> Result<Arc<Credentials>> {
+        const ACTION: &str = "CreateTemporaryAccessKeyByAgency";
+        let mut retried = false;
+        loop {
+            let token = self
+                .tokens
+                .token(&self.iam.client, &self.iam.endpoint)
+                .await?;
+            let outgoing = Outgoing {
+                method: Method::POST,
+                url: iam_url(&self.iam.endpoint, "/v3.0/OS-CREDENTIAL/securitytokens"),
+                headers: vec![
+                    (
+                        "Content-Type".to_owned(),
+                        "application/json;charset=UTF-8".to_owned(),
+                    ),
+                    ("X-Auth-Token".to_owned(), token.token.expose().to_owned()),
+                ],
+                body: Some(assume_role_body(&self.agency)?),
+            };
+            match self.iam.temporary_key(ACTION, &outgoing, AGENCY).await {
+                // The token was refused (revoked, expired early): one new token, one more try.
+                Err(Error::Unauthenticated { .. }) if !retried => {
+                    retried = true;
+                    self.tokens.invalidate(&token).await;
+                }
+                other => return other.map(Arc::new),
+            }
         }
     }
 

@@ -392,6 +392,31 @@ async fn an_agency_is_assumed_over_the_instance_credentials() {
 }
 
 #[tokio::test]
+async fn an_agency_is_assumed_with_a_password_token() {
+    let sim = start(sim_builder()).await;
+    let home = Home::new();
+    let info = sim.huawei().clone();
+    let provider = chain(
+        &sim,
+        &home,
+        &[
+            ("HW_USER_NAME", &info.user_name),
+            ("HW_USER_PASSWORD", &info.password),
+            ("HW_DOMAIN_NAME", &info.domain_name),
+            ("HW_ASSUME_ROLE_AGENCY_NAME", &info.agency.agency_name),
+            ("HW_ASSUME_ROLE_DOMAIN_NAME", &info.agency.domain_name),
+        ],
+    )
+    .build()
+    .unwrap();
+    allocate(&provider, &sim, 1).await;
+    assert_eq!(provider.credential_source(), "agency");
+    assert_eq!(count(&sim, "KeystoneCreateToken"), 1);
+    assert_eq!(issued(&sim)["agency"], 1);
+    assert_eq!(count(&sim, "MetadataSecurityKey"), 0);
+}
+
+#[tokio::test]
 async fn expired_keys_are_refused_then_refreshed_once() {
     let sim = start(sim_builder()).await;
     let home = Home::new();
