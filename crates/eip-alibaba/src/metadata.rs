@@ -79,7 +79,14 @@ impl EcsMetadata {
     pub async fn role_name(&self) -> Result<String> {
         let listed = self
             .text("/latest/meta-data/ram/security-credentials/")
-            .await?;
+            .await
+            .map_err(|e| match e {
+                Error::NotFound { .. } => Error::Unauthenticated {
+                    reason: "the instance has no RAM role attached".into(),
+                    service: None,
+                },
+                other => other,
+            })?;
         listed
             .lines()
             .map(str::trim)
@@ -100,7 +107,13 @@ impl EcsMetadata {
             ));
         }
         let path = format!("/latest/meta-data/ram/security-credentials/{role}");
-        let mut answer = self.get(&path).await?;
+        let mut answer = self.get(&path).await.map_err(|e| match e {
+            Error::NotFound { .. } => Error::Unauthenticated {
+                reason: format!("the RAM role {role:?} is not attached to the instance"),
+                service: None,
+            },
+            other => other,
+        })?;
         let read = read_credentials(&path, &answer.body, "ecs-ram-role");
         answer.body.zeroize();
         read

@@ -182,7 +182,7 @@ async fn nothing_configured_is_one_error_listing_every_step() {
         "oidc (ACK RRSA): ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN, ALIBABA_CLOUD_OIDC_TOKEN_FILE not set",
         "config.json: file absent",
         ".alibabacloud/credentials: file absent",
-        "ecs ram role (instance metadata): metadata PUT /latest/api/token: transport error: nothing listens",
+        "ecs ram role (instance metadata): ecs-ram-role: metadata PUT /latest/api/token: transport error: nothing listens",
         "credentials uri: ALIBABA_CLOUD_CREDENTIALS_URI not set",
     ] {
         assert!(text.contains(part), "{part:?} missing from {text}");
@@ -654,5 +654,33 @@ async fn the_instance_identity_comes_from_metadata() {
     assert!(
         matches!(off_host, Error::InvalidInput { ref field, .. } if field == "EIP_ALIBABA_METADATA_ENDPOINT"),
         "{off_host:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_refresh_keeps_valid_credentials_then_names_the_source() {
+    // 4 s instance-role credentials: refreshed after 2 s, expired after 4 s.
+    let sim = sim_lasting(Duration::from_secs(4)).await;
+    let home = Home::new();
+    let p = provider(&sim, env(&sim, &home, &[]));
+    list(&p).await.unwrap();
+    // The role is detached: every refresh fails from now on.
+    sim.control(
+        Cloud::Alibaba,
+        "set_metadata",
+        serde_json::json!({"role_name": null}),
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    list(&p)
+        .await
+        .expect("the still-valid credentials keep working");
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    let error = list(&p).await.unwrap_err();
+    assert!(error.to_string().contains("ecs-ram-role"), "{error}");
+    assert_eq!(
+        count(&sim, "DescribeEipAddresses"),
+        2,
+        "nothing sent without credentials"
     );
 }

@@ -119,8 +119,8 @@ async fn a_failing_refresh_serves_valid_credentials_then_names_the_source() {
     tokio::time::advance(3 * MINUTE).await;
     let error = fresh.credentials().await.unwrap_err();
     assert!(
-        error.to_string().contains("AssumeRole"),
-        "names the refreshing call: {error}"
+        error.to_string().starts_with("ram-role-arn: AssumeRole"),
+        "names the source and the refreshing call: {error}"
     );
 }
 

@@ -129,7 +129,11 @@ impl RefreshingCredentials {
                 Err(error) => tracing::warn!(%error, "credential cache entry ignored"),
             }
         }
-        let fresh = self.source.credentials().await?;
+        let fresh = self
+            .source
+            .credentials()
+            .await
+            .map_err(|e| naming(e, self.source.name()))?;
         if fresh.is_expired() {
             return Err(Error::Unauthenticated {
                 reason: format!(
@@ -152,6 +156,56 @@ impl RefreshingCredentials {
     /// The refresh margin for credentials with `left` of their life: `ahead`, at most half.
     fn margin(&self, left: Duration) -> Duration {
         self.policy.ahead.min(left / 2)
+    }
+}
+
+/// The error of a failed refresh, with the source named where the error has words for it
+/// (a caller whose credentials have expired learns which source could not renew them).
+fn naming(error: Error, source: &str) -> Error {
+    let named = |text: String| {
+        if text.starts_with(source) {
+            text
+        } else {
+            format!("{source}: {text}")
+        }
+    };
+    match error {
+        Error::Unauthenticated { reason, service } => Error::Unauthenticated {
+            reason: named(reason),
+            service,
+        },
+        Error::Transport {
+            operation,
+            message,
+            maybe_sent,
+            source: cause,
+        } => Error::Transport {
+            operation: named(operation),
+            message,
+            maybe_sent,
+            source: cause,
+        },
+        Error::Timeout {
+            operation,
+            elapsed,
+            maybe_sent,
+        } => Error::Timeout {
+            operation: named(operation),
+            elapsed,
+            maybe_sent,
+        },
+        Error::InvalidResponse {
+            operation,
+            reason,
+            http_status,
+            request_id,
+        } => Error::InvalidResponse {
+            operation: named(operation),
+            reason,
+            http_status,
+            request_id,
+        },
+        other => other,
     }
 }
 
