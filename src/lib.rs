@@ -359,6 +359,8 @@ pub async fn instance_id(spec: &str, options: &ConnectOptions) -> Result<String>
     match spec.scheme.as_str() {
         #[cfg(feature = "alibaba")]
         "alibaba" => alibaba_provider(&spec, options)?.instance_id().await,
+        #[cfg(feature = "huawei")]
+        "huawei" => huawei_provider(&spec, options)?.instance_id().await,
         other => Err(Error::Unsupported {
             what: format!("finding this machine's instance on {other}"),
         }),
@@ -406,6 +408,11 @@ fn signature_version(option: Option<&str>) -> Result<eip_alibaba::SignatureVersi
 
 #[cfg(feature = "huawei")]
 fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>> {
+    Ok(Arc::new(huawei_provider(spec, options)?))
+}
+
+#[cfg(feature = "huawei")]
+fn huawei_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_huawei::HuaweiProvider> {
     use eip_huawei::AuthMethod;
     let params = spec.params(&["project_id", "iam_endpoint", "vpc_endpoint", "auth"])?;
     for option in ["iam_endpoint", "vpc_endpoint"] {
@@ -452,7 +459,10 @@ fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipPr
     if let Some(timeouts) = options.timeouts {
         builder = builder.with_timeouts(timeouts);
     }
-    Ok(Arc::new(builder.build()?))
+    if let Some(dir) = &options.credential_cache {
+        builder = builder.with_credential_cache(eip_huawei::FileCache::new(dir));
+    }
+    builder.build()
 }
 
 #[cfg(feature = "sim")]

@@ -6,12 +6,17 @@ use std::time::Duration;
 
 use eip_core::retry::{RetryPolicy, Timeouts};
 use eip_core::{validate, Error, RateLimiter, Secret};
-use eip_http::{ClientOptions, HttpClient};
+use eip_http::{ClientOptions, Env, FileCache, HttpClient, ProvideCredentials, StaticCredentials};
 use url::Url;
 
+use crate::chain::{
+    basic_profile, default_chain, env_credentials, first_var, koocli_profile, ChainParts,
+};
 use crate::client::HuaweiProvider;
 pub use crate::credential::DEFAULT_REFUSAL_MEMORY;
 use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
+use crate::federation::{AgencyCredentials, AssumeAgency, Iam, PasswordAgencyCredentials};
+use crate::metadata::MetadataSession;
 use crate::transport::{Credentials, Transport};
 
 /// The default margin before a token's expiry at which it is replaced.
@@ -62,6 +67,17 @@ pub struct HuaweiBuilder {
     retry: RetryPolicy,
     rate_limiter: RateLimit,
     options: ClientOptions,
+    /// Keys from a caller's provider.
+    credential_provider: Option<Arc<dyn ProvideCredentials>>,
+    /// Where the default chain reads (set by `from_env`): used when no credentials are given.
+    chain_env: Option<Env>,
+    /// The environment `from_env` read (the metadata endpoint variable, even with a password).
+    source_env: Option<Env>,
+    metadata_endpoint: Option<String>,
+    assume_agency: Option<AssumeAgency>,
+    credential_cache: Option<FileCache>,
+    /// `HW_CLOUD`: the domain of the default endpoints instead of the region's.
+    cloud: Option<String>,
 }
 
 /// The rate limiter the builder puts on the retry policy.
@@ -110,6 +126,13 @@ impl Default for HuaweiBuilder {
             retry: RetryPolicy::default(),
             rate_limiter: RateLimit::Default,
             options: ClientOptions::new(),
+            credential_provider: None,
+            chain_env: None,
+            source_env: None,
+            metadata_endpoint: None,
+            assume_agency: None,
+            credential_cache: None,
+            cloud: None,
         }
     }
 }
@@ -131,72 +154,13 @@ impl fmt::Debug for HuaweiBuilder {
             .field("retry", &self.retry)
             .field("rate_limiter", &self.rate_limiter)
             .field("options", &self.options)
+            .field("credential_provider", &self.credential_provider)
+            .field("default_chain", &self.chain_env.is_some())
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("assume_agency", &self.assume_agency)
+            .field("credential_cache", &self.credential_cache)
+            .field("cloud", &self.cloud)
             .finish()
-    }
-}
-
-/// The value of the first of `names` that is set (and not empty), with its name. Two aliases
-/// set to different values are a contradiction, not a silent choice: an
-/// [`Error::InvalidInput`] on the first, naming both.
-fn first_env(names: &[&'static str]) -> Result<Option<(&'static str, String)>, Error> {
-    let mut found: Option<(&'static str, String)> = None;
-    for name in names {
-        let Some(value) = std::env::var(name).ok().filter(|v| !v.trim().is_empty()) else {
-            continue;
-        };
-        match &found {
-            Some((first, seen)) if *seen != value => {
-                return Err(Error::invalid_input(
-                    *first,
-                    format!("{first} and {name} are both set, to different values; unset one"),
-                ))
-            }
-            Some(_) => {}
-            None => found = Some((name, value)),
-        }
-    }
-    Ok(found)
-}
-
-/// Both halves of a pair, or neither; one half alone names the missing variable.
-fn env_pair(first: &'static str, second: &'static str) -> Result<Option<(String, String)>, Error> {
-    match (first_env(&[first])?, first_env(&[second])?) {
-        (Some((_, a)), Some((_, b))) => Ok(Some((a, b))),
-        (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::invalid_input(
-            second,
-            format!("{first} is set but {second} is not"),
-        )),
-        (None, Some(_)) => Err(Error::invalid_input(
-            first,
-            format!("{second} is set but {first} is not"),
-        )),
-    }
-}
-
-/// Two AK/SK pairs set to different keys are a contradiction too.
-fn same_pair(
-    sdk: Option<(String, String)>,
-    hw: Option<(String, String)>,
-) -> Result<Option<(String, String)>, Error> {
-    match (sdk, hw) {
-        (Some(a), Some(b)) if a.0 != b.0 || a.1 != b.1 => {
-            let name = if a.0 != b.0 {
-                "HUAWEICLOUD_SDK_AK and HW_ACCESS_KEY"
-            } else {
-                "HUAWEICLOUD_SDK_SK and HW_SECRET_KEY"
-            };
-            Err(Error::invalid_input(
-                if a.0 != b.0 {
-                    "HUAWEICLOUD_SDK_AK"
-                } else {
-                    "HUAWEICLOUD_SDK_SK"
-                },
-                format!("{name} are both set, to different values; unset one"),
-            ))
-        }
-        (Some(a), _) => Ok(Some(a)),
-        (None, b) => Ok(b),
     }
 }
 
@@ -206,7 +170,7 @@ impl HuaweiBuilder {
         Self::default()
     }
 
-    /// A builder configured from the environment.
+    /// A builder configured from the environment, with the default credential chain.
     ///
     /// Each setting is read from the first variable of its row that is set (and not empty); two
     /// variables of a row set to different values are an [`Error::InvalidInput`] naming both:
@@ -214,8 +178,6 @@ impl HuaweiBuilder {
     /// | setting | variables |
     /// |---|---|
     /// | region | `HW_REGION_NAME`, `OS_REGION_NAME` |
-    /// | AK/SK | the pair `HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, or the pair `HW_ACCESS_KEY` + `HW_SECRET_KEY` |
-    /// | security token | `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HW_SECURITY_TOKEN` |
     /// | project id | `HUAWEICLOUD_SDK_PROJECT_ID`, `HW_PROJECT_ID`, `OS_PROJECT_ID` |
     /// | project name | `HW_PROJECT_NAME`, `OS_PROJECT_NAME` |
     /// | IAM endpoint | `HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`, `OS_AUTH_URL` (a trailing `/v3` is fine) |
@@ -223,93 +185,141 @@ impl HuaweiBuilder {
     /// | password | `HW_USER_PASSWORD`, `OS_PASSWORD` |
     /// | account (domain) name | `HW_DOMAIN_NAME`, `OS_USER_DOMAIN_NAME`, `OS_DOMAIN_NAME` |
     /// | account (domain) id | `HUAWEICLOUD_SDK_DOMAIN_ID`, `HW_DOMAIN_ID`, `OS_DOMAIN_ID` (AK/SK calls to the global EPS service) |
+    /// | cloud domain | `HW_CLOUD` (`myhuaweicloud.eu`...; the default endpoints' domain) |
+    /// | agency to assume | `HW_ASSUME_ROLE_AGENCY_NAME` + `HW_ASSUME_ROLE_DOMAIN_NAME` (or `HW_ASSUME_ROLE_DOMAIN_ID`), `HW_ASSUME_ROLE_DURATION` (seconds) |
+    /// | metadata endpoint | `EIP_HUAWEI_METADATA_ENDPOINT` (loopback or `http://169.254.169.254` only) |
+    /// | credential cache | none: [`with_credential_cache`](Self::with_credential_cache) |
     ///
-    /// Credentials: an AK/SK pair wins over a password (as in Terraform, huaweicloud/terraform-provider-huaweicloud `huaweicloud/provider.go`); without
-    /// one, the user name, password and account name are all required. Half a pair, or part of
-    /// the password trio, is an [`Error::InvalidInput`] naming the missing variable; no
-    /// credentials at all is reported by [`HuaweiBuilder::build`] (so they can still be set in code).
+    /// Credentials, in this order:
+    ///
+    /// 1. the environment: OIDC federation (`HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE`),
+    ///    an AK/SK pair (`HUAWEICLOUD_SDK_AK` + `HUAWEICLOUD_SDK_SK`, or `HW_ACCESS_KEY` +
+    ///    `HW_SECRET_KEY`, with `HUAWEICLOUD_SDK_SECURITY_TOKEN` / `HW_SECURITY_TOKEN`), or a
+    ///    password (`HW_USER_NAME`/`OS_USERNAME`, `HW_USER_PASSWORD`/`OS_PASSWORD`,
+    ///    `HW_DOMAIN_NAME`/`OS_USER_DOMAIN_NAME`/`OS_DOMAIN_NAME`): federation wins over keys
+    ///    (as in the official SDK), keys over a password (as in Terraform,
+    ///    huaweicloud/terraform-provider-huaweicloud `huaweicloud/config/auth.go`);
+    /// 2. the SDK's credentials file, 3. KooCLI's configuration, 4. the ECS metadata service
+    ///    (see the crate's credential chain table).
+    ///
+    /// Half a pair, or part of the password trio, is an [`Error::InvalidInput`] naming the
+    /// missing variable. Nothing is sent and no file is required here: the chain is walked on
+    /// the first call, and when it finds nothing that call fails with ONE
+    /// [`Error::Unauthenticated`] listing every step and why it was skipped.
     pub fn from_env() -> Result<Self, Error> {
-        Self::from_env_with_auth(None)
+        Self::from_env_in(Env::process())
+    }
+
+    /// Like [`HuaweiBuilder::from_env`], reading `env` (variables and home directory) instead
+    /// of the process: for tests, and tools that hold several configurations.
+    pub fn from_env_in(env: Env) -> Result<Self, Error> {
+        Self::from_env_with_auth_in(None, env)
     }
 
     /// Like [`HuaweiBuilder::from_env`], but reads only the credentials of `method` when it is
-    /// given: [`AuthMethod::Token`] ignores any AK/SK in the environment, and
-    /// [`AuthMethod::AccessKey`] requires an AK/SK pair and ignores passwords.
+    /// given: [`AuthMethod::Token`] takes a password only (and ignores keys), and
+    /// [`AuthMethod::AccessKey`] requires an AK/SK pair (or federation) in the environment and
+    /// ignores passwords.
     pub fn from_env_with_auth(method: Option<AuthMethod>) -> Result<Self, Error> {
+        Self::from_env_with_auth_in(method, Env::process())
+    }
+
+    /// [`HuaweiBuilder::from_env_with_auth`] reading `env`.
+    pub fn from_env_with_auth_in(method: Option<AuthMethod>, env: Env) -> Result<Self, Error> {
         let mut builder = Self::new();
-        if let Some((_, region)) = first_env(&["HW_REGION_NAME", "OS_REGION_NAME"])? {
+        builder.source_env = Some(env.clone());
+        if let Some((_, region)) = first_var(&env, &["HW_REGION_NAME", "OS_REGION_NAME"])? {
             builder.region = Some(region);
         }
-        if let Some((_, id)) = first_env(&[
-            "HUAWEICLOUD_SDK_PROJECT_ID",
-            "HW_PROJECT_ID",
-            "OS_PROJECT_ID",
-        ])? {
+        if let Some((_, id)) = first_var(
+            &env,
+            &[
+                "HUAWEICLOUD_SDK_PROJECT_ID",
+                "HW_PROJECT_ID",
+                "OS_PROJECT_ID",
+            ],
+        )? {
             builder.project_id = Some(id);
         }
-        if let Some((_, name)) = first_env(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
+        if let Some((_, name)) = first_var(&env, &["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
             builder.project_name = Some(name);
         }
-        if let Some((_, url)) =
-            first_env(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
-        {
+        if let Some((_, url)) = first_var(
+            &env,
+            &["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"],
+        )? {
             builder.iam_endpoint = Some(url);
         }
-        if let Some((_, id)) =
-            first_env(&["HUAWEICLOUD_SDK_DOMAIN_ID", "HW_DOMAIN_ID", "OS_DOMAIN_ID"])?
-        {
+        if let Some((_, id)) = first_var(
+            &env,
+            &["HUAWEICLOUD_SDK_DOMAIN_ID", "HW_DOMAIN_ID", "OS_DOMAIN_ID"],
+        )? {
             builder.domain_id = Some(id);
         }
-        let pair = match method {
+        if let Some((_, cloud)) = first_var(&env, &["HW_CLOUD"])? {
+            builder.cloud = Some(cloud);
+        }
+        builder.assume_agency = agency_from_env(&env)?;
+        let keys = match method {
             Some(AuthMethod::Token) => None,
-            _ => same_pair(
-                env_pair("HUAWEICLOUD_SDK_AK", "HUAWEICLOUD_SDK_SK")?,
-                env_pair("HW_ACCESS_KEY", "HW_SECRET_KEY")?,
-            )?,
+            _ => env_credentials(&env)?,
         };
-        if pair.is_none() && method == Some(AuthMethod::AccessKey) {
+        if keys.is_none() && method == Some(AuthMethod::AccessKey) {
             return Err(Error::invalid_input(
                 "HUAWEICLOUD_SDK_AK",
                 "AK/SK authentication was asked for, but no HUAWEICLOUD_SDK_AK/SK or HW_ACCESS_KEY/HW_SECRET_KEY is set",
             ));
         }
-        if let Some((ak, sk)) = pair {
-            let mut key = AccessKey::new(ak, Secret::new(sk));
-            if let Some((_, token)) =
-                first_env(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])?
-            {
-                key = key.with_security_token(Secret::new(token));
-            }
-            builder.access_key = Some(key);
+        if keys.is_some() {
+            builder.chain_env = Some(env);
             return Ok(builder);
         }
-        let user = first_env(&["HW_USER_NAME", "OS_USERNAME"])?;
-        let password = first_env(&["HW_USER_PASSWORD", "OS_PASSWORD"])?;
-        let domain = first_env(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"])?;
-        match (user, password, domain) {
-            (None, None, None) => {}
-            (Some((_, user)), Some((_, password)), Some((_, domain))) => {
-                builder.password = Some(PasswordAuth::new(user, Secret::new(password), domain));
-            }
-            (user, password, domain) => {
-                let missing = [
-                    (user.is_none(), "HW_USER_NAME"),
-                    (password.is_none(), "HW_USER_PASSWORD"),
-                    (domain.is_none(), "HW_DOMAIN_NAME"),
-                ];
-                let (_, first_missing) = missing
-                    .iter()
-                    .find(|(absent, _)| *absent)
-                    .copied()
-                    .unwrap_or((true, "HW_USER_NAME"));
-                return Err(Error::invalid_input(
-                    first_missing,
-                    "password authentication needs a user name, a password and an account name \
-                     (HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME or their OS_* forms)",
-                ));
+        if method != Some(AuthMethod::AccessKey) {
+            if let Some(auth) = password_from_env(&env)? {
+                builder.password = Some(auth);
+                return Ok(builder);
             }
         }
+        if method != Some(AuthMethod::Token) {
+            builder.fill_from_profiles(&env);
+            builder.chain_env = Some(env);
+        }
         Ok(builder)
+    }
+
+    /// Settings the profile files carry besides keys (Terraform and the SDK apply them): the
+    /// SDK file's `project_id` and `iam_endpoint`, KooCLI's `region`, `projectId` and agency.
+    /// Only what is not set already; a broken file is reported by the chain, not here.
+    fn fill_from_profiles(&mut self, env: &Env) {
+        if let Ok(Some((_, basic))) = basic_profile(env) {
+            let get = |key: &str| basic.get(key).filter(|v| !v.is_empty()).cloned();
+            if get("ak").is_some() || get("idp_id").is_some() {
+                self.project_id = self.project_id.take().or_else(|| get("project_id"));
+                self.iam_endpoint = self.iam_endpoint.take().or_else(|| get("iam_endpoint"));
+                return;
+            }
+        }
+        if let Ok(Some((_, profile))) = koocli_profile(env) {
+            let given = |v: &str| (!v.is_empty()).then(|| v.to_owned());
+            self.region = self.region.take().or_else(|| given(&profile.region));
+            self.project_id = self
+                .project_id
+                .take()
+                .or_else(|| given(&profile.project_id));
+            if self.assume_agency.is_none() && !profile.agency_name.is_empty() {
+                let agency = match (
+                    given(&profile.agency_domain_name),
+                    given(&profile.agency_domain_id),
+                ) {
+                    (Some(name), _) => Some(AssumeAgency::new(name, profile.agency_name.clone())),
+                    (None, Some(id)) => {
+                        Some(AssumeAgency::new("", profile.agency_name.clone()).with_domain_id(id))
+                    }
+                    (None, None) => None,
+                };
+                self.assume_agency = agency;
+            }
+        }
     }
 
     /// Sets the region (`cn-north-4`...).
@@ -390,6 +400,50 @@ impl HuaweiBuilder {
         self
     }
 
+    /// Signs with the keys `provider` gives (asked before every attempt; wrap a source that
+    /// calls a service in [`eip_http::RefreshingCredentials`]). Replaces the default chain.
+    pub fn with_credential_provider(mut self, provider: Arc<dyn ProvideCredentials>) -> Self {
+        self.credential_provider = Some(provider);
+        self
+    }
+
+    /// The ECS metadata service to ask for the instance agency's keys and identity (loopback or
+    /// `http://169.254.169.254` only; default that address, or `EIP_HUAWEI_METADATA_ENDPOINT`).
+    pub fn with_metadata_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.metadata_endpoint = Some(url.into());
+        self
+    }
+
+    /// Acts through an agency of another account: its temporary keys are asked for with the
+    /// configured credentials (keys, a provider, the default chain, or a password's IAM token)
+    /// and refreshed 40 minutes before they expire.
+    pub fn with_assume_agency(mut self, agency: AssumeAgency) -> Self {
+        self.assume_agency = Some(agency);
+        self
+    }
+
+    /// Keeps IAM tokens and temporary keys in `cache` across processes (eipctl does, in the
+    /// user's cache directory): a short-lived tool asks IAM and the metadata service nothing
+    /// while they are good.
+    pub fn with_credential_cache(mut self, cache: FileCache) -> Self {
+        self.credential_cache = Some(cache);
+        self
+    }
+
+    /// Reads the default credential chain from `env` when no credentials are given (what
+    /// [`from_env_in`](Self::from_env_in) sets).
+    pub fn with_default_chain(mut self, env: Env) -> Self {
+        self.chain_env = Some(env);
+        self
+    }
+
+    /// The cloud's domain for the default endpoints (Terraform's `cloud`, `HW_CLOUD`):
+    /// `myhuaweicloud.eu`... By default the region's: `.eu` for `eu-west-1xx`, `.com` otherwise.
+    pub fn with_cloud(mut self, domain: impl Into<String>) -> Self {
+        self.cloud = Some(domain.into());
+        self
+    }
+
     /// Sets the retry policy.
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -467,17 +521,24 @@ impl HuaweiBuilder {
         if let Some(id) = &self.project_id {
             validate::id("project_id", id)?;
         }
+        if let Some(cloud) = &self.cloud {
+            check_cloud(cloud)?;
+        }
         let project_name = self.project_name.clone().unwrap_or_else(|| region.clone());
         validate::id("project_name", &project_name)?;
+        let domain = self
+            .cloud
+            .clone()
+            .unwrap_or_else(|| cloud_domain(&region).to_owned());
         let iam = self.endpoint(
             "iam_endpoint",
             self.iam_endpoint.as_deref(),
-            &default_iam_endpoint(&region),
+            &default_iam_endpoint_in(&region, &domain),
         )?;
         let vpc = self.endpoint(
             "vpc_endpoint",
             self.vpc_endpoint.as_deref(),
-            &default_vpc_endpoint(&region),
+            &format!("https://vpc.{region}.{domain}"),
         )?;
         let eps = self.endpoint(
             "eps_endpoint",
@@ -487,12 +548,21 @@ impl HuaweiBuilder {
         if let Some(id) = &self.domain_id {
             validate::id("domain_id", id)?;
         }
-        let credentials = self.credentials(project_name)?;
         // Redirects refused, https-only proxies, the answer size cap, one error mapping:
         // eip-http's policies for every request of the provider, IAM's included.
         let client = HttpClient::new(&self.options)?
             .with_request_id_headers(&["x-request-id"])
             .with_sensitive_headers(&["x-auth-token", "x-security-token", "x-subject-token"]);
+        let env = self
+            .chain_env
+            .clone()
+            .or_else(|| self.source_env.clone())
+            .unwrap_or_else(Env::process);
+        let metadata = Arc::new(MetadataSession::new(
+            self.metadata_endpoint.as_deref(),
+            &env,
+        )?);
+        let credentials = self.credentials(project_name, &client, &iam, &metadata, env)?;
         let retry = match self.rate_limiter {
             RateLimit::Given(limiter) => self.retry.with_rate_limiter(limiter),
             RateLimit::Default if self.retry.limiter.is_some() => self.retry,
@@ -507,45 +577,124 @@ impl HuaweiBuilder {
             credentials,
             retry,
             timeouts: self.options.timeouts(),
+            metadata,
         };
         Ok(HuaweiProvider::new(region, transport))
     }
 
-    fn credentials(&self, project_name: String) -> Result<Credentials, Error> {
-        match (&self.password, &self.access_key) {
-            (Some(_), Some(_)) => Err(Error::invalid_input(
+    fn credentials(
+        &self,
+        project_name: String,
+        client: &HttpClient,
+        iam: &Url,
+        metadata: &Arc<MetadataSession>,
+        env: Env,
+    ) -> Result<Credentials, Error> {
+        let given = [
+            self.password.is_some(),
+            self.access_key.is_some(),
+            self.credential_provider.is_some(),
+        ];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(Error::invalid_input(
                 "credentials",
-                "both a password and an access key are set; choose one",
-            )),
-            (None, None) => Err(Error::invalid_input(
-                "credentials",
-                "set a password (with_password, or HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME) or an \
-                 access key (with_access_key, or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK)",
-            )),
-            (Some(auth), None) => {
-                check_password(auth)?;
-                let scope = match &self.project_id {
-                    Some(id) => Scope::ProjectId(id.clone()),
-                    None => Scope::ProjectName(project_name),
-                };
-                Ok(Credentials::Password(Box::new(
-                    TokenCache::new(auth.clone(), scope, self.token_refresh_margin)
-                        .with_refusal_memory(self.refusal_memory),
-                )))
-            }
-            (None, Some(key)) => {
-                if key.access_key.trim().is_empty() {
-                    return Err(Error::invalid_input("access_key", "must not be empty"));
-                }
-                if key.secret_key.is_empty() {
-                    return Err(Error::invalid_input("secret_key", "must not be empty"));
-                }
-                Ok(Credentials::AccessKey {
-                    key: key.clone(),
-                    project: ProjectCache::new(self.project_id.clone(), project_name),
-                })
-            }
+                "more than one of a password, an access key and a credential provider is set; choose one",
+            ));
         }
+        if let Some(agency) = &self.assume_agency {
+            agency.check()?;
+        }
+        let project = || ProjectCache::new(self.project_id.clone(), project_name.clone());
+        let parts = ChainParts {
+            env,
+            iam: Iam {
+                client: client.clone(),
+                endpoint: iam.clone(),
+            },
+            metadata: metadata.clone(),
+            cache: self.credential_cache.clone(),
+        };
+        let base: Arc<dyn ProvideCredentials> = if let Some(auth) = &self.password {
+            check_password(auth)?;
+            let scope = match &self.project_id {
+                Some(id) => Scope::ProjectId(id.clone()),
+                None => Scope::ProjectName(project_name.clone()),
+            };
+            let mut cache = TokenCache::new(auth.clone(), scope, self.token_refresh_margin)
+                .with_refusal_memory(self.refusal_memory);
+            if let Some(files) = &self.credential_cache {
+                cache = cache.with_persistent_cache(files.clone(), iam);
+            }
+            if let Some(agency) = &self.assume_agency {
+                let identity = format!(
+                    "huawei|agency|{}|{}|password:{}:{}",
+                    iam,
+                    agency.identity(),
+                    auth.domain_name,
+                    auth.user_name
+                );
+                let source =
+                    PasswordAgencyCredentials::new(parts.iam.clone(), cache, agency.clone());
+                return Ok(Credentials::Provider {
+                    provider: parts.refreshing(Arc::new(source), identity),
+                    project: project(),
+                });
+            }
+            return Ok(Credentials::Password(Box::new(cache)));
+        } else if let Some(key) = &self.access_key {
+            if key.access_key.trim().is_empty() {
+                return Err(Error::invalid_input("access_key", "must not be empty"));
+            }
+            if key.secret_key.is_empty() {
+                return Err(Error::invalid_input("secret_key", "must not be empty"));
+            }
+            if self.assume_agency.is_none() {
+                return Ok(Credentials::AccessKey {
+                    key: key.clone(),
+                    project: project(),
+                });
+            }
+            let mut keys =
+                eip_http::Credentials::new(key.access_key.clone(), key.secret_key.clone());
+            if let Some(token) = &key.security_token {
+                keys = keys.with_security_token(token.clone());
+            }
+            Arc::new(StaticCredentials::new(keys))
+        } else if let Some(provider) = &self.credential_provider {
+            provider.clone()
+        } else if self.chain_env.is_some() {
+            Arc::new(default_chain(&parts))
+        } else {
+            return Err(Error::invalid_input(
+                "credentials",
+                "set a password (with_password, or HW_USER_NAME/HW_USER_PASSWORD/HW_DOMAIN_NAME), an \
+                 access key (with_access_key, or HUAWEICLOUD_SDK_AK/HUAWEICLOUD_SDK_SK), a credential \
+                 provider, or use from_env for the default chain",
+            ));
+        };
+        let provider = match &self.assume_agency {
+            Some(agency) => {
+                let identity = format!(
+                    "huawei|agency|{}|{}|{}",
+                    iam,
+                    agency.identity(),
+                    base.name()
+                );
+                parts.refreshing(
+                    Arc::new(AgencyCredentials::new(
+                        parts.iam.clone(),
+                        base,
+                        agency.clone(),
+                    )),
+                    identity,
+                )
+            }
+            None => base,
+        };
+        Ok(Credentials::Provider {
+            provider,
+            project: project(),
+        })
     }
 
     fn endpoint(&self, field: &str, given: Option<&str>, default: &str) -> Result<Url, Error> {
@@ -610,19 +759,109 @@ fn cloud_domain(region: &str) -> &'static str {
     }
 }
 
-/// The IAM endpoint for `region` when none is configured: the region's own when the official
-/// SDK lists one, `iam.<region>.myhuaweicloud.eu` in Europe (as Terraform builds it), the global
-/// `iam.myhuaweicloud.com` otherwise.
-pub(crate) fn default_iam_endpoint(region: &str) -> String {
-    if REGIONAL_IAM.contains(&region) || cloud_domain(region) != "myhuaweicloud.com" {
-        format!("https://iam.{region}.{}", cloud_domain(region))
+/// `HW_CLOUD` / [`HuaweiBuilder::with_cloud`]: a domain name, nothing else (it becomes part of
+/// every default endpoint).
+fn check_cloud(cloud: &str) -> Result<(), Error> {
+    let valid = !cloud.is_empty()
+        && cloud.len() <= 253
+        && cloud.contains('.')
+        && cloud.split('.').all(|label| {
+            !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::invalid_input(
+            "cloud",
+            format!("{cloud:?} is not a domain name such as myhuaweicloud.com"),
+        ))
+    }
+}
+
+/// The IAM endpoint for `region` under `domain`: the region's own where the official SDK lists
+/// one or the domain is not the default `.com` one (Terraform builds `iam.<region>.<cloud>`),
+/// the global `iam.myhuaweicloud.com` otherwise.
+fn default_iam_endpoint_in(region: &str, domain: &str) -> String {
+    if REGIONAL_IAM.contains(&region) || domain != "myhuaweicloud.com" {
+        format!("https://iam.{region}.{domain}")
     } else {
         "https://iam.myhuaweicloud.com".to_owned()
     }
 }
 
+/// `HW_ASSUME_ROLE_AGENCY_NAME` with `HW_ASSUME_ROLE_DOMAIN_NAME` or `_DOMAIN_ID` (Terraform's
+/// `assume_role` block from the environment, huaweicloud/terraform-provider-huaweicloud
+/// `huaweicloud/provider.go`), and `HW_ASSUME_ROLE_DURATION`.
+fn agency_from_env(env: &Env) -> Result<Option<AssumeAgency>, Error> {
+    let Some((_, agency_name)) = first_var(env, &["HW_ASSUME_ROLE_AGENCY_NAME"])? else {
+        return Ok(None);
+    };
+    let mut agency = match (
+        first_var(env, &["HW_ASSUME_ROLE_DOMAIN_NAME"])?,
+        first_var(env, &["HW_ASSUME_ROLE_DOMAIN_ID"])?,
+    ) {
+        (Some((_, name)), _) => AssumeAgency::new(name, agency_name),
+        (None, Some((_, id))) => AssumeAgency::new("", agency_name).with_domain_id(id),
+        (None, None) => {
+            return Err(Error::invalid_input(
+                "HW_ASSUME_ROLE_DOMAIN_NAME",
+                "HW_ASSUME_ROLE_AGENCY_NAME is set but neither HW_ASSUME_ROLE_DOMAIN_NAME nor HW_ASSUME_ROLE_DOMAIN_ID",
+            ))
+        }
+    };
+    if let Some((name, seconds)) = first_var(env, &["HW_ASSUME_ROLE_DURATION"])? {
+        let seconds = seconds
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| Error::invalid_input(name, "must be a number of seconds"))?;
+        agency = agency.with_duration_seconds(seconds);
+    }
+    Ok(Some(agency))
+}
+
+/// The password trio of the environment, all or nothing (naming the first missing variable).
+fn password_from_env(env: &Env) -> Result<Option<PasswordAuth>, Error> {
+    let user = first_var(env, &["HW_USER_NAME", "OS_USERNAME"])?;
+    let password = first_var(env, &["HW_USER_PASSWORD", "OS_PASSWORD"])?;
+    let domain = first_var(
+        env,
+        &["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"],
+    )?;
+    match (user, password, domain) {
+        (None, None, None) => Ok(None),
+        (Some((_, user)), Some((_, password)), Some((_, domain))) => {
+            Ok(Some(PasswordAuth::new(user, Secret::new(password), domain)))
+        }
+        (user, password, domain) => {
+            let missing = [
+                (user.is_none(), "HW_USER_NAME"),
+                (password.is_none(), "HW_USER_PASSWORD"),
+                (domain.is_none(), "HW_DOMAIN_NAME"),
+            ];
+            let first_missing = missing
+                .iter()
+                .find(|(absent, _)| *absent)
+                .map_or("HW_USER_NAME", |(_, name)| *name);
+            Err(Error::invalid_input(
+                first_missing,
+                "password authentication needs a user name, a password and an account name \
+                 (HW_USER_NAME, HW_USER_PASSWORD, HW_DOMAIN_NAME or their OS_* forms)",
+            ))
+        }
+    }
+}
+
+/// The IAM endpoint for `region` when none is configured: the region's own when the official
+/// SDK lists one, `iam.<region>.myhuaweicloud.eu` in Europe (as Terraform builds it), the global
+/// `iam.myhuaweicloud.com` otherwise.
+#[cfg(test)]
+pub(crate) fn default_iam_endpoint(region: &str) -> String {
+    default_iam_endpoint_in(region, cloud_domain(region))
+}
+
 /// The VPC endpoint for `region`: `vpc.<region>.<cloud domain>` (the SDK's `EipRegion` maps every
 /// region so, huaweicloud-sdk-python-v3 `huaweicloud-sdk-eip/huaweicloudsdkeip/v2/region/eip_region.py`).
+#[cfg(test)]
 pub(crate) fn default_vpc_endpoint(region: &str) -> String {
     format!("https://vpc.{region}.{}", cloud_domain(region))
 }
@@ -666,6 +905,7 @@ fn check_region(region: &str) -> Result<(), Error> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::chain::EnvCredentials as EnvKeys;
 
     fn field(result: Result<impl fmt::Debug, Error>) -> String {
         match result {
@@ -835,44 +1075,30 @@ mod tests {
         assert!(printed.contains("cn-north-4"));
     }
 
-    /// The only test that touches the process environment (tests run in threads).
+    /// What the environment gives, read from an injected [`Env`] (the process environment is
+    /// never touched: tests run in threads).
     #[test]
     fn from_env_reads_every_variable_with_the_documented_precedence() {
-        const ALL: &[&str] = &[
-            "HUAWEICLOUD_SDK_AK",
-            "HUAWEICLOUD_SDK_SK",
-            "HUAWEICLOUD_SDK_PROJECT_ID",
-            "HUAWEICLOUD_SDK_IAM_ENDPOINT",
-            "HUAWEICLOUD_SDK_SECURITY_TOKEN",
-            "HW_REGION_NAME",
-            "HW_ACCESS_KEY",
-            "HW_SECRET_KEY",
-            "HW_SECURITY_TOKEN",
-            "HW_PROJECT_ID",
-            "HW_PROJECT_NAME",
-            "HW_USER_NAME",
-            "HW_USER_PASSWORD",
-            "HW_DOMAIN_NAME",
-            "HW_AUTH_URL",
-            "OS_USERNAME",
-            "OS_PASSWORD",
-            "OS_USER_DOMAIN_NAME",
-            "OS_DOMAIN_NAME",
-            "OS_PROJECT_NAME",
-            "OS_PROJECT_ID",
-            "OS_AUTH_URL",
-            "OS_REGION_NAME",
-        ];
-        let saved: Vec<(&str, Option<String>)> =
-            ALL.iter().map(|n| (*n, std::env::var(n).ok())).collect();
-        let clear = || ALL.iter().for_each(|n| std::env::remove_var(n));
-        let set = |pairs: &[(&str, &str)]| {
-            clear();
-            pairs.iter().for_each(|(k, v)| std::env::set_var(k, v));
+        let from = |pairs: &[(&str, &str)]| {
+            HuaweiBuilder::from_env_in(
+                Env::from_vars(pairs.iter().copied()).with_home("/nonexistent"),
+            )
+        };
+        let keys_of = |b: &HuaweiBuilder| match b.chain_env.as_ref().map(env_credentials) {
+            Some(Ok(Some(EnvKeys::Keys {
+                access_key,
+                secret_key,
+                security_token,
+            }))) => Some((
+                access_key,
+                secret_key.expose().to_owned(),
+                security_token.map(|(_, t)| t.expose().to_owned()),
+            )),
+            _ => None,
         };
 
         // OpenStack names alone give password auth.
-        set(&[
+        let b = from(&[
             ("OS_REGION_NAME", "ap-southeast-1"),
             ("OS_USERNAME", "os-user"),
             ("OS_PASSWORD", "os-pw"),
@@ -880,8 +1106,8 @@ mod tests {
             ("OS_PROJECT_NAME", "ap-southeast-1_sub"),
             ("OS_PROJECT_ID", "os-proj"),
             ("OS_AUTH_URL", "https://iam.example.com/v3"),
-        ]);
-        let b = HuaweiBuilder::from_env().unwrap();
+        ])
+        .unwrap();
         assert_eq!(b.region.as_deref(), Some("ap-southeast-1"));
         assert_eq!(
             b.password.as_ref().map(|p| (
@@ -899,12 +1125,12 @@ mod tests {
             b.iam_endpoint.as_deref(),
             Some("https://iam.example.com/v3")
         );
-        assert!(b.access_key.is_none());
+        assert!(b.chain_env.is_none());
         assert!(b.build().is_ok());
 
         // Aliases with the same value are fine; an AK/SK pair beats a password (whose
         // variables are then not read).
-        set(&[
+        let b = from(&[
             ("HW_REGION_NAME", "cn-north-4"),
             ("OS_REGION_NAME", "cn-north-4"),
             ("HW_USER_NAME", "hw-user"),
@@ -922,17 +1148,12 @@ mod tests {
                 "HUAWEICLOUD_SDK_IAM_ENDPOINT",
                 "https://iam.sdk.example.com",
             ),
-        ]);
-        let b = HuaweiBuilder::from_env().unwrap();
+        ])
+        .unwrap();
         assert_eq!(b.region.as_deref(), Some("cn-north-4"));
-        let key = b.access_key.clone().unwrap();
         assert_eq!(
-            (key.access_key.as_str(), key.secret_key.expose()),
-            ("sdk-ak", "sdk-sk")
-        );
-        assert_eq!(
-            key.security_token.as_ref().map(Secret::expose),
-            Some("sdk-st")
+            keys_of(&b),
+            Some(("sdk-ak".into(), "sdk-sk".into(), Some("sdk-st".into())))
         );
         assert!(b.password.is_none());
         assert_eq!(
@@ -944,28 +1165,27 @@ mod tests {
             Some("https://iam.sdk.example.com")
         );
 
-        set(&[
+        let b = from(&[
             ("HW_ACCESS_KEY", "hw-ak"),
             ("HW_SECRET_KEY", "hw-sk"),
             ("HW_PROJECT_ID", "hw-proj"),
-        ]);
-        let b = HuaweiBuilder::from_env().unwrap();
-        assert_eq!(b.access_key.map(|k| k.access_key), Some("hw-ak".to_owned()));
+            ("HW_CLOUD", "myhuaweicloud.eu"),
+        ])
+        .unwrap();
+        assert_eq!(keys_of(&b).map(|k| k.0), Some("hw-ak".to_owned()));
         assert_eq!(b.project_id.as_deref(), Some("hw-proj"));
+        assert_eq!(b.cloud.as_deref(), Some("myhuaweicloud.eu"));
 
         // Two aliases with different values: an error naming both, never a silent choice.
-        let both = |pairs: &[(&str, &str)], first: &str, second: &str| {
-            set(pairs);
-            match HuaweiBuilder::from_env() {
-                Err(Error::InvalidInput { field, reason }) => {
-                    assert_eq!(field, first, "{pairs:?}");
-                    assert!(
-                        reason.contains(first) && reason.contains(second),
-                        "{reason}"
-                    );
-                }
-                other => panic!("{pairs:?}: {other:?}"),
+        let both = |pairs: &[(&str, &str)], first: &str, second: &str| match from(pairs) {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, first, "{pairs:?}");
+                assert!(
+                    reason.contains(first) && reason.contains(second),
+                    "{reason}"
+                );
             }
+            other => panic!("{pairs:?}: {other:?}"),
         };
         both(
             &[
@@ -1002,37 +1222,86 @@ mod tests {
         );
 
         // Half a pair or part of the password trio names what is missing.
-        set(&[("HUAWEICLOUD_SDK_AK", "sdk-ak"), ("HW_SECRET_KEY", "hw-sk")]);
-        assert_eq!(field(HuaweiBuilder::from_env()), "HUAWEICLOUD_SDK_SK");
-        set(&[("HW_SECRET_KEY", "hw-sk")]);
-        assert_eq!(field(HuaweiBuilder::from_env()), "HW_ACCESS_KEY");
-        set(&[("HW_USER_NAME", "u"), ("OS_PASSWORD", "p")]);
-        assert_eq!(field(HuaweiBuilder::from_env()), "HW_DOMAIN_NAME");
-        set(&[
-            ("HW_USER_NAME", "u"),
-            ("HW_DOMAIN_NAME", "d"),
-            ("HW_USER_PASSWORD", "  "),
-        ]);
-        assert_eq!(field(HuaweiBuilder::from_env()), "HW_USER_PASSWORD");
+        let missing = |pairs: &[(&str, &str)]| field(from(pairs));
+        assert_eq!(
+            missing(&[("HUAWEICLOUD_SDK_AK", "sdk-ak"), ("HW_SECRET_KEY", "hw-sk")]),
+            "HUAWEICLOUD_SDK_SK"
+        );
+        assert_eq!(missing(&[("HW_SECRET_KEY", "hw-sk")]), "HW_ACCESS_KEY");
+        assert_eq!(
+            missing(&[("HW_USER_NAME", "u"), ("OS_PASSWORD", "p")]),
+            "HW_DOMAIN_NAME"
+        );
+        assert_eq!(
+            missing(&[
+                ("HW_USER_NAME", "u"),
+                ("HW_DOMAIN_NAME", "d"),
+                ("HW_USER_PASSWORD", "  "),
+            ]),
+            "HW_USER_PASSWORD"
+        );
+        assert_eq!(
+            missing(&[("HW_ASSUME_ROLE_AGENCY_NAME", "a")]),
+            "HW_ASSUME_ROLE_DOMAIN_NAME"
+        );
+        assert_eq!(
+            missing(&[
+                ("HW_ASSUME_ROLE_AGENCY_NAME", "a"),
+                ("HW_ASSUME_ROLE_DOMAIN_NAME", "d"),
+                ("HW_ASSUME_ROLE_DURATION", "long"),
+            ]),
+            "HW_ASSUME_ROLE_DURATION"
+        );
 
-        // Nothing set: from_env succeeds, build names the missing settings.
-        set(&[]);
-        assert_eq!(field(HuaweiBuilder::from_env().unwrap().build()), "region");
+        // Nothing set: from_env succeeds with the default chain; build names the region.
+        let b = from(&[]).unwrap();
+        assert!(b.chain_env.is_some());
+        assert_eq!(field(from(&[]).unwrap().build()), "region");
+        assert!(from(&[]).unwrap().with_region("cn-north-4").build().is_ok());
+        // Token auth without a password has no chain to fall back on.
         assert_eq!(
             field(
-                HuaweiBuilder::from_env()
-                    .unwrap()
-                    .with_region("cn-north-4")
-                    .build()
+                HuaweiBuilder::from_env_with_auth_in(
+                    Some(AuthMethod::Token),
+                    Env::from_vars([("HOME", "/nonexistent")])
+                )
+                .unwrap()
+                .with_region("cn-north-4")
+                .build()
             ),
             "credentials"
         );
+    }
 
-        clear();
-        for (name, value) in saved {
-            if let Some(value) = value {
-                std::env::set_var(name, value);
-            }
-        }
+    #[test]
+    fn hw_cloud_moves_the_default_endpoints() {
+        let provider = HuaweiBuilder::new()
+            .with_region("eu-west-101")
+            .with_password(password())
+            .build()
+            .unwrap();
+        assert!(format!("{provider:?}").contains("iam.eu-west-101.myhuaweicloud.eu"));
+        let provider = HuaweiBuilder::new()
+            .with_region("cn-north-4")
+            .with_cloud("example.org")
+            .with_password(password())
+            .build()
+            .unwrap();
+        let shown = format!("{provider:?}");
+        assert!(
+            shown.contains("iam.cn-north-4.example.org")
+                && shown.contains("vpc.cn-north-4.example.org"),
+            "{shown}"
+        );
+        assert_eq!(
+            field(
+                HuaweiBuilder::new()
+                    .with_region("cn-north-4")
+                    .with_cloud("x/y")
+                    .with_password(password())
+                    .build()
+            ),
+            "cloud"
+        );
     }
 }

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use eip_core::{validate, Error, Secret, ServiceError};
-use eip_http::{TemporaryToken, TokenCache as HttpTokenCache};
+use eip_http::{FileCache, TemporaryToken, TokenCache as HttpTokenCache};
 use reqwest::Method;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 use tokio::sync::OnceCell;
@@ -144,6 +145,22 @@ pub(crate) struct TokenCache {
     cache: HttpTokenCache<Arc<CachedToken>>,
     requests: AtomicU64,
     generations: AtomicU64,
+    /// Tokens kept across processes (eipctl's cache) under this IAM endpoint, when configured.
+    persistent: Option<(FileCache, Url)>,
+}
+
+/// A token as the file cache keeps it (the file expires when the token is due for renewal).
+#[derive(Serialize, Deserialize)]
+struct StoredToken {
+    token: String,
+    project_id: String,
+}
+
+impl Drop for StoredToken {
+    fn drop(&mut self) {
+        // Wiped like a Secret: the file cache reads it into one of these.
+        let _ = Secret::new(std::mem::take(&mut self.token));
+    }
 }
 
 impl fmt::Debug for TokenCache {
@@ -169,6 +186,74 @@ impl TokenCache {
             cache: token_cache(DEFAULT_REFUSAL_MEMORY),
             requests: AtomicU64::new(0),
             generations: AtomicU64::new(0),
+            persistent: None,
+        }
+    }
+
+    /// Also keeps tokens in `cache` (0600 files named by a hash of the IAM endpoint, account,
+    /// user and scope, never of the password), so that the next process of a short-lived tool
+    /// (eipctl run per health check) asks IAM nothing while the token is good.
+    pub(crate) fn with_persistent_cache(mut self, cache: FileCache, iam: &Url) -> Self {
+        self.persistent = Some((cache, iam.clone()));
+        self
+    }
+
+    /// What a stored token is for: no secret in it.
+    fn identity(iam: &Url, scope: &Scope, auth: &PasswordAuth) -> String {
+        let scope = match scope {
+            Scope::ProjectId(id) => format!("project-id:{id}"),
+            Scope::ProjectName(name) => format!("project-name:{name}"),
+        };
+        format!(
+            "huawei|iam-token|{}|{}|{}|{scope}",
+            iam.as_str().trim_end_matches('/'),
+            auth.domain_name,
+            auth.user_name
+        )
+    }
+
+    /// A token another process stored, when it is still good for more than the margin.
+    fn load_stored(&self, auth: &PasswordAuth) -> Option<CachedToken> {
+        let (cache, iam) = self.persistent.as_ref()?;
+        match cache.load::<StoredToken>(&Self::identity(iam, &self.scope, auth)) {
+            Ok(Some((mut stored, refresh_at))) => {
+                let left = refresh_at
+                    .duration_since(std::time::SystemTime::now())
+                    .ok()
+                    .filter(|left| !left.is_zero())?;
+                let generation = self.generations.fetch_add(1, Ordering::Relaxed) + 1;
+                tracing::debug!(
+                    generation,
+                    left_s = left.as_secs(),
+                    "IAM token from the file cache"
+                );
+                Some(CachedToken {
+                    token: Secret::new(std::mem::take(&mut stored.token)),
+                    project_id: std::mem::take(&mut stored.project_id),
+                    refresh_at: Instant::now() + left,
+                    generation,
+                })
+            }
+            Ok(None) => None,
+            Err(error) => {
+                tracing::warn!(%error, "IAM token cache entry ignored");
+                None
+            }
+        }
+    }
+
+    fn store(&self, auth: &PasswordAuth, token: &CachedToken) {
+        let Some((cache, iam)) = &self.persistent else {
+            return;
+        };
+        let left = token.refresh_at.saturating_duration_since(Instant::now());
+        let stored = StoredToken {
+            token: token.token.expose().to_owned(),
+            project_id: token.project_id.clone(),
+        };
+        let until = std::time::SystemTime::now() + left;
+        if let Err(error) = cache.store(&Self::identity(iam, &self.scope, auth), &stored, until) {
+            tracing::warn!(%error, "IAM token not written to the file cache");
         }
     }
 
@@ -216,11 +301,20 @@ impl TokenCache {
         self.cache
             .get_or_insert_with(|| async {
                 let auth = self.auth();
-                match self.fetch(client, iam, &auth).await {
-                    Ok(token) => Ok(TemporaryToken {
+                if let Some(token) = self.load_stored(&auth) {
+                    return Ok(TemporaryToken {
                         expiry: Some(token.refresh_at),
                         token: Arc::new(token),
-                    }),
+                    });
+                }
+                match self.fetch(client, iam, &auth).await {
+                    Ok(token) => {
+                        self.store(&auth, &token);
+                        Ok(TemporaryToken {
+                            expiry: Some(token.refresh_at),
+                            token: Arc::new(token),
+                        })
+                    }
                     // Held by the cache for the refusal memory, with this explanation.
                     Err(Error::Unauthenticated { service, .. }) => {
                         Err(refused(&auth, service, self.refusal_memory))
@@ -233,6 +327,9 @@ impl TokenCache {
 
     /// Drops `stale` after a service refused it, unless another caller already replaced it.
     pub(crate) async fn invalidate(&self, stale: &CachedToken) {
+        if let Some((cache, iam)) = &self.persistent {
+            cache.remove(&Self::identity(iam, &self.scope, &self.auth()));
+        }
         tracing::debug!(
             generation = stale.generation,
             "token refused by the service; dropping it"

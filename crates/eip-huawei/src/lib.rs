@@ -35,6 +35,25 @@
 //!   `host`, `x-project-id`, `x-sdk-date`, and `x-security-token` for temporary keys). The project
 //!   id is configured or looked up once with a signed `GET /v3/projects?name=<project name>`;
 //!   no project or several is an [`eip_core::Error::InvalidInput`] on `project_id`.
+//! - **Credential providers** ([`HuaweiBuilder::with_credential_provider`], and the default
+//!   chain of [`HuaweiBuilder::from_env`]): AK/SK from any [`eip_http::ProvideCredentials`],
+//!   asked before every attempt; temporary keys are signed with `X-Security-Token`, refreshed
+//!   [`REFRESH_AHEAD`] (40 min) before they expire (never past half their life), and a 401
+//!   drops them and repeats the call once with fresh ones.
+//!
+//! # The credential chain
+//!
+//! | step | what it reads | refresh |
+//! |---|---|---|
+//! | environment | OIDC federation (`HUAWEICLOUD_SDK_IDP_ID` + `HUAWEICLOUD_SDK_ID_TOKEN_FILE`), else `HUAWEICLOUD_SDK_AK`/`_SK`/`_SECURITY_TOKEN` or `HW_ACCESS_KEY`/`HW_SECRET_KEY`/`HW_SECURITY_TOKEN`, else a password (`HW_USER_*`, `OS_*`) | federation: 6 h keys, the token file re-read at each refresh |
+//! | SDK profile | `HUAWEICLOUD_SDK_CREDENTIALS_FILE` or `~/.huaweicloud/credentials` `[basic]` | keys re-read once when refused |
+//! | KooCLI | `HW_SHARED_CONFIG_FILE` or `~/.hcloud/config.json`, `HW_PROFILE` or `current`, mode `AKSK` | keys re-read once when refused |
+//! | ECS metadata | the server agency's keys from `http://169.254.169.254/openstack/latest/securitykey` ([`METADATA_ENDPOINT_ENV`] for a stand-in) | before expiry |
+//! | + agency | `HW_ASSUME_ROLE_AGENCY_NAME` + `HW_ASSUME_ROLE_DOMAIN_NAME`/`_DOMAIN_ID`, or [`HuaweiBuilder::with_assume_agency`], over any of the above | 24 h keys, before expiry |
+//!
+//! An absent file is skipped; a file others may read, or a malformed one, stops the chain with
+//! an [`eip_core::Error::InvalidInput`] naming the file. When no step yields, ONE
+//! [`eip_core::Error::Unauthenticated`] lists every step and why.
 //!
 //! # Exactly-once allocation
 //! The v1 create has no client token. Each allocation carries a marker derived from its
@@ -145,10 +164,13 @@
 #![deny(missing_docs)]
 
 mod builder;
+mod chain;
 mod client;
 mod credential;
 mod error;
+mod federation;
 mod mapping;
+mod metadata;
 mod ports;
 mod regions;
 pub mod signer;
@@ -160,11 +182,18 @@ pub use builder::{
     default_rate_limiter, AuthMethod, HuaweiBuilder, DEFAULT_QUOTA_WINDOW, DEFAULT_REFUSAL_MEMORY,
     DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_TOKEN_REFRESH_MARGIN,
 };
+pub use chain::REFRESH_AHEAD;
 pub use client::HuaweiProvider;
 pub use credential::{AccessKey, PasswordAuth};
+/// The shared credential layer, re-exported so a caller names it through this crate.
+pub use eip_http::{Credentials, Env, FileCache, ProvideCredentials, StaticCredentials};
 pub use error::{
     is_throttling, is_transient, HuaweiClassifier, PERMANENT_5XX, THROTTLING_ERRORS,
     TRANSIENT_ERRORS,
+};
+pub use federation::{AssumeAgency, DEFAULT_AGENCY_SECONDS};
+pub use metadata::{
+    instance_identity, InstanceIdentity, DEFAULT_METADATA_ENDPOINT, METADATA_ENDPOINT_ENV,
 };
 pub use regions::{region_endpoint, regions, REGIONS};
 

@@ -16,8 +16,10 @@ use url::Url;
 
 use crate::credential::{AccessKey, CachedToken, PasswordAuth, ProjectCache, TokenCache};
 use crate::error::{self, FailedAnswer, HuaweiClassifier};
+use crate::metadata::MetadataSession;
 use crate::signer::{self, SignedHeaders, SigningInput};
 use crate::KIND;
+use eip_http::{Credentials as HttpCredentials, ProvideCredentials};
 
 /// One HTTP request, ready to send.
 #[derive(Clone)]
@@ -214,6 +216,12 @@ pub(crate) enum Credentials {
         key: AccessKey,
         project: ProjectCache,
     },
+    /// AK/SK signatures with the keys a provider gives (a credential chain, temporary keys),
+    /// asked for before every attempt.
+    Provider {
+        provider: Arc<dyn ProvideCredentials>,
+        project: ProjectCache,
+    },
 }
 
 impl fmt::Debug for Credentials {
@@ -223,6 +231,11 @@ impl fmt::Debug for Credentials {
             Self::AccessKey { key, project } => f
                 .debug_struct("AccessKey")
                 .field("key", key)
+                .field("project", project)
+                .finish(),
+            Self::Provider { provider, project } => f
+                .debug_struct("Provider")
+                .field("provider", provider)
                 .field("project", project)
                 .finish(),
         }
@@ -235,6 +248,11 @@ enum Authorized<'a> {
     Key {
         project_id: String,
         key: &'a AccessKey,
+    },
+    Provided {
+        project_id: String,
+        key: AccessKey,
+        from: Arc<HttpCredentials>,
     },
 }
 
@@ -310,6 +328,8 @@ pub(crate) struct Transport {
     pub credentials: Credentials,
     pub retry: RetryPolicy,
     pub timeouts: Timeouts,
+    /// The ECS metadata service (instance identity; the chain's last step).
+    pub metadata: Arc<MetadataSession>,
 }
 
 impl fmt::Debug for Transport {
@@ -327,6 +347,16 @@ impl fmt::Debug for Transport {
 }
 
 impl Transport {
+    /// The name of the credential source in use (`"password"`, `"access-key"`, or the
+    /// provider's: `"environment"`, `"ecs-metadata"`, `"oidc"`, `"agency"`...).
+    pub(crate) fn credential_source(&self) -> &'static str {
+        match &self.credentials {
+            Credentials::Password(_) => "password",
+            Credentials::AccessKey { .. } => "access-key",
+            Credentials::Provider { provider, .. } => provider.name(),
+        }
+    }
+
     /// Forgets the cached token or project id lookup state and any remembered password refusal.
     pub(crate) async fn reset_auth(&self) {
         if let Credentials::Password(cache) = &self.credentials {
@@ -341,10 +371,12 @@ impl Transport {
                 cache.set_auth(auth).await;
                 Ok(())
             }
-            Credentials::AccessKey { .. } => Err(Error::invalid_input(
-                "credentials",
-                "this provider signs with an access key; build another one for a password",
-            )),
+            Credentials::AccessKey { .. } | Credentials::Provider { .. } => {
+                Err(Error::invalid_input(
+                    "credentials",
+                    "this provider signs with an access key; build another one for a password",
+                ))
+            }
         }
     }
 
@@ -352,7 +384,7 @@ impl Transport {
     pub(crate) fn iam_requests(&self) -> u64 {
         match &self.credentials {
             Credentials::Password(cache) => cache.requests(),
-            Credentials::AccessKey { .. } => 0,
+            Credentials::AccessKey { .. } | Credentials::Provider { .. } => 0,
         }
     }
 
@@ -377,7 +409,9 @@ impl Transport {
     pub(crate) async fn project_id(&self) -> Result<String, Error> {
         Ok(match self.authorize().await? {
             Authorized::Token(token) => token.project_id.clone(),
-            Authorized::Key { project_id, .. } => project_id,
+            Authorized::Key { project_id, .. } | Authorized::Provided { project_id, .. } => {
+                project_id
+            }
         })
     }
 
@@ -457,6 +491,17 @@ impl Transport {
                         continue;
                     }
                 }
+                // Temporary keys refused (expired early, revoked): the provider drops them
+                // and the call is sent once more with fresh ones.
+                if let (Authorized::Provided { from, .. }, Credentials::Provider { provider, .. }) =
+                    (&authorized, &self.credentials)
+                {
+                    if !reauthenticated.swap(true, Ordering::SeqCst) {
+                        tracing::debug!(source = from.source, "keys refused; refreshing them");
+                        provider.invalidate(from);
+                        continue;
+                    }
+                }
             }
             return answer.into_result(request.action, &request.resource);
         }
@@ -471,7 +516,41 @@ impl Transport {
                 project_id: project.id(&self.client, &self.iam, key).await?,
                 key,
             }),
+            Credentials::Provider { provider, project } => {
+                let from = provider.credentials().await?;
+                let key = crate::federation::access_key_of(&from);
+                Ok(Authorized::Provided {
+                    project_id: project.id(&self.client, &self.iam, &key).await?,
+                    key,
+                    from,
+                })
+            }
         }
+    }
+
+    /// AK/SK calls to the global EPS service are signed for the account (`X-Domain-Id`), not a
+    /// project.
+    fn signed_for_eps(
+        &self,
+        request: &VpcRequest,
+        url: Url,
+        key: &AccessKey,
+    ) -> Result<Outgoing, Error> {
+        let domain_id = self.domain_id.as_deref().ok_or_else(|| {
+            Error::invalid_input(
+                "domain_id",
+                "AK/SK calls to the global EPS service name the account: set it with \
+                 with_domain_id or HUAWEICLOUD_SDK_DOMAIN_ID",
+            )
+        })?;
+        signed_for_domain(
+            request.method.clone(),
+            url,
+            &request.query,
+            request.body.clone(),
+            key,
+            domain_id,
+        )
     }
 
     fn outgoing(
@@ -482,7 +561,9 @@ impl Transport {
     ) -> Result<Outgoing, Error> {
         let project_id = match authorized {
             Authorized::Token(token) => token.project_id.as_str(),
-            Authorized::Key { project_id, .. } => project_id.as_str(),
+            Authorized::Key { project_id, .. } | Authorized::Provided { project_id, .. } => {
+                project_id.as_str()
+            }
         };
         let endpoint = if api == Api::Eps {
             &self.eps
@@ -498,22 +579,19 @@ impl Transport {
         });
         match authorized {
             Authorized::Key { key, .. } if api == Api::Eps => {
-                let domain_id = self.domain_id.as_deref().ok_or_else(|| {
-                    Error::invalid_input(
-                        "domain_id",
-                        "AK/SK calls to the global EPS service name the account: set it with \
-                         with_domain_id or HUAWEICLOUD_SDK_DOMAIN_ID",
-                    )
-                })?;
-                signed_for_domain(
-                    request.method.clone(),
-                    url,
-                    &request.query,
-                    request.body.clone(),
-                    key,
-                    domain_id,
-                )
+                self.signed_for_eps(request, url, key)
             }
+            Authorized::Provided { key, .. } if api == Api::Eps => {
+                self.signed_for_eps(request, url, key)
+            }
+            Authorized::Provided { key, .. } => signed(
+                request.method.clone(),
+                url,
+                &request.query,
+                request.body.clone(),
+                key,
+                Some(project_id),
+            ),
             Authorized::Key { key, .. } => signed(
                 request.method.clone(),
                 url,

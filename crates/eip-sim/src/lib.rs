@@ -72,9 +72,10 @@
 //! # Routes
 //!
 //! One listener serves everything, routed by path: `/_sim/...` is the control API, `/v3/...`,
-//! `/v1/...`, `/v2.0/...` and `/v1.0/...` are Huawei (IAM, VPC, and EPS), `/latest/...` is
-//! Alibaba's instance metadata service, everything else is Alibaba's RPC API (path `/`: the VPC
-//! API and STS, told apart by `Version`).
+//! `/v3.0/...`, `/v1/...`, `/v2.0/...` and `/v1.0/...` are Huawei (IAM, VPC, and EPS),
+//! `/openstack/...` and `/meta-data/...` Huawei's ECS metadata service, `/latest/...` Alibaba's
+//! instance metadata service, everything else is Alibaba's RPC API (path `/`: the VPC API and
+//! STS, told apart by `Version`).
 //!
 //! # Control API
 //!
@@ -156,7 +157,7 @@ pub use cloud::{Cloud, CommonConfig, InjectedError, InventoryItem, TransitionTim
 pub use faults::{
     FaultKind, FaultRule, FaultStats, Faults, QuotaHit, QuotaScope, QuotaWindow, Trigger,
 };
-pub use huawei::{BindOrder, HuaweiConfig, HuaweiInfo};
+pub use huawei::{BindOrder, HuaweiConfig, HuaweiInfo, MetadataTokenMode};
 pub use log::LoggedRequest;
 pub use profile::{Realistic, WRITE_ACTIONS};
 

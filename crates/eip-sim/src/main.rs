@@ -95,6 +95,17 @@ struct Args {
     #[arg(long, value_name = "N")]
     huawei_quota: Option<usize>,
 
+    /// Life of every temporary AK/SK the Huawei metadata service, federation and agency calls
+    /// issue, in seconds (401 APIGW.0301 after it). Default: as asked (900 s), 24 h for the
+    /// metadata service.
+    #[arg(long, value_name = "SECS")]
+    huawei_credential_lifetime_secs: Option<u64>,
+
+    /// Huawei metadata session tokens: optional (default), required, not_found (the token PUT
+    /// answers 404) or method_not_allowed (405).
+    #[arg(long, value_name = "MODE")]
+    huawei_metadata_token: Option<String>,
+
     /// Lifetime of Huawei IAM tokens, in seconds. Default 86400.
     #[arg(long, value_name = "SECS")]
     token_lifetime_secs: Option<u64>,
@@ -166,7 +177,8 @@ struct Args {
 
     /// JSON file with the same keys as the flags (listen, seed, transition_delay_ms,
     /// alibaba_quota, alibaba_sts, alibaba_credential_lifetime_secs,
-    /// alibaba_imdsv2_required, huawei_quota, token_lifetime_secs, faults: [SPEC...],
+    /// alibaba_imdsv2_required, huawei_quota, huawei_credential_lifetime_secs,
+    /// huawei_metadata_token, token_lifetime_secs, faults: [SPEC...],
     /// profile, transition_ms, time_scale, huawei_bind_order, huawei_region,
     /// request_log_capacity, control_allow_remote). Flags given on the command line win over
     /// the file.
@@ -188,6 +200,8 @@ struct FileConfig {
     #[serde(default)]
     alibaba_imdsv2_required: bool,
     huawei_quota: Option<usize>,
+    huawei_credential_lifetime_secs: Option<u64>,
+    huawei_metadata_token: Option<String>,
     token_lifetime_secs: Option<u64>,
     #[serde(default)]
     faults: Vec<String>,
@@ -429,6 +443,23 @@ fn builder(args: &Args, file: FileConfig) -> Result<(SimBuilder, Vec<FaultRule>)
     if let Some(region) = args.huawei_region.as_ref().or(file.huawei_region.as_ref()) {
         huawei.region.clone_from(region);
         huawei.project_name.clone_from(region);
+    }
+    if let Some(secs) = args
+        .huawei_credential_lifetime_secs
+        .or(file.huawei_credential_lifetime_secs)
+    {
+        huawei.temporary_lifetime = Some(Duration::from_secs(secs));
+    }
+    if let Some(mode) = args
+        .huawei_metadata_token
+        .as_ref()
+        .or(file.huawei_metadata_token.as_ref())
+    {
+        huawei.metadata.token = serde_json::from_value(serde_json::json!(mode)).map_err(|_| {
+            format!(
+                "--huawei-metadata-token {mode:?} is not optional, required, not_found or method_not_allowed"
+            )
+        })?;
     }
     if let Some(quota) = args.huawei_quota.or(file.huawei_quota) {
         huawei.quota = quota;

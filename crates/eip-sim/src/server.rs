@@ -94,7 +94,14 @@ impl Shared {
         let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
         if under("/_sim") {
             None
-        } else if under("/v3") || under("/v1") || under("/v2.0") || under("/v1.0") {
+        } else if under("/v3")
+            || under("/v1")
+            || under("/v2.0")
+            || under("/v1.0")
+            || under("/v3.0")
+            || under("/openstack")
+            || under("/meta-data")
+        {
             Some(&self.huawei)
         } else {
             // Alibaba's RPC API lives at `/` (the V3 signature page,

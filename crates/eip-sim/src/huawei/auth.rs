@@ -21,9 +21,14 @@ impl HuaweiSim {
             headers: &parts.headers,
             body,
         };
-        let secret_for =
-            |ak: &str| (ak == self.config.access_key).then(|| self.config.secret_key.clone());
-        verifier::verify(&request, OffsetDateTime::now_utc(), secret_for).map_err(|e| {
+        let secret_for = |ak: &str| {
+            if ak == self.config.access_key {
+                return Some(self.config.secret_key.clone());
+            }
+            self.lock().temporaries.get(ak).map(|t| t.secret.clone())
+        };
+        let now = OffsetDateTime::now_utc();
+        let access = verifier::verify(&request, now, secret_for).map_err(|e| {
             ApiError::aksk(match e {
                 AkskError::MalformedAuthorization => {
                     "the Authorization header is not a valid SDK-HMAC-SHA256 header"
@@ -36,8 +41,24 @@ impl HuaweiSim {
                 }
             })
         })?;
+        let sent_token = header(&parts.headers, "x-security-token");
+        if access != self.config.access_key {
+            // A temporary AK/SK (metadata, federation, agency): its own security token, and
+            // only until it expires.
+            let temporary = self.lock().temporaries.get(&access).cloned();
+            let Some(temporary) = temporary else {
+                return Err(ApiError::aksk("the access key does not exist"));
+            };
+            if sent_token != Some(temporary.security_token.as_str()) {
+                return Err(ApiError::aksk("the security token is missing or invalid"));
+            }
+            if now >= temporary.expires_at {
+                return Err(ApiError::aksk("the security token has expired"));
+            }
+            return Ok(());
+        }
         if let Some(expected) = &self.config.security_token {
-            if header(&parts.headers, "x-security-token") != Some(expected.as_str()) {
+            if sent_token != Some(expected.as_str()) {
                 return Err(ApiError::aksk("the security token is missing or invalid"));
             }
         }

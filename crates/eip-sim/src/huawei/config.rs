@@ -57,6 +57,79 @@ pub struct HuaweiConfig {
     /// How many public addresses the region's pool has left (`None`: never runs out). At 0, a
     /// create is refused with 500 `VPC.0504` ("no IP found" in the create error table).
     pub ip_pool: Option<usize>,
+    /// The ECS metadata service of the instance the client runs on (`/openstack/latest/...`).
+    pub metadata: MetadataConfig,
+    /// The OIDC identity provider of CCE workload identity (`/v3.0/OS-AUTH/id-token/tokens`).
+    pub federation: FederationConfig,
+    /// The agency temporary credentials may be asked for (`assume_role`).
+    pub agency: AgencySeed,
+    /// The lifetime of every temporary AK/SK the emulator issues (metadata, federation, agency).
+    /// `None`: the `duration_seconds` asked for, clamped to IAM's documented 15 min to 24 h
+    /// (default 15 min), and 24 h for the metadata service (emulator's choice: its lifetime is
+    /// not documented).
+    pub temporary_lifetime: Option<Duration>,
+}
+
+/// Whether the emulated metadata service hands out session tokens
+/// (`PUT /meta-data/latest/api/token`) and requires them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataTokenMode {
+    /// Tokens are issued; a request without one is served, one with an invalid token is 401.
+    #[default]
+    Optional,
+    /// Tokens are issued and every metadata read needs one (401 otherwise).
+    Required,
+    /// The token `PUT` answers 404, as a metadata service without tokens does (the official
+    /// SDK then reads without a token: huaweicloud-sdk-python-v3
+    /// `huaweicloudsdkcore/auth/internal.py`, `MetadataAccessor`).
+    NotFound,
+    /// The token `PUT` answers 405 (handled like 404 by the SDK).
+    MethodNotAllowed,
+}
+
+/// The emulated ECS metadata service.
+#[derive(Clone, Debug)]
+pub struct MetadataConfig {
+    /// Session tokens: optional (default), required, or not offered (404 / 405).
+    pub token: MetadataTokenMode,
+    /// The agency the instance runs under; `None` answers the security key with 401 "Please
+    /// configure Cloud Service Agency first" (the text the official SDK looks for,
+    /// huaweicloud-sdk-python-v3 `huaweicloudsdkcore/auth/internal.py`).
+    pub agency_name: Option<String>,
+    /// The server the metadata describes (`uuid` of `meta_data.json`); the first seeded server
+    /// by default.
+    pub instance_id: String,
+}
+
+/// The emulated OIDC identity provider.
+#[derive(Clone)]
+pub struct FederationConfig {
+    /// The identity provider id, sent as `X-Idp-Id`.
+    pub idp_id: String,
+    /// The one id token accepted at the start; the control operation `rotate_id_token`
+    /// replaces it (the old one is refused from then on, as a rotated projected token).
+    pub id_token: String,
+}
+
+impl fmt::Debug for FederationConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FederationConfig")
+            .field("idp_id", &self.idp_id)
+            .field("id_token", &MASK)
+            .finish()
+    }
+}
+
+/// An agency of another account that this account's credentials may assume.
+#[derive(Clone, Debug, Serialize)]
+pub struct AgencySeed {
+    /// The delegating account (domain) name.
+    pub domain_name: String,
+    /// The delegating account (domain) id.
+    pub domain_id: String,
+    /// The agency name.
+    pub agency_name: String,
 }
 
 /// The order in which a bind or unbind becomes visible. Huawei does not document it, so a
@@ -184,6 +257,21 @@ impl Default for HuaweiConfig {
             max_limit: 2000,
             bind_order: BindOrder::default(),
             ip_pool: None,
+            metadata: MetadataConfig {
+                token: MetadataTokenMode::default(),
+                agency_name: Some("sim-ecs-agency".to_owned()),
+                instance_id: "b0a9d2b4-2cae-4b66-a6ba-000000000001".to_owned(),
+            },
+            federation: FederationConfig {
+                idp_id: "sim-oidc-idp".to_owned(),
+                id_token: "sim-oidc-id-token-1".to_owned(),
+            },
+            agency: AgencySeed {
+                domain_name: "sim-delegating-account".to_owned(),
+                domain_id: "0a1b2c3d4e5f60718293a4b5c6d7e8f9".to_owned(),
+                agency_name: "sim-eip-agency".to_owned(),
+            },
+            temporary_lifetime: None,
         }
     }
 }
@@ -215,6 +303,10 @@ impl fmt::Debug for HuaweiConfig {
             .field("max_limit", &self.max_limit)
             .field("bind_order", &self.bind_order)
             .field("ip_pool", &self.ip_pool)
+            .field("metadata", &self.metadata)
+            .field("federation", &self.federation)
+            .field("agency", &self.agency)
+            .field("temporary_lifetime", &self.temporary_lifetime)
             .finish()
     }
 }
@@ -254,6 +346,19 @@ pub struct HuaweiInfo {
     pub free_ports: Vec<PortInfo>,
     /// Shared bandwidths (`share_type` `WHOLE`).
     pub shared_bandwidths: Vec<BandwidthSeed>,
+    /// The ECS metadata service (`EIP_HUAWEI_METADATA_ENDPOINT`): `/openstack/latest/...` and
+    /// `/meta-data/latest/api/token` under it.
+    pub metadata_endpoint: String,
+    /// The instance the metadata service describes.
+    pub instance_id: String,
+    /// Its availability zone.
+    pub availability_zone: String,
+    /// The OIDC identity provider id (`HUAWEICLOUD_SDK_IDP_ID`).
+    pub idp_id: String,
+    /// The id token accepted at the start (`HUAWEICLOUD_SDK_ID_TOKEN_FILE`'s content).
+    pub id_token: String,
+    /// The agency that may be assumed (`HW_ASSUME_ROLE_DOMAIN_NAME` / `HW_ASSUME_ROLE_AGENCY_NAME`).
+    pub agency: AgencySeed,
 }
 
 /// A seeded server as a client sees it.
@@ -318,6 +423,12 @@ impl HuaweiInfo {
                 .collect(),
             free_ports: config.free_ports.iter().map(PortInfo::from).collect(),
             shared_bandwidths: config.shared_bandwidths.clone(),
+            metadata_endpoint: base_url.trim_end_matches('/').to_owned(),
+            instance_id: config.metadata.instance_id.clone(),
+            availability_zone: zone_of(&config.region),
+            idp_id: config.federation.idp_id.clone(),
+            id_token: config.federation.id_token.clone(),
+            agency: config.agency.clone(),
         }
     }
 }
@@ -341,6 +452,11 @@ impl fmt::Debug for HuaweiInfo {
             .field("servers", &self.servers)
             .field("free_ports", &self.free_ports)
             .field("shared_bandwidths", &self.shared_bandwidths)
+            .field("metadata_endpoint", &self.metadata_endpoint)
+            .field("instance_id", &self.instance_id)
+            .field("idp_id", &self.idp_id)
+            .field("id_token", &MASK)
+            .field("agency", &self.agency)
             .finish()
     }
 }

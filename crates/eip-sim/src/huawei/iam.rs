@@ -30,7 +30,7 @@ enum Scope {
 
 /// the IAM token API, <https://support.huaweicloud.com/intl/en-us/api-iam/iam_30_0001.html>:
 /// `%Y-%m-%dT%H:%M:%S.%fZ`, microseconds and `Z`.
-fn iam_time(at: OffsetDateTime) -> String {
+pub(super) fn iam_time(at: OffsetDateTime) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     at.format(format).unwrap_or_default()

@@ -14,6 +14,10 @@
 //! | `set_status` | `{"id":"…","status":"FREEZED"\|"BIND_ERROR"\|"ELB"\|"VPN"\|"DOWN"\|"ACTIVE","port_id":"…","firewall":true}` | puts an EIP in a state the API cannot reach (`ELB`, `VPN`, `ACTIVE` need a `port_id`) |
 //! | `set_ip_pool` | `{"free":N}` or `{"free":null}` | addresses left in the region's pool; at 0 a create is 500 `VPC.0504` |
 //! | `bandwidths` | `{}` | `{"bandwidths":[{"id","share_type","size","charge_mode","publicips":[…]}]}`: every bandwidth and its addresses |
+//! | `expire_credentials` | `{}` | every temporary AK/SK issued so far (metadata, federation, agency) expires now |
+//! | `rotate_id_token` | `{"token":"…"}` | the OIDC id token accepted from now on (the previous one is refused) |
+//! | `credentials_issued` | `{}` | `{"metadata":N,"federation":N,"agency":N,"token":N}`: temporary AK/SKs issued |
+//! | `set_metadata` | `{"token":"optional"\|"required"\|"not_found"\|"method_not_allowed","agency_name":"…"\|null}` | changes the metadata service |
 //!
 //! Shared bandwidths (`WHOLE`) are seeded from [`HuaweiConfig::shared_bandwidths`].
 //!
@@ -26,6 +30,23 @@
 //! `/v1.0/enterprise-projects/{id}/resources-migrate`, served on the same address as the VPC
 //! API). A create names an enterprise project `0` or a UUID (400 `VPC.0011` otherwise), and may
 //! ask for an address of the pool 121.36.0.0/16 that no EIP holds (409 `VPC.0522` otherwise).
+//!
+//! # Credentials it issues
+//!
+//! - ECS metadata: `PUT /meta-data/latest/api/token` (`X-Metadata-Token-Ttl-Seconds`, 1 to
+//!   21600), `GET /openstack/latest/securitykey` (the instance agency's temporary AK/SK,
+//!   `{"credential":{"access","secret","securitytoken","expires_at"}}`) and
+//!   `GET /openstack/latest/meta_data.json` (`uuid`, `availability_zone`, `region_id`).
+//! - OIDC federation: `POST /v3.0/OS-AUTH/id-token/tokens` with `X-Idp-Id` → an unscoped token in
+//!   `X-Subject-Token`; `POST /v3.0/OS-CREDENTIAL/securitytokens` with `methods:["token"]` → a
+//!   temporary AK/SK.
+//! - Agencies: the same `securitytokens` call with `methods:["assume_role"]`
+//!   (`CreateTemporaryAccessKeyByAgency`), signed with any valid credentials.
+//! - A temporary AK/SK must be sent with its `X-Security-Token`; once expired, every call is
+//!   401 `APIGW.0301` "Incorrect IAM authentication information: the security token has
+//!   expired" (the code of the API gateway's authentication failures, APIG FAQ
+//!   <https://support.huaweicloud.com/intl/en-us/apig_faq/apig-faq-0003.html>; the wording is
+//!   the emulator's).
 //!
 //! # States and the codes they give
 //!
@@ -68,7 +89,9 @@ mod auth;
 mod bandwidths;
 mod config;
 mod eps;
+mod federation;
 mod iam;
+mod metadata;
 mod ports;
 mod publicips;
 mod reply;
@@ -80,8 +103,8 @@ mod verifier;
 mod wire;
 
 pub use config::{
-    line_types, BandwidthSeed, BindOrder, HuaweiConfig, HuaweiInfo, PortInfo, PortSeed, ServerInfo,
-    ServerSeed,
+    line_types, AgencySeed, BandwidthSeed, BindOrder, FederationConfig, HuaweiConfig, HuaweiInfo,
+    MetadataConfig, MetadataTokenMode, PortInfo, PortSeed, ServerInfo, ServerSeed,
 };
 
 use std::collections::BTreeMap;
@@ -189,6 +212,15 @@ impl HuaweiSim {
             }
             Route::MigrateResource { enterprise_project } => {
                 self.migrate_resource(enterprise_project, body, request_id)
+            }
+            Route::MetadataToken => self.metadata_token(parts, request_id),
+            Route::MetadataSecurityKey => self.metadata_security_key(parts, request_id),
+            Route::MetadataInstance => self.metadata_instance(parts, request_id),
+            Route::CreateTokenWithIdToken => {
+                self.create_token_with_id_token(parts, body, request_id)
+            }
+            Route::CreateTemporaryAccessKey => {
+                self.create_temporary_access_key(parts, body, request_id)
             }
             Route::Unknown => Err(ApiError::no_such_api()),
         }
@@ -324,6 +356,11 @@ fn fresh_state(config: &HuaweiConfig, seed: u64) -> State {
         .collect();
     let mut state = State::new(seed, shared);
     state.ip_pool = config.ip_pool;
+    state.metadata_token_mode = config.metadata.token;
+    state
+        .metadata_agency
+        .clone_from(&config.metadata.agency_name);
+    state.id_token.clone_from(&config.federation.id_token);
     state
 }
 
@@ -452,6 +489,10 @@ impl CloudApi for HuaweiSim {
             }
             "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
             "bandwidths" => Ok(self.bandwidth_inventory()),
+            "expire_credentials" => Ok(self.expire_credentials()),
+            "rotate_id_token" => self.rotate_id_token(&body),
+            "credentials_issued" => Ok(self.credentials_issued()),
+            "set_metadata" => self.set_metadata(&body),
             _ => Err(format!("unknown huawei control operation {op:?}")),
         }
     }

@@ -41,6 +41,8 @@ pub(crate) enum ApiError {
     /// A gateway's own HTML error page (`text/html`), as a load balancer in front of the API
     /// gateway answers 502 and 503.
     Html { status: StatusCode },
+    /// A plain-text answer, as the ECS metadata service gives.
+    Plain { status: StatusCode, message: String },
 }
 
 impl ApiError {
@@ -137,6 +139,7 @@ impl ApiError {
             }
             Self::Keystone { status, .. } => format!("IAM.{}", status.as_u16()),
             Self::Html { status } => format!("HTML.{}", status.as_u16()),
+            Self::Plain { status, .. } => format!("META.{}", status.as_u16()),
         }
     }
 
@@ -163,6 +166,12 @@ impl ApiError {
         let code = self.code();
         if let Self::Html { status } = self {
             return html_response(status, request_id, code);
+        }
+        if let Self::Plain { status, message } = self {
+            let mut response = crate::server::plain(status, &message);
+            insert_request_id(response.headers_mut(), request_id);
+            response.extensions_mut().insert(ErrorCode(code));
+            return response;
         }
         let (status, body) = match self {
             Self::Vpc {
@@ -193,7 +202,7 @@ impl ApiError {
                     json!({"error": {"code": status.as_u16(), "message": message, "title": title}}),
                 )
             }
-            Self::Html { status } => (status, json!({})),
+            Self::Html { status } | Self::Plain { status, .. } => (status, json!({})),
         };
         let mut response = json_response(status, &body, request_id);
         response.extensions_mut().insert(ErrorCode(code));

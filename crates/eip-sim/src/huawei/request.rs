@@ -74,6 +74,11 @@ pub(crate) enum Route {
     MigrateResource {
         enterprise_project: String,
     },
+    MetadataToken,
+    MetadataSecurityKey,
+    MetadataInstance,
+    CreateTokenWithIdToken,
+    CreateTemporaryAccessKey,
     Unknown,
 }
 
@@ -85,6 +90,11 @@ impl Route {
         match (method.as_str(), segments.as_slice()) {
             ("POST", ["v3", "auth", "tokens"]) => Self::CreateToken,
             ("GET", ["v3", "projects"]) => Self::ListProjects,
+            ("PUT", ["meta-data", "latest", "api", "token"]) => Self::MetadataToken,
+            ("GET", ["openstack", "latest", "securitykey"]) => Self::MetadataSecurityKey,
+            ("GET", ["openstack", "latest", "meta_data.json"]) => Self::MetadataInstance,
+            ("POST", ["v3.0", "OS-AUTH", "id-token", "tokens"]) => Self::CreateTokenWithIdToken,
+            ("POST", ["v3.0", "OS-CREDENTIAL", "securitytokens"]) => Self::CreateTemporaryAccessKey,
             ("POST", ["v1", p, "publicips"]) => Self::CreatePublicip { project: owned(p) },
             ("GET", ["v1", p, "publicips"]) => Self::ListPublicips { project: owned(p) },
             ("GET", ["v1", p, "publicips", id]) => Self::ShowPublicip {
@@ -173,6 +183,11 @@ impl Route {
             Self::InsertIntoBandwidth { .. } => "AddPublicipsIntoSharedBandwidth",
             Self::RemoveFromBandwidth { .. } => "RemovePublicipsFromSharedBandwidth",
             Self::MigrateResource { .. } => "MigrateResource",
+            Self::MetadataToken => "MetadataToken",
+            Self::MetadataSecurityKey => "MetadataSecurityKey",
+            Self::MetadataInstance => "MetadataInstance",
+            Self::CreateTokenWithIdToken => "CreateTokenWithIdToken",
+            Self::CreateTemporaryAccessKey => "CreateTemporaryAccessKey",
             Self::Unknown => "Unknown",
         }
     }
@@ -200,6 +215,11 @@ impl Route {
             Self::CreateToken
             | Self::ListProjects
             | Self::MigrateResource { .. }
+            | Self::MetadataToken
+            | Self::MetadataSecurityKey
+            | Self::MetadataInstance
+            | Self::CreateTokenWithIdToken
+            | Self::CreateTemporaryAccessKey
             | Self::Unknown => None,
         }
     }

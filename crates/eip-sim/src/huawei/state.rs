@@ -12,7 +12,7 @@ use rand::{Rng, SeedableRng};
 use time::OffsetDateTime;
 use tokio::time::Instant;
 
-use super::config::{HuaweiConfig, PortSeed};
+use super::config::{HuaweiConfig, MetadataTokenMode, PortSeed};
 
 /// EIP status values the emulator uses (the status list of huaweicloud-sdk-python-v3
 /// `huaweicloudsdkeip/v2/model/publicip_show_resp.py`).
@@ -200,6 +200,36 @@ pub(crate) struct State {
     /// Read lag: per EIP, the versions reads still show, each with the time from which the
     /// write that replaced it becomes visible (`None`: it did not exist yet), in write order.
     history: HashMap<String, Vec<(Instant, Option<Eip>)>>,
+    /// Temporary AK/SK pairs issued (metadata, federation, agency), by access key.
+    pub temporaries: HashMap<String, Temporary>,
+    /// The access key the metadata service hands out until it expires.
+    pub metadata_current: Option<String>,
+    /// Metadata session tokens and when they expire.
+    pub metadata_tokens: HashMap<String, OffsetDateTime>,
+    /// How the metadata service treats session tokens (from the config; a control op changes it).
+    pub metadata_token_mode: MetadataTokenMode,
+    /// The instance's agency (from the config; a control op changes it).
+    pub metadata_agency: Option<String>,
+    /// The one OIDC id token accepted now.
+    pub id_token: String,
+}
+
+/// Who issued a temporary AK/SK.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Issuer {
+    Metadata,
+    Federation,
+    Agency,
+    Token,
+}
+
+/// A temporary AK/SK with its security token.
+#[derive(Clone, Debug)]
+pub(crate) struct Temporary {
+    pub secret: String,
+    pub security_token: String,
+    pub expires_at: OffsetDateTime,
+    pub issuer: Issuer,
 }
 
 /// First address handed out: 121.36.1.1, in a range Huawei uses in cn-north-4.
@@ -218,6 +248,12 @@ impl State {
             next_ip: FIRST_IP,
             ip_pool: None,
             history: HashMap::new(),
+            temporaries: HashMap::new(),
+            metadata_current: None,
+            metadata_tokens: HashMap::new(),
+            metadata_token_mode: MetadataTokenMode::default(),
+            metadata_agency: None,
+            id_token: String::new(),
         }
     }
 
