@@ -124,9 +124,26 @@ impl Config {
     /// The provider.
     pub fn provider(&self) -> Result<Arc<dyn EipProvider>, Error> {
         let spec = Self::required(&self.provider, "provider")?;
-        let options = ConnectOptions::new()
-            .allow_custom_endpoint(self.allow_custom_endpoint.unwrap_or(false));
-        multicloud_eip::connect_with(spec, &options)
+        multicloud_eip::connect_with(spec, &self.connect_options())
+    }
+
+    /// Replaces `target: "self"` by this machine's instance, asked once from the cloud's
+    /// instance metadata service (Alibaba `/latest/meta-data/instance-id`, Huawei
+    /// `/openstack/latest/meta_data.json`), so one configuration file serves every node of the
+    /// group. Any other target is left as it is.
+    pub async fn resolve_self(&mut self) -> Result<(), Error> {
+        if self.target.as_deref() != Some("self") {
+            return Ok(());
+        }
+        let spec = Self::required(&self.provider, "provider")?;
+        let id = multicloud_eip::instance_id(spec, &self.connect_options()).await?;
+        multicloud_eip::validate::id("target", &id)?;
+        self.target = Some(format!("instance:{id}"));
+        Ok(())
+    }
+
+    fn connect_options(&self) -> ConnectOptions {
+        ConnectOptions::new().allow_custom_endpoint(self.allow_custom_endpoint.unwrap_or(false))
     }
 
     /// The coordinator.
@@ -163,15 +180,16 @@ pub fn target_spec(target: &AssociateTarget) -> String {
     }
 }
 
-/// `i-...` or `instance:ID` → an instance, `nic:ID` → a NIC, `self` → unsupported for now.
+/// `i-...` or `instance:ID` → an instance, `nic:ID` → a NIC. `self` needs the cloud's metadata
+/// service and is resolved before, by [`Config::resolve_self`]; here it is refused.
 pub fn parse_target(text: &str) -> Result<AssociateTarget, Error> {
     let target = match text.split_once(':') {
         _ if text == "self" => {
-            return Err(Error::Unsupported {
-                what: "target self: finding this machine's instance from the cloud's metadata \
-                       service is not available yet; give the instance id"
-                    .into(),
-            })
+            return Err(Error::invalid_input(
+                "target",
+                "self is resolved from the instance metadata service first \
+                 (Config::resolve_self); give the instance id here",
+            ))
         }
         Some(("instance", id)) => AssociateTarget::instance(id),
         Some(("nic", id)) => AssociateTarget::nic(id, None),
@@ -214,7 +232,7 @@ mod tests {
         );
         assert!(matches!(
             parse_target("self"),
-            Err(Error::Unsupported { .. })
+            Err(Error::InvalidInput { field, .. }) if field == "target"
         ));
         assert!(
             matches!(parse_target("vpc:x"), Err(Error::InvalidInput { field, .. }) if field == "target")

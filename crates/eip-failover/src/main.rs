@@ -131,7 +131,8 @@ async fn main() -> ExitCode {
 }
 
 async fn run(flags: Flags) -> Result<(), Error> {
-    let config = flags.config()?;
+    let mut config = flags.config()?;
+    config.resolve_self().await?;
     let settings = config.settings()?;
     let agent = Arc::new(Agent::new(
         settings,
