@@ -62,7 +62,11 @@ async fn an_agent_with_target_self_binds_the_instance_the_metadata_service_names
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let bound = loop {
-        let item = sim.inventory().into_iter().find(|e| e.id == eip.id).unwrap();
+        let item = sim
+            .inventory()
+            .into_iter()
+            .find(|e| e.id == eip.id)
+            .unwrap();
         if item.bound_to.is_some() && item.status == "InUse" {
             break item.bound_to;
         }

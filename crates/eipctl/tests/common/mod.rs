@@ -175,9 +175,10 @@ impl Harness {
             .args(args)
             .env_clear()
             .env("HOME", &self.home)
-            // The emulator is the instance metadata service: a chain that reaches that step
-            // (or `--to self`) asks it, never the link-local address.
+            // The emulator is both clouds' instance metadata service: a chain that reaches that
+            // step (or `--to self`) asks it, never the link-local address.
             .env("EIP_ALIBABA_METADATA_ENDPOINT", self.sim.endpoint())
+            .env("EIP_HUAWEI_METADATA_ENDPOINT", self.sim.endpoint())
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdin(std::process::Stdio::null())
             .kill_on_drop(true);
