@@ -5,24 +5,8 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use eip_alibaba::{AlibabaBuilder, Env};
 use eip_core::{EipProvider, ListFilter};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 #[tokio::test]
 async fn secrets_from_every_source_stay_out_of_logs_debug_and_errors() {
@@ -36,14 +20,7 @@ async fn secrets_from_every_source_stay_out_of_logs_debug_and_errors() {
     let token_file = home.join("token");
     std::fs::write(&token_file, OIDC_TOKEN).unwrap();
 
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = eip_testkit::logs::capture_trace();
 
     let base = |extra: &[(&str, String)]| {
         let mut vars = vec![
@@ -136,7 +113,7 @@ async fn secrets_from_every_source_stay_out_of_logs_debug_and_errors() {
     .unwrap_err();
     shown.push(format!("{refused} {refused:?}"));
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(
         log.contains("AssumeRoleWithOIDC"),
         "the log was captured: {}",

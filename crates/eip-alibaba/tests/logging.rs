@@ -6,27 +6,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::stub::Stub;
 use common::*;
 use eip_core::{EipProvider, Error};
 
 /// Everything written to the log, at every level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_server_string_to_sign_never_reaches_the_log_or_the_error() {
     const TOKEN: &str = "sts-token-that-must-stay-secret";
@@ -41,14 +25,7 @@ async fn the_server_string_to_sign_never_reaches_the_log_or_the_error() {
         )
     })
     .await;
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = eip_testkit::logs::capture_trace();
     let p = provider_at(&stub.endpoint, stub_key().with_security_token(TOKEN));
     let error = p.get("eip-1").await.unwrap_err();
     assert!(matches!(error, Error::Unauthenticated { .. }), "{error:?}");
@@ -57,7 +34,7 @@ async fn the_server_string_to_sign_never_reaches_the_log_or_the_error() {
         1,
         "a signature refusal is not retried"
     );
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(!log.is_empty(), "the subscriber saw the call");
     for shown in [log, error.to_string(), format!("{error:?}")] {
         assert!(!shown.contains(TOKEN), "{shown}");

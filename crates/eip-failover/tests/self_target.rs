@@ -34,7 +34,7 @@ async fn an_agent_with_target_self_binds_the_instance_the_metadata_service_names
     // The metadata service names one seeded instance; bind nothing else in the meantime.
     let this = info.instance_id.clone();
     assert!(
-        info.instances.iter().any(|i| *i == this),
+        info.instances.contains(&this),
         "the metadata's instance {this} is one the emulator serves: {:?}",
         info.instances
     );

@@ -11,7 +11,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use eip_core::{AllocateRequest, EipProvider, Error};
@@ -552,29 +552,9 @@ async fn the_file_cache_spares_iam_and_the_metadata_service_across_processes() {
     assert_eq!(count(&sim, "KeystoneCreateToken"), 2);
 }
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_secret_of_any_source_reaches_trace_logs_or_debug() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter("eip_huawei=trace,eip_http=trace,eip_core=trace,reqwest=trace,hyper=trace")
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = eip_testkit::logs::capture_trace();
 
     let sim = start(sim_builder()).await;
     let info = sim.huawei().clone();
@@ -642,7 +622,7 @@ async fn no_secret_of_any_source_reaches_trace_logs_or_debug() {
         .unwrap()
         .to_owned();
 
-    texts.push(String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned());
+    texts.push(captured.text());
     assert!(texts
         .last()
         .is_some_and(|log| log.contains("TRACE") || log.contains("DEBUG")));

@@ -1,39 +1,14 @@
 //! No secret, token or signature reaches a log line, even at TRACE level, nor an error's text.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use eip_core::{AllocateRequest, AssociateTarget, EipProvider, EipProviderExt};
 use eip_huawei::PasswordAuth;
 use eip_sim::{Cloud, FaultKind, FaultRule, HuaweiConfig, InjectedError, Trigger};
 use eip_testkit::Auth;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn trace_logs_and_errors_carry_no_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_env_filter(
-            "eip_huawei=trace,eip_http=trace,eip_core=trace,reqwest=trace,hyper=trace,hyper_util=trace",
-        )
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = eip_testkit::logs::capture_trace();
 
     let sim = eip_testkit::huawei_sim(HuaweiConfig {
         security_token: Some("sim-security-token-value".into()),
@@ -80,7 +55,7 @@ async fn trace_logs_and_errors_carry_no_secret() {
     let bound = by_password.release(&eip.id).await.unwrap_err();
     texts.push(format!("{bound} {bound:?}"));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert!(
         logs.contains("KeystoneCreateToken") && logs.contains("request_id"),
         "the capture works: {}",

@@ -32,6 +32,7 @@ pub mod conformance;
 pub mod emulator;
 pub mod fuzz;
 pub mod hostile;
+pub mod logs;
 pub mod policies;
 
 pub use emulator::{
