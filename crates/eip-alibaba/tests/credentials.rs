@@ -315,6 +315,78 @@ async fn cli_profile_modes_ak_ram_role_arn_chainable_and_external() {
     assert!(metadata_requests(&sim) >= 2, "{:?}", sim.requests());
 }
 
+/// The profile modes that reach a remote source: `EcsRamRole` (the instance role), `OIDC`
+/// (AssumeRoleWithOIDC with the profile's token file) and `CredentialsURI` (a sidecar), in the
+/// CLI file; `ecs_ram_role` and `oidc_role_arn` in the INI file. Each one asks exactly its own
+/// source, and the call it signs goes through.
+#[tokio::test]
+async fn profile_modes_that_reach_the_instance_role_oidc_and_a_credentials_uri() {
+    let sim = common::sim().await;
+    let home = Home::new();
+    let token_file = home.write("token", "oidc-token-A");
+    let provider_arn = sim.alibaba().oidc_provider_arn.clone();
+    let uri = format!(
+        "{}/latest/meta-data/ram/security-credentials/{ROLE}",
+        sim.endpoint()
+    );
+    home.write(
+        ".aliyun/config.json",
+        &cli_profiles(
+            &sim,
+            &format!(
+                r#"{{"name":"main","mode":"EcsRamRole","ram_role_name":"{ROLE}"}},
+                {{"name":"pod","mode":"OIDC","ram_role_arn":"acs:ram::1234567890123456:role/pod","oidc_provider_arn":"{provider_arn}","oidc_token_file":"{}","ram_session_name":"eip-test"}},
+                {{"name":"sidecar","mode":"CredentialsURI","credentials_uri":"{uri}"}}"#,
+                token_file.display()
+            ),
+        ),
+    );
+    let role_document = format!("Metadata GET /latest/meta-data/ram/security-credentials/{ROLE}");
+    for (profile, oidc, documents) in [("main", 0, 1), ("pod", 1, 0), ("sidecar", 0, 1)] {
+        sim.clear_requests();
+        let p = provider(
+            &sim,
+            env(&sim, &home, &[("ALIBABA_CLOUD_PROFILE", profile)]),
+        );
+        list(&p)
+            .await
+            .unwrap_or_else(|e| panic!("profile {profile}: {e}"));
+        assert_eq!(count(&sim, "AssumeRoleWithOIDC"), oidc, "profile {profile}");
+        assert_eq!(count(&sim, &role_document), documents, "profile {profile}");
+        assert_eq!(count(&sim, "DescribeEipAddresses"), 1, "profile {profile}");
+    }
+
+    // The INI file's remote types, with the CLI profile out of the way.
+    home.write(
+        ".alibabacloud/credentials",
+        &format!(
+            "[default]\ntype = ecs_ram_role\nrole_name = {ROLE}\n\n\
+             [pod]\ntype = oidc_role_arn\nrole_arn = acs:ram::1234567890123456:role/pod\n\
+             oidc_provider_arn = {provider_arn}\noidc_token_file_path = {}\n",
+            token_file.display()
+        ),
+    );
+    for (profile, oidc, documents) in [("default", 0, 1), ("pod", 1, 0)] {
+        sim.clear_requests();
+        let p = provider(
+            &sim,
+            env(
+                &sim,
+                &home,
+                &[
+                    ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true"),
+                    ("ALIBABA_CLOUD_PROFILE", profile),
+                ],
+            ),
+        );
+        list(&p)
+            .await
+            .unwrap_or_else(|e| panic!("ini profile {profile}: {e}"));
+        assert_eq!(count(&sim, "AssumeRoleWithOIDC"), oidc, "ini {profile}");
+        assert_eq!(count(&sim, &role_document), documents, "ini {profile}");
+    }
+}
+
 #[tokio::test]
 async fn the_ini_credentials_file_access_key_and_ram_role_arn() {
     let sim = common::sim().await;
