@@ -409,3 +409,64 @@ impl ProvideCredentials for OidcRole {
         "oidc"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn resolved(vars: &[(&str, &str)], region: Option<&str>, vpc: bool) -> String {
+        let env = Env::from_vars(vars.iter().copied());
+        endpoint(&env, region, vpc, &eip_http::ClientOptions::new())
+            .unwrap()
+            .to_string()
+    }
+
+    #[test]
+    fn the_sts_endpoint_follows_region_vpc_and_override() {
+        assert_eq!(resolved(&[], None, false), "https://sts.aliyuncs.com/");
+        assert_eq!(
+            resolved(&[], Some("cn-hangzhou"), false),
+            "https://sts.cn-hangzhou.aliyuncs.com/"
+        );
+        // Private nodes: the intranet endpoint, by variable or by the builder's endpoint type.
+        assert_eq!(
+            resolved(
+                &[("ALIBABA_CLOUD_VPC_ENDPOINT_ENABLED", "true")],
+                Some("cn-hangzhou"),
+                false
+            ),
+            "https://sts-vpc.cn-hangzhou.aliyuncs.com/"
+        );
+        assert_eq!(
+            resolved(&[], Some("cn-beijing"), true),
+            "https://sts-vpc.cn-beijing.aliyuncs.com/"
+        );
+        assert_eq!(
+            resolved(
+                &[("ALIBABA_CLOUD_STS_REGION", "ap-southeast-1")],
+                Some("cn-hangzhou"),
+                false
+            ),
+            "https://sts.ap-southeast-1.aliyuncs.com/"
+        );
+        assert_eq!(
+            resolved(
+                &[("ALIBABA_CLOUD_STS_ENDPOINT", "sts.example-proxy.internal")],
+                Some("cn-hangzhou"),
+                true
+            ),
+            "https://sts.example-proxy.internal/"
+        );
+        let bad = endpoint(
+            &Env::from_vars([("ALIBABA_CLOUD_STS_REGION", "cn hangzhou")]),
+            None,
+            false,
+            &eip_http::ClientOptions::new(),
+        );
+        assert!(
+            matches!(bad, Err(Error::InvalidInput { ref field, .. }) if field == "ALIBABA_CLOUD_STS_REGION"),
+            "{bad:?}"
+        );
+    }
+}
