@@ -459,9 +459,9 @@ fn checked_project_id(action: &str, id: String, answer: &Answer) -> Result<Strin
     }
 }
 
-/// A token request, or a project lookup, changes nothing: when its answer was lost it may be
-/// sent again, whatever call it serves.
-fn harmless_to_repeat(error: Error) -> Error {
+/// A token request, a project lookup or a request that only mints temporary credentials
+/// changes nothing: when its answer was lost it may be sent again, whatever call it serves.
+pub(crate) fn harmless_to_repeat(error: Error) -> Error {
     match error {
         Error::Transport {
             operation,

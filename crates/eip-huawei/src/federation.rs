@@ -24,7 +24,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 use url::Url;
 
-use crate::credential::{iam_url, AccessKey, TokenCache};
+use crate::credential::{harmless_to_repeat, iam_url, AccessKey, TokenCache};
 use crate::transport::{send, signed, Outgoing};
 use crate::wire;
 
@@ -119,28 +119,10 @@ impl Iam {
     ) -> Result<Credentials> {
         let answer = send(&self.client, action, outgoing)
             .await
-            .map_err(harmless)?
+            .map_err(harmless_to_repeat)?
             .into_result(action, "IAM temporary access key")?;
         let body = String::from_utf8_lossy(&answer.body);
         credential_from(action, &body, source)
-    }
-}
-
-/// A lost answer of a request that only mints credentials may be repeated.
-fn harmless(error: Error) -> Error {
-    match error {
-        Error::Transport {
-            operation,
-            message,
-            source,
-            ..
-        } => Error::Transport {
-            operation,
-            message,
-            maybe_sent: false,
-            source,
-        },
-        other => other,
     }
 }
 
@@ -210,7 +192,7 @@ impl ProvideCredentials for FederatedCredentials {
         };
         let answer = send(&self.iam.client, EXCHANGE, &exchange)
             .await
-            .map_err(harmless)?
+            .map_err(harmless_to_repeat)?
             .into_result(EXCHANGE, "IAM federated token")?;
         let token = answer.subject_token.ok_or_else(|| Error::InvalidResponse {
             operation: EXCHANGE.to_owned(),

@@ -1,13 +1,12 @@
 //! A scripted stand-in for the VPC endpoint, for answers the emulator does not give (a gateway
 //! 5xx after a committed write, a locked address, the `Descritpion` spelling): each request is
-//! logged and answered by the test's script. One connection per request, loopback only.
+//! logged and answered by the test's script. Loopback only.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use eip_testkit::hostile::{RawServer, Received};
 
 /// One request as the stub saw it.
 #[derive(Clone, Debug)]
@@ -21,39 +20,42 @@ pub struct Seen {
 /// The answer to one request: an HTTP status and a body.
 pub type Reply = (u16, String);
 
-type Script = dyn Fn(&Seen, usize) -> Reply + Send + Sync;
-
-/// The running stub; stops when dropped.
+/// The running stub (the test kit's loopback server with an Alibaba-shaped log); stops when
+/// dropped.
 pub struct Stub {
     pub endpoint: String,
     seen: Arc<Mutex<Vec<Seen>>>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Stub {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    _server: RawServer,
 }
 
 impl Stub {
     /// Answers each request with `script(request, n)`, `n` counting the earlier requests of the
     /// same action.
     pub async fn start(script: impl Fn(&Seen, usize) -> Reply + Send + Sync + 'static) -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let endpoint = format!("http://{}", listener.local_addr().unwrap());
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let script: Arc<Script> = Arc::new(script);
         let log = seen.clone();
-        let task = tokio::spawn(async move {
-            while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, log.clone(), script.clone()));
+        let server = RawServer::start(move |received: &Received| {
+            let seen = parse(received);
+            let (status, body) = {
+                let mut log = log.lock().unwrap();
+                let n = log
+                    .iter()
+                    .filter(|s: &&Seen| s.action == seen.action)
+                    .count();
+                log.push(seen.clone());
+                script(&seen, n)
+            };
+            eip_testkit::hostile::Reply {
+                status,
+                headers: vec![("Content-Type".into(), "application/json".into())],
+                body: body.into_bytes(),
             }
-        });
+        })
+        .await;
         Self {
-            endpoint,
+            endpoint: server.url.clone(),
             seen,
-            task,
+            _server: server,
         }
     }
 
@@ -73,25 +75,17 @@ impl Stub {
     }
 }
 
-async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Seen>>>, script: Arc<Script>) {
-    let mut request = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        match socket.read(&mut chunk).await {
-            Ok(0) | Err(_) => return,
-            Ok(n) => request.extend_from_slice(&chunk[..n]),
-        }
-        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
-            break at + 4;
-        }
-    };
-    let head = String::from_utf8_lossy(&request[..head_end]).into_owned();
-    let target = head.split_whitespace().nth(1).unwrap_or("/");
-    let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
+/// The action (V1 `Action` query parameter or V3 `x-acs-action` header) and query of a request.
+fn parse(received: &Received) -> Seen {
+    let query = received
+        .target
+        .split_once('?')
+        .map(|(_, q)| q)
+        .unwrap_or("");
     let params: BTreeMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
         .into_owned()
         .collect();
-    let header_action = head.lines().find_map(|line| {
+    let header_action = received.head.lines().find_map(|line| {
         let (name, value) = line.split_once(':')?;
         name.eq_ignore_ascii_case("x-acs-action")
             .then(|| value.trim().to_owned())
@@ -101,20 +95,7 @@ async fn serve(mut socket: TcpStream, log: Arc<Mutex<Vec<Seen>>>, script: Arc<Sc
         .cloned()
         .or(header_action)
         .unwrap_or_default();
-    let seen = Seen { action, params };
-    let (status, body) = {
-        let mut log = log.lock().unwrap();
-        let n = log.iter().filter(|s| s.action == seen.action).count();
-        log.push(seen.clone());
-        script(&seen, n)
-    };
-    let head = format!(
-        "HTTP/1.1 {status} Stub\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    );
-    let _ = socket.write_all(head.as_bytes()).await;
-    let _ = socket.write_all(body.as_bytes()).await;
-    let _ = socket.shutdown().await;
+    Seen { action, params }
 }
 
 /// A DescribeEipAddresses page holding these items (JSON objects), or none.
