@@ -262,9 +262,39 @@ async fn an_unknown_shared_bandwidth_is_not_found_and_allocation_can_join_one() 
         .skip(before)
         .map(|item| item.status)
         .collect();
+    assert_eq!(statuses.len(), 1, "one address was created: {statuses:?}");
     assert!(
         statuses.iter().all(|s| s == "Releasing"),
         "the new address is being released: {statuses:?}"
+    );
+    assert!(error.to_string().contains("and released"), "{error}");
+
+    // With the caller's idempotency key the address is kept instead, and named; the same key
+    // then returns it, and the join is done on that second call.
+    let before = sim.inventory().len();
+    let keyed = |package: &str| {
+        AllocateRequest::new()
+            .shared_bandwidth(package.to_owned())
+            .idempotency_key("keyed-join-1")
+    };
+    let error = p
+        .allocate(&keyed("cbwp-bp1nosuchpackage"))
+        .await
+        .unwrap_err();
+    let kept: Vec<_> = sim.inventory().into_iter().skip(before).collect();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert_eq!(kept[0].status, "Available");
+    assert!(
+        error.to_string().contains(&format!("eip {} ", kept[0].id))
+            && error.to_string().contains("it is kept"),
+        "{error}"
+    );
+    let finished = p.allocate(&keyed(&package)).await.unwrap();
+    assert_eq!(finished.id, kept[0].id, "the key returned the kept address");
+    assert_eq!(sim.inventory().len(), before + 1, "no second address");
+    assert_eq!(
+        members(&sim, &package),
+        vec![joined.id.clone(), finished.id.clone()]
     );
 }
 

@@ -244,6 +244,53 @@ fn suffix(service: &Option<Box<ServiceError>>) -> String {
 }
 
 impl Error {
+    /// The same error with `note` added to its text (in parentheses), for a caller that knows
+    /// something the failing request did not, e.g. "eip-1 was allocated and is kept". Kinds
+    /// without a text are returned as they are.
+    pub fn with_note(self, note: &str) -> Error {
+        let append = |text: &mut String| {
+            text.push_str(" (");
+            text.push_str(note);
+            text.push(')');
+        };
+        let mut error = self;
+        match &mut error {
+            Self::Service { service, .. }
+            | Self::NotFound {
+                service: Some(service),
+                ..
+            }
+            | Self::AlreadyAssociated {
+                service: Some(service),
+            }
+            | Self::InvalidState {
+                service: Some(service),
+                ..
+            }
+            | Self::QuotaExceeded {
+                service: Some(service),
+            }
+            | Self::RateLimited {
+                service: Some(service),
+                ..
+            }
+            | Self::PermissionDenied {
+                service: Some(service),
+            } => append(&mut service.message),
+            Self::Conflict { reason, .. }
+            | Self::Unauthenticated { reason, .. }
+            | Self::InvalidInput { reason, .. }
+            | Self::InvalidResponse { reason, .. }
+            | Self::Fenced { reason, .. } => append(reason),
+            Self::Transport { message, .. } => append(message),
+            Self::Unsupported { what } => append(what),
+            Self::Timeout { operation, .. } => append(operation),
+            // No text to carry it: the warning logged by the caller names the address.
+            _ => {}
+        }
+        error
+    }
+
     /// Whether retrying the same request could succeed, judged from the kind alone.
     ///
     /// Throttling, timeouts, transport failures, retryable service errors and states that are

@@ -17,6 +17,7 @@
 //! Nothing here knows which cloud it talks to, and nothing here speaks HTTP.
 #![deny(missing_docs)]
 
+pub mod allocation;
 pub mod error;
 pub mod fleet;
 pub mod limit;

@@ -241,41 +241,33 @@ impl AlibabaProvider {
     /// After AllocateEipAddress, the options it has no parameter for: joining a shared
     /// bandwidth, then deletion protection (Terraform's `alicloud/resource_alicloud_eip_address.go`
     /// also sets protection with DeletionProtection after allocating). If one fails, the new
-    /// address is released again (it would otherwise be a leak the caller never saw) and the
-    /// failure is returned.
+    /// address is kept for a caller's idempotency key or released (see
+    /// [`eip_core::allocation::finish_or_undo`]), and the error says which.
     pub(super) async fn finish_allocation(
         &self,
-        mut eip: Eip,
+        eip: Eip,
         request: &AllocateRequest,
     ) -> Result<Eip> {
-        let outcome = async {
-            if let Some(package) = &request.shared_bandwidth_id {
-                if eip.bandwidth_id.as_deref() != Some(package) {
-                    self.membership(JOIN, &eip.id, package).await?;
+        eip_core::allocation::finish_or_undo(
+            eip,
+            request.idempotency_key.is_some(),
+            |mut eip| async move {
+                if let Some(package) = &request.shared_bandwidth_id {
+                    if eip.bandwidth_id.as_deref() != Some(package) {
+                        self.membership(JOIN, &eip.id, package).await?;
+                    }
+                    eip.bandwidth_id = Some(package.clone());
+                    eip.bandwidth_kind = Some(eip_core::BandwidthKind::Shared);
                 }
-                eip.bandwidth_id = Some(package.clone());
-                eip.bandwidth_kind = Some(eip_core::BandwidthKind::Shared);
-            }
-            if request.deletion_protection && eip.deletion_protection != Some(true) {
-                self.protect_inner(&eip.id, true).await?;
-                eip.deletion_protection = Some(true);
-            }
-            Ok::<(), Error>(())
-        }
-        .await;
-        match outcome {
-            Ok(()) => Ok(eip),
-            Err(error) => {
-                if let Err(undo) = self.release_inner(&eip.id).await {
-                    tracing::warn!(
-                        eip = %eip.id,
-                        %undo,
-                        "an allocation whose options failed could not be released"
-                    );
+                if request.deletion_protection && eip.deletion_protection != Some(true) {
+                    self.protect_inner(&eip.id, true).await?;
+                    eip.deletion_protection = Some(true);
                 }
-                Err(error)
-            }
-        }
+                Ok(eip)
+            },
+            |id| async move { self.release_inner(&id).await },
+        )
+        .await
     }
 }
 

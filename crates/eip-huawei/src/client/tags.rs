@@ -83,37 +83,19 @@ impl HuaweiProvider {
         }
         // Before anything is sent: the tags too, not only what the create carries.
         request.validate(&self.capabilities)?;
-        let mut eip = self.allocate_stamped(request).await?;
-        match self
-            .tag_action(&eip.id, TagVerb::Create, tags_of(&request.tags))
-            .await
-        {
-            Ok(()) => {
+        let eip = self.allocate_stamped(request).await?;
+        eip_core::allocation::finish_or_undo(
+            eip,
+            request.idempotency_key.is_some(),
+            |mut eip| async move {
+                self.tag_action(&eip.id, TagVerb::Create, tags_of(&request.tags))
+                    .await?;
                 eip.tags.extend(request.tags.clone());
                 Ok(eip)
-            }
-            Err(error) if request.idempotency_key.is_some() => {
-                let note = format!(
-                    "eip {} was allocated but not tagged; it is kept: allocate again with the same \
-                     idempotency key to tag it, or release it",
-                    eip.id
-                );
-                tracing::warn!(id = %eip.id, %error, "tagging a new address failed; kept for the idempotency key");
-                Err(annotate(error, &note))
-            }
-            Err(error) => {
-                let note = match self.release_checked(&eip.id).await {
-                    Ok(()) => format!("eip {} was allocated but not tagged, and released", eip.id),
-                    Err(release) => format!(
-                        "eip {} was allocated but not tagged, and releasing it failed ({release}): \
-                         release it",
-                        eip.id
-                    ),
-                };
-                tracing::warn!(id = %eip.id, %error, "tagging a new address failed; {note}");
-                Err(annotate(error, &note))
-            }
-        }
+            },
+            |id| async move { self.release_checked(&id).await },
+        )
+        .await
     }
 
     /// [`eip_core::EipProvider::list_page`] with tags: the cloud finds the tagged addresses
@@ -237,49 +219,4 @@ fn tags_of(tags: &BTreeMap<String, String>) -> Vec<Tag> {
             value: Some(value.clone()),
         })
         .collect()
-}
-
-/// `error` with `note` added to the text a person reads (the cloud's message, or the reason).
-pub(crate) fn annotate(error: Error, note: &str) -> Error {
-    let append = |text: &mut String| {
-        text.push_str(" (");
-        text.push_str(note);
-        text.push(')');
-    };
-    let mut error = error;
-    match &mut error {
-        Error::Service { service, .. }
-        | Error::NotFound {
-            service: Some(service),
-            ..
-        }
-        | Error::AlreadyAssociated {
-            service: Some(service),
-        }
-        | Error::InvalidState {
-            service: Some(service),
-            ..
-        }
-        | Error::QuotaExceeded {
-            service: Some(service),
-        }
-        | Error::RateLimited {
-            service: Some(service),
-            ..
-        }
-        | Error::PermissionDenied {
-            service: Some(service),
-        } => append(&mut service.message),
-        Error::Conflict { reason, .. }
-        | Error::Unauthenticated { reason, .. }
-        | Error::InvalidInput { reason, .. }
-        | Error::InvalidResponse { reason, .. }
-        | Error::Fenced { reason, .. } => append(reason),
-        Error::Transport { message, .. } => append(message),
-        Error::Unsupported { what } => append(what),
-        Error::Timeout { operation, .. } => append(operation),
-        // No text to carry it: the warning logged by the caller names the address.
-        _ => {}
-    }
-    error
 }
