@@ -109,12 +109,23 @@ fn decode_form(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The action a request names, for faults and the log.
+/// The action a request names, for faults and the log: what [`RpcRequest::action`] reads,
+/// found without decoding the whole request (which [`handle`] does once, after the faults).
 pub(crate) fn action_name(parts: &Parts, body: &Bytes) -> String {
-    RpcRequest::parse(parts, body)
-        .action()
-        .unwrap_or("Unknown")
-        .to_owned()
+    let query = form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes());
+    let form = carries_form(parts, body).then(|| form_urlencoded::parse(body));
+    query
+        .chain(form.into_iter().flatten())
+        .find(|(name, _)| name == "Action")
+        .map(|(_, value)| value.into_owned())
+        .or_else(|| {
+            parts
+                .headers
+                .get("x-acs-action")
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        })
+        .filter(|action| !action.is_empty())
+        .unwrap_or_else(|| "Unknown".to_owned())
 }
 
 /// Verifies, executes and answers one request.
@@ -260,4 +271,49 @@ fn execute(
         Action::Attribute(action) => return attributes::execute(state, action, params, lag),
     };
     changed.map(Answer::Json)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn parts(method: &str, uri: &str, headers: &[(&str, &str)]) -> Parts {
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn the_logged_action_is_the_one_the_request_is_handled_as() {
+        let form = [("content-type", "application/x-www-form-urlencoded")];
+        let cases: [(Parts, &[u8]); 7] = [
+            (parts("POST", "/?Action=DescribeEipAddresses&A=1", &[]), b""),
+            (
+                parts("POST", "/?Version=2016-04-28", &form),
+                b"Action=AllocateEipAddress",
+            ),
+            (parts("POST", "/?Action=First", &form), b"Action=Second"),
+            (
+                parts("POST", "/", &[("x-acs-action", "ReleaseEipAddress")]),
+                b"",
+            ),
+            (
+                parts("POST", "/?Action=", &[("x-acs-action", "Header")]),
+                b"",
+            ),
+            (parts("GET", "/?Act%69on=Encoded+Name", &[]), b""),
+            (parts("GET", "/?Other=1", &[]), b"Action=NotAForm"),
+        ];
+        for (parts, body) in cases {
+            let body = Bytes::from_static(body);
+            let handled = RpcRequest::parse(&parts, &body)
+                .action()
+                .unwrap_or("Unknown")
+                .to_owned();
+            assert_eq!(action_name(&parts, &body), handled, "{:?}", parts.uri);
+        }
+    }
 }
