@@ -219,6 +219,54 @@ pub enum SweepMode {
     Release,
 }
 
+/// How a [`sweep_with`] runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SweepOptions {
+    /// How many candidates are re-read and released at once (default
+    /// [`SweepOptions::DEFAULT_CONCURRENCY`], at most [`SweepOptions::MAX_CONCURRENCY`]). The
+    /// provider's rate limiter still paces every request, so this shortens a sweep of many
+    /// addresses on a slow link without raising its request rate above the quota.
+    pub concurrency: usize,
+}
+
+impl SweepOptions {
+    /// The default [`SweepOptions::concurrency`].
+    pub const DEFAULT_CONCURRENCY: usize = 4;
+    /// The largest [`SweepOptions::concurrency`] accepted.
+    pub const MAX_CONCURRENCY: usize = 32;
+
+    /// The defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Releases up to `n` candidates at once.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n;
+        self
+    }
+
+    /// Checks the options; `concurrency` must be 1 to [`SweepOptions::MAX_CONCURRENCY`].
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=Self::MAX_CONCURRENCY).contains(&self.concurrency) {
+            return Err(Error::invalid_input(
+                "concurrency",
+                format!("must be 1 to {}", Self::MAX_CONCURRENCY),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Default for SweepOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: Self::DEFAULT_CONCURRENCY,
+        }
+    }
+}
+
 /// Why a [`sweep`] left an address that its filter selects.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -322,8 +370,9 @@ pub struct SweepReport {
 /// and otherwise busy addresses are reported as [`Skipped`], and so are deletion-protected ones.
 /// In a release run each candidate is read again just before its release and left alone if it
 /// got bound meanwhile (an IP pool may bind a free address at any moment); the provider's
-/// release refuses a bound address in any case, never unbinding it. Candidates are released one
-/// after the other, and a failure on one does not stop the others.
+/// release refuses a bound address in any case, never unbinding it. Candidates are released
+/// [`SweepOptions::DEFAULT_CONCURRENCY`] at a time ([`sweep_with`] sets how many), reported in
+/// the order they were listed, and a failure on one does not stop the others.
 ///
 /// The filter is validated before any request ([`SweepFilter::validate`]); a failing listing
 /// is the one error returned (nothing was released then).
@@ -335,20 +384,35 @@ pub async fn sweep(
     filter: &SweepFilter,
     mode: SweepMode,
 ) -> Result<SweepReport> {
+    sweep_with(provider, filter, mode, &SweepOptions::default()).await
+}
+
+/// [`sweep`] with options: how many candidates are released at once. The options are validated
+/// with the filter, before any request.
+pub async fn sweep_with(
+    provider: &dyn EipProvider,
+    filter: &SweepFilter,
+    mode: SweepMode,
+    options: &SweepOptions,
+) -> Result<SweepReport> {
     filter.validate(provider.capabilities())?;
+    options.validate()?;
     let span = tracing::info_span!(
         "sweep",
         provider = %provider.kind(),
         region = provider.region(),
         mode = ?mode
     );
-    run_sweep(provider, filter, mode).instrument(span).await
+    run_sweep(provider, filter, mode, options.concurrency)
+        .instrument(span)
+        .await
 }
 
 async fn run_sweep(
     provider: &dyn EipProvider,
     filter: &SweepFilter,
     mode: SweepMode,
+    concurrency: usize,
 ) -> Result<SweepReport> {
     let now = OffsetDateTime::now_utc();
     let listed: Vec<Eip> = provider
@@ -376,8 +440,15 @@ async fn run_sweep(
         report.would_release = candidates;
         return Ok(report);
     }
-    for listed in candidates {
-        release_one(provider, filter, listed, now, &mut report).await;
+    let mut outcomes = stream::iter(candidates)
+        .map(|listed| release_one(provider, filter, listed, now))
+        .buffered(concurrency);
+    while let Some(outcome) = outcomes.next().await {
+        match outcome {
+            Outcome::Released(eip) => report.released.push(eip),
+            Outcome::Skipped(skipped) => report.skipped.push(skipped),
+            Outcome::Failed(failure) => report.failed.push(failure),
+        }
     }
     tracing::info!(
         released = report.released.len(),
@@ -388,27 +459,29 @@ async fn run_sweep(
     Ok(report)
 }
 
+/// What became of one candidate of a release run.
+enum Outcome {
+    Released(Eip),
+    Skipped(Skipped),
+    Failed(SweepFailure),
+}
+
 /// Re-reads one candidate and releases it if it still is one.
 async fn release_one(
     provider: &dyn EipProvider,
     filter: &SweepFilter,
     listed: Eip,
     now: OffsetDateTime,
-    report: &mut SweepReport,
-) {
+) -> Outcome {
     let fresh = match provider.get(&listed.id).await {
         Ok(fresh) => fresh,
         Err(Error::NotFound { .. }) => {
-            report.skipped.push(Skipped {
+            return Outcome::Skipped(Skipped {
                 eip: listed,
                 reason: SkipReason::Gone,
-            });
-            return;
+            })
         }
-        Err(error) => {
-            report.failed.push(SweepFailure { eip: listed, error });
-            return;
-        }
+        Err(error) => return Outcome::Failed(SweepFailure { eip: listed, error }),
     };
     let reason = match verdict(filter, &fresh, now) {
         Verdict::Release => None,
@@ -418,12 +491,11 @@ async fn release_one(
     };
     if let Some(reason) = reason {
         tracing::info!(id = %fresh.id, %reason, "left alone");
-        report.skipped.push(Skipped { eip: fresh, reason });
-        return;
+        return Outcome::Skipped(Skipped { eip: fresh, reason });
     }
     match provider.release(&fresh.id).await {
-        Ok(()) => report.released.push(fresh),
-        Err(error) => report.failed.push(SweepFailure { eip: fresh, error }),
+        Ok(()) => Outcome::Released(fresh),
+        Err(error) => Outcome::Failed(SweepFailure { eip: fresh, error }),
     }
 }
 
@@ -476,6 +548,7 @@ fn verdict(filter: &SweepFilter, eip: &Eip, now: OffsetDateTime) -> Verdict {
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
     use async_trait::async_trait;
@@ -513,6 +586,10 @@ mod tests {
         gate: Option<Arc<Notify>>,
         binds_on_read: Option<String>,
         writes: Mutex<Vec<String>>,
+        /// How long a release takes, and how many were under way at once at most.
+        release_takes: Option<Duration>,
+        releasing: AtomicUsize,
+        most_releasing: AtomicUsize,
     }
 
     impl Region {
@@ -525,6 +602,9 @@ mod tests {
                 gate: None,
                 binds_on_read: None,
                 writes: Mutex::new(Vec::new()),
+                release_takes: None,
+                releasing: AtomicUsize::new(0),
+                most_releasing: AtomicUsize::new(0),
             }
         }
 
@@ -623,6 +703,12 @@ mod tests {
             })
         }
         async fn release(&self, id: &str) -> Result<()> {
+            if let Some(takes) = self.release_takes {
+                let now = self.releasing.fetch_add(1, Ordering::SeqCst) + 1;
+                self.most_releasing.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(takes).await;
+                self.releasing.fetch_sub(1, Ordering::SeqCst);
+            }
             self.writes.lock().unwrap().push(format!("release {id}"));
             let mut eips = self.eips.lock().unwrap();
             let at = eips
@@ -817,5 +903,37 @@ mod tests {
             Err(Error::Unsupported { .. })
         ));
         assert!(region.writes.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_release_run_releases_a_few_at_once_and_reports_in_listing_order() {
+        let eips = (0..10)
+            .map(|i| eip("r1", &format!("eip-{i}"), &format!("leak-{i}")))
+            .collect();
+        let mut region = Region::new("r1", eips);
+        region.release_takes = Some(Duration::from_millis(20));
+        let filter = SweepFilter::new().name_prefix("leak-");
+        let options = SweepOptions::new().concurrency(3);
+        let report = sweep_with(&region, &filter, SweepMode::Release, &options)
+            .await
+            .unwrap();
+        let released: Vec<&str> = report.released.iter().map(|e| e.id.as_str()).collect();
+        let listed: Vec<String> = (0..10).map(|i| format!("eip-{i}")).collect();
+        assert_eq!(released, listed);
+        assert!(region.held().is_empty());
+        assert_eq!(region.most_releasing.load(Ordering::SeqCst), 3);
+
+        for bad in [0, SweepOptions::MAX_CONCURRENCY + 1] {
+            let region = Region::new("r1", vec![eip("r1", "eip-x", "leak-x")]);
+            let options = SweepOptions::new().concurrency(bad);
+            let error = sweep_with(&region, &filter, SweepMode::Release, &options)
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(&error, Error::InvalidInput { field, .. } if field == "concurrency"),
+                "{error:?}"
+            );
+            assert_eq!(region.held(), ["eip-x"], "nothing released");
+        }
     }
 }

@@ -33,8 +33,8 @@ pub mod wait;
 
 pub use error::{Error, ErrorStatus, Result, ServiceError};
 pub use fleet::{
-    list_all, list_all_with, sweep, RegionItem, SkipReason, Skipped, SweepFailure, SweepFilter,
-    SweepMode, SweepReport,
+    list_all, list_all_with, sweep, sweep_with, RegionItem, SkipReason, Skipped, SweepFailure,
+    SweepFilter, SweepMode, SweepOptions, SweepReport,
 };
 pub use limit::RateLimiter;
 pub use model::{

@@ -539,4 +539,8 @@ pub struct SweepArgs {
     /// Release them. Without it, nothing is released: the sweep prints what it would release.
     #[arg(long)]
     pub yes: bool,
+    /// How many addresses are released at once (1 to 32); every request still goes through
+    /// the provider's rate limiter.
+    #[arg(long, value_name = "N", default_value_t = multicloud_eip::SweepOptions::DEFAULT_CONCURRENCY)]
+    pub concurrency: usize,
 }

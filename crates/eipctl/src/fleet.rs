@@ -8,7 +8,7 @@ use std::sync::Arc;
 use futures::stream::{StreamExt, TryStreamExt};
 use multicloud_eip::{
     ConnectOptions, EipProvider, EipProviderExt, Error, ListFilter, ListOptions, Region, Result,
-    SweepFilter, SweepMode, SweepReport,
+    SweepFilter, SweepMode, SweepOptions, SweepReport,
 };
 
 use crate::cli::Output;
@@ -115,10 +115,11 @@ pub async fn sweep(
     provider: &dyn EipProvider,
     filter: &SweepFilter,
     mode: SweepMode,
+    options: &SweepOptions,
     format: Output,
     out: &mut impl Write,
 ) -> Result<Outcome> {
-    let report = multicloud_eip::sweep(provider, filter, mode).await?;
+    let report = multicloud_eip::sweep_with(provider, filter, mode, options).await?;
     match format {
         Output::Json => {
             writeln!(out, "{:#}", json(&report)).map_err(io_error)?;

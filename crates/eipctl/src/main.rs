@@ -14,7 +14,8 @@ use clap::Parser;
 use multicloud_eip::{
     AllocateRequest, AssociateTarget, ConnectOptions, DedicatedBandwidth, EipProvider,
     EipProviderExt, EipStatus, Error, Expect, IpVersion, ListFilter, ListOptions, Modification,
-    MoveOptions, Result, RetryPolicy, SweepFilter, SweepMode, TagChange, Timeouts, WaitPolicy,
+    MoveOptions, Result, RetryPolicy, SweepFilter, SweepMode, SweepOptions, TagChange, Timeouts,
+    WaitPolicy,
 };
 
 use cli::{BandwidthCommand, Cli, Command, ExitCodes, Output, ResourceGroupCommand};
@@ -189,6 +190,7 @@ enum Action {
     Sweep {
         filter: SweepFilter,
         mode: SweepMode,
+        options: SweepOptions,
     },
     Allocate {
         request: AllocateRequest,
@@ -321,6 +323,8 @@ impl Action {
                 if let Some(group) = &args.resource_group {
                     filter = filter.resource_group(checked("resource-group", group)?);
                 }
+                let options = SweepOptions::new().concurrency(args.concurrency);
+                options.validate()?;
                 Self::Sweep {
                     filter,
                     mode: if args.yes {
@@ -328,6 +332,7 @@ impl Action {
                     } else {
                         SweepMode::DryRun
                     },
+                    options,
                 }
             }
             Command::Allocate(args) => {
@@ -505,8 +510,12 @@ impl Action {
                 provider.move_resource_group(&id, &group).await?;
                 show(provider, stdout, format, &id).await?;
             }
-            Self::Sweep { filter, mode } => {
-                return fleet::sweep(provider, &filter, mode, format, stdout).await;
+            Self::Sweep {
+                filter,
+                mode,
+                options,
+            } => {
+                return fleet::sweep(provider, &filter, mode, &options, format, stdout).await;
             }
             Self::Allocate { request, wait } => {
                 let mut eip = provider.allocate(&request).await?;

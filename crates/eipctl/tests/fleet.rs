@@ -211,6 +211,21 @@ async fn sweep_refuses_a_missing_or_malformed_filter_before_any_request() {
         (vec!["sweep", "--older-than", "3y"], "older-than"),
         (vec!["sweep", "--older-than", "0d"], "older-than"),
         (vec!["sweep", "--tag", "owner"], "tag"),
+        (
+            vec![
+                "sweep",
+                "--name-prefix",
+                "leak-",
+                "--yes",
+                "--concurrency",
+                "0",
+            ],
+            "concurrency",
+        ),
+        (
+            vec!["sweep", "--name-prefix", "leak-", "--concurrency", "33"],
+            "concurrency",
+        ),
         (vec!["tag", "eip-1", "--add", "novalue"], "add"),
         (
             vec!["associate", "eip-1", "--instance", "i-1", "--nic", "eni-1"],
