@@ -121,7 +121,9 @@ fn huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>>
     let builder = HuaweiProvider::builder()
         .with_region(info.region.clone())
         .with_iam_endpoint(&info.iam_endpoint)
-        .with_vpc_endpoint(&info.vpc_endpoint);
+        .with_vpc_endpoint(&info.vpc_endpoint)
+        // The emulator serves Enterprise Project Management on its VPC endpoint.
+        .with_eps_endpoint(&info.vpc_endpoint);
     let builder = match params.get("auth").copied() {
         None | Some("token") => builder.with_password(PasswordAuth::new(
             info.user_name.clone(),
@@ -130,6 +132,8 @@ fn huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipProvider>>
         )),
         Some("aksk") => builder
             .with_project_id(info.project_id.clone())
+            // Enterprise-project moves name the account with AK/SK.
+            .with_domain_id(info.domain_id.clone())
             .with_access_key(AccessKey::new(
                 info.access_key.clone(),
                 info.secret_key.clone(),

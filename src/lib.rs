@@ -18,14 +18,14 @@
 //! | spec | provider |
 //! |---|---|
 //! | `alibaba://<region>[?endpoint=URL&signature=v1\|v3&endpoint_type=vpc]` | Alibaba Cloud VPC (feature `alibaba`) |
-//! | `huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token\|aksk]` | Huawei Cloud VPC v1 (feature `huawei`) |
+//! | `huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&eps_endpoint=URL&auth=token\|aksk]` | Huawei Cloud VPC v1 (feature `huawei`) |
 //! | `sim://alibaba`, `sim://huawei` | the embedded emulator (feature `sim`) |
 //!
 //! A provider is one region; [`connect_regions`] builds one per region from one spec, and
 //! [`list_all`] lists them all at once, streaming each region's addresses as it answers.
 //! [`sweep`] releases the unbound addresses a filter selects (leaks), never a bound one.
 //!
-//! A spec's `endpoint=`, `iam_endpoint=` and `vpc_endpoint=` must name a loopback host or a host
+//! A spec's `endpoint=`, `iam_endpoint=`, `vpc_endpoint=` and `eps_endpoint=` must name a loopback host or a host
 //! under the cloud's own domains (Alibaba `*.aliyuncs.com`; Huawei `*.myhuaweicloud.com`,
 //! `*.myhuaweicloud.eu`, `*.myhuaweicloud.cn`): the spec often comes from the environment
 //! ([`PROVIDER_ENV`]), and the provider sends the environment's credentials to that host. Any
@@ -81,8 +81,8 @@ pub struct ConnectOptions {
     pub retry: Option<RetryPolicy>,
     /// The timeouts; each provider's default when `None`.
     pub timeouts: Option<Timeouts>,
-    /// Whether a spec may point `endpoint=`, `iam_endpoint=` or `vpc_endpoint=` at a host outside
-    /// the cloud's domains (a proxy, a private deployment). `false` by default.
+    /// Whether a spec may point `endpoint=`, `iam_endpoint=`, `vpc_endpoint=` or `eps_endpoint=`
+    /// at a host outside the cloud's domains (a proxy, a private deployment). `false` by default.
     pub allow_custom_endpoint: bool,
     /// A directory where temporary credentials are kept across processes (see
     /// `eip_http::FileCache`); `None`: in memory only.
@@ -414,8 +414,14 @@ fn connect_huawei(spec: &Spec, options: &ConnectOptions) -> Result<Arc<dyn EipPr
 #[cfg(feature = "huawei")]
 fn huawei_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_huawei::HuaweiProvider> {
     use eip_huawei::AuthMethod;
-    let params = spec.params(&["project_id", "iam_endpoint", "vpc_endpoint", "auth"])?;
-    for option in ["iam_endpoint", "vpc_endpoint"] {
+    let params = spec.params(&[
+        "project_id",
+        "iam_endpoint",
+        "vpc_endpoint",
+        "eps_endpoint",
+        "auth",
+    ])?;
+    for option in ["iam_endpoint", "vpc_endpoint", "eps_endpoint"] {
         if let Some(endpoint) = params.get(option) {
             check_endpoint(option, endpoint, HUAWEI_DOMAINS, options)?;
         }
@@ -452,6 +458,11 @@ fn huawei_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_huawei::
     }
     if let Some(url) = params.get("vpc_endpoint") {
         builder = builder.with_vpc_endpoint(*url);
+    }
+    // Enterprise Project Management is a global service with its own endpoint (used by
+    // `move_resource_group`).
+    if let Some(url) = params.get("eps_endpoint") {
+        builder = builder.with_eps_endpoint(*url);
     }
     if let Some(retry) = &options.retry {
         builder = builder.with_retry(retry.clone());

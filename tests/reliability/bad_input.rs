@@ -174,10 +174,25 @@ fn bad_provider_specs_are_refused_before_anything() {
         match multicloud_eip::connect(spec) {
             Err(Error::InvalidInput { field, reason }) => {
                 assert!(
-                    ["provider", "signature", "auth"].contains(&field.as_str()),
+                    [
+                        "provider",
+                        "signature",
+                        "auth",
+                        "eps_endpoint",
+                        "vpc_endpoint"
+                    ]
+                    .contains(&field.as_str()),
                     "{spec}: {field}: {reason}"
                 );
             }
+            other => panic!("{spec:?}: expected InvalidInput, got {other:?}"),
+        }
+    }
+    // Each endpoint option is held to the cloud's domains, the EPS one included.
+    for option in ["iam_endpoint", "vpc_endpoint", "eps_endpoint"] {
+        let spec = format!("huawei://cn-north-4?{option}=https://api.example.net");
+        match multicloud_eip::connect(&spec) {
+            Err(Error::InvalidInput { field, .. }) => assert_eq!(field, option, "{spec}"),
             other => panic!("{spec:?}: expected InvalidInput, got {other:?}"),
         }
     }

@@ -9,10 +9,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 const AFTER_HELP: &str = "\
 Providers (--provider or EIP_PROVIDER):
   alibaba://<region>[?endpoint=URL&signature=v1|v3]     credentials from ALIBABA_CLOUD_* / ALICLOUD_* / ~/.aliyun/config.json
-  huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&auth=token|aksk]
+  huawei://<region>[?project_id=ID&iam_endpoint=URL&vpc_endpoint=URL&eps_endpoint=URL&auth=token|aksk]
                                                         credentials from HUAWEICLOUD_SDK_* / HW_* / OS_*
   sim://alibaba, sim://huawei                           an emulator inside this process (empty at start)
-  endpoint=, iam_endpoint= and vpc_endpoint= must be loopback or under *.aliyuncs.com (Alibaba),
+  endpoint=, iam_endpoint=, vpc_endpoint= and eps_endpoint= must be loopback or under *.aliyuncs.com (Alibaba),
   *.myhuaweicloud.com / .eu / .cn (Huawei), unless --allow-custom-endpoint is given.
 
 Billing: without --charge-mode, both clouds bill an address by its bandwidth, hourly, whether or
@@ -82,7 +82,7 @@ pub struct Cli {
     )]
     pub request_timeout: Option<f64>,
 
-    /// Allow endpoint=, iam_endpoint= or vpc_endpoint= to name a host outside the cloud's own
+    /// Allow endpoint=, iam_endpoint=, vpc_endpoint= or eps_endpoint= to name a host outside the cloud's own
     /// domains (a proxy, a private deployment). The provider's credentials are sent to that host.
     /// The variable counts as set unless it is empty, 0, false, no or off.
     #[arg(

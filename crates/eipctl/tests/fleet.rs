@@ -512,36 +512,45 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
         assert_eq!(left["bandwidth_mbps"], 6, "{cloud:?}: {left:#}");
     }
 
-    // Resource groups: Alibaba's seeded groups (Huawei's enterprise projects need the EPS
-    // endpoint, covered by the provider's own tests).
-    let id = allocate_named(&h, Cloud::Alibaba, "grouped", &[]).await;
-    let group = h.sim.alibaba().resource_groups[1].clone();
-    let moved = h
-        .run(
-            Cloud::Alibaba,
-            &[
-                "--output",
-                "json",
-                "resource-group",
-                "move",
-                &id,
-                "--to",
-                &group,
-            ],
-        )
-        .await
-        .ok()
-        .json();
-    assert_eq!(moved["resource_group"], group.as_str(), "{moved:#}");
-    let listed = h
-        .run(
-            Cloud::Alibaba,
-            &["--output", "json", "list", "--resource-group", &group],
-        )
-        .await
-        .ok()
-        .json();
-    assert_eq!(ids(&listed), [id]);
+    // Resource groups: one of Alibaba's seeded groups; on Huawei an enterprise project (any
+    // UUID), moved through the EPS endpoint the spec names.
+    for cloud in BOTH {
+        let id = allocate_named(&h, cloud, "grouped", &[]).await;
+        let group = match cloud {
+            Cloud::Alibaba => h.sim.alibaba().resource_groups[1].clone(),
+            Cloud::Huawei => "b261ac1f-2489-4bc7-b31b-c33c3346a439".to_owned(),
+        };
+        let moved = h
+            .run(
+                cloud,
+                &[
+                    "--output",
+                    "json",
+                    "resource-group",
+                    "move",
+                    &id,
+                    "--to",
+                    &group,
+                ],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(
+            moved["resource_group"],
+            group.as_str(),
+            "{cloud:?}: {moved:#}"
+        );
+        let listed = h
+            .run(
+                cloud,
+                &["--output", "json", "list", "--resource-group", &group],
+            )
+            .await
+            .ok()
+            .json();
+        assert_eq!(ids(&listed), [id], "{cloud:?}");
+    }
 }
 
 #[tokio::test]

@@ -101,12 +101,13 @@ impl Harness {
         format!("alibaba://{}?endpoint={}", a.region, a.endpoint)
     }
 
-    /// `huawei://<region>?iam_endpoint=<emulator>&vpc_endpoint=<emulator>`.
+    /// `huawei://<region>?iam_endpoint=<emulator>&vpc_endpoint=<emulator>&eps_endpoint=<emulator>`
+    /// (the emulator serves Enterprise Project Management on its VPC endpoint).
     pub fn huawei_spec(&self) -> String {
         let h = self.sim.huawei();
         format!(
-            "huawei://{}?iam_endpoint={}&vpc_endpoint={}",
-            h.region, h.iam_endpoint, h.vpc_endpoint
+            "huawei://{}?iam_endpoint={}&vpc_endpoint={}&eps_endpoint={}",
+            h.region, h.iam_endpoint, h.vpc_endpoint, h.vpc_endpoint
         )
     }
 
