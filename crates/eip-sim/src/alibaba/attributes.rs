@@ -444,7 +444,7 @@ impl Account {
 
     /// The package's `Status` in DescribeCommonBandwidthPackages: `BINDING` / `UNBINDING`
     /// while one of its members' tasks runs, else `Available`.
-    fn package_status(&self, package_id: &str) -> &'static str {
+    pub(super) fn package_status(&self, package_id: &str) -> &'static str {
         let mut status = "Available";
         for eip in self.eips.values() {
             match eip.relation(package_id) {
