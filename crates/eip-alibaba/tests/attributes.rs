@@ -6,6 +6,7 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use common::stub::{self, Stub};
 use common::*;
 use eip_core::{
     AllocateRequest, BandwidthKind, DedicatedBandwidth, EipProvider, EipProviderExt, Error,
@@ -596,4 +597,68 @@ async fn an_allocation_into_a_shared_bandwidth_returns_a_member() {
             vec![(eip.id.clone(), "BINDED".to_owned())]
         )
     );
+}
+
+/// A stub whose RemoveCommonBandwidthPackageIp is refused `OperationUnsupported.IpNotInCbwp`
+/// (what a removal repeated after its lost answer meets when the cloud did not recognise the
+/// token); the address reads as in `cbwp-1` first, then as `after`.
+async fn not_a_member_stub(after: &'static str) -> Stub {
+    Stub::start(move |seen, n| match seen.action.as_str() {
+        "DescribeEipAddresses" if n == 0 => stub::page(&[IN_PACKAGE]),
+        "DescribeEipAddresses" => stub::page(&[after]),
+        "RemoveCommonBandwidthPackageIp" => stub::refusal(400, "OperationUnsupported.IpNotInCbwp"),
+        "DescribeCommonBandwidthPackages" => (
+            200,
+            r#"{"RequestId":"req-p","TotalCount":1,"CommonBandwidthPackages":{"CommonBandwidthPackage":[
+            {"BandwidthPackageId":"cbwp-1","Status":"Available","PublicIpAddresses":{"PublicIpAddresse":[]}}]}}"#
+                .to_owned(),
+        ),
+        _ => stub::refusal(400, "UnexpectedAction"),
+    })
+    .await
+}
+
+const IN_PACKAGE: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"Available",
+    "Bandwidth":"200","EipBandwidth":"8","BandwidthPackageId":"cbwp-1",
+    "BandwidthPackageType":"CommonBandwidthPackage"}"#;
+const OWN_BANDWIDTH: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1",
+    "Status":"Available","Bandwidth":"8","EipBandwidth":"8","BandwidthPackageId":""}"#;
+
+#[tokio::test]
+async fn a_removal_refused_as_not_a_member_is_done_when_the_address_is_in_no_package() {
+    let stub = not_a_member_stub(OWN_BANDWIDTH).await;
+    provider_at(&stub.endpoint, stub_key())
+        .leave_shared_bandwidth("eip-1", &DedicatedBandwidth::new(8))
+        .await
+        .unwrap();
+    assert_eq!(
+        stub.actions(),
+        [
+            "DescribeEipAddresses",
+            "RemoveCommonBandwidthPackageIp",
+            "DescribeEipAddresses",
+            "DescribeCommonBandwidthPackages",
+        ],
+        "one removal, the fresh read, the membership check; no modify for the same size"
+    );
+}
+
+#[tokio::test]
+async fn a_removal_refused_as_not_a_member_while_the_address_still_names_a_package_fails() {
+    let stub = not_a_member_stub(IN_PACKAGE).await;
+    let error = provider_at(&stub.endpoint, stub_key())
+        .leave_shared_bandwidth("eip-1", &DedicatedBandwidth::new(8))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.service().map(|s| s.code.as_str()),
+        Some("OperationUnsupported.IpNotInCbwp"),
+        "{error:?}"
+    );
+    assert_eq!(
+        stub.count("RemoveCommonBandwidthPackageIp"),
+        1,
+        "not retried"
+    );
+    assert_eq!(stub.count("DescribeCommonBandwidthPackages"), 0);
 }
