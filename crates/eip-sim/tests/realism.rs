@@ -953,10 +953,11 @@ async fn alibaba_a_second_membership_change_while_binding_is_refused_and_changes
         &sim,
         "RemoveCommonBandwidthPackageIp",
         &package,
-        &first,
+        &second,
         "c",
     )
     .await;
+    // Only queries while it is BINDING: even a removal that would be refused anyway.
     assert_eq!(leave.json["Code"], "BandwidthPackageOperation.conflict");
 
     let rows = member_rows(&ali_package(&sim, &package).await);
@@ -986,4 +987,28 @@ async fn alibaba_removing_an_address_that_is_not_a_member_is_ip_not_in_cbwp() {
     assert_eq!(refused.status, 400, "{}", refused.text);
     assert_eq!(refused.json["Code"], "OperationUnsupported.IpNotInCbwp");
     assert!(member_rows(&ali_package(&sim, &package).await).is_empty());
+}
+
+#[tokio::test]
+async fn alibaba_an_address_may_leave_while_its_own_join_is_binding() {
+    // What the official SDK checks in `sdk-compat/` do: add, read, remove at once.
+    let sim = start(SimBuilder::new().transition_delay(Duration::from_millis(300))).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = ali_allocate(&sim).await;
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "a").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let removed = ali_membership(&sim, "RemoveCommonBandwidthPackageIp", &package, &eip, "r").await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    let leaving = ali_package(&sim, &package).await;
+    assert_eq!(
+        member_rows(&leaving),
+        [(eip.clone(), "UNBINDING".to_owned())]
+    );
+    assert_eq!(ali_describe(&sim, &eip).await[0]["BandwidthPackageId"], "");
+    let gone = eventually(
+        || ali_package(&sim, &package),
+        |p| member_rows(p).is_empty(),
+    )
+    .await;
+    assert_eq!(gone["Status"], "Available");
 }

@@ -445,11 +445,19 @@ impl Account {
     /// The package's `Status` in DescribeCommonBandwidthPackages: `BINDING` / `UNBINDING`
     /// while one of its members' tasks runs, else `Available`.
     pub(super) fn package_status(&self, package_id: &str) -> &'static str {
-        let mut status = "Available";
+        self.busy_status(package_id, None).unwrap_or("Available")
+    }
+
+    /// `BINDING` / `UNBINDING` when a task of an EIP other than `except` runs in the package.
+    fn busy_status(&self, package_id: &str, except: Option<&str>) -> Option<&'static str> {
+        let mut status = None;
         for eip in self.eips.values() {
+            if except == Some(eip.allocation_id.as_str()) {
+                continue;
+            }
             match eip.relation(package_id) {
-                Some("BINDING") => return "BINDING",
-                Some("UNBINDING") => status = "UNBINDING",
+                Some("BINDING") => return Some("BINDING"),
+                Some("UNBINDING") => status = Some("UNBINDING"),
                 _ => {}
             }
         }
@@ -461,13 +469,14 @@ impl Account {
     /// (<https://www.alibabacloud.com/help/en/internet-shared-bandwidth/api-120320>). The code
     /// is the one Terraform's alicloud provider retries AddCommonBandwidthPackageIp and
     /// RemoveCommonBandwidthPackageIp on
-    /// (`alicloud/resource_alicloud_common_bandwidth_package_attachment.go`). The removal page
-    /// says nothing of its own asynchrony; that `UNBINDING` blocks the package the same way is
-    /// our assumption.
-    fn check_package_idle(&self, package_id: &str) -> Result<(), ApiError> {
-        match self.package_status(package_id) {
-            "Available" => Ok(()),
-            status => Err(ApiError::bad(
+    /// (`alicloud/resource_alicloud_common_bandwidth_package_attachment.go`). Our assumptions,
+    /// where the pages say nothing: `UNBINDING` blocks the package the same way, and the task
+    /// of `eip_id` itself does not (its own removal right after its join is accepted, as the
+    /// official SDKs' checks in `sdk-compat/` expect of the cloud).
+    fn check_package_idle(&self, package_id: &str, eip_id: &str) -> Result<(), ApiError> {
+        match self.busy_status(package_id, Some(eip_id)) {
+            None => Ok(()),
+            Some(status) => Err(ApiError::bad(
                 "BandwidthPackageOperation.conflict",
                 format!(
                     "The operation conflicts with another operation on the bandwidth package \
@@ -496,7 +505,7 @@ impl Account {
             .get(package_id)
             .cloned()
             .ok_or_else(|| package_not_found(package_id))?;
-        self.check_package_idle(package_id)?;
+        self.check_package_idle(package_id, eip_id)?;
         let (seq, eip) = self.find(eip_id)?;
         eip.check_unlocked()?;
         if eip.instance_charge_type == "PrePaid" {
@@ -547,7 +556,8 @@ impl Account {
     /// That page documents no states; like the join, the removal is taken to run in the
     /// background (our assumption): the member row reads `UNBINDING` for one transition, then is
     /// gone. DescribeEipAddresses shows the EIP with its own bandwidth (`EipBandwidth`) and no
-    /// package from the moment the removal is accepted (as the SDK checks expect). An EIP that
+    /// package from the moment the removal is accepted (as the SDK checks expect). A removal
+    /// while the EIP's own join still runs is accepted and replaces it. An EIP that
     /// is not in the package is `OperationUnsupported.IpNotInCbwp`, the code Terraform's
     /// `alicloud/resource_alicloud_common_bandwidth_package_attachment.go` takes for "already
     /// removed".
@@ -560,7 +570,7 @@ impl Account {
         if !self.packages.contains_key(package_id) {
             return Err(package_not_found(package_id));
         }
-        self.check_package_idle(package_id)?;
+        self.check_package_idle(package_id, eip_id)?;
         let (seq, eip) = self.find(eip_id)?;
         eip.check_unlocked()?;
         let Some(package) = eip.package.take_if(|p| p.id == package_id) else {
