@@ -79,8 +79,9 @@ pub(crate) struct Config {
 /// loop's own read-backs here, so this is within `RetryPolicy::max_requests_per_call_with(4)`);
 /// `associate`, `disassociate` and `release` read the address first, a call of its own (at most
 /// 10 more). The attribute writes (tags, shared bandwidth, resource group, deletion
-/// protection) are described in their module; allocating with a shared bandwidth or deletion
-/// protection adds one call for each.
+/// protection) are described in their module; allocating with deletion protection adds one
+/// call, with a shared bandwidth one call and the wait until the address is a member (one read
+/// per poll, see the attributes module).
 /// No retry loop runs inside another.
 ///
 /// # Idempotency keys

@@ -87,6 +87,12 @@ pub const THROTTLING_ERRORS: &[&str] = &["Throttling*", "Rejected.Throttling"];
 /// - `TaskConflict.*` ("Operate too frequent", ReleaseEipAddress API reference),
 ///   `OperationFailed.SystemBusy`, `InternalError`: the AssociateEipAddress and
 ///   ModifyEipAddressAttribute API references list them as the service's own failures.
+/// - `BandwidthPackageOperation.conflict` (the Internet Shared Bandwidth is still `BINDING` or
+///   `UNBINDING` another address), `EipOperation.TooFrequently`, and `OperationConflict`,
+///   `LastTokenProcessing`, `IncorrectStatus`, `IncorrectStatus.Eip`, `SystemBusy`,
+///   `ServiceUnavailable`, `TaskConflict` (above): the codes
+///   `alicloud/resource_alicloud_common_bandwidth_package_attachment.go` retries
+///   AddCommonBandwidthPackageIp and RemoveCommonBandwidthPackageIp on.
 ///
 /// `InvalidBindingStatus` is here, not a fence: no Alibaba document says UnassociateEipAddress
 /// refuses an `InstanceId` other than the bound one (its error table only has "The eip binding
@@ -109,6 +115,8 @@ pub const TRANSIENT_ERRORS: &[&str] = &[
     "FrequentPurchase.EIP",
     "OperationFailed.EcsMigrating",
     "VPC_TASK_CONFLICT",
+    "BandwidthPackageOperation.conflict",
+    "EipOperation.TooFrequently",
 ];
 
 /// Whether `code` is a flow-control code ([`THROTTLING_ERRORS`]).
@@ -517,6 +525,9 @@ mod tests {
             "OperationConflict",
             "LastTokenProcessing",
             "OperationFailed.LastTokenProcessing",
+            "BandwidthPackageOperation.conflict",
+            "EipOperation.TooFrequently",
+            "IncorrectStatus.Eip",
         ] {
             assert!(map(code, 400, None).is_retryable(), "{code}");
         }

@@ -6,6 +6,7 @@ mod common;
 
 use std::net::{IpAddr, Ipv4Addr};
 
+use common::stub::{self, Stub};
 use common::*;
 use eip_core::{
     AllocateRequest, BandwidthKind, DedicatedBandwidth, EipProvider, EipProviderExt, Error,
@@ -268,6 +269,9 @@ async fn an_unknown_shared_bandwidth_is_not_found_and_allocation_can_join_one() 
         "the new address is being released: {statuses:?}"
     );
     assert!(error.to_string().contains("and released"), "{error}");
+    // Counted below: the released address must be gone first, not vanish between two counts.
+    let released = sim.inventory().into_iter().nth(before).unwrap().id;
+    p.wait_until_released(&released, &wait()).await.unwrap();
 
     // With the caller's idempotency key the address is kept instead, and named; the same key
     // then returns it, and the join is done on that second call.
@@ -458,4 +462,203 @@ async fn attribute_writes_whose_answers_were_lost_are_sent_again_without_acting_
         p.get(&eip.id).await.unwrap().deletion_protection,
         Some(true)
     );
+}
+
+/// The emulator's own view of one Internet Shared Bandwidth (control `bandwidth_packages`): its
+/// status and each member row's `BandwidthPackageIpRelationStatus`, as
+/// DescribeCommonBandwidthPackages answers them.
+fn package_rows(sim: &Sim, package: &str) -> (String, Vec<(String, String)>) {
+    let answer = sim
+        .control(Cloud::Alibaba, "bandwidth_packages", serde_json::json!({}))
+        .unwrap();
+    let row = answer["bandwidth_packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == package)
+        .unwrap()
+        .clone();
+    let mut relations: Vec<(String, String)> = row["relations"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(id, status)| (id.clone(), status.as_str().unwrap().to_owned()))
+        .collect();
+    relations.sort();
+    (row["status"].as_str().unwrap().to_owned(), relations)
+}
+
+/// An emulator whose joins and removals take 300 ms, and a provider whose retries outlast one
+/// (the test kit's 40 ms ceiling would give up on a package busy that long).
+async fn slow_membership() -> (Sim, eip_alibaba::AlibabaProvider) {
+    let sim = eip_testkit::emulator::start(
+        eip_sim::SimBuilder::new().transition_delay(std::time::Duration::from_millis(300)),
+    )
+    .await;
+    let retry = fast_retry().delays(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::from_millis(200),
+    );
+    let p = eip_testkit::emulator::alibaba_builder(&sim)
+        .with_retry(retry)
+        .build()
+        .unwrap();
+    (sim, p)
+}
+
+#[tokio::test]
+async fn a_join_returns_once_the_emulator_shows_the_address_binded() {
+    let (sim, p) = slow_membership().await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+    p.join_shared_bandwidth(&eip.id, &package).await.unwrap();
+    assert_eq!(
+        package_rows(&sim, &package),
+        (
+            "Available".to_owned(),
+            vec![(eip.id.clone(), "BINDED".to_owned())]
+        )
+    );
+    assert_eq!(count(&sim, "AddCommonBandwidthPackageIp"), 1);
+}
+
+#[tokio::test]
+async fn two_joins_into_one_package_at_once_both_end_as_members() {
+    let (sim, p) = slow_membership().await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let first = p.allocate(&AllocateRequest::new()).await.unwrap();
+    let second = p.allocate(&AllocateRequest::new()).await.unwrap();
+    let (a, b) = tokio::join!(
+        p.join_shared_bandwidth(&first.id, &package),
+        p.join_shared_bandwidth(&second.id, &package)
+    );
+    a.unwrap();
+    b.unwrap();
+    let mut expected = vec![
+        (first.id.clone(), "BINDED".to_owned()),
+        (second.id.clone(), "BINDED".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(
+        package_rows(&sim, &package),
+        ("Available".to_owned(), expected)
+    );
+    // The package was busy with one join when the other arrived: refused, then sent again.
+    let joins = requests(&sim, "AddCommonBandwidthPackageIp");
+    assert!(
+        joins.iter().any(|r| r.status == 400
+            && r.error_code.as_deref() == Some("BandwidthPackageOperation.conflict")),
+        "{joins:?}"
+    );
+    assert_eq!(joins.iter().filter(|r| r.status == 200).count(), 2);
+}
+
+#[tokio::test]
+async fn a_leave_whose_answer_is_lost_ends_in_no_package_with_its_own_bandwidth() {
+    let (sim, p) = slow_membership().await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = p
+        .allocate(&AllocateRequest::new().bandwidth(8))
+        .await
+        .unwrap();
+    p.join_shared_bandwidth(&eip.id, &package).await.unwrap();
+
+    drop_answer(&sim, "RemoveCommonBandwidthPackageIp");
+    p.leave_shared_bandwidth(&eip.id, &DedicatedBandwidth::new(12))
+        .await
+        .unwrap();
+    assert_eq!(
+        package_rows(&sim, &package),
+        ("Available".to_owned(), Vec::new()),
+        "the address has left the package, and the package is idle"
+    );
+    let leaves = requests(&sim, "RemoveCommonBandwidthPackageIp");
+    assert_eq!(leaves.len(), 2, "the lost answer was settled by one repeat");
+    assert!(leaves.iter().all(|r| r.status == 200), "{leaves:?}");
+    let read = p.get(&eip.id).await.unwrap();
+    assert_eq!(read.bandwidth_id, None);
+    assert_eq!(read.bandwidth_kind, Some(BandwidthKind::Dedicated));
+    assert_eq!(read.bandwidth_mbps, Some(12));
+}
+
+#[tokio::test]
+async fn an_allocation_into_a_shared_bandwidth_returns_a_member() {
+    let (sim, p) = slow_membership().await;
+    let package = sim.alibaba().bandwidth_packages[1].clone();
+    let eip = p
+        .allocate(&AllocateRequest::new().shared_bandwidth(package.clone()))
+        .await
+        .unwrap();
+    assert_eq!(eip.bandwidth_id.as_deref(), Some(package.as_str()));
+    assert_eq!(
+        package_rows(&sim, &package),
+        (
+            "Available".to_owned(),
+            vec![(eip.id.clone(), "BINDED".to_owned())]
+        )
+    );
+}
+
+/// A stub whose RemoveCommonBandwidthPackageIp is refused `OperationUnsupported.IpNotInCbwp`
+/// (what a removal repeated after its lost answer meets when the cloud did not recognise the
+/// token); the address reads as in `cbwp-1` first, then as `after`.
+async fn not_a_member_stub(after: &'static str) -> Stub {
+    Stub::start(move |seen, n| match seen.action.as_str() {
+        "DescribeEipAddresses" if n == 0 => stub::page(&[IN_PACKAGE]),
+        "DescribeEipAddresses" => stub::page(&[after]),
+        "RemoveCommonBandwidthPackageIp" => stub::refusal(400, "OperationUnsupported.IpNotInCbwp"),
+        "DescribeCommonBandwidthPackages" => (
+            200,
+            r#"{"RequestId":"req-p","TotalCount":1,"CommonBandwidthPackages":{"CommonBandwidthPackage":[
+            {"BandwidthPackageId":"cbwp-1","Status":"Available","PublicIpAddresses":{"PublicIpAddresse":[]}}]}}"#
+                .to_owned(),
+        ),
+        _ => stub::refusal(400, "UnexpectedAction"),
+    })
+    .await
+}
+
+const IN_PACKAGE: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1","Status":"Available",
+    "Bandwidth":"200","EipBandwidth":"8","BandwidthPackageId":"cbwp-1",
+    "BandwidthPackageType":"CommonBandwidthPackage"}"#;
+const OWN_BANDWIDTH: &str = r#"{"AllocationId":"eip-1","IpAddress":"47.0.0.1",
+    "Status":"Available","Bandwidth":"8","EipBandwidth":"8","BandwidthPackageId":""}"#;
+
+#[tokio::test]
+async fn a_removal_refused_as_not_a_member_is_done_when_the_address_is_in_no_package() {
+    let stub = not_a_member_stub(OWN_BANDWIDTH).await;
+    provider_at(&stub.endpoint, stub_key())
+        .leave_shared_bandwidth("eip-1", &DedicatedBandwidth::new(8))
+        .await
+        .unwrap();
+    assert_eq!(
+        stub.actions(),
+        [
+            "DescribeEipAddresses",
+            "RemoveCommonBandwidthPackageIp",
+            "DescribeEipAddresses",
+            "DescribeCommonBandwidthPackages",
+        ],
+        "one removal, the fresh read, the membership check; no modify for the same size"
+    );
+}
+
+#[tokio::test]
+async fn a_removal_refused_as_not_a_member_while_the_address_still_names_a_package_fails() {
+    let stub = not_a_member_stub(IN_PACKAGE).await;
+    let error = provider_at(&stub.endpoint, stub_key())
+        .leave_shared_bandwidth("eip-1", &DedicatedBandwidth::new(8))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.service().map(|s| s.code.as_str()),
+        Some("OperationUnsupported.IpNotInCbwp"),
+        "{error:?}"
+    );
+    assert_eq!(
+        stub.count("RemoveCommonBandwidthPackageIp"),
+        1,
+        "not retried"
+    );
+    assert_eq!(stub.count("DescribeCommonBandwidthPackages"), 0);
 }

@@ -830,3 +830,185 @@ async fn under_the_realistic_mix_every_unanswered_or_gateway_failed_create_exist
          ({throttled} throttled ones do not)"
     );
 }
+
+/// The one Internet Shared Bandwidth `package` as DescribeCommonBandwidthPackages answers it.
+async fn ali_package(sim: &Sim, package: &str) -> Value {
+    let page = ali(
+        sim,
+        "DescribeCommonBandwidthPackages",
+        &[("BandwidthPackageId", package)],
+    )
+    .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    page.json["CommonBandwidthPackages"]["CommonBandwidthPackage"][0].clone()
+}
+
+/// `(AllocationId, BandwidthPackageIpRelationStatus)` of each member row.
+fn member_rows(package: &Value) -> Vec<(String, String)> {
+    package["PublicIpAddresses"]["PublicIpAddresse"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["AllocationId"].as_str().unwrap().to_owned(),
+                m["BandwidthPackageIpRelationStatus"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn ali_allocate(sim: &Sim) -> String {
+    let allocated = ali(sim, "AllocateEipAddress", &[("Bandwidth", "5")]).await;
+    assert_eq!(allocated.status, 200, "{}", allocated.text);
+    allocated.json["AllocationId"].as_str().unwrap().to_owned()
+}
+
+async fn ali_membership(sim: &Sim, action: &str, package: &str, eip: &str, token: &str) -> Answer {
+    ali(
+        sim,
+        action,
+        &[
+            ("BandwidthPackageId", package),
+            ("IpInstanceId", eip),
+            ("ClientToken", token),
+        ],
+    )
+    .await
+}
+
+#[tokio::test]
+async fn alibaba_shared_bandwidth_membership_is_binding_then_binded_and_unbinding_then_gone() {
+    let sim = start(SimBuilder::new().transition_delay(Duration::from_millis(300))).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = ali_allocate(&sim).await;
+
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "t-add").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let busy = ali_package(&sim, &package).await;
+    assert_eq!(member_rows(&busy), [(eip.clone(), "BINDING".to_owned())]);
+    assert_eq!(busy["Status"], "BINDING");
+    // The replay of the accepted request succeeds and adds nothing.
+    let replay = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "t-add").await;
+    assert_eq!(replay.status, 200, "{}", replay.text);
+    assert_eq!(member_rows(&ali_package(&sim, &package).await).len(), 1);
+
+    let done = eventually(
+        || ali_package(&sim, &package),
+        |p| p["Status"] == "Available",
+    )
+    .await;
+    assert_eq!(member_rows(&done), [(eip.clone(), "BINDED".to_owned())]);
+    let row = ali_describe(&sim, &eip).await.remove(0);
+    assert_eq!(row["BandwidthPackageId"], package.as_str());
+
+    let removed = ali_membership(
+        &sim,
+        "RemoveCommonBandwidthPackageIp",
+        &package,
+        &eip,
+        "t-rm",
+    )
+    .await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    let leaving = ali_package(&sim, &package).await;
+    assert_eq!(
+        member_rows(&leaving),
+        [(eip.clone(), "UNBINDING".to_owned())]
+    );
+    let gone = eventually(
+        || ali_package(&sim, &package),
+        |p| member_rows(p).is_empty(),
+    )
+    .await;
+    assert!(member_rows(&gone).is_empty(), "{gone}");
+    assert_eq!(gone["Status"], "Available");
+    let row = ali_describe(&sim, &eip).await.remove(0);
+    assert_eq!(
+        (
+            row["BandwidthPackageId"].as_str(),
+            row["Bandwidth"].as_str()
+        ),
+        (Some(""), Some("5")),
+        "the address has its own bandwidth back"
+    );
+}
+
+#[tokio::test]
+async fn alibaba_a_second_membership_change_while_binding_is_refused_and_changes_nothing() {
+    let sim = start(SimBuilder::new().transition_delay(Duration::from_millis(300))).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let first = ali_allocate(&sim).await;
+    let second = ali_allocate(&sim).await;
+
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &first, "a").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let refused = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &second, "b").await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.json["Code"], "BandwidthPackageOperation.conflict");
+    let leave = ali_membership(
+        &sim,
+        "RemoveCommonBandwidthPackageIp",
+        &package,
+        &second,
+        "c",
+    )
+    .await;
+    // Only queries while it is BINDING: even a removal that would be refused anyway.
+    assert_eq!(leave.json["Code"], "BandwidthPackageOperation.conflict");
+
+    let rows = member_rows(&ali_package(&sim, &package).await);
+    assert_eq!(rows, [(first.clone(), "BINDING".to_owned())]);
+    let row = ali_describe(&sim, &second).await.remove(0);
+    assert_eq!(
+        row["BandwidthPackageId"], "",
+        "the refused join took no effect"
+    );
+
+    // Once the package is Available again, the refused join goes through.
+    eventually(
+        || ali_package(&sim, &package),
+        |p| p["Status"] == "Available",
+    )
+    .await;
+    let again = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &second, "b").await;
+    assert_eq!(again.status, 200, "{}", again.text);
+}
+
+#[tokio::test]
+async fn alibaba_removing_an_address_that_is_not_a_member_is_ip_not_in_cbwp() {
+    let sim = start(fast()).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = ali_allocate(&sim).await;
+    let refused = ali_membership(&sim, "RemoveCommonBandwidthPackageIp", &package, &eip, "x").await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.json["Code"], "OperationUnsupported.IpNotInCbwp");
+    assert!(member_rows(&ali_package(&sim, &package).await).is_empty());
+}
+
+#[tokio::test]
+async fn alibaba_an_address_may_leave_while_its_own_join_is_binding() {
+    // What the official SDK checks in `sdk-compat/` do: add, read, remove at once.
+    let sim = start(SimBuilder::new().transition_delay(Duration::from_millis(300))).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = ali_allocate(&sim).await;
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "a").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let removed = ali_membership(&sim, "RemoveCommonBandwidthPackageIp", &package, &eip, "r").await;
+    assert_eq!(removed.status, 200, "{}", removed.text);
+    let leaving = ali_package(&sim, &package).await;
+    assert_eq!(
+        member_rows(&leaving),
+        [(eip.clone(), "UNBINDING".to_owned())]
+    );
+    assert_eq!(ali_describe(&sim, &eip).await[0]["BandwidthPackageId"], "");
+    let gone = eventually(
+        || ali_package(&sim, &package),
+        |p| member_rows(p).is_empty(),
+    )
+    .await;
+    assert_eq!(gone["Status"], "Available");
+}

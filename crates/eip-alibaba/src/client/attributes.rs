@@ -5,10 +5,26 @@
 //! idempotent in effect, so a lost answer is simply sent again: tagging sets key = value (a
 //! repeat sets it again), untagging removes keys (a key already gone is not an error),
 //! MoveResourceGroup and DeletionProtection set an absolute value, and the shared-bandwidth
-//! actions carry a ClientToken minted once per call. The checks that need the address (tag
-//! count, current package, protection) read it once, before anything is sent.
+//! actions carry a ClientToken minted once per call (the same on every attempt of that call).
+//! The checks that need the address (tag count, current package, protection) read it once,
+//! before anything is sent.
+//!
+//! Shared-bandwidth membership is asynchronous: AddCommonBandwidthPackageIp answers with a
+//! request id while the task runs, the package reads `BINDING` and "you can only query the
+//! instance" until the member is `BINDED`
+//! (<https://www.alibabacloud.com/help/en/internet-shared-bandwidth/api-120320>). So join and
+//! leave wait, after the write, until DescribeCommonBandwidthPackages shows the address
+//! `BINDED` in the package (join) or no longer in it (leave), polled with [`membership_wait`];
+//! a refusal while the package is busy (`BandwidthPackageOperation.conflict`) is retried by the
+//! one retry loop. A join or leave is then: the address read (one call), the write (one call),
+//! and the wait (one DescribeCommonBandwidthPackages call per poll, about 70 in its 5 minutes);
+//! a leave with another dedicated size adds ModifyEipAddressAttribute.
 
 use std::collections::BTreeSet;
+use std::time::Duration;
+
+use eip_core::wait::{self, Progress, WaitPolicy};
+use serde::Deserialize;
 
 use super::*;
 
@@ -17,6 +33,7 @@ pub(super) const UNTAG: &str = "UnTagResources";
 pub(super) const LIST_TAGS: &str = "ListTagResources";
 pub(super) const JOIN: &str = "AddCommonBandwidthPackageIp";
 pub(super) const LEAVE: &str = "RemoveCommonBandwidthPackageIp";
+const PACKAGES: &str = "DescribeCommonBandwidthPackages";
 pub(super) const MOVE_GROUP: &str = "MoveResourceGroup";
 pub(super) const PROTECT: &str = "DeletionProtection";
 pub(super) const REGIONS: &str = "DescribeRegions";
@@ -112,8 +129,11 @@ impl AlibabaProvider {
 
     /// AddCommonBandwidthPackageIp
     /// (<https://www.alibabacloud.com/help/en/internet-shared-bandwidth/api-120320>). The
-    /// address is read first: already in that package is success without a request, in another
-    /// one a conflict (Alibaba takes an address into one package at a time), locked refused.
+    /// address is read first: in another package it is a conflict (Alibaba takes an address
+    /// into one package at a time), locked is refused, already in that package needs no
+    /// request. Returns once DescribeCommonBandwidthPackages shows the address `BINDED` in the
+    /// package (the join runs in the background; see the module docs), or
+    /// [`Error::WaitTimeout`] after [`membership_wait`]'s 5 minutes.
     pub(super) async fn join_inner(&self, id: &str, package: &str) -> Result<()> {
         validate::id("id", id)?;
         validate::id("bandwidth_id", package)?;
@@ -123,7 +143,10 @@ impl AlibabaProvider {
             return Err(locked(&eip, JOIN));
         }
         match eip.bandwidth_id.as_deref() {
-            Some(current) if current == package => return Ok(()),
+            // Named by the address, but the join may still be running.
+            Some(current) if current == package => {
+                return self.await_membership(id, package, true).await
+            }
             Some(current) => {
                 return Err(conflict(
                     &eip,
@@ -132,7 +155,12 @@ impl AlibabaProvider {
             }
             None => {}
         }
-        self.membership(JOIN, id, package).await
+        self.join_and_wait(id, package).await
+    }
+
+    async fn join_and_wait(&self, id: &str, package: &str) -> Result<()> {
+        self.membership(JOIN, id, package).await?;
+        self.await_membership(id, package, true).await
     }
 
     /// RemoveCommonBandwidthPackageIp
@@ -141,6 +169,13 @@ impl AlibabaProvider {
     /// `dedicated` asks for another size, ModifyEipAddressAttribute sets it afterwards. Alibaba
     /// cannot change an address's billing method, so a `charge_mode` other than the address's
     /// own is refused before anything is sent. An address in no package is left as it is.
+    ///
+    /// The removal runs in the background like the join: this returns once
+    /// DescribeCommonBandwidthPackages no longer lists the address in the package (before the
+    /// ModifyEipAddressAttribute, which the busy address would refuse), or
+    /// [`Error::WaitTimeout`] after [`membership_wait`]'s 5 minutes. A removal refused with
+    /// `OperationUnsupported.IpNotInCbwp` (an earlier attempt whose answer was lost already
+    /// took effect) is success when a fresh read shows the address in no package.
     pub(super) async fn leave_inner(&self, id: &str, dedicated: &DedicatedBandwidth) -> Result<()> {
         validate::id("id", id)?;
         require_shared_bandwidth(&self.capabilities)?;
@@ -161,7 +196,15 @@ impl AlibabaProvider {
         let Some(package) = eip.bandwidth_id.clone() else {
             return Ok(());
         };
-        self.membership(LEAVE, id, &package).await?;
+        match self.membership(LEAVE, id, &package).await {
+            Err(error) if has_code(&error, NOT_A_MEMBER) => {
+                if self.get(id).await?.bandwidth_id.is_some() {
+                    return Err(error);
+                }
+            }
+            other => other?,
+        }
+        self.await_membership(id, &package, false).await?;
         if eip.bandwidth_mbps != Some(dedicated.mbps) {
             self.modify_inner(id, &Modification::new().bandwidth(dedicated.mbps))
                 .await?;
@@ -169,6 +212,9 @@ impl AlibabaProvider {
         Ok(())
     }
 
+    /// Sends AddCommonBandwidthPackageIp or RemoveCommonBandwidthPackageIp through the one
+    /// retry loop. The request, and so its ClientToken, is built once: every attempt sends the
+    /// same token, so an attempt whose answer was lost is not acted on twice.
     async fn membership(&self, action: &'static str, id: &str, package: &str) -> Result<()> {
         let mut request = self
             .request(action)
@@ -214,6 +260,63 @@ impl AlibabaProvider {
             .await
     }
 
+    /// Polls DescribeCommonBandwidthPackages (with [`membership_wait`]) until the address's row
+    /// in `package` is `BINDED` (`member`) or gone (not `member`).
+    async fn await_membership(&self, id: &str, package: &str, member: bool) -> Result<()> {
+        wait::poll(&membership_wait(), || async {
+            let relation = self.relation(id, package, member).await?;
+            let done = match relation.as_deref() {
+                Some(BINDED) => member,
+                Some(_) => false,
+                None => !member,
+            };
+            tracing::debug!(id, package, ?relation, "shared bandwidth membership");
+            Ok(if done {
+                Progress::Done(())
+            } else {
+                Progress::Pending(None)
+            })
+        })
+        .await
+    }
+
+    /// The `BandwidthPackageIpRelationStatus` of the address in `package` (one request), `None`
+    /// when it has no row there. A package the answer does not list is not found for a join,
+    /// and holds nothing for a leave.
+    async fn relation(&self, id: &str, package: &str, member: bool) -> Result<Option<String>> {
+        let request = self
+            .request(PACKAGES)
+            .set("BandwidthPackageId", package)
+            .set("PageSize", "50");
+        let answer: PackagesResponse = self
+            .execute(
+                Call::read(KIND, PACKAGES).on(id),
+                &request,
+                None,
+                rpc::read_answer,
+            )
+            .await?
+            .map_or_else(|| rpc::read_answer(PACKAGES, b""), Ok)?;
+        let Some(row) = answer
+            .packages
+            .into_iter()
+            .flat_map(|p| p.package)
+            .find(|p| p.id.as_deref() == Some(package))
+        else {
+            return if member {
+                Err(Error::not_found(format!("shared bandwidth {package}")))
+            } else {
+                Ok(None)
+            };
+        };
+        Ok(row
+            .addresses
+            .into_iter()
+            .flat_map(|a| a.address)
+            .find(|a| a.allocation_id.as_deref() == Some(id))
+            .map(|a| a.status.unwrap_or_default()))
+    }
+
     /// VPC DescribeRegions
     /// (<https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-describeregions>),
     /// names filled from [`crate::regions_static`] when the answer has none. A failure is
@@ -253,8 +356,10 @@ impl AlibabaProvider {
             request.idempotency_key.is_some(),
             |mut eip| async move {
                 if let Some(package) = &request.shared_bandwidth_id {
-                    if eip.bandwidth_id.as_deref() != Some(package) {
-                        self.membership(JOIN, &eip.id, package).await?;
+                    if eip.bandwidth_id.as_deref() == Some(package) {
+                        self.await_membership(&eip.id, package, true).await?;
+                    } else {
+                        self.join_and_wait(&eip.id, package).await?;
                     }
                     eip.bandwidth_id = Some(package.clone());
                     eip.bandwidth_kind = Some(eip_core::BandwidthKind::Shared);
@@ -279,4 +384,98 @@ fn require_shared_bandwidth(caps: &Capabilities) -> Result<()> {
             what: "shared bandwidth".into(),
         })
     }
+}
+
+/// How join and leave wait for the background task: every 20 ms at first, growing to at most
+/// every 5 s, for at most 5 minutes, the interval and budget Terraform's alicloud provider uses
+/// after AddCommonBandwidthPackageIp and RemoveCommonBandwidthPackageIp
+/// (`alicloud/resource_alicloud_common_bandwidth_package_attachment.go`).
+pub(crate) fn membership_wait() -> WaitPolicy {
+    WaitPolicy::default()
+        .intervals(Duration::from_millis(20), Duration::from_secs(5))
+        .max_wait(Duration::from_secs(300))
+}
+
+/// A member row once the join is done (DescribeCommonBandwidthPackages,
+/// `BandwidthPackageIpRelationStatus`; `BINDING` while it runs).
+const BINDED: &str = "BINDED";
+
+/// RemoveCommonBandwidthPackageIp of an address that is not in the package; Terraform's
+/// `alicloud/resource_alicloud_common_bandwidth_package_attachment.go` takes it for "already
+/// removed".
+const NOT_A_MEMBER: &str = "OperationUnsupported.IpNotInCbwp";
+
+fn has_code(error: &Error, code: &str) -> bool {
+    error.service().is_some_and(|s| s.code == code)
+}
+
+/// DescribeCommonBandwidthPackages, the fields read here
+/// (<https://www.alibabacloud.com/help/en/internet-shared-bandwidth/api-describecommonbandwidthpackages>).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PackagesResponse {
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    request_id: Option<String>,
+    #[serde(
+        default,
+        rename = "CommonBandwidthPackages",
+        deserialize_with = "eip_http::de::opt_object"
+    )]
+    packages: Option<PackageList>,
+}
+
+impl rpc::Answer for PackagesResponse {
+    fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PackageList {
+    #[serde(
+        default,
+        rename = "CommonBandwidthPackage",
+        deserialize_with = "eip_http::de::one_or_many"
+    )]
+    package: Vec<PackageRow>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PackageRow {
+    #[serde(
+        default,
+        rename = "BandwidthPackageId",
+        deserialize_with = "eip_http::de::opt_string"
+    )]
+    id: Option<String>,
+    /// The list of addresses is spelled `PublicIpAddresse` in the response table.
+    #[serde(
+        default,
+        rename = "PublicIpAddresses",
+        deserialize_with = "eip_http::de::opt_object"
+    )]
+    addresses: Option<MemberList>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct MemberList {
+    #[serde(
+        default,
+        rename = "PublicIpAddresse",
+        deserialize_with = "eip_http::de::one_or_many"
+    )]
+    address: Vec<MemberRow>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct MemberRow {
+    #[serde(default, deserialize_with = "eip_http::de::opt_string")]
+    allocation_id: Option<String>,
+    #[serde(
+        default,
+        rename = "BandwidthPackageIpRelationStatus",
+        deserialize_with = "eip_http::de::opt_string"
+    )]
+    status: Option<String>,
 }

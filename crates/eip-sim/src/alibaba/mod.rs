@@ -611,7 +611,10 @@ impl AlibabaSim {
         Ok(serde_json::json!({"id": id}))
     }
 
-    /// Control `bandwidth_packages {}`: every Internet Shared Bandwidth with the EIPs in it.
+    /// Control `bandwidth_packages {}`: every Internet Shared Bandwidth with the EIPs in it
+    /// (`members`, as DescribeEipAddresses names them), its `status` and each member row's
+    /// `BandwidthPackageIpRelationStatus` (`relations`: allocation id → `BINDING`, `BINDED`,
+    /// `UNBINDING`), as DescribeCommonBandwidthPackages answers them.
     fn packages(&self) -> serde_json::Value {
         let account = self.state.lock();
         let list: Vec<serde_json::Value> = account
@@ -624,7 +627,19 @@ impl AlibabaSim {
                     .filter(|e| e.package.as_ref().is_some_and(|m| m.id == p.id))
                     .map(|e| e.allocation_id.as_str())
                     .collect();
-                serde_json::json!({"id": p.id, "bandwidth": p.bandwidth, "isp": p.isp, "members": members})
+                let relations: serde_json::Map<String, serde_json::Value> = account
+                    .eips
+                    .values()
+                    .filter_map(|e| Some((e.allocation_id.clone(), e.relation(&p.id)?.into())))
+                    .collect();
+                serde_json::json!({
+                    "id": p.id,
+                    "bandwidth": p.bandwidth,
+                    "isp": p.isp,
+                    "members": members,
+                    "status": account.package_status(&p.id),
+                    "relations": relations,
+                })
             })
             .collect();
         serde_json::json!({ "bandwidth_packages": list })

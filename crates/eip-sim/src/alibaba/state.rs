@@ -141,8 +141,11 @@ pub(super) struct Eip {
     pub(super) locks: Vec<String>,
     /// `BusinessStatus`: `Normal`, or what the control API set (`FinancialLocked`...).
     pub(super) business_status: String,
-    /// The Internet Shared Bandwidth the EIP joined, if any.
+    /// The Internet Shared Bandwidth the EIP joined, if any (from the moment the join is
+    /// accepted until the removal is accepted).
     pub(super) package: Option<BandwidthPackage>,
+    /// A join or removal still running in the background, and when it ends.
+    pub(super) package_task: Option<(Instant, PackageTask)>,
     /// `DeletionProtection`: ReleaseEipAddress refuses while it is on.
     pub(super) deletion_protection: bool,
     /// `PublicIpAddressPoolId`: the pool the address was taken from (empty: the default one).
@@ -155,6 +158,28 @@ pub(super) struct Eip {
 pub(super) struct BandwidthPackage {
     pub(super) id: String,
     pub(super) bandwidth: u32,
+}
+
+/// The background task of AddCommonBandwidthPackageIp / RemoveCommonBandwidthPackageIp: the
+/// member row of DescribeCommonBandwidthPackages reads `BINDING` / `UNBINDING` until it ends.
+#[derive(Clone, Debug)]
+pub(super) enum PackageTask {
+    /// Joining the package in `Eip::package`.
+    Binding,
+    /// Leaving this package (no longer in `Eip::package`).
+    Unbinding(BandwidthPackage),
+}
+
+impl Eip {
+    /// The `BandwidthPackageIpRelationStatus` of this EIP in `package_id`, if it has a row there.
+    pub(super) fn relation(&self, package_id: &str) -> Option<&'static str> {
+        match (&self.package_task, &self.package) {
+            (Some((_, PackageTask::Unbinding(p))), _) if p.id == package_id => Some("UNBINDING"),
+            (Some((_, PackageTask::Binding)), Some(p)) if p.id == package_id => Some("BINDING"),
+            (None, Some(p)) if p.id == package_id => Some("BINDED"),
+            _ => None,
+        }
+    }
 }
 
 /// The default resource group of the emulated account.
@@ -304,6 +329,8 @@ pub(crate) struct Account {
     pub(super) packages: BTreeMap<String, CommonBandwidthPackage>,
     next_seq: u64,
     pending: BTreeSet<(Instant, u64)>,
+    /// When the running shared-bandwidth tasks end, by EIP.
+    package_pending: BTreeSet<(Instant, u64)>,
     used_ips: HashSet<Ipv4Addr>,
     tokens: HashMap<(&'static str, String), TokenRecord>,
     rng: StdRng,
@@ -478,6 +505,7 @@ impl Account {
                 .collect(),
             next_seq: 1,
             pending: BTreeSet::new(),
+            package_pending: BTreeSet::new(),
             used_ips: HashSet::new(),
             tokens: HashMap::new(),
             rng: StdRng::seed_from_u64(seed),
@@ -561,6 +589,26 @@ impl Account {
                     self.by_id.remove(&id);
                 }
             }
+        }
+        while let Some(&(due, seq)) = self.package_pending.first() {
+            if due > now {
+                break;
+            }
+            self.package_pending.remove(&(due, seq));
+            if let Some(eip) = self.eips.get_mut(&seq) {
+                if eip.package_task.as_ref().is_some_and(|(at, _)| *at == due) {
+                    eip.package_task = None;
+                }
+            }
+        }
+    }
+
+    /// Starts a shared-bandwidth task on the EIP `seq`, ending one transition from now.
+    pub(super) fn begin_package_task(&mut self, seq: u64, task: PackageTask, world: &World) {
+        let due = Instant::now() + world.timing.transition(&mut self.rng);
+        if let Some(eip) = self.eips.get_mut(&seq) {
+            eip.package_task = Some((due, task));
+            self.package_pending.insert((due, seq));
         }
     }
 
@@ -696,6 +744,7 @@ impl Account {
             locks: Vec::new(),
             business_status: "Normal".to_owned(),
             package: None,
+            package_task: None,
             deletion_protection: false,
             address_pool_id: req.address_pool_id.unwrap_or_default(),
         };
@@ -887,6 +936,7 @@ impl Account {
     ) -> Result<(), String> {
         let (_, eip) = self.find(allocation_id).map_err(|e| e.message)?;
         eip.package = package;
+        eip.package_task = None;
         Ok(())
     }
 }
