@@ -147,8 +147,9 @@
 //! - **Tags** (the v2.0 tag API): at most 10 per address, keys 1–36 and values 0–43 letters,
 //!   digits, CJK characters and `_-` (`_.-` in values), checked before sending.
 //!   [`eip_core::EipProvider::set_tags`] writes one batch for the additions and one for the
-//!   removals; tags at allocation are written right after the create, in the same `allocate`
-//!   (see there for what happens when that fails). [`eip_core::Eip::tags`] comes from the
+//!   removals; tags at allocation are written in the same `allocate`, once the create has
+//!   ended (`PENDING_CREATE` waited out, as Terraform does; see there for what happens when
+//!   tagging fails). [`eip_core::Eip::tags`] comes from the
 //!   publicip object's `tags`, so `get` and `list` cost no extra request. A list with
 //!   [`eip_core::ListFilter::tags`] is filtered **in the cloud** (ListPublicipsByTags), with
 //!   numbered pages of at most 1000, then one `GET publicips?id=…` per 100 addresses found.

@@ -237,6 +237,8 @@ async fn tags_at_allocation_are_read_back() {
     request.tags = tags(&[("owner", "k8s-eip-operator"), ("pool", "edge")]);
     let eip = huawei.allocate(&request).await.unwrap();
     assert_eq!(eip.tags, request.tags);
+    // Tagged once the create had ended, so the address it returns is usable.
+    assert_eq!(eip.status, eip_core::EipStatus::Available, "{eip:?}");
     assert_eq!(
         (
             count(&sim, "CreatePublicip"),
@@ -262,7 +264,8 @@ fn throttle_tags(sim: &Sim) {
 
 #[tokio::test]
 async fn a_failed_tagging_after_the_create_never_leaks_the_address_silently() {
-    let sim = sim().await;
+    // Creates that take a while: the tags, and the undo's delete, wait for the create to end.
+    let sim = eip_testkit::sim_with(Duration::from_millis(300), 1).await;
     let huawei = password_provider(&sim);
     throttle_tags(&sim);
 
@@ -272,15 +275,16 @@ async fn a_failed_tagging_after_the_create_never_leaks_the_address_silently() {
     let error = huawei.allocate(&unkeyed).await.unwrap_err();
     assert!(matches!(error, Error::RateLimited { .. }), "{error:?}");
     assert!(error.to_string().contains("released"), "{error}");
-    // One delete accepted: a delete sent while the new address is still being created is
-    // refused as busy and sent again, which is not a second release.
-    let accepted = sim
+    // One delete, accepted at once: it is sent once the create has ended, never to an address
+    // still being created (which refuses it as busy).
+    let deletes: Vec<u16> = sim
         .requests()
         .iter()
-        .filter(|r| r.action == "DeletePublicip" && r.status < 300)
-        .count();
-    assert_eq!(accepted, 1);
-    tokio::time::sleep(Duration::from_millis(100)).await;
+        .filter(|r| r.action == "DeletePublicip")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(deletes, [204]);
+    tokio::time::sleep(Duration::from_millis(700)).await;
     assert!(sim.inventory().is_empty(), "{:?}", sim.inventory());
 
     // With a key the address is kept, named in the error, and tagged by the next call.

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use eip_core::wait::{self, TransitionKind, WaitPolicy};
 use eip_core::{
     validate, AllocateRequest, Eip, Error, ListFilter, Page, PageRequest, PageToken, TagChange,
 };
@@ -70,7 +71,11 @@ impl HuaweiProvider {
     }
 
     /// [`eip_core::EipProvider::allocate`] with tags: the v1 create takes none, so the address is
-    /// created (exactly once, see the crate docs) and then tagged.
+    /// created (exactly once, see the crate docs), waited for until it is no longer
+    /// `PENDING_CREATE`, and then tagged, in the order Terraform's huaweicloud provider uses
+    /// (`huaweicloud/services/eip/resource_huaweicloud_vpc_eip.go`: the new EIP waited for until
+    /// `DOWN` or `ACTIVE`, then its tags created). An address still being created refuses writes
+    /// as busy (`VPC.0512`), which would spend the tag write's (or the undo's) attempts.
     ///
     /// When tagging fails after the create succeeded, the address never leaks silently:
     /// - with an idempotency key, the address is **kept** and the error says so: allocating
@@ -87,7 +92,19 @@ impl HuaweiProvider {
         eip_core::allocation::finish_or_undo(
             eip,
             request.idempotency_key.is_some(),
-            |mut eip| async move {
+            |eip| async move {
+                let mut eip = if eip.status.is_transitional() {
+                    wait::until_kind(
+                        self,
+                        &eip.id,
+                        &WaitPolicy::default(),
+                        Some(TransitionKind::Allocate),
+                        |e| !e.status.is_transitional(),
+                    )
+                    .await?
+                } else {
+                    eip
+                };
                 self.tag_action(&eip.id, TagVerb::Create, tags_of(&request.tags))
                     .await?;
                 eip.tags.extend(request.tags.clone());
