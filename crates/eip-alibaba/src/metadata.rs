@@ -207,10 +207,11 @@ fn invalid(path: &str, reason: &str) -> Error {
     }
 }
 
-/// The credentials document of the metadata service and of a credentials URI.
+/// The credentials document of the metadata service, of a credentials URI and of STS's
+/// `Credentials` object (the same PascalCase fields; STS has no `Code`).
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-struct CredentialsDocument {
+pub(crate) struct CredentialsDocument {
     #[serde(default)]
     code: Option<String>,
     #[serde(default)]
@@ -230,13 +231,41 @@ impl Drop for CredentialsDocument {
     }
 }
 
+impl CredentialsDocument {
+    /// The temporary credentials it holds, or why it holds none (without quoting it: it
+    /// holds the secret). `Expiration` is required when `expiring`.
+    pub(crate) fn into_credentials(
+        mut self,
+        source: &'static str,
+        expiring: bool,
+    ) -> std::result::Result<Credentials, &'static str> {
+        let (Some(id), Some(secret), Some(token)) = (
+            self.access_key_id.take(),
+            self.access_key_secret.take(),
+            self.security_token.take(),
+        ) else {
+            return Err("AccessKeyId, AccessKeySecret or SecurityToken missing");
+        };
+        let expires_at = match self.expiration.as_deref() {
+            Some(at) => Some(parse_expiration(at).ok_or("Expiration is not a UTC time")?),
+            None if expiring => return Err("Expiration missing"),
+            None => None,
+        };
+        let mut credentials = Credentials::new(id, secret)
+            .with_security_token(token)
+            .with_source(source);
+        credentials.expires_at = expires_at;
+        Ok(credentials)
+    }
+}
+
 /// Reads `{Code, AccessKeyId, AccessKeySecret, SecurityToken, Expiration}`.
 pub(crate) fn read_credentials(
     origin: &str,
     body: &str,
     source: &'static str,
 ) -> Result<Credentials> {
-    let mut doc: CredentialsDocument =
+    let doc: CredentialsDocument =
         serde_json::from_str(body).map_err(|_| invalid(origin, "not a credentials document"))?;
     if let Some(code) = doc.code.as_deref().filter(|c| *c != "Success") {
         return Err(Error::Unauthenticated {
@@ -244,27 +273,8 @@ pub(crate) fn read_credentials(
             service: None,
         });
     }
-    let (Some(id), Some(secret), Some(token)) = (
-        doc.access_key_id.take(),
-        doc.access_key_secret.take(),
-        doc.security_token.take(),
-    ) else {
-        return Err(invalid(
-            origin,
-            "AccessKeyId, AccessKeySecret or SecurityToken missing",
-        ));
-    };
-    let expires_at = match doc.expiration.as_deref() {
-        Some(at) => Some(
-            parse_expiration(at).ok_or_else(|| invalid(origin, "Expiration is not a UTC time"))?,
-        ),
-        None => None,
-    };
-    let mut credentials = Credentials::new(id, secret)
-        .with_security_token(token)
-        .with_source(source);
-    credentials.expires_at = expires_at;
-    Ok(credentials)
+    doc.into_credentials(source, false)
+        .map_err(|reason| invalid(origin, reason))
 }
 
 /// `2006-01-02T15:04:05Z` (as STS and the metadata service write it).

@@ -14,14 +14,15 @@ use async_trait::async_trait;
 use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
 use eip_core::{Error, Result};
 use eip_http::{Credentials, Env, HttpClient, ProvideCredentials, Request};
+use futures::future::BoxFuture;
 use serde::Deserialize;
 use time::OffsetDateTime;
 use url::Url;
-use zeroize::{Zeroize, Zeroizing};
+use zeroize::Zeroizing;
 
 use crate::builder::SignatureVersion;
 use crate::error::{self, AlibabaClassifier, Subject};
-use crate::metadata::parse_expiration;
+use crate::metadata::CredentialsDocument;
 use crate::rpc::{self, Failure, RpcRequest, Transport};
 use crate::KIND;
 
@@ -152,27 +153,7 @@ struct AssumeRoleAnswer {
     #[serde(default)]
     request_id: Option<String>,
     #[serde(default)]
-    credentials: Option<StsCredentials>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct StsCredentials {
-    #[serde(default)]
-    access_key_id: Option<String>,
-    #[serde(default)]
-    access_key_secret: Option<String>,
-    #[serde(default)]
-    security_token: Option<String>,
-    #[serde(default)]
-    expiration: Option<String>,
-}
-
-impl Drop for StsCredentials {
-    fn drop(&mut self) {
-        self.access_key_secret.zeroize();
-        self.security_token.zeroize();
-    }
+    credentials: Option<CredentialsDocument>,
 }
 
 fn read_answer(action: &str, body: &[u8], source: &'static str) -> Result<Credentials> {
@@ -185,23 +166,12 @@ fn read_answer(action: &str, body: &[u8], source: &'static str) -> Result<Creden
     let answer: AssumeRoleAnswer =
         serde_json::from_slice(body).map_err(|_| invalid("not an STS answer", None))?;
     let request_id = answer.request_id.clone();
-    let Some(mut c) = answer.credentials else {
+    let Some(credentials) = answer.credentials else {
         return Err(invalid("no Credentials in the answer", request_id));
     };
-    let (Some(id), Some(secret), Some(token), Some(expiration)) = (
-        c.access_key_id.take(),
-        c.access_key_secret.take(),
-        c.security_token.take(),
-        c.expiration.take(),
-    ) else {
-        return Err(invalid("incomplete Credentials in the answer", request_id));
-    };
-    let expires_at = parse_expiration(&expiration)
-        .ok_or_else(|| invalid("Expiration is not a UTC time", request_id.clone()))?;
-    Ok(Credentials::new(id, secret)
-        .with_security_token(token)
-        .with_expiry(expires_at)
-        .with_source(source))
+    credentials
+        .into_credentials(source, true)
+        .map_err(|reason| invalid(reason, request_id))
 }
 
 impl Sts {
@@ -209,7 +179,7 @@ impl Sts {
         &self,
         action: &'static str,
         source: &'static str,
-        exchange: impl Fn() -> futures_like::BoxedReply<'a>,
+        exchange: impl Fn() -> BoxFuture<'a, Result<rpc::Reply>>,
     ) -> Result<Credentials> {
         let call = Call::read(KIND, action);
         retry::run_with(
@@ -235,15 +205,6 @@ impl Sts {
         )
         .await
     }
-}
-
-/// Boxed futures without another dependency.
-mod futures_like {
-    use std::future::Future;
-    use std::pin::Pin;
-
-    pub(crate) type BoxedReply<'a> =
-        Pin<Box<dyn Future<Output = eip_core::Result<crate::rpc::Reply>> + Send + 'a>>;
 }
 
 /// `AssumeRole` with the credentials of `source` (chainable: the source may itself be an
