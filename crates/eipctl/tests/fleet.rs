@@ -73,14 +73,7 @@ async fn sweep_prints_what_it_would_release_and_with_yes_releases_only_the_unbou
         let other = allocate_named(&h, cloud, "keep-c", &[]).await;
         let everything = sorted(vec![leaked.clone(), bound.clone(), other.clone()]);
 
-        let dry = h
-            .run(
-                cloud,
-                &["--output", "json", "sweep", "--name-prefix", "leak-"],
-            )
-            .await
-            .ok()
-            .json();
+        let dry = h.json(cloud, &["sweep", "--name-prefix", "leak-"]).await;
         assert_eq!(
             ids(&dry["would_release"]),
             vec![leaked.clone()],
@@ -110,20 +103,8 @@ async fn sweep_prints_what_it_would_release_and_with_yes_releases_only_the_unbou
         assert_eq!(held(&h, cloud), everything);
 
         let swept = h
-            .run(
-                cloud,
-                &[
-                    "--output",
-                    "json",
-                    "sweep",
-                    "--name-prefix",
-                    "leak-",
-                    "--yes",
-                ],
-            )
-            .await
-            .ok()
-            .json();
+            .json(cloud, &["sweep", "--name-prefix", "leak-", "--yes"])
+            .await;
         assert_eq!(
             ids(&swept["released"]),
             vec![leaked.clone()],
@@ -161,19 +142,13 @@ async fn sweep_by_tag_on(h: &Harness, cloud: Cloud) {
     h.run(cloud, &["associate", &b, "--instance", &instance, "--wait"])
         .await
         .ok();
-    let listed = h
-        .run(cloud, &["--output", "json", "list", "--tag", "owner=pool"])
-        .await
-        .ok()
-        .json();
+    let listed = h.json(cloud, &["list", "--tag", "owner=pool"]).await;
     assert_eq!(ids(&listed), sorted(vec![a.clone(), b.clone()]));
     // Just allocated, so younger than a day: an age filter selects none of them.
     let young = h
-        .run(
+        .json(
             cloud,
             &[
-                "--output",
-                "json",
                 "sweep",
                 "--tag",
                 "owner=pool",
@@ -182,9 +157,7 @@ async fn sweep_by_tag_on(h: &Harness, cloud: Cloud) {
                 "--yes",
             ],
         )
-        .await
-        .ok()
-        .json();
+        .await;
     assert!(
         young["released"].as_array().unwrap().is_empty(),
         "{young:#}"
@@ -319,11 +292,7 @@ async fn show_by_address_finds_the_address_and_an_unknown_one_is_not_found() {
     for cloud in BOTH {
         let id = allocate_named(&h, cloud, "byip", &[]).await;
         let address = h.inventory_item(&id).unwrap().address.to_string();
-        let shown = h
-            .run(cloud, &["--output", "json", "show", "--address", &address])
-            .await
-            .ok()
-            .json();
+        let shown = h.json(cloud, &["show", "--address", &address]).await;
         assert_eq!(shown["id"], id.as_str(), "{cloud:?}: {shown:#}");
         let missing = h.run(cloud, &["show", "--address", "198.51.100.254"]).await;
         assert!(missing.error_line(3).contains("not_found"), "{missing:#?}");
@@ -336,11 +305,9 @@ async fn associate_with_a_private_ip_alone_binds_the_port_holding_it_where_suppo
     let server = h.sim.huawei().servers[0].clone();
     let id = allocate_named(&h, Cloud::Huawei, "byprivate", &[]).await;
     let eip = h
-        .run(
+        .json(
             Cloud::Huawei,
             &[
-                "--output",
-                "json",
                 "associate",
                 &id,
                 "--private-ip",
@@ -348,9 +315,7 @@ async fn associate_with_a_private_ip_alone_binds_the_port_holding_it_where_suppo
                 "--wait",
             ],
         )
-        .await
-        .ok()
-        .json();
+        .await;
     assert_eq!(eip["status"], "bound", "{eip:#}");
     assert_eq!(eip["binding"]["nic_id"], server.primary_port_id.as_str());
     assert_eq!(
@@ -379,21 +344,11 @@ async fn associate_to_a_havip_binds_it() {
     let havip = h.sim.alibaba().havips[0].clone();
     let id = allocate_named(&h, Cloud::Alibaba, "vip", &[]).await;
     let eip = h
-        .run(
+        .json(
             Cloud::Alibaba,
-            &[
-                "--output",
-                "json",
-                "associate",
-                &id,
-                "--havip",
-                &havip.id,
-                "--wait",
-            ],
+            &["associate", &id, "--havip", &havip.id, "--wait"],
         )
-        .await
-        .ok()
-        .json();
+        .await;
     assert_eq!(eip["binding"]["kind"], "high_availability_vip", "{eip:#}");
     assert_eq!(
         h.inventory_item(&id).unwrap().bound_to.as_deref(),
@@ -415,15 +370,8 @@ async fn move_between_network_interfaces_with_typed_targets() {
     .await
     .ok();
     let moved = h
-        .run(
-            Cloud::Alibaba,
-            &[
-                "--output", "json", "move", &id, "--from", &from, "--to", &to,
-            ],
-        )
-        .await
-        .ok()
-        .json();
+        .json(Cloud::Alibaba, &["move", &id, "--from", &from, "--to", &to])
+        .await;
     assert_eq!(
         moved["eip"]["binding"]["nic_id"],
         enis[1].id.as_str(),
@@ -442,39 +390,20 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
         let id = allocate_named(&h, cloud, "attrs", &[]).await;
         let other = allocate_named(&h, cloud, "attrs-other", &[]).await;
         let tagged = h
-            .run(
+            .json(
                 cloud,
-                &[
-                    "--output",
-                    "json",
-                    "tag",
-                    &id,
-                    "--add",
-                    "owner=web",
-                    "--add",
-                    "env=prod",
-                ],
+                &["tag", &id, "--add", "owner=web", "--add", "env=prod"],
             )
-            .await
-            .ok()
-            .json();
+            .await;
         assert_eq!(tagged["tags"]["owner"], "web", "{cloud:?}: {tagged:#}");
         assert_eq!(tagged["tags"]["env"], "prod", "{cloud:?}: {tagged:#}");
-        let untagged = h
-            .run(cloud, &["--output", "json", "tag", &id, "--remove", "env"])
-            .await
-            .ok()
-            .json();
+        let untagged = h.json(cloud, &["tag", &id, "--remove", "env"]).await;
         assert_eq!(
             untagged["tags"],
             serde_json::json!({"owner": "web"}),
             "{cloud:?}"
         );
-        let listed = h
-            .run(cloud, &["--output", "json", "list", "--tag", "owner=web"])
-            .await
-            .ok()
-            .json();
+        let listed = h.json(cloud, &["list", "--tag", "owner=web"]).await;
         assert_eq!(ids(&listed), vec![id.clone()], "{cloud:?}: not {other}");
 
         let shared = match cloud {
@@ -487,27 +416,13 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
         )
         .await
         .ok();
-        let joined = h
-            .run(
-                cloud,
-                &["--output", "json", "wait", &id, "--until", "available"],
-            )
-            .await
-            .ok()
-            .json();
+        let joined = h.json(cloud, &["wait", &id, "--until", "available"]).await;
         assert_eq!(joined["bandwidth_kind"], "shared", "{cloud:?}: {joined:#}");
         assert_eq!(joined["bandwidth_id"], shared.as_str(), "{cloud:?}");
         h.run(cloud, &["bandwidth", "leave", &id, "--bandwidth", "6"])
             .await
             .ok();
-        let left = h
-            .run(
-                cloud,
-                &["--output", "json", "wait", &id, "--until", "available"],
-            )
-            .await
-            .ok()
-            .json();
+        let left = h.json(cloud, &["wait", &id, "--until", "available"]).await;
         assert_eq!(left["bandwidth_kind"], "dedicated", "{cloud:?}: {left:#}");
         assert_eq!(left["bandwidth_mbps"], 6, "{cloud:?}: {left:#}");
     }
@@ -521,34 +436,14 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
             Cloud::Huawei => "b261ac1f-2489-4bc7-b31b-c33c3346a439".to_owned(),
         };
         let moved = h
-            .run(
-                cloud,
-                &[
-                    "--output",
-                    "json",
-                    "resource-group",
-                    "move",
-                    &id,
-                    "--to",
-                    &group,
-                ],
-            )
-            .await
-            .ok()
-            .json();
+            .json(cloud, &["resource-group", "move", &id, "--to", &group])
+            .await;
         assert_eq!(
             moved["resource_group"],
             group.as_str(),
             "{cloud:?}: {moved:#}"
         );
-        let listed = h
-            .run(
-                cloud,
-                &["--output", "json", "list", "--resource-group", &group],
-            )
-            .await
-            .ok()
-            .json();
+        let listed = h.json(cloud, &["list", "--resource-group", &group]).await;
         assert_eq!(ids(&listed), [id], "{cloud:?}");
     }
 }
@@ -557,11 +452,7 @@ async fn tag_bandwidth_and_resource_group_commands_change_what_the_cloud_holds()
 async fn regions_lists_the_clouds_regions_and_all_fans_out_over_them() {
     let h = Harness::start().await;
     for cloud in BOTH {
-        let regions = h
-            .run(cloud, &["--output", "json", "regions"])
-            .await
-            .ok()
-            .json();
+        let regions = h.json(cloud, &["regions"]).await;
         let ids: Vec<&str> = regions
             .as_array()
             .unwrap()
@@ -610,50 +501,19 @@ async fn a_protected_address_is_neither_released_nor_swept_until_protection_is_o
         "{refused:#?}"
     );
     let swept = h
-        .run(
-            cloud,
-            &[
-                "--output",
-                "json",
-                "sweep",
-                "--name-prefix",
-                "guarded",
-                "--yes",
-            ],
-        )
-        .await
-        .ok()
-        .json();
+        .json(cloud, &["sweep", "--name-prefix", "guarded", "--yes"])
+        .await;
     assert_eq!(
         swept["skipped"][0]["reason"], "deletion_protected",
         "{swept:#}"
     );
     assert_eq!(held(&h, cloud), vec![id.clone()]);
 
-    let off = h
-        .run(
-            cloud,
-            &["--output", "json", "deletion-protection", &id, "off"],
-        )
-        .await
-        .ok()
-        .json();
+    let off = h.json(cloud, &["deletion-protection", &id, "off"]).await;
     assert_eq!(off["deletion_protection"], false, "{off:#}");
     let swept = h
-        .run(
-            cloud,
-            &[
-                "--output",
-                "json",
-                "sweep",
-                "--name-prefix",
-                "guarded",
-                "--yes",
-            ],
-        )
-        .await
-        .ok()
-        .json();
+        .json(cloud, &["sweep", "--name-prefix", "guarded", "--yes"])
+        .await;
     assert_eq!(ids(&swept["released"]), vec![id.clone()], "{swept:#}");
     h.run(cloud, &["wait", &id, "--until", "gone"]).await.ok();
     assert!(held(&h, cloud).is_empty());

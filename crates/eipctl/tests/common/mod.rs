@@ -169,6 +169,13 @@ impl Harness {
         self.run_with(&self.credentials(cloud), &all).await
     }
 
+    /// `eipctl --provider <spec of cloud> --output json ARGS`, which must succeed: its JSON.
+    pub async fn json(&self, cloud: Cloud, args: &[&str]) -> Value {
+        let mut all = vec!["--output", "json"];
+        all.extend_from_slice(args);
+        self.run(cloud, &all).await.ok().json()
+    }
+
     /// `eipctl ARGS` with exactly these environment variables (plus `HOME`).
     pub async fn run_with<S: AsRef<OsStr>>(&self, env: &[(&str, String)], args: &[S]) -> Run {
         let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_eipctl"));
