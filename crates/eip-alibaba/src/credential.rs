@@ -5,7 +5,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use eip_core::{Error, Result, Secret};
 use eip_http::{Credentials, Env, ProvideCredentials};
-use zeroize::Zeroizing;
 
 /// An AccessKey pair, with an STS security token for temporary credentials.
 ///
@@ -140,27 +139,10 @@ impl ProvideCredentials for EnvironmentCredentials {
     }
 }
 
-/// The first variable of `names` that is set (and not empty). Two aliases set to different
-/// values are a contradiction, not a silent choice.
-fn one_of(env: &Env, names: &[&str]) -> Result<Option<String>> {
-    // Values may be secrets: the ones not kept (a duplicate alias) are wiped when dropped.
-    let mut found: Option<(&str, Zeroizing<String>)> = None;
-    for name in names {
-        let Some(value) = env.var(name).map(Zeroizing::new) else {
-            continue;
-        };
-        match &found {
-            Some((first, seen)) if *seen != value => {
-                return Err(Error::invalid_input(
-                    *first,
-                    format!("{first} and {name} are both set, to different values; unset one"),
-                ))
-            }
-            Some(_) => {}
-            None => found = Some((name, value)),
-        }
-    }
-    Ok(found.map(|(_, mut value)| std::mem::take(&mut *value)))
+/// The first variable of `names` that is set (and not blank). Two aliases set to different
+/// values are a contradiction, not a silent choice ([`Env::first_of`]).
+fn one_of(env: &Env, names: &[&'static str]) -> Result<Option<String>> {
+    Ok(env.first_of(names)?.map(|(_, value)| value))
 }
 
 fn missing(field: &str, reason: &str) -> Error {

@@ -9,9 +9,7 @@ use eip_core::{validate, Error, RateLimiter, Secret};
 use eip_http::{ClientOptions, Env, FileCache, HttpClient, ProvideCredentials, StaticCredentials};
 use url::Url;
 
-use crate::chain::{
-    basic_profile, default_chain, env_credentials, first_var, koocli_profile, ChainParts,
-};
+use crate::chain::{basic_profile, default_chain, env_credentials, koocli_profile, ChainParts};
 use crate::client::HuaweiProvider;
 pub use crate::credential::DEFAULT_REFUSAL_MEMORY;
 use crate::credential::{AccessKey, PasswordAuth, ProjectCache, Scope, TokenCache};
@@ -228,35 +226,30 @@ impl HuaweiBuilder {
     pub fn from_env_with_auth_in(method: Option<AuthMethod>, env: Env) -> Result<Self, Error> {
         let mut builder = Self::new();
         builder.source_env = Some(env.clone());
-        if let Some((_, region)) = first_var(&env, &["HW_REGION_NAME", "OS_REGION_NAME"])? {
+        if let Some((_, region)) = env.first_of(&["HW_REGION_NAME", "OS_REGION_NAME"])? {
             builder.region = Some(region);
         }
-        if let Some((_, id)) = first_var(
-            &env,
-            &[
-                "HUAWEICLOUD_SDK_PROJECT_ID",
-                "HW_PROJECT_ID",
-                "OS_PROJECT_ID",
-            ],
-        )? {
+        if let Some((_, id)) = env.first_of(&[
+            "HUAWEICLOUD_SDK_PROJECT_ID",
+            "HW_PROJECT_ID",
+            "OS_PROJECT_ID",
+        ])? {
             builder.project_id = Some(id);
         }
-        if let Some((_, name)) = first_var(&env, &["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
+        if let Some((_, name)) = env.first_of(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
             builder.project_name = Some(name);
         }
-        if let Some((_, url)) = first_var(
-            &env,
-            &["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"],
-        )? {
+        if let Some((_, url)) =
+            env.first_of(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
+        {
             builder.iam_endpoint = Some(url);
         }
-        if let Some((_, id)) = first_var(
-            &env,
-            &["HUAWEICLOUD_SDK_DOMAIN_ID", "HW_DOMAIN_ID", "OS_DOMAIN_ID"],
-        )? {
+        if let Some((_, id)) =
+            env.first_of(&["HUAWEICLOUD_SDK_DOMAIN_ID", "HW_DOMAIN_ID", "OS_DOMAIN_ID"])?
+        {
             builder.domain_id = Some(id);
         }
-        if let Some((_, cloud)) = first_var(&env, &["HW_CLOUD"])? {
+        if let Some((_, cloud)) = env.first_of(&["HW_CLOUD"])? {
             builder.cloud = Some(cloud);
         }
         builder.assume_agency = agency_from_env(&env)?;
@@ -793,12 +786,12 @@ fn default_iam_endpoint_in(region: &str, domain: &str) -> String {
 /// `assume_role` block from the environment, huaweicloud/terraform-provider-huaweicloud
 /// `huaweicloud/provider.go`), and `HW_ASSUME_ROLE_DURATION`.
 fn agency_from_env(env: &Env) -> Result<Option<AssumeAgency>, Error> {
-    let Some((_, agency_name)) = first_var(env, &["HW_ASSUME_ROLE_AGENCY_NAME"])? else {
+    let Some((_, agency_name)) = env.first_of(&["HW_ASSUME_ROLE_AGENCY_NAME"])? else {
         return Ok(None);
     };
     let mut agency = match (
-        first_var(env, &["HW_ASSUME_ROLE_DOMAIN_NAME"])?,
-        first_var(env, &["HW_ASSUME_ROLE_DOMAIN_ID"])?,
+        env.first_of(&["HW_ASSUME_ROLE_DOMAIN_NAME"])?,
+        env.first_of(&["HW_ASSUME_ROLE_DOMAIN_ID"])?,
     ) {
         (Some((_, name)), _) => AssumeAgency::new(name, agency_name),
         (None, Some((_, id))) => AssumeAgency::new("", agency_name).with_domain_id(id),
@@ -809,7 +802,7 @@ fn agency_from_env(env: &Env) -> Result<Option<AssumeAgency>, Error> {
             ))
         }
     };
-    if let Some((name, seconds)) = first_var(env, &["HW_ASSUME_ROLE_DURATION"])? {
+    if let Some((name, seconds)) = env.first_of(&["HW_ASSUME_ROLE_DURATION"])? {
         let seconds = seconds
             .trim()
             .parse::<u64>()
@@ -821,12 +814,9 @@ fn agency_from_env(env: &Env) -> Result<Option<AssumeAgency>, Error> {
 
 /// The password trio of the environment, all or nothing (naming the first missing variable).
 fn password_from_env(env: &Env) -> Result<Option<PasswordAuth>, Error> {
-    let user = first_var(env, &["HW_USER_NAME", "OS_USERNAME"])?;
-    let password = first_var(env, &["HW_USER_PASSWORD", "OS_PASSWORD"])?;
-    let domain = first_var(
-        env,
-        &["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"],
-    )?;
+    let user = env.first_of(&["HW_USER_NAME", "OS_USERNAME"])?;
+    let password = env.first_of(&["HW_USER_PASSWORD", "OS_PASSWORD"])?;
+    let domain = env.first_of(&["HW_DOMAIN_NAME", "OS_USER_DOMAIN_NAME", "OS_DOMAIN_NAME"])?;
     match (user, password, domain) {
         (None, None, None) => Ok(None),
         (Some((_, user)), Some((_, password)), Some((_, domain))) => {

@@ -51,34 +51,9 @@ pub(crate) fn refresh_policy() -> RefreshPolicy {
     RefreshPolicy::new(REFRESH_AHEAD)
 }
 
-/// The value of the first of `names` set in `env` (not blank), with its name; two aliases set
-/// to different values are an [`Error::InvalidInput`] naming both.
-pub(crate) fn first_var(
-    env: &Env,
-    names: &[&'static str],
-) -> Result<Option<(&'static str, String)>> {
-    let mut found: Option<(&'static str, String)> = None;
-    for name in names {
-        let Some(value) = env.var(name).filter(|v| !v.trim().is_empty()) else {
-            continue;
-        };
-        match &found {
-            Some((first, seen)) if *seen != value => {
-                return Err(Error::invalid_input(
-                    *first,
-                    format!("{first} and {name} are both set, to different values; unset one"),
-                ))
-            }
-            Some(_) => {}
-            None => found = Some((name, value)),
-        }
-    }
-    Ok(found)
-}
-
 /// Both halves of a pair, or neither; one half alone names the missing variable.
 fn pair(env: &Env, first: &'static str, second: &'static str) -> Result<Option<(String, String)>> {
-    match (first_var(env, &[first])?, first_var(env, &[second])?) {
+    match (env.first_of(&[first])?, env.first_of(&[second])?) {
         (Some((_, a)), Some((_, b))) => Ok(Some((a, b))),
         (None, None) => Ok(None),
         (Some(_), None) => Err(Error::invalid_input(
@@ -136,11 +111,9 @@ pub(crate) fn env_credentials(env: &Env) -> Result<Option<EnvCredentials>> {
     let Some((access_key, secret_key)) = keys else {
         return Ok(None);
     };
-    let security_token = first_var(
-        env,
-        &["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"],
-    )?
-    .map(|(name, token)| (name, Secret::new(token)));
+    let security_token = env
+        .first_of(&["HUAWEICLOUD_SDK_SECURITY_TOKEN", "HW_SECURITY_TOKEN"])?
+        .map(|(name, token)| (name, Secret::new(token)));
     Ok(Some(EnvCredentials::Keys {
         access_key,
         secret_key: Secret::new(secret_key),

@@ -6,6 +6,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use eip_core::{Error, Result};
+use zeroize::Zeroizing;
+
 /// Where a credential chain reads its variables and its home directory from.
 ///
 /// [`Env::process`] reads the process environment at each look-up; [`Env::from_vars`] only the
@@ -61,6 +64,33 @@ impl Env {
         value.filter(|v| !v.is_empty())
     }
 
+    /// The first of `names` that is set (and not blank), with its name. Two aliases set to
+    /// different values are an [`Error::InvalidInput`] naming both, not a silent choice. The
+    /// values not kept (a duplicate alias, which may be a secret) are wiped when dropped.
+    pub fn first_of(&self, names: &[&'static str]) -> Result<Option<(&'static str, String)>> {
+        let mut found: Option<(&'static str, Zeroizing<String>)> = None;
+        for name in names {
+            let Some(value) = self
+                .var(name)
+                .map(Zeroizing::new)
+                .filter(|v| !v.trim().is_empty())
+            else {
+                continue;
+            };
+            match &found {
+                Some((first, seen)) if *seen != value => {
+                    return Err(Error::invalid_input(
+                        *first,
+                        format!("{first} and {name} are both set, to different values; unset one"),
+                    ))
+                }
+                Some(_) => {}
+                None => found = Some((name, value)),
+            }
+        }
+        Ok(found.map(|(name, mut value)| (name, std::mem::take(&mut *value))))
+    }
+
     /// Whether a variable is `true` (any case) or `1`.
     pub fn flag(&self, name: &str) -> bool {
         self.var(name)
@@ -94,5 +124,30 @@ impl fmt::Debug for Env {
             None => s.field("vars", &"process environment"),
         };
         s.field("home", &self.home).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn the_first_alias_set_wins_and_two_different_values_are_refused() {
+        let names = ["A_NEW", "A_OLD"];
+        let env = Env::from_vars([("A_OLD", "v"), ("A_NEW", "  ")]);
+        assert_eq!(env.first_of(&names).unwrap(), Some(("A_OLD", "v".into())));
+        let same = Env::from_vars([("A_OLD", "v"), ("A_NEW", "v")]);
+        assert_eq!(same.first_of(&names).unwrap(), Some(("A_NEW", "v".into())));
+        assert_eq!(Env::from_vars([("X", "1")]).first_of(&names).unwrap(), None);
+        let both = Env::from_vars([("A_OLD", "secret-1"), ("A_NEW", "secret-2")]);
+        match both.first_of(&names) {
+            Err(Error::InvalidInput { field, reason }) => {
+                assert_eq!(field, "A_NEW");
+                assert!(reason.contains("A_OLD"), "{reason}");
+                assert!(!reason.contains("secret"), "values are never quoted: {reason}");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
