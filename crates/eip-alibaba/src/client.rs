@@ -490,25 +490,30 @@ impl AlibabaProvider {
     /// never an invented address.
     async fn read_lagging_allocation(&self, id: &str) -> Result<Eip> {
         // Spaced like the settling of a lost answer: "gone" is believed once the window has
-        // passed, within the policy's read budget.
+        // passed.
         let settle = self.retry.settle;
-        let started = tokio::time::Instant::now();
-        for _ in 0..settle.max_reads {
-            if started.elapsed() >= settle.window {
-                break;
-            }
-            tokio::time::sleep(settle.spacing).await;
-            if let Some(item) = self.describe(id).await? {
-                return self.to_eip(&item);
-            }
-        }
-        Err(Error::Conflict {
-            reason: format!(
-                "idempotency key already used for a released address: AllocateEipAddress \
-                 answered with {id}, which no longer exists; use a new key"
-            ),
-            service: None,
+        let policy = eip_core::WaitPolicy::default()
+            .first_delay(settle.spacing)
+            .intervals(settle.spacing, settle.spacing)
+            .max_wait(settle.window);
+        let found = eip_core::wait::poll(&policy, || async {
+            Ok(match self.describe(id).await? {
+                Some(item) => eip_core::wait::Progress::Done(item),
+                None => eip_core::wait::Progress::Pending(None),
+            })
         })
+        .await;
+        match found {
+            Ok(item) => self.to_eip(&item),
+            Err(Error::WaitTimeout { .. }) => Err(Error::Conflict {
+                reason: format!(
+                    "idempotency key already used for a released address: AllocateEipAddress \
+                     answered with {id}, which no longer exists; use a new key"
+                ),
+                service: None,
+            }),
+            Err(other) => Err(other),
+        }
     }
 
     async fn list_page_inner(&self, filter: &ListFilter, page: &PageRequest) -> Result<Page> {
