@@ -515,7 +515,7 @@ where
             let after = match classifier.classify(&error) {
                 RetryAction::Stop => return Err(error),
                 RetryAction::Retry { .. } if unknown && !call.idempotent => {
-                    match settle_lost(policy, &mut settle, &mut reads).await {
+                    match settle_lost(policy, timeouts, &mut settle, &mut reads).await {
                         Ok(Some(value)) => return Ok(value),
                         Ok(None) => None,
                         Err(Some(read_error)) => return Err(read_error),
@@ -559,6 +559,7 @@ where
 /// again); `Err(Some(e))`: a read failed for good; `Err(None)`: could not tell.
 async fn settle_lost<T, S, SFut>(
     policy: &RetryPolicy,
+    timeouts: &Timeouts,
     settle: &mut S,
     reads: &mut u32,
 ) -> std::result::Result<Option<T>, Option<Error>>
@@ -576,7 +577,16 @@ where
         if let Some(limiter) = &policy.limiter {
             limiter.acquire().await;
         }
-        let seen = settle().await;
+        // One read-back is bounded like an attempt: a hanging read costs one read of the
+        // budget, not the whole operation.
+        let seen = match tokio::time::timeout(timeouts.attempt, settle()).await {
+            Ok(seen) => seen,
+            Err(_) => Err(Error::Timeout {
+                operation: "read-back".to_owned(),
+                elapsed: timeouts.attempt,
+                maybe_sent: false,
+            }),
+        };
         let proof_window_over = lost_at.elapsed() >= window;
         match seen {
             Ok(Settled::Applied(value)) => {
@@ -951,6 +961,50 @@ mod tests {
         .unwrap();
         assert_eq!(value, 3);
         assert_eq!(*seen.lock().unwrap(), vec![false, true, true]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_read_back_that_hangs_costs_one_read_not_the_operation() {
+        let settle = SettlePolicy::new(Duration::from_secs(4), Duration::from_secs(1));
+        let policy = policy().with_settle(settle);
+        let timeouts = Timeouts::new(
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+            Duration::from_secs(600),
+        );
+        let (sends, reads) = (Mutex::new(0u32), Mutex::new(0u32));
+        let started = Instant::now();
+        let value = run_settled(
+            &Call::write(P, "Create", false),
+            &policy,
+            &timeouts,
+            &DefaultClassifier,
+            |_| {
+                *sends.lock().unwrap() += 1;
+                async { Err::<&str, _>(lost()) }
+            },
+            || {
+                let mut r = reads.lock().unwrap();
+                *r += 1;
+                let first = *r == 1;
+                async move {
+                    if first {
+                        // Never answers.
+                        std::future::pending::<()>().await;
+                    }
+                    Ok(Settled::Applied("adopted"))
+                }
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(value, "adopted");
+        assert_eq!((*sends.lock().unwrap(), *reads.lock().unwrap()), (1, 2));
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "cut at the 2 s attempt timeout, not the 600 s operation: {:?}",
+            started.elapsed()
+        );
     }
 
     #[tokio::test(start_paused = true)]
