@@ -20,9 +20,25 @@ impl CapturedLogs {
     }
 }
 
-/// Installs a TRACE-level subscriber for every crate (ours, reqwest, hyper) on this thread,
-/// without colours, writing into memory.
+/// Installs a TRACE-level subscriber for every `tracing` event on this thread (ours, and
+/// hyper's when it emits any), without colours, writing into memory. Crates that log through
+/// the `log` facade instead (reqwest) are not captured.
+///
+/// The subscriber is this thread's only, so the test must run on tokio's current-thread
+/// runtime (`#[tokio::test]`), where the in-process emulator and every task of the client run
+/// on this thread too.
+///
+/// # Panics
+/// On a multi-thread runtime, where events from the other worker threads would be missed and a
+/// search for secrets could pass without having seen them.
 pub fn capture_trace() -> CapturedLogs {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        assert_eq!(
+            handle.runtime_flavor(),
+            tokio::runtime::RuntimeFlavor::CurrentThread,
+            "capture_trace needs the current-thread runtime: other threads' logs would be missed"
+        );
+    }
     let bytes = Arc::new(Mutex::new(Vec::new()));
     let writer = Sink(Arc::clone(&bytes));
     let subscriber = tracing_subscriber::fmt()
