@@ -143,12 +143,9 @@ async fn run(cli: &Cli, out: &mut impl Write) -> Result<Outcome> {
 
 /// `$XDG_CACHE_HOME/multicloud-eip`, else `$HOME/.cache/multicloud-eip`.
 fn credential_cache_dir() -> Option<std::path::PathBuf> {
-    let non_empty = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
-    let base = match non_empty("XDG_CACHE_HOME") {
-        Some(xdg) => std::path::PathBuf::from(xdg),
-        None => std::path::PathBuf::from(non_empty("HOME")?).join(".cache"),
-    };
-    Some(base.join("multicloud-eip"))
+    // eip-http's cache, which both providers re-export and read the same way.
+    use multicloud_eip::huawei::{Env, FileCache};
+    FileCache::from_env(&Env::process()).map(|cache| cache.dir().to_owned())
 }
 
 /// The placeholder of `self` until the metadata service has named this machine's instance.
