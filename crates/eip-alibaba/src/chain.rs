@@ -570,7 +570,12 @@ fn ecs_step(c: &Context) -> Step {
     if c.env.flag("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
         return Step::Skip("disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED".into());
     }
-    Step::Use(c.ecs_role(c.env.var("ALIBABA_CLOUD_ECS_METADATA")))
+    // A role named by ALIBABA_CLOUD_ECS_METADATA is configured; otherwise the metadata service
+    // is only known to be there when it answers.
+    match c.env.var("ALIBABA_CLOUD_ECS_METADATA") {
+        Some(role) => Step::Use(c.ecs_role(Some(role))),
+        None => Step::Probe(c.ecs_role(None)),
+    }
 }
 
 fn uri_step(c: &Context) -> Step {

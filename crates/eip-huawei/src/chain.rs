@@ -562,7 +562,7 @@ pub(crate) fn default_chain(parts: &ChainParts) -> CredentialChain {
         .with_step("environment", move || environment_step(&env_parts))
         .with_step(profile, move || profile_step(&profile_parts))
         .with_step(koocli, move || koocli_step(&koocli_parts))
-        .with_step(metadata_name, move || Step::Use(metadata.clone()))
+        .with_step(metadata_name, move || Step::Probe(metadata.clone()))
 }
 
 #[cfg(test)]

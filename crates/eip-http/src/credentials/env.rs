@@ -145,7 +145,10 @@ mod tests {
             Err(Error::InvalidInput { field, reason }) => {
                 assert_eq!(field, "A_NEW");
                 assert!(reason.contains("A_OLD"), "{reason}");
-                assert!(!reason.contains("secret"), "values are never quoted: {reason}");
+                assert!(
+                    !reason.contains("secret"),
+                    "values are never quoted: {reason}"
+                );
             }
             other => panic!("{other:?}"),
         }
