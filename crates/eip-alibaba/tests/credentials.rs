@@ -779,3 +779,57 @@ async fn the_json_line_names_the_metadata_and_sts_endpoints_and_the_instance() {
         .unwrap();
     assert_eq!(served, sim.alibaba().instance_id);
 }
+
+/// An STS answering 503 is asked once per attempt of the EIP call it serves: the call's loop
+/// is the only one that retries (no loop of STS's own inside each attempt).
+#[tokio::test]
+async fn an_unavailable_sts_is_asked_once_per_attempt_of_the_call() {
+    use eip_sim::{FaultKind, FaultRule, InjectedError, Trigger};
+    let sim = sim_lasting(Duration::from_secs(3600)).await;
+    let home = Home::new();
+    let token_file = home.write("token", "oidc-token-A");
+    let provider_arn = sim.alibaba().oidc_provider_arn.clone();
+    let file = token_file.display().to_string();
+    let vars = [
+        (
+            "ALIBABA_CLOUD_ROLE_ARN",
+            "acs:ram::1234567890123456:role/eip-failover",
+        ),
+        ("ALIBABA_CLOUD_OIDC_PROVIDER_ARN", provider_arn.as_str()),
+        ("ALIBABA_CLOUD_OIDC_TOKEN_FILE", file.as_str()),
+        ("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true"),
+    ];
+    let unavailable = |times| {
+        FaultRule::new(
+            FaultKind::Error(InjectedError::Unavailable),
+            Trigger::Times(times),
+        )
+        .cloud(Cloud::Alibaba)
+        .action("AssumeRoleWithOIDC")
+    };
+    let attempts = 4;
+    let p = builder(&sim, env(&sim, &home, &vars))
+        .with_retry(fast_retry().max_attempts(attempts))
+        .build()
+        .unwrap();
+
+    // Down for longer than the call's attempts: one STS request per attempt, then its error.
+    sim.faults().add(unavailable(10));
+    let error = list(&p).await.unwrap_err();
+    assert!(error.to_string().contains("ServiceUnavailable"), "{error}");
+    assert_eq!(
+        count(&sim, "AssumeRoleWithOIDC"),
+        attempts as usize,
+        "{:?}",
+        sim.requests()
+    );
+    assert_eq!(count(&sim, "DescribeEipAddresses"), 0);
+
+    // Down twice: the third attempt's STS request succeeds and the call goes through.
+    sim.faults().clear();
+    sim.clear_requests();
+    sim.faults().add(unavailable(2));
+    assert_eq!(list(&p).await.unwrap(), 0);
+    assert_eq!(count(&sim, "AssumeRoleWithOIDC"), 3);
+    assert_eq!(count(&sim, "DescribeEipAddresses"), 1);
+}
