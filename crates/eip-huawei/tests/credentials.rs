@@ -347,6 +347,47 @@ async fn federation_reads_the_rotated_id_token_file_at_the_next_refresh() {
     assert_eq!(issued(&sim)["federation"], 2);
 }
 
+/// The profile's `iam_endpoint` (where the id token goes) is checked like any endpoint before a
+/// request is sent, and an explicit `with_iam_endpoint` wins over it.
+#[tokio::test]
+async fn the_profile_iam_endpoint_is_checked_and_an_explicit_one_wins() {
+    let sim = start(sim_builder()).await;
+    let home = Home::new();
+    let info = sim.huawei().clone();
+    let token_file = home.write("token", &info.id_token, 0o600);
+    home.write(
+        ".huaweicloud/credentials",
+        &format!(
+            "[basic]\nidp_id = {}\nid_token_file = {}\niam_endpoint = http://198.51.100.7/v3\n",
+            info.idp_id,
+            token_file.display()
+        ),
+        0o600,
+    );
+    let env = Env::from_vars(Vec::<(String, String)>::new()).with_home(&home.0);
+    let refused = HuaweiBuilder::from_env_in(env)
+        .unwrap()
+        .with_region(info.region.clone())
+        .with_vpc_endpoint(info.vpc_endpoint.clone())
+        .with_metadata_endpoint(info.metadata_endpoint.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(field_of(refused), "iam_endpoint");
+    assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+
+    // Given explicitly (the emulator's IAM): that one is used for the federation.
+    let provider = chain(&sim, &home, &[]).build().unwrap();
+    allocate(&provider, &sim, 1).await;
+    assert_eq!(provider.credential_source(), "oidc");
+    assert_eq!(
+        eip_testkit::requests(&sim, "CreateTokenWithIdToken")
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        [201]
+    );
+}
+
 #[tokio::test]
 async fn an_agency_is_assumed_over_the_instance_credentials() {
     let sim = start(sim_builder()).await;
