@@ -278,7 +278,12 @@ pub(crate) fn read_cli_config(file: &Path) -> Result<Option<CliConfig>> {
     serde_json::from_str(&text).map(Some).map_err(|e| {
         Error::invalid_input(
             file.display().to_string(),
-            format!("not a valid CLI profile file: {e}"),
+            // Line and column only: serde_json's text can quote a value (a secret).
+            format!(
+                "not a valid CLI profile file (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }

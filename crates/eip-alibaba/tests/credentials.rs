@@ -664,6 +664,21 @@ async fn broken_profile_files_stop_the_chain_naming_the_file() {
     );
     assert_eq!(field, file.display().to_string());
 
+    // A value in the wrong place: the error says where, never what (it may be a secret).
+    std::fs::write(
+        &file,
+        r#"{"current":"main","profiles":"misplaced-secret-value"}"#,
+    )
+    .unwrap();
+    let (field, reason) = field_of(
+        list(&provider(&sim, env(&sim, &home, &[])))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(field, file.display().to_string());
+    assert!(reason.contains("line 1, column"), "{reason}");
+    assert!(!reason.contains("misplaced-secret-value"), "{reason}");
+
     std::fs::write(&file, r#"{"current":"main","profiles":[]}"#).unwrap();
     chmod(&file, 0o644);
     let (field, reason) = field_of(
