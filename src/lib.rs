@@ -30,9 +30,10 @@
 //! `*.myhuaweicloud.eu`, `*.myhuaweicloud.cn`): the spec often comes from the environment
 //! ([`PROVIDER_ENV`]), and the provider sends the environment's credentials to that host. Any
 //! other host is refused with [`Error::InvalidInput`] naming the option, unless the caller opts in
-//! with [`ConnectOptions::allow_custom_endpoint`]. The IAM endpoint variables Huawei's `from_env`
-//! reads (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`, `OS_AUTH_URL`) get the same check when the
-//! spec has no `iam_endpoint=`.
+//! with [`ConnectOptions::allow_custom_endpoint`]. The endpoint variables the builders' `from_env`
+//! read get the same check: Huawei's IAM variables (`HUAWEICLOUD_SDK_IAM_ENDPOINT`, `HW_AUTH_URL`,
+//! `OS_AUTH_URL`) when the spec has no `iam_endpoint=`, `HW_CLOUD` (the domain of the default IAM
+//! and VPC endpoints), and Alibaba's `ALIBABA_CLOUD_STS_ENDPOINT`.
 #![deny(missing_docs)]
 
 use std::sync::Arc;
@@ -148,11 +149,6 @@ const ALIBABA_DOMAINS: &[&str] = &["aliyuncs.com"];
 #[cfg(feature = "huawei")]
 const HUAWEI_DOMAINS: &[&str] = &["myhuaweicloud.com", "myhuaweicloud.eu", "myhuaweicloud.cn"];
 
-/// The variables `HuaweiBuilder::from_env` reads the IAM endpoint from.
-#[cfg(feature = "huawei")]
-const HUAWEI_IAM_ENDPOINT_ENV: [&str; 3] =
-    ["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"];
-
 /// Refuses an endpoint option whose host is neither loopback nor under one of `domains`, unless
 /// [`ConnectOptions::allow_custom_endpoint`]. Everything else about the URL (scheme, path, plain
 /// http only to loopback) is the provider builder's check.
@@ -191,6 +187,59 @@ fn check_endpoint(
             allowed.join(", ")
         ),
     ))
+}
+
+/// A variable of the process environment, unless unset or blank.
+#[cfg(any(feature = "alibaba", feature = "huawei"))]
+fn process_var(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// The builder also takes endpoints from the environment, where the same hostile environment
+/// could have put them; they get the spec's check, naming the variable: the STS endpoint
+/// (`ALIBABA_CLOUD_STS_ENDPOINT`, a host or a URL, where the OIDC token and the signed
+/// AssumeRole go).
+#[cfg(feature = "alibaba")]
+fn check_alibaba_env(options: &ConnectOptions, var: &dyn Fn(&str) -> Option<String>) -> Result<()> {
+    const STS: &str = "ALIBABA_CLOUD_STS_ENDPOINT";
+    if let Some(endpoint) = var(STS) {
+        let url = if endpoint.contains("://") {
+            endpoint
+        } else {
+            format!("https://{endpoint}")
+        };
+        check_endpoint(STS, &url, ALIBABA_DOMAINS, options)?;
+    }
+    Ok(())
+}
+
+/// [`check_alibaba_env`] for Huawei: the IAM endpoint variables (unless the spec has an
+/// `iam_endpoint=`), and `HW_CLOUD`, the domain of the default `https://iam.<region>.<HW_CLOUD>`
+/// and `https://vpc.<region>.<HW_CLOUD>` (unless the spec gives both).
+#[cfg(feature = "huawei")]
+fn check_huawei_env(
+    region: &str,
+    params: &std::collections::HashMap<&str, &str>,
+    options: &ConnectOptions,
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<()> {
+    if !params.contains_key("iam_endpoint") {
+        for variable in eip_huawei::IAM_ENDPOINT_ENV {
+            if let Some(endpoint) = var(variable) {
+                check_endpoint(variable, &endpoint, HUAWEI_DOMAINS, options)?;
+            }
+        }
+    }
+    if !(params.contains_key("iam_endpoint") && params.contains_key("vpc_endpoint")) {
+        if let Some(cloud) = var("HW_CLOUD") {
+            let url = format!("https://iam.{region}.{cloud}");
+            check_endpoint("HW_CLOUD", &url, HUAWEI_DOMAINS, options)?;
+        }
+    }
+    Ok(())
 }
 
 /// Like [`connect`], with a retry policy and timeouts.
@@ -373,6 +422,7 @@ fn alibaba_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_alibaba
     if let Some(endpoint) = params.get("endpoint") {
         check_endpoint("endpoint", endpoint, ALIBABA_DOMAINS, options)?;
     }
+    check_alibaba_env(options, &process_var)?;
     let mut builder = eip_alibaba::AlibabaBuilder::from_env()?.with_region(spec.host.clone());
     if let Some(endpoint) = params.get("endpoint") {
         builder = builder.with_endpoint(endpoint);
@@ -426,17 +476,7 @@ fn huawei_provider(spec: &Spec, options: &ConnectOptions) -> Result<eip_huawei::
             check_endpoint(option, endpoint, HUAWEI_DOMAINS, options)?;
         }
     }
-    if !params.contains_key("iam_endpoint") {
-        // The builder also takes the IAM endpoint from the environment, where the same hostile
-        // environment could have put it; it gets the same check, naming the variable.
-        for variable in HUAWEI_IAM_ENDPOINT_ENV {
-            if let Ok(endpoint) = std::env::var(variable) {
-                if !endpoint.trim().is_empty() {
-                    check_endpoint(variable, endpoint.trim(), HUAWEI_DOMAINS, options)?;
-                }
-            }
-        }
-    }
+    check_huawei_env(&spec.host, &params, options, &process_var)?;
     let method = match params.get("auth").copied() {
         None => None,
         Some("token") => Some(AuthMethod::Token),
@@ -618,6 +658,65 @@ mod tests {
             );
             let open = ConnectOptions::new().allow_custom_endpoint(true);
             assert_eq!(refused_field(spec, &open), None, "{spec}");
+        }
+    }
+
+    /// The endpoint variables the builders read get the spec's check, naming the variable.
+    #[test]
+    fn endpoint_variables_are_checked_naming_the_variable() {
+        let strict = ConnectOptions::new();
+        let open = ConnectOptions::new().allow_custom_endpoint(true);
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            }
+        };
+        let field = |result: Result<()>| match result {
+            Err(Error::InvalidInput { field, reason }) if reason.contains("neither loopback") => {
+                field
+            }
+            other => panic!("{other:?}"),
+        };
+        let none = std::collections::HashMap::new();
+
+        for sts in ["sts.evil.example", "http://198.51.100.7"] {
+            let env = move |name: &str| (name == "ALIBABA_CLOUD_STS_ENDPOINT").then(|| sts.into());
+            assert_eq!(
+                field(check_alibaba_env(&strict, &env)),
+                "ALIBABA_CLOUD_STS_ENDPOINT"
+            );
+            assert!(check_alibaba_env(&open, &env).is_ok());
+        }
+        for fine in ["sts-vpc.cn-hangzhou.aliyuncs.com", "http://127.0.0.1:8100"] {
+            let env = move |name: &str| (name == "ALIBABA_CLOUD_STS_ENDPOINT").then(|| fine.into());
+            assert!(check_alibaba_env(&strict, &env).is_ok(), "{fine}");
+        }
+
+        let cloud = vars(&[("HW_CLOUD", "evil.example")]);
+        assert_eq!(
+            field(check_huawei_env("cn-north-4", &none, &strict, &cloud)),
+            "HW_CLOUD"
+        );
+        assert!(check_huawei_env("cn-north-4", &none, &open, &cloud).is_ok());
+        let eu = vars(&[("HW_CLOUD", "myhuaweicloud.eu")]);
+        assert!(check_huawei_env("eu-west-101", &none, &strict, &eu).is_ok());
+        // Both endpoints given: HW_CLOUD builds neither.
+        let both = std::collections::HashMap::from([
+            ("iam_endpoint", "https://iam.cn-north-4.myhuaweicloud.com"),
+            ("vpc_endpoint", "https://vpc.cn-north-4.myhuaweicloud.com"),
+        ]);
+        assert!(check_huawei_env("cn-north-4", &both, &strict, &cloud).is_ok());
+
+        for variable in eip_huawei::IAM_ENDPOINT_ENV {
+            let env =
+                move |name: &str| (name == variable).then(|| "https://evil.example/v3".into());
+            assert_eq!(
+                field(check_huawei_env("cn-north-4", &none, &strict, &env)),
+                variable
+            );
         }
     }
 }

@@ -404,8 +404,6 @@ impl AlibabaBuilder {
             sts: Sts {
                 endpoint: sts_endpoint,
                 http: http.clone(),
-                retry: retry.clone(),
-                timeouts: self.options.timeouts(),
             },
             metadata: metadata.clone(),
             cache: self.credential_cache.clone(),

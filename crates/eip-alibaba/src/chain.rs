@@ -278,7 +278,12 @@ pub(crate) fn read_cli_config(file: &Path) -> Result<Option<CliConfig>> {
     serde_json::from_str(&text).map(Some).map_err(|e| {
         Error::invalid_input(
             file.display().to_string(),
-            format!("not a valid CLI profile file: {e}"),
+            // Line and column only: serde_json's text can quote a value (a secret).
+            format!(
+                "not a valid CLI profile file (line {}, column {})",
+                e.line(),
+                e.column()
+            ),
         )
     })
 }
@@ -570,7 +575,12 @@ fn ecs_step(c: &Context) -> Step {
     if c.env.flag("ALIBABA_CLOUD_ECS_METADATA_DISABLED") {
         return Step::Skip("disabled by ALIBABA_CLOUD_ECS_METADATA_DISABLED".into());
     }
-    Step::Use(c.ecs_role(c.env.var("ALIBABA_CLOUD_ECS_METADATA")))
+    // A role named by ALIBABA_CLOUD_ECS_METADATA is configured; otherwise the metadata service
+    // is only known to be there when it answers.
+    match c.env.var("ALIBABA_CLOUD_ECS_METADATA") {
+        Some(role) => Step::Use(c.ecs_role(Some(role))),
+        None => Step::Probe(c.ecs_role(None)),
+    }
 }
 
 fn uri_step(c: &Context) -> Step {

@@ -14,7 +14,9 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 use eip_core::{Error, Result};
-use eip_http::{Credentials, Env, MetadataClient, ProvideCredentials};
+use eip_http::{
+    ClientOptions, Credentials, Env, HttpClient, MetadataClient, ProvideCredentials, Request,
+};
 use serde::Deserialize;
 use url::Url;
 use zeroize::Zeroize;
@@ -312,8 +314,11 @@ impl ProvideCredentials for EcsRamRole {
 /// `credentials/providers/uri.go` reads it.
 pub(crate) struct CredentialsUri {
     pub url: Url,
-    pub http: reqwest::Client,
+    pub http: HttpClient,
 }
+
+/// The largest credentials-URI answer read (the document is a few hundred bytes).
+const MAX_URI_ANSWER_BYTES: usize = 64 * 1024;
 
 impl fmt::Debug for CredentialsUri {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -331,13 +336,15 @@ impl CredentialsUri {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::invalid_input(field, "must be an http(s) URL"));
         }
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(eip_http::METADATA_TIMEOUT)
-            .timeout(std::time::Duration::from_secs(5))
-            .build()
-            .map_err(|e| Error::invalid_input(field, e.to_string()))?;
+        // A sidecar on the pod or the node, often plain http (credentials-go accepts any URL):
+        // never through a proxy, the answer capped, redirects refused, errors typed.
+        let options = ClientOptions::new()
+            .with_no_proxy()
+            .with_allow_http(true)
+            .with_connect_timeout(eip_http::METADATA_TIMEOUT)
+            .with_attempt_timeout(std::time::Duration::from_secs(5))
+            .with_max_response_bytes(MAX_URI_ANSWER_BYTES);
+        let http = HttpClient::new(&options)?;
         Ok(Self { url, http })
     }
 }
@@ -349,36 +356,78 @@ impl ProvideCredentials for CredentialsUri {
             "the credentials URI at {}",
             self.url.host_str().unwrap_or("?")
         );
-        let response =
-            self.http
-                .get(self.url.clone())
-                .send()
-                .await
-                .map_err(|e| Error::Transport {
-                    operation: "credentials URI".into(),
-                    message: if e.is_timeout() {
-                        "no answer in time".into()
-                    } else {
-                        "the request failed".into()
-                    },
-                    maybe_sent: true,
-                    source: None,
-                })?;
-        let status = response.status().as_u16();
-        let mut body = response.text().await.unwrap_or_default();
-        let read = if (200..300).contains(&status) {
-            read_credentials(&origin, &body, "credentials-uri")
-        } else {
-            Err(Error::Unauthenticated {
+        let response = self
+            .http
+            .send(Request::get("credentials URI", self.url.clone()))
+            .await?;
+        let status = response.status();
+        if !response.is_success() {
+            return Err(Error::Unauthenticated {
                 reason: format!("{origin} answered HTTP {status}"),
                 service: None,
-            })
-        };
+            });
+        }
+        let mut body = String::from_utf8(response.into_body().to_vec()).map_err(|_| {
+            Error::InvalidResponse {
+                operation: "credentials URI".into(),
+                reason: format!("{origin} answered with a body that is not UTF-8"),
+                http_status: Some(status),
+                request_id: None,
+            }
+        })?;
+        let read = read_credentials(&origin, &body, "credentials-uri");
         body.zeroize();
         read.map(Arc::new)
     }
 
     fn name(&self) -> &'static str {
         "credentials-uri"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-shot HTTP server answering 200 with `body`, and how many connections it accepted.
+    async fn answering(body: Vec<u8>) -> (String, tokio::task::JoinHandle<usize>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/credentials", listener.local_addr().unwrap());
+        let server = tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            let mut request = [0u8; 4096];
+            let _ = socket.read(&mut request).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body).await;
+            1
+        });
+        (url, server)
+    }
+
+    #[tokio::test]
+    async fn an_oversized_credentials_uri_answer_is_an_invalid_response() {
+        let (url, server) = answering(vec![b' '; MAX_URI_ANSWER_BYTES + 1]).await;
+        let uri = CredentialsUri::new("ALIBABA_CLOUD_CREDENTIALS_URI", &url).unwrap();
+        let error = uri.credentials().await.unwrap_err();
+        assert_eq!(server.await.unwrap(), 1, "the sidecar was asked");
+        match error {
+            Error::InvalidResponse {
+                operation,
+                reason,
+                http_status,
+                ..
+            } => {
+                assert_eq!(operation, "credentials URI");
+                assert!(reason.contains("larger than"), "{reason}");
+                assert_eq!(http_status, Some(200));
+            }
+            other => panic!("expected InvalidResponse, got {other:?}"),
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! STS (API version 2015-04-01): `AssumeRole` (V1-signed with the caller's credentials) and
-//! `AssumeRoleWithOIDC` (anonymous: the OIDC token is the proof), through the one retry loop.
+//! `AssumeRoleWithOIDC` (anonymous: the OIDC token is the proof), one request per attempt of
+//! the call the credentials serve (that call's loop is the one that retries).
 //!
 //! Parameters as the STS API reference documents them
 //! (<https://api.alibabacloud.com/document/Sts/2015-04-01/AssumeRole>,
@@ -11,7 +12,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use eip_core::retry::{self, Call, RetryPolicy, Timeouts};
 use eip_core::{Error, Result};
 use eip_http::{Credentials, Env, HttpClient, ProvideCredentials, Request};
 use futures::future::BoxFuture;
@@ -21,10 +21,9 @@ use url::Url;
 use zeroize::Zeroizing;
 
 use crate::builder::SignatureVersion;
-use crate::error::{self, AlibabaClassifier, Subject};
+use crate::error::{self, Subject};
 use crate::metadata::CredentialsDocument;
 use crate::rpc::{self, Failure, RpcRequest, Transport};
-use crate::KIND;
 
 /// The STS API version.
 pub(crate) const STS_VERSION: &str = "2015-04-01";
@@ -37,8 +36,6 @@ pub(crate) const DEFAULT_DURATION_SECONDS: u32 = 3600;
 pub(crate) struct Sts {
     pub endpoint: Url,
     pub http: HttpClient,
-    pub retry: RetryPolicy,
-    pub timeouts: Timeouts,
 }
 
 impl fmt::Debug for Sts {
@@ -175,35 +172,49 @@ fn read_answer(action: &str, body: &[u8], source: &'static str) -> Result<Creden
 }
 
 impl Sts {
-    async fn run<'a>(
+    /// ONE exchange, its answer read: no retry loop of its own. Credentials are asked from
+    /// inside every attempt of the call they serve, and that call's loop retries what is
+    /// retryable (a throttled or 5xx STS answer, a dropped connection); a loop here would
+    /// multiply the two. A lost STS answer is harmless to ask again (it only mints a session),
+    /// so a transport failure is marked as not sent: the call it serves never left.
+    async fn run(
         &self,
         action: &'static str,
         source: &'static str,
-        exchange: impl Fn() -> BoxFuture<'a, Result<rpc::Reply>>,
+        exchange: BoxFuture<'_, Result<rpc::Reply>>,
     ) -> Result<Credentials> {
-        let call = Call::read(KIND, action);
-        retry::run_with(
-            &call,
-            &self.retry,
-            &self.timeouts,
-            &AlibabaClassifier,
-            |_| async {
-                let reply = exchange().await?;
-                match rpc::read_reply(action, reply) {
-                    Ok(body) => read_answer(action, &body, source),
-                    Err(Failure::Refused(api)) => Err(error::to_error(
-                        api,
-                        Subject {
-                            action,
-                            ..Subject::default()
-                        },
-                        None,
-                    )),
-                    Err(Failure::Other(error)) => Err(error),
-                }
-            },
-        )
-        .await
+        let reply = exchange.await.map_err(harmless_to_repeat)?;
+        match rpc::read_reply(action, reply) {
+            Ok(body) => read_answer(action, &body, source),
+            Err(Failure::Refused(api)) => Err(error::to_error(
+                api,
+                Subject {
+                    action,
+                    ..Subject::default()
+                },
+                None,
+            )),
+            Err(Failure::Other(error)) => Err(error),
+        }
+    }
+}
+
+/// A request that only mints temporary credentials changes nothing: when its answer was lost
+/// it may be sent again, whatever call it serves.
+fn harmless_to_repeat(error: Error) -> Error {
+    match error {
+        Error::Transport {
+            operation,
+            message,
+            source,
+            ..
+        } => Error::Transport {
+            operation,
+            message,
+            maybe_sent: false,
+            source,
+        },
+        other => other,
     }
 }
 
@@ -259,9 +270,11 @@ impl ProvideCredentials for AssumeRole {
     async fn credentials(&self) -> Result<Arc<Credentials>> {
         let request = self.request();
         self.sts
-            .run("AssumeRole", "ram-role-arn", || {
-                Box::pin(self.transport.exchange(&request))
-            })
+            .run(
+                "AssumeRole",
+                "ram-role-arn",
+                Box::pin(self.transport.exchange(&request)),
+            )
             .await
             .map(Arc::new)
     }
@@ -359,9 +372,11 @@ impl ProvideCredentials for OidcRole {
     async fn credentials(&self) -> Result<Arc<Credentials>> {
         let token = self.read_token()?;
         self.sts
-            .run("AssumeRoleWithOIDC", "oidc", || {
-                Box::pin(self.exchange(&token))
-            })
+            .run(
+                "AssumeRoleWithOIDC",
+                "oidc",
+                Box::pin(self.exchange(&token)),
+            )
             .await
             .map(Arc::new)
     }

@@ -1,6 +1,7 @@
 //! No secret of any credential source reaches a TRACE log, a `Debug` or an error: the OIDC
-//! token, the keys STS and the instance role issue, the environment's secret. In a file of its
-//! own: the log subscriber is installed for this one test.
+//! token, the keys STS and the instance role issue, the IMDSv2 session token, the
+//! environment's secret. In a file of its own: the log subscriber is installed for this one
+//! test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -112,6 +113,21 @@ async fn secrets_from_every_source_stay_out_of_logs_debug_and_errors() {
     .await
     .unwrap_err();
     shown.push(format!("{refused} {refused:?}"));
+
+    // What every credential the emulator issues starts with (the instance role's keys under the
+    // assumed role included), and the IMDSv2 session token it hands out.
+    secrets.extend(
+        ["SimIssuedSecret", "CAISsim+Issued/", "AQAEAsim"]
+            .iter()
+            .map(|prefix| (*prefix).to_owned()),
+    );
+    assert!(
+        sim.requests()
+            .iter()
+            .any(|r| r.action.starts_with("Metadata PUT")),
+        "an IMDSv2 token was issued: {:?}",
+        sim.requests()
+    );
 
     let log = captured.text();
     assert!(

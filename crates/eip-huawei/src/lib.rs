@@ -181,7 +181,7 @@ mod wire;
 
 pub use builder::{
     default_rate_limiter, AuthMethod, HuaweiBuilder, DEFAULT_QUOTA_WINDOW, DEFAULT_REFUSAL_MEMORY,
-    DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_TOKEN_REFRESH_MARGIN,
+    DEFAULT_REQUESTS_PER_WINDOW, DEFAULT_TOKEN_REFRESH_MARGIN, IAM_ENDPOINT_ENV,
 };
 pub use chain::REFRESH_AHEAD;
 pub use client::HuaweiProvider;

@@ -32,7 +32,6 @@ pub(crate) struct Outgoing {
 }
 
 /// One HTTP answer, read completely.
-#[derive(Debug)]
 pub(crate) struct Answer {
     pub status: u16,
     pub request_id: Option<String>,
@@ -40,6 +39,18 @@ pub(crate) struct Answer {
     /// `X-Subject-Token` (IAM only).
     pub subject_token: Option<Secret>,
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for Answer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // IAM's securitytokens answers carry an access key, its secret and a session token:
+        // the body is shown by its length only.
+        f.debug_struct("Answer")
+            .field("status", &self.status)
+            .field("request_id", &self.request_id)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Answer {
@@ -619,5 +630,27 @@ impl Transport {
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_shows_its_body_by_length_only() {
+        let answer = Answer {
+            status: 201,
+            request_id: Some("req-1".into()),
+            retry_after: None,
+            subject_token: None,
+            body: br#"{"credential":{"access":"AK-TEMP","secret":"temp-secret-value","securitytoken":"sts-token-value"}}"#.to_vec(),
+        };
+        let shown = format!("{answer:?}");
+        for secret in ["AK-TEMP", "temp-secret-value", "sts-token-value"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("201") && shown.contains("req-1"), "{shown}");
+        assert!(shown.contains(&answer.body.len().to_string()), "{shown}");
     }
 }

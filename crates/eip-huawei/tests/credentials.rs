@@ -12,7 +12,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eip_core::{AllocateRequest, EipProvider, Error};
 use eip_http::{Env, FileCache};
@@ -249,9 +249,16 @@ async fn a_required_session_token_is_sent() {
     let home = Home::new();
     let provider = chain(&sim, &home, &[]).build().unwrap();
     allocate(&provider, &sim, 1).await;
-    assert!(eip_testkit::requests(&sim, "MetadataSecurityKey")
-        .iter()
-        .all(|r| r.status == 200));
+    let statuses = |action: &str| {
+        eip_testkit::requests(&sim, action)
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>()
+    };
+    // One session token asked, and the one key read with it accepted (nothing refused, nothing
+    // read without the token).
+    assert_eq!(statuses("MetadataToken"), [200]);
+    assert_eq!(statuses("MetadataSecurityKey"), [200]);
 }
 
 #[tokio::test]
@@ -296,10 +303,7 @@ async fn a_silent_metadata_service_is_given_up_on_in_about_a_second() {
         .with_metadata_endpoint(format!("http://{address}"))
         .build()
         .unwrap();
-    let started = Instant::now();
     let reason = unauthenticated(provider.get("any").await.unwrap_err());
-    let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
     assert!(reason.contains("no answer in 1 s"), "{reason}");
     held.abort();
 }
@@ -345,6 +349,47 @@ async fn federation_reads_the_rotated_id_token_file_at_the_next_refresh() {
         [201, 201]
     );
     assert_eq!(issued(&sim)["federation"], 2);
+}
+
+/// The profile's `iam_endpoint` (where the id token goes) is checked like any endpoint before a
+/// request is sent, and an explicit `with_iam_endpoint` wins over it.
+#[tokio::test]
+async fn the_profile_iam_endpoint_is_checked_and_an_explicit_one_wins() {
+    let sim = start(sim_builder()).await;
+    let home = Home::new();
+    let info = sim.huawei().clone();
+    let token_file = home.write("token", &info.id_token, 0o600);
+    home.write(
+        ".huaweicloud/credentials",
+        &format!(
+            "[basic]\nidp_id = {}\nid_token_file = {}\niam_endpoint = http://198.51.100.7/v3\n",
+            info.idp_id,
+            token_file.display()
+        ),
+        0o600,
+    );
+    let env = Env::from_vars(Vec::<(String, String)>::new()).with_home(&home.0);
+    let refused = HuaweiBuilder::from_env_in(env)
+        .unwrap()
+        .with_region(info.region.clone())
+        .with_vpc_endpoint(info.vpc_endpoint.clone())
+        .with_metadata_endpoint(info.metadata_endpoint.clone())
+        .build()
+        .unwrap_err();
+    assert_eq!(field_of(refused), "iam_endpoint");
+    assert!(sim.requests().is_empty(), "{:?}", sim.requests());
+
+    // Given explicitly (the emulator's IAM): that one is used for the federation.
+    let provider = chain(&sim, &home, &[]).build().unwrap();
+    allocate(&provider, &sim, 1).await;
+    assert_eq!(provider.credential_source(), "oidc");
+    assert_eq!(
+        eip_testkit::requests(&sim, "CreateTokenWithIdToken")
+            .iter()
+            .map(|r| r.status)
+            .collect::<Vec<_>>(),
+        [201]
+    );
 }
 
 #[tokio::test]

@@ -11,9 +11,17 @@ use super::{Credentials, ProvideCredentials};
 
 /// What one step of a chain found when it looked at its configuration.
 pub enum Step {
-    /// The step is configured: ask this provider (its failure is recorded and the chain moves
-    /// on, as the official SDKs' default chains do).
+    /// The step is configured: ask this provider. A transient failure (throttled, 5xx,
+    /// timeout, a dropped connection: [`Error::is_retryable`]) is returned as is, nothing
+    /// pinned, and the next call asks this step again: moving on would pin a later source for
+    /// good, and one STS blip at start-up would make a pod act as its node's role for the life
+    /// of the process. Any other failure is recorded and the chain moves on, as the official
+    /// SDKs' default chains do.
     Use(Arc<dyn ProvideCredentials>),
+    /// A source whose presence is only known by asking it (the instance metadata service: a
+    /// machine that is not a cloud server has nothing there, or something silent): any failure
+    /// means "not available here", is recorded, and the chain moves on.
+    Probe(Arc<dyn ProvideCredentials>),
     /// Not configured here, and why (`"ALIBABA_CLOUD_ACCESS_KEY_ID not set"`, `"file absent"`).
     Skip(String),
     /// Configured, but so broken that going on would hide the mistake (a malformed profile
@@ -25,6 +33,7 @@ impl fmt::Debug for Step {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Use(p) => f.debug_tuple("Use").field(p).finish(),
+            Self::Probe(p) => f.debug_tuple("Probe").field(p).finish(),
             Self::Skip(why) => f.debug_tuple("Skip").field(why).finish(),
             Self::Stop(e) => f.debug_tuple("Stop").field(e).finish(),
         }
@@ -109,21 +118,23 @@ impl CredentialChain {
             .map(|s| s.name.as_str())
     }
 
-    async fn walk(&self) -> Result<(usize, Arc<dyn ProvideCredentials>, Arc<Credentials>)> {
+    async fn walk(&self) -> Result<Found> {
         let mut tried = Vec::with_capacity(self.steps.len());
         for (index, step) in self.steps.iter().enumerate() {
             match (step.probe)() {
                 Step::Skip(why) => tried.push(format!("{}: {why}", step.name)),
                 Step::Stop(error) => return Err(error),
                 Step::Use(provider) => match provider.credentials().await {
-                    Ok(credentials) => {
-                        tracing::debug!(step = %step.name, "credentials found");
-                        return Ok((index, provider, credentials));
+                    Ok(credentials) => return Ok(found(step, index, provider, credentials)),
+                    Err(error) if transient(&error) => {
+                        tracing::debug!(step = %step.name, %error, "credential source failed transiently");
+                        return Err(error);
                     }
-                    Err(error) => {
-                        tracing::debug!(step = %step.name, %error, "credential source failed");
-                        tried.push(format!("{}: {error}", step.name));
-                    }
+                    Err(error) => tried.push(failed(step, &error)),
+                },
+                Step::Probe(provider) => match provider.credentials().await {
+                    Ok(credentials) => return Ok(found(step, index, provider, credentials)),
+                    Err(error) => tried.push(failed(step, &error)),
                 },
             }
         }
@@ -140,6 +151,36 @@ impl CredentialChain {
             service: None,
         })
     }
+}
+
+type Found = (usize, Arc<dyn ProvideCredentials>, Arc<Credentials>);
+
+fn found(
+    step: &NamedStep,
+    index: usize,
+    provider: Arc<dyn ProvideCredentials>,
+    credentials: Arc<Credentials>,
+) -> Found {
+    tracing::debug!(step = %step.name, "credentials found");
+    (index, provider, credentials)
+}
+
+/// Whether another attempt could succeed: what the retry loop retries, and an unreadable
+/// gateway answer (a 5xx or 429 page that is not the service's own error).
+fn transient(error: &Error) -> bool {
+    error.is_retryable()
+        || matches!(
+            error,
+            Error::InvalidResponse {
+                http_status: Some(429 | 500..=599),
+                ..
+            }
+        )
+}
+
+fn failed(step: &NamedStep, error: &Error) -> String {
+    tracing::debug!(step = %step.name, %error, "credential source failed");
+    format!("{}: {error}", step.name)
 }
 
 #[async_trait]

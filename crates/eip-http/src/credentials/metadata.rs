@@ -159,7 +159,7 @@ impl MetadataClient {
         loop {
             let mut request = self.http.request(method.clone(), url.clone());
             for (name, value) in headers {
-                request = request.header(*name, *value);
+                request = request.header(*name, sensitive(name, value)?);
             }
             match request.send().await {
                 Ok(response) => return read(&operation, response).await,
@@ -218,6 +218,20 @@ async fn read(operation: &str, mut response: reqwest::Response) -> Result<Metada
         request_id: None,
     })?;
     Ok(MetadataAnswer { status, body })
+}
+
+/// A header value marked sensitive: the metadata headers carry the session token (IMDSv2's
+/// `X-aliyun-ecs-metadata-token`, Huawei's `X-Metadata-Token`), which must not appear in the
+/// HTTP stack's debug output.
+fn sensitive(name: &str, value: &str) -> Result<reqwest::header::HeaderValue> {
+    let mut value = reqwest::header::HeaderValue::from_str(value).map_err(|_| {
+        Error::invalid_input(
+            name,
+            "the header value must be printable ASCII without line breaks",
+        )
+    })?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 fn failure(operation: &str, base: &Url, e: &reqwest::Error) -> Error {
