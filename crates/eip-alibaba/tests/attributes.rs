@@ -522,6 +522,45 @@ async fn a_join_returns_once_the_emulator_shows_the_address_binded() {
     assert_eq!(count(&sim, "AddCommonBandwidthPackageIp"), 1);
 }
 
+/// The requests in the log that are not reads.
+fn writes(sim: &Sim) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .map(|r| r.action)
+        .filter(|action| !action.starts_with("Describe") && !action.starts_with("List"))
+        .collect()
+}
+
+#[tokio::test]
+async fn joining_twice_is_one_membership_and_a_dedicated_address_leaves_without_a_write() {
+    let (sim, p) = slow_membership().await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let eip = p.allocate(&AllocateRequest::new()).await.unwrap();
+    sim.clear_requests();
+    p.join_shared_bandwidth(&eip.id, &package).await.unwrap();
+    p.join_shared_bandwidth(&eip.id, &package).await.unwrap();
+    assert_eq!(writes(&sim), ["AddCommonBandwidthPackageIp"]);
+    assert_eq!(
+        package_rows(&sim, &package).1,
+        vec![(eip.id.clone(), "BINDED".to_owned())]
+    );
+
+    let dedicated = p
+        .allocate(&AllocateRequest::new().bandwidth(8))
+        .await
+        .unwrap();
+    sim.clear_requests();
+    p.leave_shared_bandwidth(&dedicated.id, &DedicatedBandwidth::new(12))
+        .await
+        .unwrap();
+    assert_eq!(writes(&sim), Vec::<String>::new());
+    let read = p.get(&dedicated.id).await.unwrap();
+    assert_eq!(
+        (read.bandwidth_kind, read.bandwidth_mbps),
+        (Some(BandwidthKind::Dedicated), Some(8))
+    );
+}
+
 #[tokio::test]
 async fn two_joins_into_one_package_at_once_both_end_as_members() {
     let (sim, p) = slow_membership().await;
