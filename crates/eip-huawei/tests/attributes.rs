@@ -218,15 +218,32 @@ async fn tag_limits_are_refused_before_sending_with_the_field_named() {
     );
     assert_eq!(sim.inventory().len(), 1);
 
-    // Ten is allowed; an eleventh on top of them is the cloud's refusal, and changes nothing.
+    // Ten is allowed; an eleventh on top of them is refused after the read, before any write.
     let mut full = TagChange::new();
     full.add = ten.clone();
     huawei.set_tags(&eip.id, &full).await.unwrap();
+    sim.clear_requests();
     let more = huawei
         .set_tags(&eip.id, &TagChange::new().add("k10", "v"))
         .await;
-    assert!(matches!(more, Err(Error::InvalidInput { .. })), "{more:?}");
+    assert_eq!(field_of(more), "tags");
+    assert_eq!(count(&sim, "BatchCreatePublicipTags"), 0);
     assert_eq!(huawei.get(&eip.id).await.unwrap().tags, ten);
+
+    // At the limit, replacing one tag by another succeeds (the removal goes first), and
+    // overwriting a key is not a new tag.
+    huawei
+        .set_tags(&eip.id, &TagChange::new().remove("k1").add("fresh", "v"))
+        .await
+        .unwrap();
+    huawei
+        .set_tags(&eip.id, &TagChange::new().add("k0", "changed"))
+        .await
+        .unwrap();
+    let after = huawei.get(&eip.id).await.unwrap().tags;
+    assert_eq!(after.len(), 10, "{after:?}");
+    assert_eq!(after.get("k0").map(String::as_str), Some("changed"));
+    assert!(after.contains_key("fresh") && !after.contains_key("k1"));
 }
 
 #[tokio::test]
