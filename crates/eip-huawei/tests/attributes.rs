@@ -689,3 +689,24 @@ async fn lost_answers_are_settled_by_reading_back_or_repeated_where_harmless() {
         tags(&[("team", "web")])
     );
 }
+
+#[tokio::test]
+async fn a_migration_whose_answer_is_lost_is_settled_by_reading_back_not_sent_again() {
+    // The emulator accepts a migration into the project the address is already in, so only
+    // the lost answer is tested here: one migration lands, the read-back settles it.
+    let sim = sim().await;
+    let huawei = password_provider(&sim);
+    let eip = available(&huawei, &AllocateRequest::new()).await;
+    fault(&sim, FaultKind::CommitThenDrop, "MigrateResource");
+    huawei.move_resource_group(&eip.id, PROJECT).await.unwrap();
+    assert_eq!(count(&sim, "MigrateResource"), 1, "not sent again");
+    assert_eq!(
+        list_all(&huawei, &ListFilter::new().resource_group(PROJECT))
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        [eip.id.as_str()]
+    );
+}
