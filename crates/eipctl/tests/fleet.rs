@@ -487,7 +487,33 @@ async fn regions_lists_the_clouds_regions_and_all_fans_out_over_them() {
     let listed: Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
     assert_eq!(ids(&listed), vec![id]);
-    assert!(run.stderr.lines().count() >= 1, "{run:#?}");
+    assert_ne!(run.code, 0, "some regions failed: {run:#?}");
+    let home = h.sim.alibaba().region.clone();
+    let regions = h.json(Cloud::Alibaba, &["regions"]).await;
+    let failing: Vec<&str> = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .filter(|r| *r != home)
+        .collect();
+    assert!(!failing.is_empty(), "{regions:#}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        failing.len(),
+        "one line per failing region: {run:#?}"
+    );
+    for region in failing {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(" {region}: "))),
+            "no line names {region}: {run:#?}"
+        );
+    }
+    assert!(
+        lines.iter().all(|l| !l.contains(&format!(" {home}: "))),
+        "{run:#?}"
+    );
 }
 
 #[tokio::test]
