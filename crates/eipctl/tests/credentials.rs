@@ -116,10 +116,7 @@ async fn to_self_is_this_machines_instance_from_metadata() {
         "the instance id was not asked of the metadata service: {:?}",
         h.sim.requests()
     );
-    assert_eq!(
-        h.inventory_item(&id).unwrap().bound_to.as_deref(),
-        Some(this.as_str())
-    );
+    assert_eq!(h.bound_to(&id).as_deref(), Some(this.as_str()));
     h.run(Cloud::Alibaba, &["status", &id, "--bound-to", "self"])
         .await
         .ok();
