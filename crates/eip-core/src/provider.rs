@@ -185,6 +185,13 @@ pub trait EipProvider: Send + Sync + Debug {
 
     /// Adds the address to a shared bandwidth (its own bandwidth is given up).
     /// [`Error::Unsupported`] by default (see [`Capabilities::shared_bandwidth`]).
+    ///
+    /// Every provider reads the address first and then behaves the same:
+    /// - already a member of `bandwidth_id`: `Ok(())` without a membership write (once the
+    ///   membership has finished taking effect, where the cloud applies it in the background);
+    /// - a member of another shared bandwidth: [`Error::Conflict`] naming that bandwidth,
+    ///   nothing written (an address is in one shared bandwidth at a time; leave it first);
+    /// - otherwise the membership is written, and `Ok(())` means the address is a member.
     async fn join_shared_bandwidth(&self, id: &str, bandwidth_id: &str) -> Result<()> {
         let _ = (id, bandwidth_id);
         Err(unsupported("shared bandwidth"))
@@ -192,6 +199,10 @@ pub trait EipProvider: Send + Sync + Debug {
 
     /// Takes the address out of its shared bandwidth, giving it `dedicated` back.
     /// [`Error::Unsupported`] by default.
+    ///
+    /// Every provider reads the address first: one that is in no shared bandwidth is left as
+    /// it is and `Ok(())` is returned without any write (`dedicated` is still validated, before
+    /// anything is sent). Otherwise `Ok(())` means the address has left its shared bandwidth.
     async fn leave_shared_bandwidth(&self, id: &str, dedicated: &DedicatedBandwidth) -> Result<()> {
         let _ = (id, dedicated);
         Err(unsupported("shared bandwidth"))

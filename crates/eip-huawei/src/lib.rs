@@ -146,8 +146,9 @@
 //! # Attributes
 //! - **Tags** (the v2.0 tag API): at most 10 per address, keys 1–36 and values 0–43 letters,
 //!   digits, CJK characters and `_-` (`_.-` in values), checked before sending.
-//!   [`eip_core::EipProvider::set_tags`] writes one batch for the additions and one for the
-//!   removals; tags at allocation are written in the same `allocate`, once the create has
+//!   [`eip_core::EipProvider::set_tags`] reads the address (a change that would leave more
+//!   than 10 is refused before any write), then writes one batch for the removals and one for
+//!   the additions; tags at allocation are written in the same `allocate`, once the create has
 //!   ended (`PENDING_CREATE` waited out, as Terraform does; see there for what happens when
 //!   tagging fails). [`eip_core::Eip::tags`] comes from the
 //!   publicip object's `tags`, so `get` and `list` cost no extra request. A list with

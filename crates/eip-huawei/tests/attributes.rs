@@ -218,15 +218,32 @@ async fn tag_limits_are_refused_before_sending_with_the_field_named() {
     );
     assert_eq!(sim.inventory().len(), 1);
 
-    // Ten is allowed; an eleventh on top of them is the cloud's refusal, and changes nothing.
+    // Ten is allowed; an eleventh on top of them is refused after the read, before any write.
     let mut full = TagChange::new();
     full.add = ten.clone();
     huawei.set_tags(&eip.id, &full).await.unwrap();
+    sim.clear_requests();
     let more = huawei
         .set_tags(&eip.id, &TagChange::new().add("k10", "v"))
         .await;
-    assert!(matches!(more, Err(Error::InvalidInput { .. })), "{more:?}");
+    assert_eq!(field_of(more), "tags");
+    assert_eq!(count(&sim, "BatchCreatePublicipTags"), 0);
     assert_eq!(huawei.get(&eip.id).await.unwrap().tags, ten);
+
+    // At the limit, replacing one tag by another succeeds (the removal goes first), and
+    // overwriting a key is not a new tag.
+    huawei
+        .set_tags(&eip.id, &TagChange::new().remove("k1").add("fresh", "v"))
+        .await
+        .unwrap();
+    huawei
+        .set_tags(&eip.id, &TagChange::new().add("k0", "changed"))
+        .await
+        .unwrap();
+    let after = huawei.get(&eip.id).await.unwrap().tags;
+    assert_eq!(after.len(), 10, "{after:?}");
+    assert_eq!(after.get("k0").map(String::as_str), Some("changed"));
+    assert!(after.contains_key("fresh") && !after.contains_key("k1"));
 }
 
 #[tokio::test]
@@ -362,12 +379,8 @@ async fn joining_and_leaving_a_shared_bandwidth_changes_the_emulators_inventory(
         (Some(BandwidthKind::Dedicated), Some(10))
     );
 
-    // Leaving again is refused before anything is written; a size off Huawei's steps too.
+    // A size off Huawei's steps is refused before anything is sent.
     sim.clear_requests();
-    let again = huawei
-        .leave_shared_bandwidth(&eip.id, &DedicatedBandwidth::new(10))
-        .await;
-    assert_eq!(field_of(again), "id");
     let off_step = huawei
         .leave_shared_bandwidth(&eip.id, &DedicatedBandwidth::new(301))
         .await;
@@ -381,6 +394,83 @@ async fn joining_and_leaving_a_shared_bandwidth_changes_the_emulators_inventory(
         matches!(missing, Err(Error::NotFound { .. })),
         "{missing:?}"
     );
+}
+
+/// The requests in the log that are not reads.
+fn writes(sim: &Sim) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| r.action)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_join_into_its_own_bandwidth_is_done_another_is_a_conflict_and_a_dedicated_leave_writes_nothing(
+) {
+    let mut config = HuaweiConfig::default();
+    let other = eip_sim::huawei::BandwidthSeed {
+        id: "9c1e7a52-0d4b-4f6e-8a3c-5b2d1e0f7a64".to_owned(),
+        name: "sim-other-shared".to_owned(),
+        size: 50,
+    };
+    config.shared_bandwidths.push(other.clone());
+    let sim = SimBuilder::new()
+        .transition_delay(Duration::from_millis(20))
+        .huawei(config)
+        .start()
+        .await
+        .unwrap();
+    // AK/SK: no token request can show up among the writes.
+    let huawei = key_builder(&sim).build().unwrap();
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let eip = available(&huawei, &AllocateRequest::new().bandwidth(5)).await;
+
+    // A leave of an address with its own bandwidth: done, nothing written, nothing changed.
+    sim.clear_requests();
+    huawei
+        .leave_shared_bandwidth(&eip.id, &DedicatedBandwidth::new(10))
+        .await
+        .unwrap();
+    assert_eq!(writes(&sim), Vec::<String>::new());
+    let own = bandwidth_holding(&sim, &eip.id);
+    assert_eq!(
+        (own["share_type"].as_str(), own["size"].as_u64()),
+        (Some("PER"), Some(5))
+    );
+
+    // Joining twice: one insert, one membership.
+    huawei
+        .join_shared_bandwidth(&eip.id, &shared)
+        .await
+        .unwrap();
+    huawei
+        .join_shared_bandwidth(&eip.id, &shared)
+        .await
+        .unwrap();
+    assert_eq!(writes(&sim), ["AddPublicipsIntoSharedBandwidth"]);
+    let holders: Vec<Value> = bandwidths(&sim)
+        .into_iter()
+        .filter(|b| {
+            b["publicips"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p == &eip.id)
+        })
+        .collect();
+    assert_eq!(holders.len(), 1, "{holders:?}");
+    assert_eq!(holders[0]["id"], shared.as_str());
+
+    // Another shared bandwidth: a conflict naming the current one, nothing written.
+    sim.clear_requests();
+    let elsewhere = huawei.join_shared_bandwidth(&eip.id, &other.id).await;
+    match &elsewhere {
+        Err(Error::Conflict { reason, .. }) => assert!(reason.contains(&shared), "{reason}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    assert_eq!(writes(&sim), Vec::<String>::new());
+    assert_eq!(bandwidth_holding(&sim, &eip.id)["id"], shared.as_str());
 }
 
 #[tokio::test]
@@ -597,5 +687,26 @@ async fn lost_answers_are_settled_by_reading_back_or_repeated_where_harmless() {
     assert_eq!(
         huawei.get(&eip.id).await.unwrap().tags,
         tags(&[("team", "web")])
+    );
+}
+
+#[tokio::test]
+async fn a_migration_whose_answer_is_lost_is_settled_by_reading_back_not_sent_again() {
+    // The emulator accepts a migration into the project the address is already in, so only
+    // the lost answer is tested here: one migration lands, the read-back settles it.
+    let sim = sim().await;
+    let huawei = password_provider(&sim);
+    let eip = available(&huawei, &AllocateRequest::new()).await;
+    fault(&sim, FaultKind::CommitThenDrop, "MigrateResource");
+    huawei.move_resource_group(&eip.id, PROJECT).await.unwrap();
+    assert_eq!(count(&sim, "MigrateResource"), 1, "not sent again");
+    assert_eq!(
+        list_all(&huawei, &ListFilter::new().resource_group(PROJECT))
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.id.as_str())
+            .collect::<Vec<_>>(),
+        [eip.id.as_str()]
     );
 }

@@ -95,6 +95,7 @@ async fn a_cache_file_other_users_can_read_is_not_used() {
 async fn to_self_is_this_machines_instance_from_metadata() {
     let h = Harness::start().await;
     let id = h.allocate(Cloud::Alibaba).await;
+    h.sim.clear_requests();
     h.run(
         Cloud::Alibaba,
         &["claim", &id, "--to", "self", "--expect", "unbound"],
@@ -102,6 +103,20 @@ async fn to_self_is_this_machines_instance_from_metadata() {
     .await
     .ok();
     let this = h.sim.alibaba().instance_id.clone();
+    // The instance came from the metadata service, and the address is bound to it.
+    let asked: Vec<String> = h
+        .sim
+        .requests()
+        .into_iter()
+        .map(|r| r.action)
+        .filter(|a| a.starts_with("Metadata ") && a.ends_with("/meta-data/instance-id"))
+        .collect();
+    assert!(
+        !asked.is_empty(),
+        "the instance id was not asked of the metadata service: {:?}",
+        h.sim.requests()
+    );
+    assert_eq!(h.bound_to(&id).as_deref(), Some(this.as_str()));
     h.run(Cloud::Alibaba, &["status", &id, "--bound-to", "self"])
         .await
         .ok();

@@ -163,16 +163,62 @@ async fn sweep_by_tag_on(h: &Harness, cloud: Cloud) {
         "{young:#}"
     );
     assert_eq!(held(h, cloud).len(), 3);
-    let swept = h
-        .run(
-            cloud,
-            &["--output", "json", "sweep", "--tag", "owner=pool", "--yes"],
-        )
+    let report = h
+        .json(cloud, &["sweep", "--tag", "owner=pool", "--yes"])
         .await;
-    let report = swept.ok().json();
     assert_eq!(ids(&report["released"]), vec![a.clone()], "{report:#}");
     h.run(cloud, &["wait", &a, "--until", "gone"]).await.ok();
     assert_eq!(held(h, cloud), sorted(vec![b, untagged]));
+}
+
+#[tokio::test]
+async fn a_sweep_whose_release_fails_exits_non_zero_names_the_address_and_keeps_it() {
+    let h = Harness::start().await;
+    let cloud = Cloud::Alibaba;
+    let id = allocate_named(&h, cloud, "doomed-1", &[]).await;
+    h.sim.faults().add(
+        eip_sim::FaultRule::new(
+            eip_sim::FaultKind::Error(eip_sim::InjectedError::Internal),
+            eip_sim::Trigger::Times(100),
+        )
+        .cloud(eip_sim::Cloud::Alibaba)
+        .action("ReleaseEipAddress"),
+    );
+    let run = h
+        .run(
+            cloud,
+            &[
+                "--output",
+                "json",
+                "sweep",
+                "--name-prefix",
+                "doomed-",
+                "--yes",
+            ],
+        )
+        .await;
+    assert_ne!(run.code, 0, "{run:#?}");
+    let report: Value =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
+    assert_eq!(
+        report["released"].as_array().map(Vec::len),
+        Some(0),
+        "{report:#}"
+    );
+    let failed = report["failed"].as_array().unwrap();
+    assert_eq!(failed.len(), 1, "{report:#}");
+    assert_eq!(failed[0]["eip"]["id"], id.as_str(), "{report:#}");
+    assert!(h
+        .sim
+        .requests()
+        .iter()
+        .any(|r| r.action == "ReleaseEipAddress"));
+    assert_eq!(
+        held(&h, cloud),
+        vec![id.clone()],
+        "the address is still held"
+    );
+    assert_eq!(h.inventory_item(&id).unwrap().status, "Available");
 }
 
 #[tokio::test]
@@ -319,7 +365,7 @@ async fn associate_with_a_private_ip_alone_binds_the_port_holding_it_where_suppo
     assert_eq!(eip["status"], "bound", "{eip:#}");
     assert_eq!(eip["binding"]["nic_id"], server.primary_port_id.as_str());
     assert_eq!(
-        h.inventory_item(&id).unwrap().bound_to.as_deref(),
+        h.bound_to(&id).as_deref(),
         Some(server.primary_port_id.as_str())
     );
 
@@ -350,10 +396,7 @@ async fn associate_to_a_havip_binds_it() {
         )
         .await;
     assert_eq!(eip["binding"]["kind"], "high_availability_vip", "{eip:#}");
-    assert_eq!(
-        h.inventory_item(&id).unwrap().bound_to.as_deref(),
-        Some(havip.id.as_str())
-    );
+    assert_eq!(h.bound_to(&id).as_deref(), Some(havip.id.as_str()));
 }
 
 #[tokio::test]
@@ -377,10 +420,7 @@ async fn move_between_network_interfaces_with_typed_targets() {
         enis[1].id.as_str(),
         "{moved:#}"
     );
-    assert_eq!(
-        h.inventory_item(&id).unwrap().bound_to.as_deref(),
-        Some(enis[1].id.as_str())
-    );
+    assert_eq!(h.bound_to(&id).as_deref(), Some(enis[1].id.as_str()));
 }
 
 #[tokio::test]
@@ -487,7 +527,33 @@ async fn regions_lists_the_clouds_regions_and_all_fans_out_over_them() {
     let listed: Value =
         serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:#?}"));
     assert_eq!(ids(&listed), vec![id]);
-    assert!(run.stderr.lines().count() >= 1, "{run:#?}");
+    assert_ne!(run.code, 0, "some regions failed: {run:#?}");
+    let home = h.sim.alibaba().region.clone();
+    let regions = h.json(Cloud::Alibaba, &["regions"]).await;
+    let failing: Vec<&str> = regions
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .filter(|r| *r != home)
+        .collect();
+    assert!(!failing.is_empty(), "{regions:#}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines.len(),
+        failing.len(),
+        "one line per failing region: {run:#?}"
+    );
+    for region in failing {
+        assert!(
+            lines.iter().any(|l| l.contains(&format!(" {region}: "))),
+            "no line names {region}: {run:#?}"
+        );
+    }
+    assert!(
+        lines.iter().all(|l| !l.contains(&format!(" {home}: "))),
+        "{run:#?}"
+    );
 }
 
 #[tokio::test]

@@ -232,6 +232,11 @@ impl AlibabaProvider {
     /// VPC reference,
     /// <https://www.alibabacloud.com/help/en/vpc/developer-reference/api-vpc-2016-04-28-moveresourcegroup>,
     /// and Terraform's `alicloud/resource_alicloud_eip_address.go`).
+    ///
+    /// The move sets an absolute value and is sent again after a lost answer; the reference
+    /// does not say what the cloud answers to a move into the group the address is already in,
+    /// so a failed call is success when a fresh read (one more call) shows the address in
+    /// `group` (an earlier attempt took effect), as for the membership writes.
     pub(super) async fn move_group_inner(&self, id: &str, group: &str) -> Result<()> {
         validate::id("id", id)?;
         validate::id("resource_group", group)?;
@@ -240,8 +245,19 @@ impl AlibabaProvider {
             .set("ResourceType", RESOURCE_TYPE)
             .set("ResourceId", id)
             .set("NewResourceGroupId", group);
-        self.write(Call::write(KIND, MOVE_GROUP, true).on(id), &request, None)
+        match self
+            .write(Call::write(KIND, MOVE_GROUP, true).on(id), &request, None)
             .await
+        {
+            Err(refusal) => match self.get(id).await {
+                Ok(eip) if eip.resource_group.as_deref() == Some(group) => {
+                    tracing::debug!(%refusal, "the address is already in the group; the move is done");
+                    Ok(())
+                }
+                _ => Err(refusal),
+            },
+            other => other,
+        }
     }
 
     /// DeletionProtection with `Type=EIP`, `InstanceId`, `ProtectionEnable` (the VPC

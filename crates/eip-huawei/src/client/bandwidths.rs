@@ -14,19 +14,40 @@ use crate::mapping::check_bandwidth_step;
 use crate::transport::{call_of, Api, VpcRequest};
 use crate::wire::{self, Membership, MembershipRequest, Publicip, PublicipInfo};
 
+/// The shared (`WHOLE`) bandwidth `ip` draws from, `None` for a dedicated one.
+fn shared_of(ip: &Publicip) -> Option<&str> {
+    match ip.bandwidth_share_type.as_deref() {
+        Some("WHOLE") => ip.bandwidth_id.as_deref(),
+        _ => None,
+    }
+}
+
 /// Whether `ip` draws from the shared bandwidth `bandwidth_id`.
 fn in_shared(ip: &Publicip, bandwidth_id: &str) -> bool {
-    ip.bandwidth_share_type.as_deref() == Some("WHOLE")
-        && ip.bandwidth_id.as_deref() == Some(bandwidth_id)
+    shared_of(ip) == Some(bandwidth_id)
 }
 
 impl HuaweiProvider {
-    /// [`eip_core::EipProvider::join_shared_bandwidth`]. The insert is not documented as
-    /// idempotent, so a lost answer is settled by reading the address back: in the bandwidth
-    /// means done, anywhere else means the insert did not arrive and it is sent again.
+    /// [`eip_core::EipProvider::join_shared_bandwidth`]: the address is read first. Already in
+    /// `bandwidth_id` needs no request; in another shared bandwidth is [`Error::Conflict`]
+    /// naming it (the insert page above takes only addresses with a dedicated bandwidth, so it
+    /// has to leave first). The insert is not documented as idempotent, so a lost answer is
+    /// settled by reading the address back: in the bandwidth means done, anywhere else means the
+    /// insert did not arrive and it is sent again.
     pub(super) async fn join_checked(&self, id: &str, bandwidth_id: &str) -> Result<(), Error> {
         validate::id("id", id)?;
         validate::id("bandwidth_id", bandwidth_id)?;
+        let current = self.show_raw(id, Reads::Retried).await?;
+        match shared_of(&current) {
+            Some(current) if current == bandwidth_id => return Ok(()),
+            Some(current) => {
+                return Err(Error::Conflict {
+                    reason: format!("eip {id} is in shared bandwidth {current}; leave it first"),
+                    service: None,
+                })
+            }
+            None => {}
+        }
         let request = VpcRequest {
             action: "AddPublicipsIntoSharedBandwidth",
             method: Method::POST,
@@ -50,8 +71,8 @@ impl HuaweiProvider {
     }
 
     /// [`eip_core::EipProvider::leave_shared_bandwidth`]: the address is read first (its shared
-    /// bandwidth is the one it leaves; an address with a dedicated bandwidth is refused before
-    /// anything is written), then removed with `dedicated`'s size and billing (`bandwidth` by
+    /// bandwidth is the one it leaves; an address with a dedicated bandwidth is left as it is,
+    /// nothing written), then removed with `dedicated`'s size and billing (`bandwidth` by
     /// default, the create's default). A lost answer is settled by reading back: a dedicated
     /// bandwidth again means done.
     pub(super) async fn leave_checked(
@@ -74,17 +95,8 @@ impl HuaweiProvider {
             }
         };
         let current = self.show_raw(id, Reads::Retried).await?;
-        let bandwidth_id = match (
-            current.bandwidth_share_type.as_deref(),
-            current.bandwidth_id.clone(),
-        ) {
-            (Some("WHOLE"), Some(bandwidth_id)) => bandwidth_id,
-            _ => {
-                return Err(Error::invalid_input(
-                    "id",
-                    format!("eip {id} has a dedicated bandwidth, not a shared one"),
-                ))
-            }
+        let Some(bandwidth_id) = shared_of(&current).map(str::to_owned) else {
+            return Ok(());
         };
         // An id from the cloud goes into a path: checked like a caller's.
         validate::id("bandwidth_id", &bandwidth_id)?;

@@ -6,7 +6,7 @@
 //! `POST /v2.0/{project_id}/publicips/resource_instances/action` (ListPublicipsByTags,
 //! <https://support.huaweicloud.com/api-eip/eip_apitag_0005.html>).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use eip_core::wait::{self, TransitionKind, WaitPolicy};
 use eip_core::{
@@ -15,7 +15,7 @@ use eip_core::{
 use reqwest::Method;
 
 use super::{HuaweiProvider, Reads};
-use crate::mapping::eip_from;
+use crate::mapping::{eip_from, split_tag};
 use crate::transport::{Api, VpcRequest};
 use crate::wire::{self, ResourceList, ResourceQuery, Tag, TagAction, TagCondition};
 
@@ -27,13 +27,30 @@ pub(crate) const MAX_TAGGED_PAGE: u32 = 1000;
 const IDS_PER_READ: usize = 100;
 
 impl HuaweiProvider {
-    /// [`eip_core::EipProvider::set_tags`]: the additions, then the removals, one batch each.
+    /// [`eip_core::EipProvider::set_tags`]: the address is read first (its `tags`, one request)
+    /// so that a change that would leave more than [`eip_core::Capabilities::max_tags`] is
+    /// refused before anything is written; then the removals, then the additions, one batch
+    /// each. Removals go first so that a change replacing tags at the limit never passes
+    /// through one tag too many. If the additions fail, the removals have already taken effect.
     pub(super) async fn set_tags_checked(&self, id: &str, change: &TagChange) -> Result<(), Error> {
         validate::id("id", id)?;
         change.validate(&self.capabilities)?;
-        if !change.add.is_empty() {
-            self.tag_action(id, TagVerb::Create, tags_of(&change.add))
-                .await?;
+        let max = self.capabilities.max_tags();
+        let current = self.show_raw(id, Reads::Retried).await?;
+        let mut after: BTreeSet<String> = current.tags.iter().map(|tag| split_tag(tag).0).collect();
+        for key in &change.remove {
+            after.remove(key);
+        }
+        after.extend(change.add.keys().cloned());
+        if after.len() > max {
+            return Err(Error::invalid_input(
+                "tags",
+                format!(
+                    "eip {id} would carry {} tags; at most {max} per address (it has {})",
+                    after.len(),
+                    current.tags.len()
+                ),
+            ));
         }
         if !change.remove.is_empty() {
             let keys = change
@@ -45,6 +62,10 @@ impl HuaweiProvider {
                 })
                 .collect();
             self.tag_action(id, TagVerb::Delete, keys).await?;
+        }
+        if !change.add.is_empty() {
+            self.tag_action(id, TagVerb::Create, tags_of(&change.add))
+                .await?;
         }
         Ok(())
     }

@@ -226,4 +226,12 @@ impl Harness {
     pub fn inventory_item(&self, id: &str) -> Option<eip_sim::InventoryItem> {
         self.sim.inventory().into_iter().find(|e| e.id == id)
     }
+
+    /// What the emulator shows `id` bound to (instance or port); `None` when unbound. Panics
+    /// when the emulator no longer holds the address.
+    pub fn bound_to(&self, id: &str) -> Option<String> {
+        self.inventory_item(id)
+            .unwrap_or_else(|| panic!("the emulator holds no address {id}"))
+            .bound_to
+    }
 }
