@@ -17,10 +17,23 @@ pub const WRITE_ACTIONS: &[(Cloud, &str)] = &[
     (Cloud::Alibaba, "UnassociateEipAddress"),
     (Cloud::Alibaba, "ModifyEipAddressAttribute"),
     (Cloud::Alibaba, "ReleaseEipAddress"),
+    (Cloud::Alibaba, "TagResources"),
+    (Cloud::Alibaba, "UnTagResources"),
+    (Cloud::Alibaba, "AddCommonBandwidthPackageIp"),
+    (Cloud::Alibaba, "RemoveCommonBandwidthPackageIp"),
+    (Cloud::Alibaba, "MoveResourceGroup"),
+    (Cloud::Alibaba, "DeletionProtection"),
     (Cloud::Huawei, "CreatePublicip"),
     (Cloud::Huawei, "UpdatePublicip"),
     (Cloud::Huawei, "DeletePublicip"),
     (Cloud::Huawei, "UpdateBandwidth"),
+    (Cloud::Huawei, "BatchCreatePublicipTags"),
+    (Cloud::Huawei, "BatchDeletePublicipTags"),
+    (Cloud::Huawei, "CreatePublicipTag"),
+    (Cloud::Huawei, "DeletePublicipTag"),
+    (Cloud::Huawei, "AddPublicipsIntoSharedBandwidth"),
+    (Cloud::Huawei, "RemovePublicipsFromSharedBandwidth"),
+    (Cloud::Huawei, "MigrateResource"),
 ];
 
 /// Huawei's IAM operations, which the profile's VPC quota windows do not count.

@@ -1012,3 +1012,152 @@ async fn alibaba_an_address_may_leave_while_its_own_join_is_binding() {
     .await;
     assert_eq!(gone["Status"], "Available");
 }
+
+/// A Huawei call on `/v2.0/{project}{path}` (the tag and shared-bandwidth APIs).
+async fn hw2(sim: &Sim, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+    let url = format!(
+        "{}/v2.0/{}{path}",
+        sim.huawei().vpc_endpoint,
+        sim.huawei().project_id
+    );
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+/// The keys of address `id`'s Huawei tags, as a read shows them.
+async fn hw_tag_keys(sim: &Sim, id: &str) -> Vec<String> {
+    let shown = hw2(
+        sim,
+        reqwest::Method::GET,
+        &format!("/publicips/{id}/tags"),
+        None,
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    shown.json["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The keys of Alibaba address `id`'s tags, as ListTagResources shows them.
+async fn ali_tag_keys(sim: &Sim, id: &str) -> Vec<String> {
+    let listed = ali(
+        sim,
+        "ListTagResources",
+        &[("ResourceType", "EIP"), ("ResourceId.1", id)],
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    listed.json["TagResources"]["TagResource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["TagKey"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_realistic_profile_commits_then_fails_the_tag_membership_and_group_writes_too() {
+    // Every write is committed and then answered 504; no lag, no windows, no late delivery.
+    let every_write_fails = Realistic {
+        commit_then_error: 1.0,
+        late_delivery: 0.0,
+        read_lag: Duration::ZERO,
+        quotas: Vec::new(),
+        transitions: TransitionTime::Fixed(Duration::from_millis(20)),
+        ..Realistic::default()
+    };
+    let quiet = Realistic {
+        commit_then_error: 0.0,
+        ..every_write_fails.clone()
+    };
+    let sim = start(SimBuilder::new().profile(quiet)).await;
+    let eip = ali_allocate(&sim).await;
+    let created = hw_create(&sim).await;
+    let hw_id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let hw_path = format!("/publicips/{hw_id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &hw_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    sim.faults().clear();
+    for rule in every_write_fails.fault_rules() {
+        sim.faults().add(rule);
+    }
+
+    let group = sim.alibaba().resource_groups[1].clone();
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let writes: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "TagResources",
+            vec![
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", &eip),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "a"),
+            ],
+        ),
+        (
+            "MoveResourceGroup",
+            vec![
+                ("ResourceType", "EIP"),
+                ("ResourceId", &eip),
+                ("NewResourceGroupId", &group),
+            ],
+        ),
+        (
+            "DeletionProtection",
+            vec![
+                ("Type", "EIP"),
+                ("InstanceId", &eip),
+                ("ProtectionEnable", "true"),
+            ],
+        ),
+        (
+            "AddCommonBandwidthPackageIp",
+            vec![("BandwidthPackageId", &package), ("IpInstanceId", &eip)],
+        ),
+    ];
+    for (action, params) in &writes {
+        let failed = ali(&sim, action, params).await;
+        assert!(
+            failed.status >= 500,
+            "{action}: {} {}",
+            failed.status,
+            failed.text
+        );
+    }
+    assert_eq!(
+        ali_tag_keys(&sim, &eip).await,
+        ["team"],
+        "the tag write took effect"
+    );
+    let row = ali_describe(&sim, &eip).await.remove(0);
+    assert_eq!(row["ResourceGroupId"], group.as_str());
+    assert_eq!(row["DeletionProtection"], true);
+    assert_eq!(row["BandwidthPackageId"], package.as_str());
+
+    let tag = json!({"action": "create", "tags": [{"key": "team", "value": "a"}]});
+    let path = format!("/publicips/{hw_id}/tags/action");
+    let failed = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(failed.status, 504, "{}", failed.text);
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let insert = json!({"bandwidth": {"publicip_info": [{"publicip_id": hw_id}]}});
+    let path = format!("/bandwidths/{shared}/insert");
+    let failed = hw2(&sim, reqwest::Method::POST, &path, Some(insert)).await;
+    assert_eq!(failed.status, 504, "{}", failed.text);
+    assert_eq!(hw_tag_keys(&sim, &hw_id).await, ["team"]);
+    let shown = hw(&sim, reqwest::Method::GET, &hw_path, None).await;
+    assert_eq!(shown.json["publicip"]["bandwidth_id"], shared.as_str());
+    let stats = sim.faults().stats();
+    assert_eq!(stats.commit_then_error, 6, "{stats:?}");
+}
