@@ -1161,3 +1161,83 @@ async fn the_realistic_profile_commits_then_fails_the_tag_membership_and_group_w
     let stats = sim.faults().stats();
     assert_eq!(stats.commit_then_error, 6, "{stats:?}");
 }
+
+#[tokio::test]
+async fn huawei_tag_membership_and_migrate_writes_lag_reads_then_show() {
+    let sim = start(fast()).await;
+    let created = hw_create(&sim).await;
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let shown_path = format!("/publicips/{id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    let lag = FaultKind::ReadLag {
+        lag: Duration::from_millis(600),
+    };
+    let lagged = |action| rule(lag.clone(), Cloud::Huawei, action);
+
+    sim.faults().add(lagged("BatchCreatePublicipTags"));
+    let tag = json!({"action": "create", "tags": [{"key": "team", "value": "a"}]});
+    let path = format!("/publicips/{id}/tags/action");
+    let written = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(written.status, 204, "{}", written.text);
+    assert!(
+        hw_tag_keys(&sim, &id).await.is_empty(),
+        "the lagged tag is not read yet"
+    );
+    let by_tag = json!({"action": "count", "tags": [{"key": "team"}]});
+    let path = "/publicips/resource_instances/action";
+    let counted = hw2(&sim, reqwest::Method::POST, path, Some(by_tag.clone())).await;
+    assert_eq!(counted.json["total_count"], 0, "{}", counted.text);
+    let keys = eventually(|| hw_tag_keys(&sim, &id), |k| !k.is_empty()).await;
+    assert_eq!(keys, ["team"]);
+    let counted = hw2(&sim, reqwest::Method::POST, path, Some(by_tag)).await;
+    assert_eq!(counted.json["total_count"], 1, "{}", counted.text);
+
+    sim.faults().add(lagged("AddPublicipsIntoSharedBandwidth"));
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let insert = json!({"bandwidth": {"publicip_info": [{"publicip_id": id}]}});
+    let path = format!("/bandwidths/{shared}/insert");
+    let inserted = hw2(&sim, reqwest::Method::POST, &path, Some(insert)).await;
+    assert_eq!(inserted.status, 200, "{}", inserted.text);
+    let before = hw(&sim, reqwest::Method::GET, &shown_path, None).await;
+    assert_eq!(
+        before.json["publicip"]["bandwidth_share_type"], "PER",
+        "the lagged read still shows the dedicated bandwidth: {}",
+        before.text
+    );
+    let after = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["bandwidth_share_type"] == "WHOLE",
+    )
+    .await;
+    assert_eq!(after.json["publicip"]["bandwidth_id"], shared.as_str());
+
+    sim.faults().add(lagged("MigrateResource"));
+    let project = "0a7f5bb4-9bd0-4c4b-bbdc-3cd2b1e9a0f1";
+    let url = format!(
+        "{}/v1.0/enterprise-projects/{project}/resources-migrate",
+        sim.huawei().vpc_endpoint
+    );
+    let body =
+        json!({"resource_type": "eip", "resource_id": id, "project_id": sim.huawei().project_id});
+    let migrated = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(migrated.status().as_u16(), 204);
+    let before = hw(&sim, reqwest::Method::GET, &shown_path, None).await;
+    assert_eq!(before.json["publicip"]["enterprise_project_id"], "0");
+    let after = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["enterprise_project_id"] != "0",
+    )
+    .await;
+    assert_eq!(after.json["publicip"]["enterprise_project_id"], project);
+    assert_eq!(sim.faults().stats().read_lag, 3);
+}

@@ -198,20 +198,20 @@ impl HuaweiSim {
             Route::ShowPort { id, .. } => self.show_port(id, request_id),
             Route::ListPortsV3 { .. } => self.list_ports_v3(parts, request_id),
             Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
-            Route::TagAction { id, .. } => self.tag_action(id, body, request_id),
-            Route::CreateTag { id, .. } => self.create_tag(id, body, request_id),
-            Route::DeleteTag { id, key, .. } => self.delete_tag(id, key, request_id),
+            Route::TagAction { id, .. } => self.tag_action(id, body, request_id, lag),
+            Route::CreateTag { id, .. } => self.create_tag(id, body, request_id, lag),
+            Route::DeleteTag { id, key, .. } => self.delete_tag(id, key, request_id, lag),
             Route::ShowTags { id, .. } => self.show_tags(id, request_id),
             Route::ListProjectTags { .. } => self.project_tags(request_id),
             Route::ListPublicipsByTags { .. } => self.resource_instances(body, request_id),
             Route::InsertIntoBandwidth { id, .. } => {
-                self.insert_into_bandwidth(id, body, request_id)
+                self.insert_into_bandwidth(id, body, request_id, lag)
             }
             Route::RemoveFromBandwidth { id, .. } => {
-                self.remove_from_bandwidth(id, body, request_id)
+                self.remove_from_bandwidth(id, body, request_id, lag)
             }
             Route::MigrateResource { enterprise_project } => {
-                self.migrate_resource(enterprise_project, body, request_id)
+                self.migrate_resource(enterprise_project, body, request_id, lag)
             }
             Route::MetadataToken => self.metadata_token(parts, request_id),
             Route::MetadataSecurityKey => self.metadata_security_key(parts, request_id),

@@ -200,6 +200,9 @@ pub(crate) struct State {
     /// Read lag: per EIP, the versions reads still show, each with the time from which the
     /// write that replaced it becomes visible (`None`: it did not exist yet), in write order.
     history: HashMap<String, Vec<(Instant, Option<Eip>)>>,
+    /// Read lag: dedicated bandwidths a write gave up (a shared-bandwidth insert) that a lagged
+    /// version still names, each kept for reads until the given time.
+    retired_bandwidths: HashMap<String, (Instant, Bandwidth)>,
     /// Temporary AK/SK pairs issued (metadata, federation, agency), by access key.
     pub temporaries: HashMap<String, Temporary>,
     /// The access key the metadata service hands out until it expires.
@@ -248,6 +251,7 @@ impl State {
             next_ip: FIRST_IP,
             ip_pool: None,
             history: HashMap::new(),
+            retired_bandwidths: HashMap::new(),
             temporaries: HashMap::new(),
             metadata_current: None,
             metadata_tokens: HashMap::new(),
@@ -271,6 +275,22 @@ impl State {
                 .or_default()
                 .push((Instant::now() + lag, previous));
         }
+    }
+
+    /// With a read lag, reads of a lagged version still find `bandwidth`, which a write has
+    /// just removed, until `lag` has passed.
+    pub(crate) fn retire_bandwidth(&mut self, bandwidth: Bandwidth, lag: Option<Duration>) {
+        if let Some(lag) = lag.filter(|lag| !lag.is_zero()) {
+            self.retired_bandwidths
+                .insert(bandwidth.id.clone(), (Instant::now() + lag, bandwidth));
+        }
+    }
+
+    /// The bandwidth `id` as reads see it: a held one, or one a lagged version still names.
+    pub(crate) fn visible_bandwidth(&self, id: &str) -> Option<&Bandwidth> {
+        self.bandwidths
+            .get(id)
+            .or_else(|| self.retired_bandwidths.get(id).map(|(_, b)| b))
     }
 
     /// The version of `id` reads see at `now`.
@@ -361,6 +381,9 @@ impl State {
                 versions.retain(|(at, _)| *at > now);
                 !versions.is_empty()
             });
+        }
+        if !self.retired_bandwidths.is_empty() {
+            self.retired_bandwidths.retain(|_, (until, _)| *until > now);
         }
         while let Some(Reverse((due, _))) = self.due.peek() {
             if *due > now {
