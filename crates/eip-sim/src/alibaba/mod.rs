@@ -770,7 +770,8 @@ impl CloudApi for AlibabaSim {
     /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
     /// `set_quota {"quota": N}` changes the EIP quota; `set_lock` and `join_bandwidth_package`
     /// change one EIP (see the crate docs); `create_bandwidth_package` adds an Internet Shared
-    /// Bandwidth, `bandwidth_packages` lists them with their EIPs.
+    /// Bandwidth, `bandwidth_packages` lists them with their EIPs; `eip {"allocation_id"}` shows
+    /// one EIP's tags, resource group, package and deletion protection as held (no read lag).
     fn control(&self, op: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
         match op {
             "seed_eips" => self.seed_eips(&body),
@@ -778,6 +779,7 @@ impl CloudApi for AlibabaSim {
             "join_bandwidth_package" => self.join_package(&body),
             "create_bandwidth_package" => self.create_package(&body),
             "bandwidth_packages" => Ok(self.packages()),
+            "eip" => self.state.lock().attributes(allocation_id(&body)?),
             "set_metadata" => self.set_metadata(&body),
             "expire_credentials" => {
                 self.auth.expire_issued();

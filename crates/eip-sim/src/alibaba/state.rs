@@ -906,6 +906,24 @@ impl Account {
         page_of(&self.lagged_view(Instant::now()), None, req)
     }
 
+    /// Control op `eip`: what the account holds for `allocation_id` (never a lagged version):
+    /// `{"allocation_id","tags":{k:v},"resource_group_id","package_id","deletion_protection"}`.
+    pub(crate) fn attributes(&mut self, allocation_id: &str) -> Result<Value, String> {
+        let (_, eip) = self.find(allocation_id).map_err(|e| e.message)?;
+        let tags: serde_json::Map<String, Value> = eip
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        Ok(serde_json::json!({
+            "allocation_id": eip.allocation_id,
+            "tags": tags,
+            "resource_group_id": eip.resource_group_id,
+            "package_id": eip.package.as_ref().map(|p| p.id.clone()),
+            "deletion_protection": eip.deletion_protection,
+        }))
+    }
+
     /// Control op `set_lock`: the EIP's lock reasons (empty: unlocked) and `BusinessStatus`.
     pub(crate) fn set_lock(
         &mut self,
