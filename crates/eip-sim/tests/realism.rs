@@ -1241,3 +1241,69 @@ async fn huawei_tag_membership_and_migrate_writes_lag_reads_then_show() {
     assert_eq!(after.json["publicip"]["enterprise_project_id"], project);
     assert_eq!(sim.faults().stats().read_lag, 3);
 }
+
+/// An anonymous STS `AssumeRoleWithOIDC` with `token`.
+async fn assume_with_oidc(sim: &Sim, token: &str) -> Answer {
+    let provider = sim.alibaba().oidc_provider_arn.clone();
+    let query = [
+        ("Action", "AssumeRoleWithOIDC"),
+        ("Version", "2015-04-01"),
+        ("Format", "JSON"),
+        ("RoleArn", "acs:ram::1234567890123456:role/pod"),
+        ("RoleSessionName", "eip-test"),
+        ("OIDCProviderArn", provider.as_str()),
+        ("OIDCToken", token),
+    ];
+    let response = reqwest::Client::new()
+        .post(format!("{}/", sim.alibaba().sts_endpoint))
+        .query(&query)
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
+#[tokio::test]
+async fn alibaba_oidc_accepts_only_the_providers_current_token() {
+    let sim = start(fast()).await;
+    let expected = sim.alibaba().oidc_token.clone();
+    assert_eq!(expected.split('.').count(), 3, "a JWT's three parts");
+    assert!(
+        !format!("{:?}", sim.alibaba()).contains(&expected),
+        "masked"
+    );
+
+    let accepted = assume_with_oidc(&sim, &expected).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    assert!(accepted.json["Credentials"]["AccessKeyId"].is_string());
+    let other = assume_with_oidc(&sim, "some-other-token").await;
+    assert_eq!(
+        (other.status, other.json["Code"].as_str()),
+        (401, Some("AuthenticationFail.OIDCToken.Invalid")),
+        "{}",
+        other.text
+    );
+
+    // The kubelet rotates the token: the new one is accepted, the old one has expired.
+    sim.control(
+        Cloud::Alibaba,
+        "rotate_oidc_token",
+        json!({"token": "eyJ.rotated.sig"}),
+    )
+    .unwrap();
+    let rotated = assume_with_oidc(&sim, "eyJ.rotated.sig").await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let old = assume_with_oidc(&sim, &expected).await;
+    assert_eq!(
+        old.json["Code"], "AuthenticationFail.OIDCToken.Expired",
+        "{}",
+        old.text
+    );
+    let issued: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.action == "AssumeRoleWithOIDC")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(issued, [200, 401, 200, 400]);
+}
