@@ -1307,3 +1307,45 @@ async fn alibaba_oidc_accepts_only_the_providers_current_token() {
         .collect();
     assert_eq!(issued, [200, 401, 200, 400]);
 }
+
+#[tokio::test]
+async fn alibaba_tag_and_package_reads_lag_the_writes_like_describe_does() {
+    let sim = start(fast()).await;
+    let eip = ali_allocate(&sim).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let lag = FaultKind::ReadLag {
+        lag: Duration::from_millis(600),
+    };
+    sim.faults()
+        .add(rule(lag.clone(), Cloud::Alibaba, "TagResources"));
+    let tagged = ali(
+        &sim,
+        "TagResources",
+        &[
+            ("ResourceType", "EIP"),
+            ("ResourceId.1", &eip),
+            ("Tag.1.Key", "team"),
+            ("Tag.1.Value", "a"),
+        ],
+    )
+    .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert!(ali_tag_keys(&sim, &eip).await.is_empty(), "not read yet");
+    let keys = eventually(|| ali_tag_keys(&sim, &eip), |k| !k.is_empty()).await;
+    assert_eq!(keys, ["team"]);
+
+    sim.faults()
+        .add(rule(lag, Cloud::Alibaba, "AddCommonBandwidthPackageIp"));
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "j").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let before = ali_package(&sim, &package).await;
+    assert!(member_rows(&before).is_empty(), "not read yet: {before}");
+    assert_eq!(before["Status"], "Available");
+    let after = eventually(
+        || ali_package(&sim, &package),
+        |p| !member_rows(p).is_empty(),
+    )
+    .await;
+    assert_eq!(member_rows(&after)[0].0, eip);
+    assert_eq!(sim.faults().stats().read_lag, 2);
+}

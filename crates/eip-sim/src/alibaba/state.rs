@@ -543,6 +543,16 @@ impl Account {
         Ok(result)
     }
 
+    /// The EIPs as reads see them now (borrowed when nothing lags): what every read action
+    /// (DescribeEipAddresses, ListTagResources, DescribeCommonBandwidthPackages) answers from.
+    pub(super) fn read_view(&self) -> std::borrow::Cow<'_, BTreeMap<u64, Eip>> {
+        if self.history.is_empty() {
+            std::borrow::Cow::Borrowed(&self.eips)
+        } else {
+            std::borrow::Cow::Owned(self.lagged_view(Instant::now()))
+        }
+    }
+
     /// The EIPs as reads see them at `now`: each lagging EIP in the version before its oldest
     /// write that is not visible yet.
     fn lagged_view(&self, now: Instant) -> BTreeMap<u64, Eip> {
