@@ -685,21 +685,16 @@ mod tests {
 
     fn state() -> AlibabaState {
         let config = AlibabaConfig::default();
-        let world = World {
-            region: config.region.clone(),
-            instances: config.instances.clone(),
-            havips: config.havips.clone(),
-            bandwidth_packages: config.bandwidth_packages.clone(),
-            address_pools: config.address_pools.clone(),
-            resource_groups: config.resource_groups.clone(),
+        let world = World::of(
+            &config,
             // Shared-bandwidth tasks end at once, so each step below sees the last one done.
-            timing: crate::cloud::CommonConfig {
+            crate::cloud::CommonConfig {
                 transition_delay: std::time::Duration::ZERO,
                 ..crate::cloud::CommonConfig::default()
             }
             .timing(),
-            seed: 3,
-        };
+            3,
+        );
         AlibabaState::new(world, 100)
     }
 

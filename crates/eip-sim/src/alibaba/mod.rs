@@ -467,16 +467,7 @@ impl AlibabaSim {
                 security_token: Some(sts.security_token.clone()),
             });
         }
-        let world = World {
-            region: config.region.clone(),
-            instances: config.instances.clone(),
-            havips: config.havips.clone(),
-            bandwidth_packages: config.bandwidth_packages.clone(),
-            address_pools: config.address_pools.clone(),
-            resource_groups: config.resource_groups.clone(),
-            timing: common.timing(),
-            seed: common.seed,
-        };
+        let world = World::of(&config, common.timing(), common.seed);
         let host_id = if config.region == "cn-hangzhou" {
             "vpc.aliyuncs.com".to_owned()
         } else {

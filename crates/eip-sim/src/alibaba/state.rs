@@ -23,7 +23,7 @@ use super::actions::{
 };
 use super::describe::DescribePage;
 use super::errors::ApiError;
-use super::{AddressPool, CommonBandwidthPackage, EcsInstance, HaVip};
+use super::{AddressPool, AlibabaConfig, CommonBandwidthPackage, EcsInstance, HaVip};
 use crate::cloud::{Cloud, InventoryItem, Timing};
 
 /// The five documented statuses (the EIP statuses of DescribeEipAddresses,
@@ -259,6 +259,20 @@ struct Target {
 }
 
 impl World {
+    /// The world `config` describes, with its transition times and seed.
+    pub(crate) fn of(config: &AlibabaConfig, timing: Timing, seed: u64) -> Self {
+        Self {
+            region: config.region.clone(),
+            instances: config.instances.clone(),
+            havips: config.havips.clone(),
+            bandwidth_packages: config.bandwidth_packages.clone(),
+            address_pools: config.address_pools.clone(),
+            resource_groups: config.resource_groups.clone(),
+            timing,
+            seed,
+        }
+    }
+
     fn target(&self, req: &AssociateRequest) -> Result<Target, ApiError> {
         let id = req.instance_id.as_str();
         let not_found = || ApiError::instance_not_found(id);
