@@ -226,13 +226,24 @@ pub(crate) enum Issuer {
     Token,
 }
 
-/// A temporary AK/SK with its security token.
-#[derive(Clone, Debug)]
+/// A temporary AK/SK with its security token. `Debug` masks both secrets.
+#[derive(Clone)]
 pub(crate) struct Temporary {
     pub secret: String,
     pub security_token: String,
     pub expires_at: OffsetDateTime,
     pub issuer: Issuer,
+}
+
+impl std::fmt::Debug for Temporary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Temporary")
+            .field("secret", &"******")
+            .field("security_token", &"******")
+            .field("expires_at", &self.expires_at)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
 }
 
 /// First address handed out: 121.36.1.1, in a range Huawei uses in cn-north-4.
@@ -430,5 +441,24 @@ impl State {
                 self.bandwidths.remove(&eip.bandwidth_id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_debug_masks_the_secret_and_the_security_token() {
+        let temporary = Temporary {
+            secret: "SimTemporarySecret0123".to_owned(),
+            security_token: "gQpjbi1ub3J0aC00SecurityToken".to_owned(),
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            issuer: Issuer::Federation,
+        };
+        let shown = format!("{temporary:?} {temporary:#?}");
+        assert!(!shown.contains("SimTemporarySecret0123"), "{shown}");
+        assert!(!shown.contains("SecurityToken"), "{shown}");
+        assert!(shown.contains("Federation"), "{shown}");
     }
 }
