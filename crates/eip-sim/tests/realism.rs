@@ -1349,3 +1349,48 @@ async fn alibaba_tag_and_package_reads_lag_the_writes_like_describe_does() {
     assert_eq!(member_rows(&after)[0].0, eip);
     assert_eq!(sim.faults().stats().read_lag, 2);
 }
+
+#[tokio::test]
+async fn huawei_deletes_a_percent_encoded_tag_key() {
+    let sim = start(fast()).await;
+    let created = hw_create(&sim).await;
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let shown_path = format!("/publicips/{id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    let tag = json!({"action": "create", "tags": [{"key": "团队-a", "value": "x"}]});
+    let path = format!("/publicips/{id}/tags/action");
+    let written = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(written.status, 204, "{}", written.text);
+    let path = format!("/publicips/{id}/tags/%E5%9B%A2%E9%98%9F-a");
+    let deleted = hw2(&sim, reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert!(hw_tag_keys(&sim, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn alibaba_role_credentials_were_last_updated_when_issued_not_when_they_expire() {
+    let sim = start(fast()).await;
+    let role = sim.alibaba().role_name.clone().unwrap();
+    let url = format!(
+        "{}/latest/meta-data/ram/security-credentials/{role}",
+        sim.alibaba().metadata_endpoint
+    );
+    let document = answer(reqwest::get(url).await.unwrap()).await;
+    assert_eq!(document.status, 200, "{}", document.text);
+    let parse = |field: &str| {
+        let text = document.json[field].as_str().unwrap();
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let (updated, expires) = (parse("LastUpdated"), parse("Expiration"));
+    let now = time::OffsetDateTime::now_utc();
+    assert!(updated < expires, "{}", document.text);
+    assert!(
+        (now - updated).abs() < time::Duration::minutes(5),
+        "issued now: {}",
+        document.text
+    );
+}
