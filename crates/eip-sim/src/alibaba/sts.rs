@@ -144,9 +144,14 @@ fn lifetime(sim: &AlibabaSim, request: &RpcRequest) -> Result<Duration, ApiError
     Ok(Duration::from_secs(asked).min(sim.config.credential_lifetime))
 }
 
-/// `2006-01-02T15:04:05Z`.
+/// When `issued` expires, as `2006-01-02T15:04:05Z`.
 pub(crate) fn expiration(issued: &Issued) -> String {
-    let at = OffsetDateTime::from(issued.expires_at);
+    utc_text(issued.expires_at)
+}
+
+/// `at` as `2006-01-02T15:04:05Z`.
+pub(crate) fn utc_text(at: std::time::SystemTime) -> String {
+    let at = OffsetDateTime::from(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),
