@@ -306,6 +306,12 @@ async fn soak(cloud: Cloud) {
         injected.commit_then_error > 0 && injected.late_delivery + injected.read_lag > 0,
         "the profile's faults fired: {injected:?}"
     );
+    if cloud == Cloud::Huawei {
+        assert!(
+            injected.quota_throttled > 0,
+            "Huawei's quota windows fired: {injected:?}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
