@@ -199,7 +199,7 @@ async fn an_oidc_role_is_assumed_and_the_rotated_token_file_is_read_at_refresh()
     // 4 s credentials: refreshed after half their life.
     let sim = sim_lasting(Duration::from_secs(4)).await;
     let home = Home::new();
-    let token_file = home.write("token", "oidc-token-A");
+    let token_file = home.write("token", &sim.alibaba().oidc_token);
     let provider_arn = sim.alibaba().oidc_provider_arn.clone();
     let file = token_file.display().to_string();
     let vars = [
@@ -224,8 +224,8 @@ async fn an_oidc_role_is_assumed_and_the_rotated_token_file_is_read_at_refresh()
     std::fs::write(&token_file, "oidc-token-B").unwrap();
     sim.control(
         Cloud::Alibaba,
-        "revoke_oidc_token",
-        serde_json::json!({"token": "oidc-token-A"}),
+        "rotate_oidc_token",
+        serde_json::json!({"token": "oidc-token-B"}),
     )
     .unwrap();
     tokio::time::sleep(Duration::from_millis(2_300)).await;
@@ -323,7 +323,7 @@ async fn cli_profile_modes_ak_ram_role_arn_chainable_and_external() {
 async fn profile_modes_that_reach_the_instance_role_oidc_and_a_credentials_uri() {
     let sim = common::sim().await;
     let home = Home::new();
-    let token_file = home.write("token", "oidc-token-A");
+    let token_file = home.write("token", &sim.alibaba().oidc_token);
     let provider_arn = sim.alibaba().oidc_provider_arn.clone();
     let uri = format!(
         "{}/latest/meta-data/ram/security-credentials/{ROLE}",

@@ -13,6 +13,13 @@ use eip_core::{EipProvider, ListFilter};
 async fn secrets_from_every_source_stay_out_of_logs_debug_and_errors() {
     const OIDC_TOKEN: &str = "eyJhbGciOi.oidc-token-that-must-stay-secret.sig";
     let sim = common::sim().await;
+    // The provider accepts one token: this one.
+    sim.control(
+        eip_sim::Cloud::Alibaba,
+        "rotate_oidc_token",
+        serde_json::json!({ "token": OIDC_TOKEN }),
+    )
+    .unwrap();
     let home = std::env::temp_dir().join(format!(
         "eip-alibaba-secrets-{}",
         uuid::Uuid::new_v4().simple()

@@ -208,7 +208,9 @@ pub struct FaultRule {
     /// names (`AssociateEipAddress`); Huawei ones are the operation names its module reports.
     #[serde(default)]
     pub action: Option<String>,
-    /// Actions the rule never applies to (e.g. Huawei's IAM calls for a VPC quota window).
+    /// Actions the rule never applies to (e.g. Huawei's IAM calls for a VPC quota window); an
+    /// entry ending in `*` excludes every action it is a prefix of (`Metadata*`: every metadata
+    /// request, whose Alibaba action names carry the path).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub except: Vec<String>,
     /// What the fault does.
@@ -230,7 +232,7 @@ impl FaultRule {
         }
     }
 
-    /// Excludes one action from the rule.
+    /// Excludes one action from the rule (`Prefix*`: every action starting with `Prefix`).
     pub fn except(mut self, action: impl Into<String>) -> Self {
         self.except.push(action.into());
         self
@@ -251,7 +253,7 @@ impl FaultRule {
     fn matches(&self, cloud: Cloud, action: &str) -> bool {
         self.cloud.is_none_or(|c| c == cloud)
             && self.action.as_deref().is_none_or(|a| a == action)
-            && !self.except.iter().any(|a| a == action)
+            && !self.except.iter().any(|a| excludes(a, action))
     }
 
     /// Checks that the rule can be applied: a probability between 0 and 1, a gateway status
@@ -570,6 +572,15 @@ impl Faults {
             stats.count(kind);
         }
         decision
+    }
+}
+
+/// Whether the `except` entry `entry` names `action`: equal, or a prefix of it when it ends in
+/// `*`.
+fn excludes(entry: &str, action: &str) -> bool {
+    match entry.strip_suffix('*') {
+        Some(prefix) => action.starts_with(prefix),
+        None => entry == action,
     }
 }
 

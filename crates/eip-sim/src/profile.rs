@@ -17,17 +17,42 @@ pub const WRITE_ACTIONS: &[(Cloud, &str)] = &[
     (Cloud::Alibaba, "UnassociateEipAddress"),
     (Cloud::Alibaba, "ModifyEipAddressAttribute"),
     (Cloud::Alibaba, "ReleaseEipAddress"),
+    (Cloud::Alibaba, "TagResources"),
+    (Cloud::Alibaba, "UnTagResources"),
+    (Cloud::Alibaba, "AddCommonBandwidthPackageIp"),
+    (Cloud::Alibaba, "RemoveCommonBandwidthPackageIp"),
+    (Cloud::Alibaba, "MoveResourceGroup"),
+    (Cloud::Alibaba, "DeletionProtection"),
     (Cloud::Huawei, "CreatePublicip"),
     (Cloud::Huawei, "UpdatePublicip"),
     (Cloud::Huawei, "DeletePublicip"),
     (Cloud::Huawei, "UpdateBandwidth"),
+    (Cloud::Huawei, "BatchCreatePublicipTags"),
+    (Cloud::Huawei, "BatchDeletePublicipTags"),
+    (Cloud::Huawei, "CreatePublicipTag"),
+    (Cloud::Huawei, "DeletePublicipTag"),
+    (Cloud::Huawei, "AddPublicipsIntoSharedBandwidth"),
+    (Cloud::Huawei, "RemovePublicipsFromSharedBandwidth"),
+    (Cloud::Huawei, "MigrateResource"),
 ];
 
-/// Huawei's IAM operations, which the profile's VPC quota windows do not count.
+/// The identity services' operations (Huawei IAM: Keystone tokens and projects, OIDC
+/// federation, temporary AK/SKs by token or agency; Alibaba STS), which the profile's VPC quota
+/// windows do not count: IAM is its own service with its own limits.
 const IAM_ACTIONS: &[(Cloud, &str)] = &[
     (Cloud::Huawei, "KeystoneCreateToken"),
     (Cloud::Huawei, "KeystoneListProjects"),
+    (Cloud::Huawei, "CreateTokenWithIdToken"),
+    (Cloud::Huawei, "CreateTemporaryAccessKey"),
+    (Cloud::Alibaba, "AssumeRole"),
+    (Cloud::Alibaba, "AssumeRoleWithOIDC"),
 ];
+
+/// Every instance-metadata request of both clouds (Huawei `MetadataToken`,
+/// `MetadataSecurityKey`, `MetadataInstance`; Alibaba `Metadata GET /latest/...`): the metadata
+/// service is on the instance's link-local address, not behind the API gateway, so no quota
+/// window counts it and it never answers the gateway's 429.
+const METADATA_ACTIONS: &str = "Metadata*";
 
 /// The realistic mix ([`SimBuilder::realistic`](crate::SimBuilder::realistic),
 /// `eip-sim --profile realistic`). [`Default`] is the documented mix:
@@ -37,7 +62,7 @@ const IAM_ACTIONS: &[(Cloud, &str)] = &[
 /// | `commit_then_error` | 10 % of writes, status 504 | Huawei's APIG answers `504 APIG.0201 "Backend timeout."` when the backend was slow, and the backend may have processed the request (<https://support.huaweicloud.com/ocr_faq/ocr_01_0065.html>: after a backend timeout, check whether the request was processed) |
 /// | `late_delivery` | 5 % of writes, applied 15 s after arrival | a request the client gave up on can still land later |
 /// | `read_lag` | 2 s after every write | reads lag writes: Terraform's Huawei EIP waiter treats a 404 right after create as pending (huaweicloud/terraform-provider-huaweicloud `resource_huaweicloud_vpc_eip.go`) |
-/// | `quotas` | Huawei VPC (IAM calls not counted): 200 requests per 5 minutes per account, 5 per second per client IP; Alibaba: none | the Huawei windows of real `APIGW.0308` answers (huaweicloud/terraform-provider-huaweicloud#1335, sbercloud-terraform/terraform-provider-sbercloud#388); Alibaba documents no window size |
+/// | `quotas` | Huawei VPC (IAM, federation and metadata calls not counted): 200 requests per 5 minutes per account, 5 per second per client IP; Alibaba: none | the Huawei windows of real `APIGW.0308` answers (huaweicloud/terraform-provider-huaweicloud#1335, sbercloud-terraform/terraform-provider-sbercloud#388); Alibaba documents no window size |
 /// | `transitions` | uniform 2–5 s | real binds and releases take seconds |
 /// | `huawei_bind_order` | [`BindOrder::Neutron`] | v1 publicips are Neutron floating IPs: `port_id` changes at once, `status` follows |
 ///
@@ -102,11 +127,11 @@ impl Realistic {
             .map(|(cloud, window)| {
                 let rule = FaultRule::new(FaultKind::Quota(*window), Trigger::Probability(1.0))
                     .cloud(*cloud);
-                // IAM is its own service with its own limits: a VPC window does not count it.
                 IAM_ACTIONS
                     .iter()
                     .filter(|(c, _)| c == cloud)
                     .fold(rule, |rule, (_, action)| rule.except(*action))
+                    .except(METADATA_ACTIONS)
             })
             .collect();
         let per_write = |kind: FaultKind, probability: f64| {
@@ -154,7 +179,10 @@ mod tests {
             window.map(|r| r.except.clone()),
             Some(vec![
                 "KeystoneCreateToken".to_owned(),
-                "KeystoneListProjects".to_owned()
+                "KeystoneListProjects".to_owned(),
+                "CreateTokenWithIdToken".to_owned(),
+                "CreateTemporaryAccessKey".to_owned(),
+                "Metadata*".to_owned(),
             ])
         );
         let quiet = Realistic {
@@ -165,5 +193,60 @@ mod tests {
             ..Realistic::default()
         };
         assert!(quiet.fault_rules().is_empty());
+    }
+
+    #[test]
+    fn identity_and_metadata_calls_count_in_no_quota_window() {
+        use crate::faults::{Caller, Faults};
+        let window = |cloud| {
+            (
+                cloud,
+                QuotaWindow::new(QuotaScope::User, 1, Duration::from_secs(300)),
+            )
+        };
+        let profile = Realistic {
+            commit_then_error: 0.0,
+            late_delivery: 0.0,
+            read_lag: Duration::ZERO,
+            quotas: vec![window(Cloud::Huawei), window(Cloud::Alibaba)],
+            ..Realistic::default()
+        };
+        let faults = Faults::new(1);
+        for rule in profile.fault_rules() {
+            faults.add(rule);
+        }
+        let throttled = |cloud, action: &str| {
+            let caller = Caller {
+                cloud,
+                action,
+                peer: std::net::IpAddr::from([127, 0, 0, 1]),
+            };
+            faults.decide(&caller).quota.is_some()
+        };
+        let exempt = [
+            (Cloud::Huawei, "KeystoneCreateToken"),
+            (Cloud::Huawei, "CreateTokenWithIdToken"),
+            (Cloud::Huawei, "CreateTemporaryAccessKey"),
+            (Cloud::Huawei, "MetadataToken"),
+            (Cloud::Huawei, "MetadataSecurityKey"),
+            (Cloud::Huawei, "MetadataInstance"),
+            (Cloud::Alibaba, "AssumeRoleWithOIDC"),
+            (Cloud::Alibaba, "Metadata GET /latest/meta-data/instance-id"),
+        ];
+        for _ in 0..3 {
+            for (cloud, action) in exempt {
+                assert!(!throttled(cloud, action), "{cloud:?} {action} was counted");
+            }
+        }
+        for cloud in [Cloud::Huawei, Cloud::Alibaba] {
+            assert!(
+                !throttled(cloud, "ListPublicips"),
+                "the first VPC call fits"
+            );
+            assert!(
+                throttled(cloud, "ListPublicips"),
+                "the second is over the window"
+            );
+        }
     }
 }

@@ -1012,3 +1012,385 @@ async fn alibaba_an_address_may_leave_while_its_own_join_is_binding() {
     .await;
     assert_eq!(gone["Status"], "Available");
 }
+
+/// A Huawei call on `/v2.0/{project}{path}` (the tag and shared-bandwidth APIs).
+async fn hw2(sim: &Sim, method: reqwest::Method, path: &str, body: Option<Value>) -> Answer {
+    let url = format!(
+        "{}/v2.0/{}{path}",
+        sim.huawei().vpc_endpoint,
+        sim.huawei().project_id
+    );
+    let mut request = reqwest::Client::new().request(method, url);
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_string());
+    }
+    answer(request.send().await.unwrap()).await
+}
+
+/// The keys of address `id`'s Huawei tags, as a read shows them.
+async fn hw_tag_keys(sim: &Sim, id: &str) -> Vec<String> {
+    let shown = hw2(
+        sim,
+        reqwest::Method::GET,
+        &format!("/publicips/{id}/tags"),
+        None,
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text);
+    shown.json["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["key"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The keys of Alibaba address `id`'s tags, as ListTagResources shows them.
+async fn ali_tag_keys(sim: &Sim, id: &str) -> Vec<String> {
+    let listed = ali(
+        sim,
+        "ListTagResources",
+        &[("ResourceType", "EIP"), ("ResourceId.1", id)],
+    )
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    listed.json["TagResources"]["TagResource"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["TagKey"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_realistic_profile_commits_then_fails_the_tag_membership_and_group_writes_too() {
+    // Every write is committed and then answered 504; no lag, no windows, no late delivery.
+    let every_write_fails = Realistic {
+        commit_then_error: 1.0,
+        late_delivery: 0.0,
+        read_lag: Duration::ZERO,
+        quotas: Vec::new(),
+        transitions: TransitionTime::Fixed(Duration::from_millis(20)),
+        ..Realistic::default()
+    };
+    let quiet = Realistic {
+        commit_then_error: 0.0,
+        ..every_write_fails.clone()
+    };
+    let sim = start(SimBuilder::new().profile(quiet)).await;
+    let eip = ali_allocate(&sim).await;
+    let created = hw_create(&sim).await;
+    let hw_id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let hw_path = format!("/publicips/{hw_id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &hw_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    sim.faults().clear();
+    for rule in every_write_fails.fault_rules() {
+        sim.faults().add(rule);
+    }
+
+    let group = sim.alibaba().resource_groups[1].clone();
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let writes: [(&str, Vec<(&str, &str)>); 4] = [
+        (
+            "TagResources",
+            vec![
+                ("ResourceType", "EIP"),
+                ("ResourceId.1", &eip),
+                ("Tag.1.Key", "team"),
+                ("Tag.1.Value", "a"),
+            ],
+        ),
+        (
+            "MoveResourceGroup",
+            vec![
+                ("ResourceType", "EIP"),
+                ("ResourceId", &eip),
+                ("NewResourceGroupId", &group),
+            ],
+        ),
+        (
+            "DeletionProtection",
+            vec![
+                ("Type", "EIP"),
+                ("InstanceId", &eip),
+                ("ProtectionEnable", "true"),
+            ],
+        ),
+        (
+            "AddCommonBandwidthPackageIp",
+            vec![("BandwidthPackageId", &package), ("IpInstanceId", &eip)],
+        ),
+    ];
+    for (action, params) in &writes {
+        let failed = ali(&sim, action, params).await;
+        assert!(
+            failed.status >= 500,
+            "{action}: {} {}",
+            failed.status,
+            failed.text
+        );
+    }
+    assert_eq!(
+        ali_tag_keys(&sim, &eip).await,
+        ["team"],
+        "the tag write took effect"
+    );
+    let row = ali_describe(&sim, &eip).await.remove(0);
+    assert_eq!(row["ResourceGroupId"], group.as_str());
+    assert_eq!(row["DeletionProtection"], true);
+    assert_eq!(row["BandwidthPackageId"], package.as_str());
+
+    let tag = json!({"action": "create", "tags": [{"key": "team", "value": "a"}]});
+    let path = format!("/publicips/{hw_id}/tags/action");
+    let failed = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(failed.status, 504, "{}", failed.text);
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let insert = json!({"bandwidth": {"publicip_info": [{"publicip_id": hw_id}]}});
+    let path = format!("/bandwidths/{shared}/insert");
+    let failed = hw2(&sim, reqwest::Method::POST, &path, Some(insert)).await;
+    assert_eq!(failed.status, 504, "{}", failed.text);
+    assert_eq!(hw_tag_keys(&sim, &hw_id).await, ["team"]);
+    let shown = hw(&sim, reqwest::Method::GET, &hw_path, None).await;
+    assert_eq!(shown.json["publicip"]["bandwidth_id"], shared.as_str());
+    let stats = sim.faults().stats();
+    assert_eq!(stats.commit_then_error, 6, "{stats:?}");
+}
+
+#[tokio::test]
+async fn huawei_tag_membership_and_migrate_writes_lag_reads_then_show() {
+    let sim = start(fast()).await;
+    let created = hw_create(&sim).await;
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let shown_path = format!("/publicips/{id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    let lag = FaultKind::ReadLag {
+        lag: Duration::from_millis(600),
+    };
+    let lagged = |action| rule(lag.clone(), Cloud::Huawei, action);
+
+    sim.faults().add(lagged("BatchCreatePublicipTags"));
+    let tag = json!({"action": "create", "tags": [{"key": "team", "value": "a"}]});
+    let path = format!("/publicips/{id}/tags/action");
+    let written = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(written.status, 204, "{}", written.text);
+    assert!(
+        hw_tag_keys(&sim, &id).await.is_empty(),
+        "the lagged tag is not read yet"
+    );
+    let by_tag = json!({"action": "count", "tags": [{"key": "team"}]});
+    let path = "/publicips/resource_instances/action";
+    let counted = hw2(&sim, reqwest::Method::POST, path, Some(by_tag.clone())).await;
+    assert_eq!(counted.json["total_count"], 0, "{}", counted.text);
+    let keys = eventually(|| hw_tag_keys(&sim, &id), |k| !k.is_empty()).await;
+    assert_eq!(keys, ["team"]);
+    let counted = hw2(&sim, reqwest::Method::POST, path, Some(by_tag)).await;
+    assert_eq!(counted.json["total_count"], 1, "{}", counted.text);
+
+    sim.faults().add(lagged("AddPublicipsIntoSharedBandwidth"));
+    let shared = sim.huawei().shared_bandwidths[0].id.clone();
+    let insert = json!({"bandwidth": {"publicip_info": [{"publicip_id": id}]}});
+    let path = format!("/bandwidths/{shared}/insert");
+    let inserted = hw2(&sim, reqwest::Method::POST, &path, Some(insert)).await;
+    assert_eq!(inserted.status, 200, "{}", inserted.text);
+    let before = hw(&sim, reqwest::Method::GET, &shown_path, None).await;
+    assert_eq!(
+        before.json["publicip"]["bandwidth_share_type"], "PER",
+        "the lagged read still shows the dedicated bandwidth: {}",
+        before.text
+    );
+    let after = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["bandwidth_share_type"] == "WHOLE",
+    )
+    .await;
+    assert_eq!(after.json["publicip"]["bandwidth_id"], shared.as_str());
+
+    sim.faults().add(lagged("MigrateResource"));
+    let project = "0a7f5bb4-9bd0-4c4b-bbdc-3cd2b1e9a0f1";
+    let url = format!(
+        "{}/v1.0/enterprise-projects/{project}/resources-migrate",
+        sim.huawei().vpc_endpoint
+    );
+    let body =
+        json!({"resource_type": "eip", "resource_id": id, "project_id": sim.huawei().project_id});
+    let migrated = reqwest::Client::new()
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(migrated.status().as_u16(), 204);
+    let before = hw(&sim, reqwest::Method::GET, &shown_path, None).await;
+    assert_eq!(before.json["publicip"]["enterprise_project_id"], "0");
+    let after = eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["enterprise_project_id"] != "0",
+    )
+    .await;
+    assert_eq!(after.json["publicip"]["enterprise_project_id"], project);
+    assert_eq!(sim.faults().stats().read_lag, 3);
+}
+
+/// An anonymous STS `AssumeRoleWithOIDC` with `token`.
+async fn assume_with_oidc(sim: &Sim, token: &str) -> Answer {
+    let provider = sim.alibaba().oidc_provider_arn.clone();
+    let query = [
+        ("Action", "AssumeRoleWithOIDC"),
+        ("Version", "2015-04-01"),
+        ("Format", "JSON"),
+        ("RoleArn", "acs:ram::1234567890123456:role/pod"),
+        ("RoleSessionName", "eip-test"),
+        ("OIDCProviderArn", provider.as_str()),
+        ("OIDCToken", token),
+    ];
+    let response = reqwest::Client::new()
+        .post(format!("{}/", sim.alibaba().sts_endpoint))
+        .query(&query)
+        .send()
+        .await
+        .unwrap();
+    answer(response).await
+}
+
+#[tokio::test]
+async fn alibaba_oidc_accepts_only_the_providers_current_token() {
+    let sim = start(fast()).await;
+    let expected = sim.alibaba().oidc_token.clone();
+    assert_eq!(expected.split('.').count(), 3, "a JWT's three parts");
+    assert!(
+        !format!("{:?}", sim.alibaba()).contains(&expected),
+        "masked"
+    );
+
+    let accepted = assume_with_oidc(&sim, &expected).await;
+    assert_eq!(accepted.status, 200, "{}", accepted.text);
+    assert!(accepted.json["Credentials"]["AccessKeyId"].is_string());
+    let other = assume_with_oidc(&sim, "some-other-token").await;
+    assert_eq!(
+        (other.status, other.json["Code"].as_str()),
+        (401, Some("AuthenticationFail.OIDCToken.Invalid")),
+        "{}",
+        other.text
+    );
+
+    // The kubelet rotates the token: the new one is accepted, the old one has expired.
+    sim.control(
+        Cloud::Alibaba,
+        "rotate_oidc_token",
+        json!({"token": "eyJ.rotated.sig"}),
+    )
+    .unwrap();
+    let rotated = assume_with_oidc(&sim, "eyJ.rotated.sig").await;
+    assert_eq!(rotated.status, 200, "{}", rotated.text);
+    let old = assume_with_oidc(&sim, &expected).await;
+    assert_eq!(
+        old.json["Code"], "AuthenticationFail.OIDCToken.Expired",
+        "{}",
+        old.text
+    );
+    let issued: Vec<u16> = sim
+        .requests()
+        .iter()
+        .filter(|r| r.action == "AssumeRoleWithOIDC")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(issued, [200, 401, 200, 400]);
+}
+
+#[tokio::test]
+async fn alibaba_tag_and_package_reads_lag_the_writes_like_describe_does() {
+    let sim = start(fast()).await;
+    let eip = ali_allocate(&sim).await;
+    let package = sim.alibaba().bandwidth_packages[0].clone();
+    let lag = FaultKind::ReadLag {
+        lag: Duration::from_millis(600),
+    };
+    sim.faults()
+        .add(rule(lag.clone(), Cloud::Alibaba, "TagResources"));
+    let tagged = ali(
+        &sim,
+        "TagResources",
+        &[
+            ("ResourceType", "EIP"),
+            ("ResourceId.1", &eip),
+            ("Tag.1.Key", "team"),
+            ("Tag.1.Value", "a"),
+        ],
+    )
+    .await;
+    assert_eq!(tagged.status, 200, "{}", tagged.text);
+    assert!(ali_tag_keys(&sim, &eip).await.is_empty(), "not read yet");
+    let keys = eventually(|| ali_tag_keys(&sim, &eip), |k| !k.is_empty()).await;
+    assert_eq!(keys, ["team"]);
+
+    sim.faults()
+        .add(rule(lag, Cloud::Alibaba, "AddCommonBandwidthPackageIp"));
+    let added = ali_membership(&sim, "AddCommonBandwidthPackageIp", &package, &eip, "j").await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let before = ali_package(&sim, &package).await;
+    assert!(member_rows(&before).is_empty(), "not read yet: {before}");
+    assert_eq!(before["Status"], "Available");
+    let after = eventually(
+        || ali_package(&sim, &package),
+        |p| !member_rows(p).is_empty(),
+    )
+    .await;
+    assert_eq!(member_rows(&after)[0].0, eip);
+    assert_eq!(sim.faults().stats().read_lag, 2);
+}
+
+#[tokio::test]
+async fn huawei_deletes_a_percent_encoded_tag_key() {
+    let sim = start(fast()).await;
+    let created = hw_create(&sim).await;
+    let id = created.json["publicip"]["id"].as_str().unwrap().to_owned();
+    let shown_path = format!("/publicips/{id}");
+    eventually(
+        || hw(&sim, reqwest::Method::GET, &shown_path, None),
+        |a| a.json["publicip"]["status"] == "DOWN",
+    )
+    .await;
+    let tag = json!({"action": "create", "tags": [{"key": "团队-a", "value": "x"}]});
+    let path = format!("/publicips/{id}/tags/action");
+    let written = hw2(&sim, reqwest::Method::POST, &path, Some(tag)).await;
+    assert_eq!(written.status, 204, "{}", written.text);
+    let path = format!("/publicips/{id}/tags/%E5%9B%A2%E9%98%9F-a");
+    let deleted = hw2(&sim, reqwest::Method::DELETE, &path, None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert!(hw_tag_keys(&sim, &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn alibaba_role_credentials_were_last_updated_when_issued_not_when_they_expire() {
+    let sim = start(fast()).await;
+    let role = sim.alibaba().role_name.clone().unwrap();
+    let url = format!(
+        "{}/latest/meta-data/ram/security-credentials/{role}",
+        sim.alibaba().metadata_endpoint
+    );
+    let document = answer(reqwest::get(url).await.unwrap()).await;
+    assert_eq!(document.status, 200, "{}", document.text);
+    let parse = |field: &str| {
+        let text = document.json[field].as_str().unwrap();
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let (updated, expires) = (parse("LastUpdated"), parse("Expiration"));
+    let now = time::OffsetDateTime::now_utc();
+    assert!(updated < expires, "{}", document.text);
+    assert!(
+        (now - updated).abs() < time::Duration::minutes(5),
+        "issued now: {}",
+        document.text
+    );
+}

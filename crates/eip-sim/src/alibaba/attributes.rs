@@ -11,7 +11,7 @@ use super::actions::Params;
 use super::errors::ApiError;
 use super::routes::Answer;
 use super::state::{
-    check_resource_group, Account, AlibabaState, BandwidthPackage, PackageTask, World,
+    check_resource_group, Account, AlibabaState, BandwidthPackage, Eip, PackageTask, World,
 };
 
 /// The attribute actions.
@@ -405,9 +405,10 @@ impl Account {
         Ok(json!({}))
     }
 
+    /// ListTagResources, as reads see the account now (a lagging tag write shows the old tags).
     fn list_tags(&self, req: &ListTagsRequest) -> Value {
         let mut rows = Vec::new();
-        for eip in self.eips.values() {
+        for eip in self.read_view().values() {
             if !req.ids.is_empty() && !req.ids.contains(&eip.allocation_id) {
                 continue;
             }
@@ -450,18 +451,7 @@ impl Account {
 
     /// `BINDING` / `UNBINDING` when a task of an EIP other than `except` runs in the package.
     fn busy_status(&self, package_id: &str, except: Option<&str>) -> Option<&'static str> {
-        let mut status = None;
-        for eip in self.eips.values() {
-            if except == Some(eip.allocation_id.as_str()) {
-                continue;
-            }
-            match eip.relation(package_id) {
-                Some("BINDING") => return Some("BINDING"),
-                Some("UNBINDING") => status = Some("UNBINDING"),
-                _ => {}
-            }
-        }
-        status
+        busy_in(self.eips.values(), package_id, except)
     }
 
     /// "When the Internet Shared Bandwidth instance is in the BINDING state, you can only query
@@ -583,7 +573,10 @@ impl Account {
         Ok(json!({}))
     }
 
+    /// DescribeCommonBandwidthPackages, as reads see the account now: a lagging join or removal
+    /// shows the member rows (and the package status) of before it.
     fn describe_packages(&self, req: &DescribePackagesRequest, region: &str) -> Value {
+        let eips = self.read_view();
         let matching: Vec<_> = self
             .packages
             .values()
@@ -598,8 +591,7 @@ impl Account {
             .skip(skip)
             .take(req.page_size)
             .map(|p| {
-                let members: Vec<Value> = self
-                    .eips
+                let members: Vec<Value> = eips
                     .values()
                     .filter_map(|e| {
                         let relation = e.relation(&p.id)?;
@@ -617,7 +609,7 @@ impl Account {
                     "Bandwidth": p.bandwidth.to_string(),
                     "ISP": p.isp,
                     "Name": p.name,
-                    "Status": self.package_status(&p.id),
+                    "Status": busy_in(eips.values(), &p.id, None).unwrap_or("Available"),
                     "RegionId": region,
                     "InternetChargeType": "PayByBandwidth",
                     "PublicIpAddresses": {"PublicIpAddresse": members},
@@ -631,6 +623,27 @@ impl Account {
             "TotalCount": matching.len(),
         })
     }
+}
+
+/// `BINDING` / `UNBINDING` when a task of one of `eips` other than `except` runs in the
+/// package.
+fn busy_in<'a>(
+    eips: impl Iterator<Item = &'a Eip>,
+    package_id: &str,
+    except: Option<&str>,
+) -> Option<&'static str> {
+    let mut status = None;
+    for eip in eips {
+        if except == Some(eip.allocation_id.as_str()) {
+            continue;
+        }
+        match eip.relation(package_id) {
+            Some("BINDING") => return Some("BINDING"),
+            Some("UNBINDING") => status = Some("UNBINDING"),
+            _ => {}
+        }
+    }
+    status
 }
 
 /// The regions VPC DescribeRegions answers with here: a few public regions and the emulated one
@@ -672,21 +685,16 @@ mod tests {
 
     fn state() -> AlibabaState {
         let config = AlibabaConfig::default();
-        let world = World {
-            region: config.region.clone(),
-            instances: config.instances.clone(),
-            havips: config.havips.clone(),
-            bandwidth_packages: config.bandwidth_packages.clone(),
-            address_pools: config.address_pools.clone(),
-            resource_groups: config.resource_groups.clone(),
+        let world = World::of(
+            &config,
             // Shared-bandwidth tasks end at once, so each step below sees the last one done.
-            timing: crate::cloud::CommonConfig {
+            crate::cloud::CommonConfig {
                 transition_delay: std::time::Duration::ZERO,
                 ..crate::cloud::CommonConfig::default()
             }
             .timing(),
-            seed: 3,
-        };
+            3,
+        );
         AlibabaState::new(world, 100)
     }
 

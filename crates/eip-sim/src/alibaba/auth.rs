@@ -61,6 +61,8 @@ impl NonceCache {
 #[derive(Clone)]
 pub(crate) struct Issued {
     pub(crate) credential: Credential,
+    /// When it was issued (the metadata document's `LastUpdated`).
+    pub(crate) issued_at: SystemTime,
     pub(crate) expires_at: SystemTime,
 }
 
@@ -104,6 +106,7 @@ impl Authenticator {
                     rand::random::<u64>()
                 )),
             },
+            issued_at: now,
             expires_at: now.checked_add(lifetime).unwrap_or(now),
         };
         let mut all = self.issued.lock().unwrap_or_else(|p| p.into_inner());

@@ -332,20 +332,15 @@ mod tests {
     /// An account holding EIPs of every shape: tagged, protected, bound three ways, unbound.
     fn account() -> AlibabaState {
         let config = AlibabaConfig::default();
-        let world = World {
-            region: config.region.clone(),
-            instances: config.instances.clone(),
-            havips: config.havips.clone(),
-            bandwidth_packages: config.bandwidth_packages.clone(),
-            address_pools: config.address_pools.clone(),
-            resource_groups: config.resource_groups.clone(),
-            timing: crate::cloud::CommonConfig {
+        let world = World::of(
+            &config,
+            crate::cloud::CommonConfig {
                 transition_delay: Duration::from_secs(60),
                 ..Default::default()
             }
             .timing(),
-            seed: 7,
-        };
+            7,
+        );
         let state = AlibabaState::new(world, 100);
         let allocations = [
             params(&[

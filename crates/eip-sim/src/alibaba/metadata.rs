@@ -12,7 +12,7 @@ use http::request::Parts;
 use http::{header, HeaderValue, Method, Response, StatusCode};
 use serde_json::json;
 
-use super::sts::expiration;
+use super::sts::{expiration, utc_text};
 use super::AlibabaSim;
 use crate::server::Body;
 
@@ -113,7 +113,7 @@ fn role_credentials(sim: &AlibabaSim) -> Response<Body> {
         "AccessKeySecret": c.secret,
         "SecurityToken": c.security_token,
         "Expiration": expiration(&issued),
-        "LastUpdated": expiration(&issued),
+        "LastUpdated": utc_text(issued.issued_at),
         "Code": "Success",
     });
     let mut response = text(StatusCode::OK, body.to_string());

@@ -191,13 +191,29 @@ pub struct EcsMetadataConfig {
     pub imdsv2_required: bool,
 }
 
-/// The OIDC identity provider of the emulated account (ACK RRSA).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The OIDC identity provider of the emulated account (ACK RRSA). `Debug` masks the token.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OidcConfig {
     /// `acs:ram::<account>:oidc-provider/<name>`; another ARN is `EntityNotExist.OIDCProvider`.
     pub provider_arn: String,
     /// The issuer echoed in `OIDCTokenInfo`.
     pub issuer: String,
+    /// The one OIDC token accepted at the start (what the kubelet writes to the pod's token
+    /// file); control `rotate_oidc_token` replaces it. Any other token is 401
+    /// `AuthenticationFail.OIDCToken.Invalid`, a rotated-out or revoked one
+    /// `AuthenticationFail.OIDCToken.Expired` (the STS error codes,
+    /// <https://help.aliyun.com/zh/ram/developer-reference/api-sts-2015-04-01-errorcodes>).
+    pub token: String,
+}
+
+impl fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("provider_arn", &self.provider_arn)
+            .field("issuer", &self.issuer)
+            .field("token", &MASK)
+            .finish()
+    }
 }
 
 impl Default for AlibabaConfig {
@@ -254,6 +270,9 @@ impl Default for AlibabaConfig {
             oidc: OidcConfig {
                 provider_arn: "acs:ram::1234567890123456:oidc-provider/ack-rrsa-sim".to_owned(),
                 issuer: "https://oidc-ack-cn-hangzhou.oss-cn-hangzhou.aliyuncs.com/sim".to_owned(),
+                // Three base64url parts, as a JWT has (the STS error codes refuse a token that
+                // does not split into three on '.').
+                token: "eyJhbGciOiJSUzI1NiIsImtpZCI6InNpbSJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6ZGVmYXVsdDplaXAtc2ltIn0.c2ltLW9pZGMtc2lnbmF0dXJl".to_owned(),
             },
         }
     }
@@ -347,6 +366,9 @@ pub struct AlibabaInfo {
     /// The OIDC provider ARN `AssumeRoleWithOIDC` accepts.
     #[serde(default)]
     pub oidc_provider_arn: String,
+    /// The OIDC token it accepts at the start (`ALIBABA_CLOUD_OIDC_TOKEN_FILE`'s content).
+    #[serde(default)]
+    pub oidc_token: String,
 }
 
 impl fmt::Debug for AlibabaInfo {
@@ -368,6 +390,7 @@ impl fmt::Debug for AlibabaInfo {
             .field("instance_id", &self.instance_id)
             .field("role_name", &self.role_name)
             .field("oidc_provider_arn", &self.oidc_provider_arn)
+            .field("oidc_token", &MASK)
             .finish()
     }
 }
@@ -391,6 +414,32 @@ pub(crate) struct MetadataSettings {
     pub(crate) imdsv2_required: bool,
 }
 
+/// The OIDC token `AssumeRoleWithOIDC` accepts now, and the ones rotated out or revoked
+/// (control `rotate_oidc_token`, `revoke_oidc_token`).
+struct OidcTokens {
+    accepted: String,
+    stale: BTreeSet<String>,
+}
+
+impl OidcTokens {
+    fn new(config: &OidcConfig) -> Self {
+        Self {
+            accepted: config.token.clone(),
+            stale: BTreeSet::new(),
+        }
+    }
+}
+
+/// What `AssumeRoleWithOIDC` makes of a token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OidcVerdict {
+    Accepted,
+    /// Rotated out or revoked.
+    Expired,
+    /// Not a token the provider issued.
+    Invalid,
+}
+
 /// The emulated Alibaba Cloud, plugged into the shared server.
 pub(crate) struct AlibabaSim {
     config: AlibabaConfig,
@@ -400,8 +449,8 @@ pub(crate) struct AlibabaSim {
     /// <https://www.alibabacloud.com/help/en/openapi/endpoints>).
     host_id: String,
     metadata: Mutex<MetadataState>,
-    /// OIDC tokens control `revoke_oidc_token` made stale.
-    revoked_oidc: Mutex<BTreeSet<String>>,
+    /// The OIDC token accepted now and the ones made stale.
+    oidc: Mutex<OidcTokens>,
 }
 
 impl AlibabaSim {
@@ -418,16 +467,7 @@ impl AlibabaSim {
                 security_token: Some(sts.security_token.clone()),
             });
         }
-        let world = World {
-            region: config.region.clone(),
-            instances: config.instances.clone(),
-            havips: config.havips.clone(),
-            bandwidth_packages: config.bandwidth_packages.clone(),
-            address_pools: config.address_pools.clone(),
-            resource_groups: config.resource_groups.clone(),
-            timing: common.timing(),
-            seed: common.seed,
-        };
+        let world = World::of(&config, common.timing(), common.seed);
         let host_id = if config.region == "cn-hangzhou" {
             "vpc.aliyuncs.com".to_owned()
         } else {
@@ -437,9 +477,9 @@ impl AlibabaSim {
             auth: Authenticator::new(credentials, config.timestamp_skew, common.verify_signatures),
             state: AlibabaState::new(world, config.quota),
             host_id,
+            oidc: Mutex::new(OidcTokens::new(&config.oidc)),
             config,
             metadata: Mutex::new(MetadataState::default()),
-            revoked_oidc: Mutex::new(BTreeSet::new()),
         }
     }
 
@@ -509,11 +549,21 @@ impl AlibabaSim {
         }
     }
 
-    pub(crate) fn oidc_revoked(&self, token: &str) -> bool {
-        self.revoked_oidc
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(token.trim())
+    fn oidc_tokens(&self) -> std::sync::MutexGuard<'_, OidcTokens> {
+        self.oidc.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// What `AssumeRoleWithOIDC` makes of `token` now.
+    pub(crate) fn oidc_verdict(&self, token: &str) -> OidcVerdict {
+        let tokens = self.oidc_tokens();
+        let token = token.trim();
+        if tokens.stale.contains(token) {
+            OidcVerdict::Expired
+        } else if token == tokens.accepted {
+            OidcVerdict::Accepted
+        } else {
+            OidcVerdict::Invalid
+        }
     }
 
     /// Control `set_metadata {"imdsv2_required": bool, "tokens_available": bool,
@@ -583,6 +633,7 @@ impl AlibabaSim {
             instance_id: c.metadata.instance_id.clone(),
             role_name: c.metadata.role_name.clone(),
             oidc_provider_arn: c.oidc.provider_arn.clone(),
+            oidc_token: c.oidc.token.clone(),
         }
     }
 
@@ -761,16 +812,14 @@ impl CloudApi for AlibabaSim {
         self.state.reset();
         self.auth.reset();
         *self.metadata_state() = MetadataState::default();
-        self.revoked_oidc
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clear();
+        *self.oidc_tokens() = OidcTokens::new(&self.config.oidc);
     }
 
     /// `seed_eips {"count": N, "name_prefix": "bulk"}` creates N Available EIPs directly;
     /// `set_quota {"quota": N}` changes the EIP quota; `set_lock` and `join_bandwidth_package`
     /// change one EIP (see the crate docs); `create_bandwidth_package` adds an Internet Shared
-    /// Bandwidth, `bandwidth_packages` lists them with their EIPs.
+    /// Bandwidth, `bandwidth_packages` lists them with their EIPs; `eip {"allocation_id"}` shows
+    /// one EIP's tags, resource group, package and deletion protection as held (no read lag).
     fn control(&self, op: &str, body: serde_json::Value) -> Result<serde_json::Value, String> {
         match op {
             "seed_eips" => self.seed_eips(&body),
@@ -778,6 +827,7 @@ impl CloudApi for AlibabaSim {
             "join_bandwidth_package" => self.join_package(&body),
             "create_bandwidth_package" => self.create_package(&body),
             "bandwidth_packages" => Ok(self.packages()),
+            "eip" => self.state.lock().attributes(allocation_id(&body)?),
             "set_metadata" => self.set_metadata(&body),
             "expire_credentials" => {
                 self.auth.expire_issued();
@@ -789,11 +839,23 @@ impl CloudApi for AlibabaSim {
                     .get("token")
                     .and_then(serde_json::Value::as_str)
                     .ok_or("revoke_oidc_token needs a \"token\"")?;
-                self.revoked_oidc
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert(token.trim().to_owned());
+                self.oidc_tokens().stale.insert(token.trim().to_owned());
                 Ok(serde_json::json!({"revoked": true}))
+            }
+            "rotate_oidc_token" => {
+                let token = body
+                    .get("token")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::trim)
+                    .filter(|t| !t.is_empty())
+                    .ok_or("rotate_oidc_token needs a non-empty \"token\"")?;
+                let mut tokens = self.oidc_tokens();
+                let previous = std::mem::replace(&mut tokens.accepted, token.to_owned());
+                tokens.stale.remove(token);
+                if previous != token {
+                    tokens.stale.insert(previous);
+                }
+                Ok(serde_json::json!({"rotated": true}))
             }
             "set_quota" => {
                 let quota = body

@@ -23,7 +23,7 @@ use super::actions::{
 };
 use super::describe::DescribePage;
 use super::errors::ApiError;
-use super::{AddressPool, CommonBandwidthPackage, EcsInstance, HaVip};
+use super::{AddressPool, AlibabaConfig, CommonBandwidthPackage, EcsInstance, HaVip};
 use crate::cloud::{Cloud, InventoryItem, Timing};
 
 /// The five documented statuses (the EIP statuses of DescribeEipAddresses,
@@ -259,6 +259,20 @@ struct Target {
 }
 
 impl World {
+    /// The world `config` describes, with its transition times and seed.
+    pub(crate) fn of(config: &AlibabaConfig, timing: Timing, seed: u64) -> Self {
+        Self {
+            region: config.region.clone(),
+            instances: config.instances.clone(),
+            havips: config.havips.clone(),
+            bandwidth_packages: config.bandwidth_packages.clone(),
+            address_pools: config.address_pools.clone(),
+            resource_groups: config.resource_groups.clone(),
+            timing,
+            seed,
+        }
+    }
+
     fn target(&self, req: &AssociateRequest) -> Result<Target, ApiError> {
         let id = req.instance_id.as_str();
         let not_found = || ApiError::instance_not_found(id);
@@ -541,6 +555,16 @@ impl Account {
                 .push((visible_at, previous));
         }
         Ok(result)
+    }
+
+    /// The EIPs as reads see them now (borrowed when nothing lags): what every read action
+    /// (DescribeEipAddresses, ListTagResources, DescribeCommonBandwidthPackages) answers from.
+    pub(super) fn read_view(&self) -> std::borrow::Cow<'_, BTreeMap<u64, Eip>> {
+        if self.history.is_empty() {
+            std::borrow::Cow::Borrowed(&self.eips)
+        } else {
+            std::borrow::Cow::Owned(self.lagged_view(Instant::now()))
+        }
     }
 
     /// The EIPs as reads see them at `now`: each lagging EIP in the version before its oldest
@@ -904,6 +928,24 @@ impl Account {
             return page_of(&self.eips, Some(&self.by_id), req);
         }
         page_of(&self.lagged_view(Instant::now()), None, req)
+    }
+
+    /// Control op `eip`: what the account holds for `allocation_id` (never a lagged version):
+    /// `{"allocation_id","tags":{k:v},"resource_group_id","package_id","deletion_protection"}`.
+    pub(crate) fn attributes(&mut self, allocation_id: &str) -> Result<Value, String> {
+        let (_, eip) = self.find(allocation_id).map_err(|e| e.message)?;
+        let tags: serde_json::Map<String, Value> = eip
+            .tags
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
+        Ok(serde_json::json!({
+            "allocation_id": eip.allocation_id,
+            "tags": tags,
+            "resource_group_id": eip.resource_group_id,
+            "package_id": eip.package.as_ref().map(|p| p.id.clone()),
+            "deletion_protection": eip.deletion_protection,
+        }))
     }
 
     /// Control op `set_lock`: the EIP's lock reasons (empty: unlocked) and `BusinessStatus`.

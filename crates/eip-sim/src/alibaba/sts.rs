@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::auth::Issued;
 use super::errors::ApiError;
 use super::routes::RpcRequest;
-use super::AlibabaSim;
+use super::{AlibabaSim, OidcVerdict};
 
 /// The STS API version.
 pub(crate) const VERSION: &str = "2015-04-01";
@@ -60,11 +60,24 @@ fn assume_role_with_oidc(sim: &AlibabaSim, request: &RpcRequest) -> Result<Value
         .param("OIDCToken")
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing("OIDCToken"))?;
-    if sim.oidc_revoked(token) {
-        return Err(ApiError::bad(
-            "AuthenticationFail.OIDCToken.Expired",
-            "The OIDC token has expired.",
-        ));
+    match sim.oidc_verdict(token) {
+        OidcVerdict::Accepted => {}
+        OidcVerdict::Expired => {
+            return Err(ApiError::bad(
+                "AuthenticationFail.OIDCToken.Expired",
+                "The OIDC token has expired.",
+            ))
+        }
+        // The STS error codes
+        // (https://help.aliyun.com/zh/ram/developer-reference/api-sts-2015-04-01-errorcodes):
+        // 401 `AuthenticationFail.OIDCToken.Invalid` for a token that cannot be recognized.
+        OidcVerdict::Invalid => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "AuthenticationFail.OIDCToken.Invalid",
+                "The Jwt content is invalid that cannot be recognized.",
+            ))
+        }
     }
     let lifetime = lifetime(sim, request)?;
     let issued = sim.auth.issue(lifetime);
@@ -131,9 +144,14 @@ fn lifetime(sim: &AlibabaSim, request: &RpcRequest) -> Result<Duration, ApiError
     Ok(Duration::from_secs(asked).min(sim.config.credential_lifetime))
 }
 
-/// `2006-01-02T15:04:05Z`.
+/// When `issued` expires, as `2006-01-02T15:04:05Z`.
 pub(crate) fn expiration(issued: &Issued) -> String {
-    let at = OffsetDateTime::from(issued.expires_at);
+    utc_text(issued.expires_at)
+}
+
+/// `at` as `2006-01-02T15:04:05Z`.
+pub(crate) fn utc_text(at: std::time::SystemTime) -> String {
+    let at = OffsetDateTime::from(at);
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
         at.year(),

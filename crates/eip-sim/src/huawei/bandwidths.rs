@@ -14,6 +14,8 @@
 //! `VPC.0501`; the answers are 200 with the bandwidth (insert) and 204 (remove), the
 //! emulator's choice.
 
+use std::time::Duration;
+
 use crate::server::Body;
 use http::{Response, StatusCode};
 use serde_json::{json, Value};
@@ -154,12 +156,14 @@ fn shared<'a>(state: &'a State, id: &str) -> Result<&'a Bandwidth, ApiError> {
 }
 
 impl HuaweiSim {
-    /// `POST /v2.0/{project_id}/bandwidths/{id}/insert`.
+    /// `POST /v2.0/{project_id}/bandwidths/{id}/insert`; with a read lag, reads show each
+    /// address on its dedicated bandwidth for the lag.
     pub(super) fn insert_into_bandwidth(
         &self,
         id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let request = json_object(body)?;
         let ids = publicip_ids(member(&request, "bandwidth")?)?;
@@ -190,8 +194,12 @@ impl HuaweiSim {
             let Some(eip) = state.eips.get_mut(eip_id) else {
                 continue;
             };
+            let previous = lag.map(|_| eip.clone());
             let dedicated = std::mem::replace(&mut eip.bandwidth_id, id.to_owned());
-            state.bandwidths.remove(&dedicated);
+            state.remember(eip_id, lag, previous);
+            if let Some(dedicated) = state.bandwidths.remove(&dedicated) {
+                state.retire_bandwidth(dedicated, lag);
+            }
         }
         let bandwidth = shared(&state, id)?.clone();
         let eips: Vec<&Eip> = state
@@ -205,12 +213,14 @@ impl HuaweiSim {
     }
 
     /// `POST /v2.0/{project_id}/bandwidths/{id}/remove` → 204; each address gets a dedicated
-    /// bandwidth of the given size and billing.
+    /// bandwidth of the given size and billing; with a read lag, reads show each address in the
+    /// shared bandwidth for the lag.
     pub(super) fn remove_from_bandwidth(
         &self,
         id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let request = json_object(body)?;
         let bandwidth = member(&request, "bandwidth")?;
@@ -241,9 +251,11 @@ impl HuaweiSim {
             let Some(eip) = state.eips.get_mut(eip_id) else {
                 continue;
             };
+            let previous = lag.map(|_| eip.clone());
             let name: String = eip.id.chars().take(8).collect();
             eip.bandwidth_id = dedicated_id.clone();
             let enterprise_project_id = eip.enterprise_project_id.clone();
+            state.remember(eip_id, lag, previous);
             state.bandwidths.insert(
                 dedicated_id.clone(),
                 Bandwidth {

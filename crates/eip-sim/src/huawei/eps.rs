@@ -9,6 +9,8 @@
 //! an unknown address or an enterprise project id that is not `0` or a UUID. Migrating an EIP
 //! into the project it is in succeeds and changes nothing.
 
+use std::time::Duration;
+
 use crate::server::Body;
 use http::{Response, StatusCode};
 use tokio::time::Instant;
@@ -18,11 +20,13 @@ use super::validate::{is_enterprise_project, opt_str};
 use super::HuaweiSim;
 
 impl HuaweiSim {
+    /// With a read lag, reads show the previous enterprise project for the lag.
     pub(super) fn migrate_resource(
         &self,
         enterprise_project_id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let bad = |code, message: &str| ApiError::eps(StatusCode::BAD_REQUEST, code, message);
         let request = match serde_json::from_slice::<serde_json::Value>(body) {
@@ -53,7 +57,9 @@ impl HuaweiSim {
         let mut state = self.lock();
         state.settle(Instant::now());
         let eip = state.eips.get_mut(resource_id).ok_or_else(not_found)?;
+        let previous = lag.map(|_| eip.clone());
         eip.enterprise_project_id = enterprise_project_id.to_owned();
+        state.remember(resource_id, lag, previous);
         Ok(empty_response(StatusCode::NO_CONTENT, request_id))
     }
 }

@@ -13,11 +13,10 @@ use std::time::Duration;
 use crate::server::Body;
 use http::request::Parts;
 use http::{HeaderValue, Response, StatusCode};
-use rand::Rng;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
 
-use super::iam::iam_time;
+use super::iam::{bad_request, iam_time, random_from, unauthorized};
 use super::reply::{json_response, ApiError};
 use super::request::header;
 use super::state::{Issuer, State, Temporary, Token};
@@ -30,11 +29,7 @@ const MAX_DURATION: u64 = 86_400;
 
 /// `len` random characters of an upper-case alphanumeric alphabet.
 pub(super) fn random_string(len: usize) -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-    let mut rng = rand::thread_rng();
-    (0..len)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect()
+    random_from(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", len)
 }
 
 /// `{"credential":{"access","secret","securitytoken","expires_at"}}`.
@@ -45,14 +40,6 @@ pub(super) fn credential_body(access: &str, temporary: &Temporary) -> Value {
         "securitytoken": temporary.security_token,
         "expires_at": iam_time(temporary.expires_at),
     }})
-}
-
-fn bad_request(message: &str) -> ApiError {
-    ApiError::keystone(StatusCode::BAD_REQUEST, message)
-}
-
-fn unauthorized(message: &str) -> ApiError {
-    ApiError::keystone(StatusCode::UNAUTHORIZED, message)
 }
 
 impl State {

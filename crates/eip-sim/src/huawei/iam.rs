@@ -39,18 +39,24 @@ pub(super) fn iam_time(at: OffsetDateTime) -> String {
 /// A random opaque token that looks like Huawei's (`MII...`, base64 alphabet).
 fn new_token() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_";
-    let mut rng = rand::thread_rng();
-    let tail: String = (0..200)
-        .map(|_| char::from(ALPHABET[rng.gen_range(0..ALPHABET.len())]))
-        .collect();
-    format!("MII{tail}")
+    format!("MII{}", random_from(ALPHABET, 200))
 }
 
-fn bad_request(message: &str) -> ApiError {
+/// `len` characters drawn at random from `alphabet`: tokens, keys and secrets.
+pub(super) fn random_from(alphabet: &[u8], len: usize) -> String {
+    let mut rng = rand::thread_rng();
+    (0..len)
+        .map(|_| char::from(alphabet[rng.gen_range(0..alphabet.len())]))
+        .collect()
+}
+
+/// Keystone's 400, as every IAM route answers a body it does not understand.
+pub(super) fn bad_request(message: &str) -> ApiError {
     ApiError::keystone(StatusCode::BAD_REQUEST, message)
 }
 
-fn unauthorized(message: &str) -> ApiError {
+/// Keystone's 401, as every IAM route answers credentials it refuses.
+pub(super) fn unauthorized(message: &str) -> ApiError {
     ApiError::keystone(StatusCode::UNAUTHORIZED, message)
 }
 

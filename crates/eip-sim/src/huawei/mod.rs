@@ -13,6 +13,7 @@
 //! | `token_count` | `{}` | `{"count":N}`: tokens issued since the start (or the last reset) |
 //! | `set_status` | `{"id":"…","status":"FREEZED"\|"BIND_ERROR"\|"ELB"\|"VPN"\|"DOWN"\|"ACTIVE","port_id":"…","firewall":true}` | puts an EIP in a state the API cannot reach (`ELB`, `VPN`, `ACTIVE` need a `port_id`) |
 //! | `set_ip_pool` | `{"free":N}` or `{"free":null}` | addresses left in the region's pool; at 0 a create is 500 `VPC.0504` |
+//! | `eip` | `{"id":"…"}` | `{"id","tags":{k:v},"enterprise_project_id","bandwidth_id","share_type"}`: one EIP as held (no read lag) |
 //! | `bandwidths` | `{}` | `{"bandwidths":[{"id","share_type","size","charge_mode","publicips":[…]}]}`: every bandwidth and its addresses |
 //! | `expire_credentials` | `{}` | every temporary AK/SK issued so far (metadata, federation, agency) expires now |
 //! | `rotate_id_token` | `{"token":"…"}` | the OIDC id token accepted from now on (the previous one is refused) |
@@ -198,20 +199,20 @@ impl HuaweiSim {
             Route::ShowPort { id, .. } => self.show_port(id, request_id),
             Route::ListPortsV3 { .. } => self.list_ports_v3(parts, request_id),
             Route::UpdateBandwidth { id, .. } => self.update_bandwidth(id, body, request_id),
-            Route::TagAction { id, .. } => self.tag_action(id, body, request_id),
-            Route::CreateTag { id, .. } => self.create_tag(id, body, request_id),
-            Route::DeleteTag { id, key, .. } => self.delete_tag(id, key, request_id),
+            Route::TagAction { id, .. } => self.tag_action(id, body, request_id, lag),
+            Route::CreateTag { id, .. } => self.create_tag(id, body, request_id, lag),
+            Route::DeleteTag { id, key, .. } => self.delete_tag(id, key, request_id, lag),
             Route::ShowTags { id, .. } => self.show_tags(id, request_id),
             Route::ListProjectTags { .. } => self.project_tags(request_id),
             Route::ListPublicipsByTags { .. } => self.resource_instances(body, request_id),
             Route::InsertIntoBandwidth { id, .. } => {
-                self.insert_into_bandwidth(id, body, request_id)
+                self.insert_into_bandwidth(id, body, request_id, lag)
             }
             Route::RemoveFromBandwidth { id, .. } => {
-                self.remove_from_bandwidth(id, body, request_id)
+                self.remove_from_bandwidth(id, body, request_id, lag)
             }
             Route::MigrateResource { enterprise_project } => {
-                self.migrate_resource(enterprise_project, body, request_id)
+                self.migrate_resource(enterprise_project, body, request_id, lag)
             }
             Route::MetadataToken => self.metadata_token(parts, request_id),
             Route::MetadataSecurityKey => self.metadata_security_key(parts, request_id),
@@ -279,6 +280,29 @@ impl HuaweiSim {
             state.insert_eip(eip);
         }
         Ok(json!({ "created": count, "total": state.eips.len(), "ids": ids }))
+    }
+
+    /// Control `eip {"id":"…"}`: the EIP's tags, enterprise project and bandwidth as held,
+    /// never a lagged version.
+    fn eip_attributes(&self, body: &Value) -> Result<Value, String> {
+        let id = body
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or("eip needs an \"id\"")?;
+        let mut state = self.lock();
+        state.settle(Instant::now());
+        let eip = state.eips.get(id).ok_or_else(|| format!("no EIP {id}"))?;
+        let share_type = state
+            .bandwidths
+            .get(&eip.bandwidth_id)
+            .map(|b| b.share_type.as_str());
+        Ok(json!({
+            "id": eip.id,
+            "tags": eip.tags,
+            "enterprise_project_id": eip.enterprise_project_id,
+            "bandwidth_id": eip.bandwidth_id,
+            "share_type": share_type,
+        }))
     }
 
     /// Control `set_status {"id":"…","status":"FREEZED"|"BIND_ERROR"|"ELB"|"VPN"|"DOWN"|
@@ -489,6 +513,7 @@ impl CloudApi for HuaweiSim {
             }
             "token_count" => Ok(json!({ "count": self.lock().tokens_issued })),
             "bandwidths" => Ok(self.bandwidth_inventory()),
+            "eip" => self.eip_attributes(&body),
             "expire_credentials" => Ok(self.expire_credentials()),
             "rotate_id_token" => self.rotate_id_token(&body),
             "credentials_issued" => Ok(self.credentials_issued()),

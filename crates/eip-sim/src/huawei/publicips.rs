@@ -345,7 +345,7 @@ impl HuaweiSim {
         let mut state = self.lock();
         state.settle(now);
         let eip = state.visible(id, now).ok_or_else(ApiError::eip_not_found)?;
-        let bandwidth = state.bandwidths.get(&eip.bandwidth_id);
+        let bandwidth = state.visible_bandwidth(&eip.bandwidth_id);
         let body = wire::Named(
             "publicip",
             wire::publicip(eip, bandwidth, &self.config.project_id),
@@ -585,7 +585,7 @@ impl<'a> ListFilter<'a> {
         let copy = |eip: &Eip| {
             (
                 eip.clone(),
-                state.bandwidths.get(&eip.bandwidth_id).cloned(),
+                state.visible_bandwidth(&eip.bandwidth_id).cloned(),
             )
         };
         if self.ids.is_empty() {

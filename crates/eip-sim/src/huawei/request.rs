@@ -140,7 +140,11 @@ impl Route {
             ("DELETE", ["v2.0", p, "publicips", id, "tags", key]) => Self::DeleteTag {
                 project: owned(p),
                 id: owned(id),
-                key: owned(key),
+                // A key is percent-encoded in the path (the SDKs encode path parameters); an
+                // encoding that is not UTF-8 is kept as sent and matches no key.
+                key: percent_encoding::percent_decode_str(key)
+                    .decode_utf8()
+                    .map_or_else(|_| owned(key), std::borrow::Cow::into_owned),
             },
             ("POST", ["v2.0", p, "bandwidths", id, "insert"]) => Self::InsertIntoBandwidth {
                 project: owned(p),
@@ -288,5 +292,16 @@ mod tests {
         );
         assert_eq!(Route::of(&Method::GET, "/v1/p/other"), Route::Unknown);
         assert_eq!(Route::of(&Method::GET, "/v1/p/ports").action(), "ListPorts");
+        assert_eq!(
+            Route::of(
+                &Method::DELETE,
+                "/v2.0/p/publicips/x/tags/%E5%9B%A2%E9%98%9F%2Da"
+            ),
+            Route::DeleteTag {
+                project: "p".into(),
+                id: "x".into(),
+                key: "团队-a".into()
+            }
+        );
     }
 }

@@ -200,6 +200,9 @@ pub(crate) struct State {
     /// Read lag: per EIP, the versions reads still show, each with the time from which the
     /// write that replaced it becomes visible (`None`: it did not exist yet), in write order.
     history: HashMap<String, Vec<(Instant, Option<Eip>)>>,
+    /// Read lag: dedicated bandwidths a write gave up (a shared-bandwidth insert) that a lagged
+    /// version still names, each kept for reads until the given time.
+    retired_bandwidths: HashMap<String, (Instant, Bandwidth)>,
     /// Temporary AK/SK pairs issued (metadata, federation, agency), by access key.
     pub temporaries: HashMap<String, Temporary>,
     /// The access key the metadata service hands out until it expires.
@@ -223,13 +226,24 @@ pub(crate) enum Issuer {
     Token,
 }
 
-/// A temporary AK/SK with its security token.
-#[derive(Clone, Debug)]
+/// A temporary AK/SK with its security token. `Debug` masks both secrets.
+#[derive(Clone)]
 pub(crate) struct Temporary {
     pub secret: String,
     pub security_token: String,
     pub expires_at: OffsetDateTime,
     pub issuer: Issuer,
+}
+
+impl std::fmt::Debug for Temporary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Temporary")
+            .field("secret", &"******")
+            .field("security_token", &"******")
+            .field("expires_at", &self.expires_at)
+            .field("issuer", &self.issuer)
+            .finish()
+    }
 }
 
 /// First address handed out: 121.36.1.1, in a range Huawei uses in cn-north-4.
@@ -248,6 +262,7 @@ impl State {
             next_ip: FIRST_IP,
             ip_pool: None,
             history: HashMap::new(),
+            retired_bandwidths: HashMap::new(),
             temporaries: HashMap::new(),
             metadata_current: None,
             metadata_tokens: HashMap::new(),
@@ -271,6 +286,22 @@ impl State {
                 .or_default()
                 .push((Instant::now() + lag, previous));
         }
+    }
+
+    /// With a read lag, reads of a lagged version still find `bandwidth`, which a write has
+    /// just removed, until `lag` has passed.
+    pub(crate) fn retire_bandwidth(&mut self, bandwidth: Bandwidth, lag: Option<Duration>) {
+        if let Some(lag) = lag.filter(|lag| !lag.is_zero()) {
+            self.retired_bandwidths
+                .insert(bandwidth.id.clone(), (Instant::now() + lag, bandwidth));
+        }
+    }
+
+    /// The bandwidth `id` as reads see it: a held one, or one a lagged version still names.
+    pub(crate) fn visible_bandwidth(&self, id: &str) -> Option<&Bandwidth> {
+        self.bandwidths
+            .get(id)
+            .or_else(|| self.retired_bandwidths.get(id).map(|(_, b)| b))
     }
 
     /// The version of `id` reads see at `now`.
@@ -362,6 +393,9 @@ impl State {
                 !versions.is_empty()
             });
         }
+        if !self.retired_bandwidths.is_empty() {
+            self.retired_bandwidths.retain(|_, (until, _)| *until > now);
+        }
         while let Some(Reverse((due, _))) = self.due.peek() {
             if *due > now {
                 break;
@@ -407,5 +441,24 @@ impl State {
                 self.bandwidths.remove(&eip.bandwidth_id);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_debug_masks_the_secret_and_the_security_token() {
+        let temporary = Temporary {
+            secret: "SimTemporarySecret0123".to_owned(),
+            security_token: "gQpjbi1ub3J0aC00SecurityToken".to_owned(),
+            expires_at: OffsetDateTime::UNIX_EPOCH,
+            issuer: Issuer::Federation,
+        };
+        let shown = format!("{temporary:?} {temporary:#?}");
+        assert!(!shown.contains("SimTemporarySecret0123"), "{shown}");
+        assert!(!shown.contains("SecurityToken"), "{shown}");
+        assert!(shown.contains("Federation"), "{shown}");
     }
 }

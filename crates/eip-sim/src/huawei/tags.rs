@@ -13,6 +13,7 @@
 //! their own); writes answer 204, as the pages' examples show no body.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
 
 use crate::server::Body;
 use http::{Response, StatusCode};
@@ -134,12 +135,14 @@ fn conditions(request: &Map<String, Value>) -> Result<Vec<(String, BTreeSet<Stri
 }
 
 impl HuaweiSim {
-    /// `POST /v2.0/{project_id}/publicips/{id}/tags/action` → 204.
+    /// `POST /v2.0/{project_id}/publicips/{id}/tags/action` → 204; with a read lag, reads show
+    /// the previous tags for the lag.
     pub(super) fn tag_action(
         &self,
         id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let request = json_object(body)?;
         let items = match request.get("tags") {
@@ -154,6 +157,7 @@ impl HuaweiSim {
         let mut state = self.lock();
         state.settle(Instant::now());
         let eip = state.eips.get_mut(id).ok_or_else(ApiError::eip_not_found)?;
+        let previous = lag.map(|_| eip.clone());
         if create {
             let tags = new_tags(&items)?;
             let mut after = eip.tags.clone();
@@ -173,6 +177,7 @@ impl HuaweiSim {
                 eip.tags.remove(&key);
             }
         }
+        state.remember(id, lag, previous);
         Ok(empty_response(StatusCode::NO_CONTENT, request_id))
     }
 
@@ -182,11 +187,12 @@ impl HuaweiSim {
         id: &str,
         body: &[u8],
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let request = json_object(body)?;
         let tag = member(&request, "tag")?;
         let batch = json!({"action": "create", "tags": [Value::Object(tag.clone())]});
-        self.tag_action(id, batch.to_string().as_bytes(), request_id)
+        self.tag_action(id, batch.to_string().as_bytes(), request_id, lag)
     }
 
     /// `DELETE /v2.0/{project_id}/publicips/{id}/tags/{key}` → 204; 404 when the key is absent.
@@ -195,10 +201,12 @@ impl HuaweiSim {
         id: &str,
         key: &str,
         request_id: &str,
+        lag: Option<Duration>,
     ) -> Result<Response<Body>, ApiError> {
         let mut state = self.lock();
         state.settle(Instant::now());
         let eip = state.eips.get_mut(id).ok_or_else(ApiError::eip_not_found)?;
+        let previous = lag.map(|_| eip.clone());
         eip.tags.remove(key).ok_or_else(|| {
             ApiError::vpc(
                 StatusCode::NOT_FOUND,
@@ -206,6 +214,7 @@ impl HuaweiSim {
                 format!("Tag {key:?} could not be found."),
             )
         })?;
+        state.remember(id, lag, previous);
         Ok(empty_response(StatusCode::NO_CONTENT, request_id))
     }
 
