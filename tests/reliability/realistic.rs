@@ -654,9 +654,6 @@ async fn realistic_attribute_rounds_alibaba() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "eip-huawei's leave_shared_bandwidth reads the address before the remove and, under \
-            the read lag, still sees the dedicated bandwidth right after a join that returned: \
-            it refuses with InvalidInput (field id), and the next join is refused VPC.0501"]
 async fn realistic_attribute_rounds_huawei() {
     attribute_soak(Cloud::Huawei).await;
 }

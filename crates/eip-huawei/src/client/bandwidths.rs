@@ -5,6 +5,7 @@
 //! <https://support.huaweicloud.com/intl/en-us/api-eip/eip_apisharedbandwidth_0005.html>).
 
 use eip_core::retry::{Attempt, Settled};
+use eip_core::wait::{self, Progress, WaitPolicy};
 use eip_core::{validate, ChargeMode, DedicatedBandwidth, Error};
 use reqwest::Method;
 use std::sync::atomic::AtomicBool;
@@ -33,7 +34,8 @@ impl HuaweiProvider {
     /// naming it (the insert page above takes only addresses with a dedicated bandwidth, so it
     /// has to leave first). The insert is not documented as idempotent, so a lost answer is
     /// settled by reading the address back: in the bandwidth means done, anywhere else means the
-    /// insert did not arrive and it is sent again.
+    /// insert did not arrive and it is sent again. Returns once a read shows the address in the
+    /// bandwidth (reads lag writes), or [`Error::WaitTimeout`].
     pub(super) async fn join_checked(&self, id: &str, bandwidth_id: &str) -> Result<(), Error> {
         validate::id("id", id)?;
         validate::id("bandwidth_id", bandwidth_id)?;
@@ -74,7 +76,7 @@ impl HuaweiProvider {
     /// bandwidth is the one it leaves; an address with a dedicated bandwidth is left as it is,
     /// nothing written), then removed with `dedicated`'s size and billing (`bandwidth` by
     /// default, the create's default). A lost answer is settled by reading back: a dedicated
-    /// bandwidth again means done.
+    /// bandwidth again means done. Returns once a read shows the dedicated bandwidth.
     pub(super) async fn leave_checked(
         &self,
         id: &str,
@@ -162,6 +164,17 @@ impl HuaweiProvider {
                     })
                 },
             )
-            .await
+            .await?;
+        // Reads lag writes: return once a read shows the change, as the Alibaba join returns
+        // once the member is `BINDED`. Otherwise the next call's own first read (a leave right
+        // after a join) would still see the old bandwidth and act on it.
+        wait::poll(&WaitPolicy::default(), || async {
+            Ok(if done(&self.show_raw(id, Reads::Retried).await?) {
+                Progress::Done(())
+            } else {
+                Progress::Pending(None)
+            })
+        })
+        .await
     }
 }
