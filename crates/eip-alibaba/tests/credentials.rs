@@ -803,7 +803,7 @@ async fn an_unavailable_sts_is_asked_once_per_attempt_of_the_call() {
     use eip_sim::{FaultKind, FaultRule, InjectedError, Trigger};
     let sim = sim_lasting(Duration::from_secs(3600)).await;
     let home = Home::new();
-    let token_file = home.write("token", "oidc-token-A");
+    let token_file = home.write("token", &sim.alibaba().oidc_token);
     let provider_arn = sim.alibaba().oidc_provider_arn.clone();
     let file = token_file.display().to_string();
     let vars = [
